@@ -1,0 +1,52 @@
+,:= ,
+# Thin wrapper over CMake. The two commands the README promises:
+#   make run   - set up, build, run the showcase
+#   make test  - set up, build, run every test
+# Other targets: build, asan, tsan, bench, bench-smoke, clean.
+
+BUILD      ?= build
+JOBS       ?= $(shell nproc)
+CTEST_ARGS ?= --output-on-failure -j$(JOBS)
+
+# Configure and build one tree: $(call cmake_build,DIR,EXTRA_CMAKE_ARGS)
+define cmake_build
+	@wt="$$(./scripts/build-wasmtime.sh)" && \
+	cmake -S . -B $(1) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWASP_WASMTIME_DIR="$$wt" $(2) >/dev/null && \
+	cmake --build $(1) -j$(JOBS)
+endef
+
+.PHONY: all setup build run test asan tsan bench bench-smoke clean
+
+all: build
+
+setup:
+	@./scripts/setup.sh
+
+build: setup
+	$(call cmake_build,$(BUILD),)
+
+run: build
+	./$(BUILD)/wasp-engine-demo
+
+test: build
+	cd $(BUILD) && ctest $(CTEST_ARGS)
+
+# Address + undefined-behaviour sanitizers over the whole test suite.
+asan: setup
+	$(call cmake_build,$(BUILD)-asan,-DCMAKE_BUILD_TYPE=Debug -DWASP_SANITIZE=address$(,)undefined)
+	cd $(BUILD)-asan && ctest $(CTEST_ARGS)
+
+# Thread sanitizer over the concurrent core (no Wasmtime: it is not TSan-instrumented).
+tsan: setup
+	cmake -S . -B $(BUILD)-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWASP_WITH_WASM=OFF -DWASP_SANITIZE=thread >/dev/null
+	cmake --build $(BUILD)-tsan -j$(JOBS)
+	cd $(BUILD)-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest $(CTEST_ARGS)
+
+bench: build
+	./$(BUILD)/wasp-bench
+
+bench-smoke: build
+	./$(BUILD)/wasp-bench --smoke --json
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan

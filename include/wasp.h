@@ -1,0 +1,395 @@
+/*
+ * wasp.h - the public C API of libwasp.
+ *
+ * wasp hosts sandboxed WebAssembly components as supervised actors, the way
+ * Erlang/OTP hosts processes. This header is the whole embedding API: every
+ * public symbol is prefixed wasp_, every fallible call returns an int that is
+ * WASP_OK (0) or a negative wasp error code, explained by wasp_strerror().
+ *
+ * Handles have explicit lifetimes: whatever wasp_*_create/new returns is
+ * released by the matching wasp_*_destroy/free, and no call retains a pointer
+ * you pass it beyond the call unless its documentation says so.
+ */
+#ifndef WASP_H
+#define WASP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Errors -------------------------------------------------------------
+ * Codes -1..-8 are the same numbers the guest ABI returns to components
+ * (docs/ABI.md); the rest are host-side only.
+ */
+#define WASP_OK 0
+#define WASP_ENOENT -1     /* no such actor, name, or subscription */
+#define WASP_EFULL -2      /* the target's mailbox is full; nothing was queued */
+#define WASP_EPERM -3      /* not permitted */
+#define WASP_E2BIG -4      /* message larger than allowed */
+#define WASP_ETIMEDOUT -5  /* no reply in time */
+#define WASP_EINVAL -6     /* malformed argument (NULL, empty or over-long name, ...) */
+#define WASP_ENOREPLY -7   /* reply outside a request, or a second reply */
+#define WASP_ESTOPPED -8   /* the target is stopping or stopped */
+#define WASP_ENOMEM -9     /* out of memory */
+#define WASP_EEXIST -10    /* the name is already taken */
+#define WASP_ESTATE -11    /* the call is not valid in the object's current state */
+#define WASP_EIO -12       /* a file could not be read or written */
+#define WASP_ECOMPILE -13  /* the module is not valid WebAssembly or failed to compile */
+#define WASP_EABI -14      /* the module does not satisfy the wasp ABI */
+#define WASP_ELINK -15     /* instantiation failed: an import could not be linked */
+#define WASP_ETRAP -16     /* the guest trapped (crash) */
+#define WASP_EINTERRUPT -17 /* the guest ran past its time or fuel budget */
+#define WASP_ECRASH -18    /* an actor crashed while handling a message */
+
+/* A static, human-readable description of an error code ("unknown error"
+ * for codes wasp does not define). Never NULL. */
+const char *wasp_strerror(int err);
+
+/* The name of an error code, e.g. "WASP_EFULL". Never NULL. */
+const char *wasp_errname(int err);
+
+/* libwasp's version, e.g. "0.1.0". */
+const char *wasp_version(void);
+
+/* ==== Actor runtime ======================================================
+ * The runtime hosts actors on an M:N scheduler (docs/RUNTIME.md). It knows
+ * nothing about WebAssembly: a native actor is a handler function plus
+ * optional hooks; the wasm layer builds component actors on the same calls.
+ *
+ * Threads: every function below is thread-safe unless it says otherwise and
+ * may be called from any thread, including from inside handlers and hooks.
+ * A handler runs on a worker thread; an actor never runs on two threads at
+ * once, so its own state needs no locking.
+ */
+
+typedef struct wasp_system wasp_system;
+typedef struct wasp_ctx wasp_ctx;
+
+/* An actor id: a 64-bit (generation << 32 | slot) value resolved through the
+ * system's actor table. 0 (WASP_AID_NONE) is "no actor" (e.g. the sender of a
+ * message sent from outside any actor). Ids are plain values: copying one
+ * keeps nothing alive, and using the id of an actor that terminated is safe
+ * and fails with WASP_ENOENT (or WASP_ESTOPPED while it is stopping): a slot
+ * is reused only with a new generation, so a stale id never reaches a new
+ * actor. */
+typedef uint64_t wasp_aid;
+#define WASP_AID_NONE ((wasp_aid)0)
+
+/* ---- System -------------------------------------------------------------- */
+
+typedef struct wasp_system_config {
+    int workers;               /* worker threads; 0 = number of CPUs */
+    size_t max_message;        /* largest payload in bytes; 0 = 1 MiB */
+    uint32_t mailbox_capacity; /* default mailbox capacity; 0 = 1024 */
+    bool retain_terminated;    /* keep terminated actors' records (stats, foreach)
+                                  until wasp_system_destroy instead of freeing them */
+} wasp_system_config;
+
+/* Creates a system (workers not running yet; actors may already be spawned
+ * and sent to: their messages wait). cfg may be NULL for defaults.
+ * WASP_OK, WASP_EINVAL (negative workers) or WASP_ENOMEM. */
+int wasp_system_create(const wasp_system_config *cfg, wasp_system **out);
+
+/* Starts the worker threads. WASP_OK, WASP_ESTATE (already started or
+ * stopped), WASP_ENOMEM (a thread could not be created). */
+int wasp_system_start(wasp_system *sys);
+
+/* Graceful stop: refuses new spawns (WASP_ESTOPPED), then stops every actor
+ * in reverse order of start, one at a time: the `stopped` hook runs with
+ * WASP_EXIT_SHUTDOWN and the messages still queued become dead letters.
+ * Then joins the workers and drops pending timers. Idempotent. Must be
+ * called from outside any actor (WASP_ESTATE otherwise). */
+int wasp_system_stop(wasp_system *sys);
+
+/* Stops (if needed) and frees everything. NULL is a no-op. No id of this
+ * system may be used afterwards. Not from inside an actor. */
+void wasp_system_destroy(wasp_system *sys);
+
+/* Workers the system runs (or will run). */
+int wasp_system_workers(const wasp_system *sys);
+
+/* ---- Actors -------------------------------------------------------------- */
+
+/* A message as a handler sees it. Valid only during the handler call (and
+ * across WASP_YIELD / WASP_PARK re-invocations for the same message). */
+typedef struct wasp_msg {
+    const void *data;   /* payload bytes (never NULL; may be empty) */
+    size_t len;
+    wasp_aid sender;    /* sending actor, WASP_AID_NONE from outside */
+    const char *topic;  /* NUL-terminated topic if published, else NULL */
+    uint64_t corr;      /* correlation id of a request or reply, else 0 */
+    int status;         /* replies (WASP_MSG_REPLY): WASP_OK or why no reply came
+                           (WASP_ETIMEDOUT, WASP_ENOREPLY, WASP_ESTOPPED, ...) */
+    unsigned flags;     /* WASP_MSG_* */
+} wasp_msg;
+
+#define WASP_MSG_REQUEST 0x1u /* an ask: wasp_reply() answers it */
+#define WASP_MSG_REPLY 0x2u   /* the answer to this actor's wasp_ctx_ask */
+#define WASP_MSG_HIGH 0x4u    /* sent with WASP_PRIO_HIGH */
+#define WASP_MSG_DEAD 0x8u    /* a dead-letter notice (topic wasp.dead_letters) */
+
+/* Handler results. 0 = handled. Any negative value other than WASP_ECRASH,
+ * or a positive value not listed here, is a handler error: counted in
+ * handler_errors, and the actor keeps running. */
+#define WASP_YIELD 1 /* not finished: run me again later for the SAME message
+                        (the actor goes to the back of the run queue) */
+#define WASP_PARK 2  /* not finished and not runnable until wasp_actor_wake();
+                        then the handler is called again for the SAME message.
+                        A wake that comes before the park is not lost; wakes
+                        may be spurious, so re-check your condition. */
+#define WASP_STOP 3  /* handled; now stop this actor normally (WASP_EXIT_NORMAL) */
+/* return WASP_ECRASH: a crash. The message becomes a dead letter, `stopped`
+ * runs with WASP_EXIT_CRASH, the actor goes to WASP_STATE_FAILED keeping its
+ * name, mailbox and counters (messages keep queueing), monitors are told, and
+ * it waits for wasp_actor_restart() or wasp_actor_stop(). */
+
+typedef int (*wasp_handle_fn)(wasp_ctx *ctx, const wasp_msg *msg);
+/* Runs before the first message of an incarnation, synchronously on the
+ * thread that calls wasp_spawn / wasp_actor_restart. Nonzero = start failure. */
+typedef int (*wasp_started_fn)(wasp_ctx *ctx);
+/* Runs once when an incarnation ends (reason WASP_EXIT_*); it disposes of the
+ * incarnation's state. Not run if `started` failed. */
+typedef void (*wasp_stopped_fn)(wasp_ctx *ctx, int reason);
+
+#define WASP_OVERFLOW_EFULL 0       /* full mailbox: the sender gets WASP_EFULL */
+#define WASP_OVERFLOW_DROP_OLDEST 1 /* full mailbox: the oldest queued message
+                                       (normal before high) becomes a dead letter */
+
+typedef struct wasp_actor_spec {
+    const char *name;          /* unique name (1..255 bytes), or NULL: anonymous */
+    wasp_handle_fn handle;     /* required */
+    wasp_started_fn started;   /* optional */
+    wasp_stopped_fn stopped;   /* optional */
+    void *state;               /* initial state of each incarnation (wasp_ctx_state) */
+    uint32_t mailbox_capacity; /* 0 = the system default */
+    int overflow;              /* WASP_OVERFLOW_* */
+} wasp_actor_spec;
+
+/* Spawns an actor and runs its `started` hook on this thread; when it
+ * returns the actor is ready (*out, if not NULL, gets its id).
+ * WASP_EINVAL (NULL spec/handler, bad name or overflow), WASP_EEXIST (name
+ * taken, by an actor or a pool), WASP_ESTOPPED (system stopping),
+ * WASP_ENOMEM, or WASP_ECRASH: `started` failed and the actor is gone. */
+int wasp_spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp_aid *out);
+
+/* Stops an actor: new messages are refused with WASP_ESTOPPED, the one being
+ * handled (if parked or yielded) and those still queued become dead
+ * letters, `stopped` runs with WASP_EXIT_NORMAL, monitors fire, its name is
+ * released. From outside any actor this waits until it has terminated; from
+ * inside an actor it only requests the stop (it completes once the target's
+ * current handler call returns). A failed actor is stopped at once.
+ * WASP_OK, WASP_ENOENT, WASP_ESTOPPED (already stopping/terminated). */
+int wasp_actor_stop(wasp_system *sys, wasp_aid id);
+
+/* Restarts a failed (crashed) actor as a new incarnation keeping its id,
+ * name, mailbox and counters: spec (NULL = the previous one; its name,
+ * mailbox_capacity and overflow are ignored) supplies handler, hooks and
+ * state. `started` runs on this thread; then queued messages are handled.
+ * WASP_OK, WASP_ENOENT, WASP_ESTATE (not failed), WASP_EINVAL, or
+ * WASP_ECRASH (`started` failed: the actor is failed again, monitors told). */
+int wasp_actor_restart(wasp_system *sys, wasp_aid id, const wasp_actor_spec *spec);
+
+/* Makes a parked actor runnable again (see WASP_PARK). Any thread.
+ * WASP_OK or WASP_ENOENT. */
+int wasp_actor_wake(wasp_system *sys, wasp_aid id);
+
+/* Actor lifecycle states (CLI stats vocabulary). */
+#define WASP_STATE_CREATING 0
+#define WASP_STATE_STARTING 1
+#define WASP_STATE_READY 2
+#define WASP_STATE_STOPPING 3
+#define WASP_STATE_TERMINATED 4
+#define WASP_STATE_FAILED 5 /* crashed or failed to restart; awaiting restart */
+/* "creating", "starting", "ready", "stopping", "terminated", "failed", "?" */
+const char *wasp_state_name(int state);
+
+/* Exit reasons, given to `stopped` hooks and monitors. */
+#define WASP_EXIT_NORMAL 0       /* wasp_actor_stop or WASP_STOP */
+#define WASP_EXIT_SHUTDOWN 1     /* wasp_system_stop */
+#define WASP_EXIT_CRASH 2        /* the handler returned WASP_ECRASH */
+#define WASP_EXIT_START_FAILED 3 /* `started` failed (monitors only) */
+
+/* Monitors: fn(sys, id, reason, arg) runs once per exit of the actor's
+ * incarnation - crash and start failure (the monitor stays registered, the
+ * actor may be restarted) and termination (the monitor is then removed). It
+ * runs on the thread where the exit happens, with no runtime lock held; it
+ * may send, spawn, restart (but should not block). *mon (may be NULL) gets
+ * an id for wasp_actor_demonitor. WASP_OK, WASP_EINVAL, WASP_ENOENT,
+ * WASP_ESTOPPED (terminating: the monitor would never fire), WASP_ENOMEM. */
+typedef void (*wasp_exit_fn)(wasp_system *sys, wasp_aid id, int reason, void *arg);
+int wasp_actor_monitor(wasp_system *sys, wasp_aid id, wasp_exit_fn fn, void *arg, uint64_t *mon);
+/* WASP_OK or WASP_ENOENT (unknown actor or monitor, or it already fired for
+ * termination). */
+int wasp_actor_demonitor(wasp_system *sys, wasp_aid id, uint64_t mon);
+
+/* Looks a name up: an actor's id, or (for a pool) its next member's id.
+ * WASP_OK, WASP_EINVAL, WASP_ENOENT. */
+int wasp_lookup(wasp_system *sys, const char *name, wasp_aid *out);
+
+/* Copies the actor's NUL-terminated name into buf (cap bytes, truncated) and
+ * returns its full length, 0 if anonymous, or WASP_ENOENT / WASP_EINVAL. */
+int wasp_actor_name(wasp_system *sys, wasp_aid id, char *buf, size_t cap);
+
+/* ---- Inside a handler ---------------------------------------------------- */
+
+wasp_system *wasp_ctx_system(const wasp_ctx *ctx);
+wasp_aid wasp_ctx_self(const wasp_ctx *ctx);
+const char *wasp_ctx_name(const wasp_ctx *ctx);   /* NULL if anonymous */
+void *wasp_ctx_state(const wasp_ctx *ctx);         /* this incarnation's state */
+void wasp_ctx_set_state(wasp_ctx *ctx, void *state);
+/* The message being handled, NULL in hooks. */
+const wasp_msg *wasp_ctx_msg(const wasp_ctx *ctx);
+/* The context of the actor running on this thread, or NULL outside actors. */
+wasp_ctx *wasp_ctx_current(void);
+
+/* ---- Messages ------------------------------------------------------------ */
+
+#define WASP_PRIO_NORMAL 0
+#define WASP_PRIO_HIGH 1 /* delivered before every queued normal message */
+
+/* Everything a send can say. Zero-initialise, then set what you need. */
+typedef struct wasp_send_opts {
+    wasp_aid to;           /* target id, or */
+    const char *to_name;   /* target name (actor or pool), used if to == 0 */
+    const void *data;      /* payload (copied unless free_fn is set) */
+    size_t len;
+    void (*free_fn)(void *data); /* set: the payload is moved in, and freed
+                                    with free_fn(data) once delivered or dropped.
+                                    On error the caller keeps it. */
+    int priority;          /* WASP_PRIO_* */
+    uint64_t ttl_ns;       /* > 0: a dead letter if not delivered in time */
+} wasp_send_opts;
+
+/* Queues a message. The sender is the actor running on this thread
+ * (WASP_AID_NONE outside actors). Never blocks.
+ * WASP_OK, WASP_EINVAL (NULL, no target, bad name, bad priority),
+ * WASP_ENOENT (unknown target), WASP_E2BIG (len > max_message),
+ * WASP_EFULL (mailbox full, nothing queued), WASP_ESTOPPED (target
+ * stopping/stopped), WASP_ENOMEM. */
+int wasp_send_ex(wasp_system *sys, const wasp_send_opts *opts);
+/* Copying shorthands. */
+int wasp_send(wasp_system *sys, wasp_aid to, const void *data, size_t len);
+int wasp_send_name(wasp_system *sys, const char *to, const void *data, size_t len);
+
+/* Request/reply with a completion callback, from anywhere. fn(arg, status,
+ * data, len) runs exactly once, on an unspecified thread: status WASP_OK with
+ * the reply bytes (valid during the call), or no data and WASP_ETIMEDOUT (no
+ * reply in timeout_ns; 0 = no timeout), WASP_ENOREPLY (the request was
+ * handled without a reply), WASP_ESTOPPED / WASP_ECRASH / WASP_ENOENT (it
+ * became a dead letter). If wasp_ask_cb itself fails (same codes as
+ * wasp_send_ex) fn never runs. This is what a parked handler uses: fn stores
+ * the reply and calls wasp_actor_wake. */
+typedef void (*wasp_reply_fn)(void *arg, int status, const void *data, size_t len);
+int wasp_ask_cb(wasp_system *sys, const wasp_send_opts *opts, uint64_t timeout_ns,
+                wasp_reply_fn fn, void *arg);
+
+/* Blocking request/reply from outside any actor (WASP_ESTATE on a worker).
+ * On WASP_OK *reply is a malloc'd copy of the reply (free() it) of *reply_len
+ * bytes. Otherwise the wasp_ask_cb statuses and wasp_send_ex errors. */
+int wasp_ask(wasp_system *sys, wasp_aid to, const void *data, size_t len, uint64_t timeout_ns,
+             void **reply, size_t *reply_len);
+int wasp_ask_name(wasp_system *sys, const char *to, const void *data, size_t len,
+                  uint64_t timeout_ns, void **reply, size_t *reply_len);
+
+/* Non-blocking request from inside a handler: the reply comes back to this
+ * actor as a message with WASP_MSG_REPLY, msg->corr == *corr, and
+ * msg->status WASP_OK, or (only if timeout_ns > 0) a WASP_ETIMEDOUT /
+ * WASP_ENOREPLY / dead-letter status with no data. WASP_ESTATE outside an
+ * actor; else the wasp_send_ex errors. */
+int wasp_ctx_ask(wasp_ctx *ctx, const wasp_send_opts *opts, uint64_t timeout_ns, uint64_t *corr);
+
+/* Answers the request being handled (payload copied). WASP_OK (also if the
+ * asker has gone: the reply is then a dead letter), WASP_ENOREPLY (not a
+ * request, or answered already), WASP_E2BIG, WASP_EINVAL. */
+int wasp_reply(wasp_ctx *ctx, const void *data, size_t len);
+
+/* ---- Pools ---------------------------------------------------------------- */
+/* A pool is a name for a group of actors: a send to it goes to one member,
+ * round-robin (members that are gone are skipped). Manifest `instances: N`
+ * spawns NAME.0 .. NAME.(N-1) and adds them to pool NAME. A terminated actor
+ * leaves its pools by itself. */
+
+/* Adds a member, creating the pool on first use. WASP_OK, WASP_EINVAL,
+ * WASP_EEXIST (the name is an actor's, or id is a member already),
+ * WASP_ENOENT (no such actor), WASP_ENOMEM. */
+int wasp_pool_add(wasp_system *sys, const char *pool, wasp_aid member);
+/* Removes a member; an empty pool disappears. WASP_OK, WASP_ENOENT. */
+int wasp_pool_remove(wasp_system *sys, const char *pool, wasp_aid member);
+/* Members now, or WASP_ENOENT. */
+int wasp_pool_size(wasp_system *sys, const char *pool);
+
+/* ---- Broker ---------------------------------------------------------------- */
+/* Topics and patterns as in docs/ABI.md ('*' one segment, '>' the rest, last
+ * only). A publish reaches each subscriber once even if several of its
+ * patterns match; the handler sees msg->topic. Subscriptions belong to the
+ * actor's identity: they survive restarts and go when it terminates. */
+
+/* WASP_OK, WASP_EINVAL (bad pattern), WASP_ENOENT, WASP_EEXIST, WASP_ENOMEM. */
+int wasp_subscribe(wasp_system *sys, wasp_aid id, const char *pattern);
+/* WASP_OK, WASP_EINVAL, WASP_ENOENT (not subscribed). */
+int wasp_unsubscribe(wasp_system *sys, wasp_aid id, const char *pattern);
+/* Delivers a copy to every matching subscriber (sender = the current actor).
+ * Returns how many it was queued for (>= 0; full or stopping subscribers
+ * are skipped and counted as dead letters), or WASP_EINVAL / WASP_E2BIG /
+ * WASP_ENOMEM. */
+int wasp_publish(wasp_system *sys, const char *topic, const void *data, size_t len);
+
+/* Dead letters are published here (payload = original bytes, sender = the
+ * actor the letter was meant for) while anyone subscribes. */
+#define WASP_DEAD_LETTERS_TOPIC "wasp.dead_letters"
+
+/* ---- Timers ------------------------------------------------------------------ */
+
+/* Sends opts after delay_ns (target resolved when it fires; if it is gone
+ * the message is a dead letter). *timer (may be NULL) gets an id for
+ * wasp_timer_cancel. WASP_OK, the wasp_send_ex argument errors, WASP_ESTOPPED
+ * (system stopping), WASP_ENOMEM. */
+int wasp_send_after(wasp_system *sys, const wasp_send_opts *opts, uint64_t delay_ns,
+                    uint64_t *timer);
+/* WASP_OK (cancelled: never sent) or WASP_ENOENT (unknown, fired already). */
+int wasp_timer_cancel(wasp_system *sys, uint64_t timer);
+
+/* ---- Introspection ---------------------------------------------------------- */
+
+typedef struct wasp_actor_stats {
+    wasp_aid id;
+    char name[256];        /* "" if anonymous */
+    int state;             /* WASP_STATE_* */
+    uint64_t received;     /* messages accepted into the mailbox */
+    uint64_t handled;      /* messages whose handling completed (incl. errors) */
+    uint64_t handler_errors;
+    uint64_t crashes;
+    uint64_t restarts;
+    uint64_t dead_letters; /* accepted messages never handled */
+    uint32_t mailbox_len;  /* queued now (not counting the one in hand) */
+    uint64_t start_seq;    /* order of first start, 1-based */
+} wasp_actor_stats;
+/* Accounting: received = handled + dead_letters + mailbox_len (+1 while a
+ * message is in hand). */
+
+/* WASP_OK, WASP_EINVAL, WASP_ENOENT. */
+int wasp_actor_stats_get(wasp_system *sys, wasp_aid id, wasp_actor_stats *out);
+
+/* Calls fn for every actor that exists (and, with retain_terminated, every
+ * terminated one), in start order. fn returning nonzero stops the walk and
+ * is returned. fn must not spawn. */
+typedef int (*wasp_actor_visit_fn)(const wasp_actor_stats *st, void *arg);
+int wasp_system_foreach(wasp_system *sys, wasp_actor_visit_fn fn, void *arg);
+
+typedef struct wasp_system_stats {
+    uint64_t actors;        /* existing now (not terminated) */
+    uint64_t spawned;       /* ever */
+    uint64_t messages_sent; /* accepted into some mailbox */
+    uint64_t dead_letters;  /* system-wide, including those with no actor */
+} wasp_system_stats;
+void wasp_system_stats_get(wasp_system *sys, wasp_system_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WASP_H */

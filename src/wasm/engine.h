@@ -1,0 +1,152 @@
+/* engine.h - the WebAssembly engine layer: the only code that touches Wasmtime.
+ *
+ * Three objects, each with an explicit lifetime:
+ *   wasp_engine    one per system: a Wasmtime engine configured for actors
+ *                  (async calls, epoch interruption driven by one ticker
+ *                  thread, optional fuel, pooling or on-demand allocation with
+ *                  copy-on-write memory images), its linkers, and the module
+ *                  cache (in memory by content hash, on disk serialized).
+ *   wasp_module    a compiled, ABI-validated module with its linked
+ *                  InstancePre; shared and reference counted.
+ *   wasp_instance  one store + one instance with its limits (memory, fuel,
+ *                  time slice, time budget per call); calls run as async
+ *                  futures polled one time slice at a time.
+ *
+ * Every failure is reported as a wasp error code plus a readable message in a
+ * struct wasp_error; nothing here aborts on guest input.
+ */
+#ifndef WASP_WASM_ENGINE_H
+#define WASP_WASM_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <wasmtime.h>
+
+#include "core/sha256.h"
+#include "wasm/abi.h"
+#include "wasm/error.h"
+
+struct wasp_engine;
+struct wasp_module;
+struct wasp_instance;
+
+/* Adds host functions to a linker. Called once per linker the engine makes
+ * (one without WASI, one with), before any module is linked. Returns NULL or
+ * an error the engine reports and frees. */
+typedef wasmtime_error_t *(*wasp_engine_define_fn)(wasmtime_linker_t *linker, bool with_wasi, void *arg);
+
+struct wasp_engine_config {
+    bool fuel;                   /* compile fuel metering in (per-call budgets need it) */
+    uint64_t epoch_tick_ns;      /* epoch period: time slices are whole ticks; default 1 ms */
+    uint64_t memory_reservation; /* virtual bytes reserved per linear memory; default 64 MiB.
+                                    Not a cap: on-demand memories may grow past it by moving. */
+    bool pooling;                /* use the pooling instance allocator */
+    uint32_t pool_instances;     /* pooling: instances, memories and stacks; default 1000 */
+    uint64_t pool_memory_max;    /* pooling: hard cap on one linear memory; default 64 MiB */
+    const char *cache_dir;       /* directory for serialized modules; NULL disables */
+    wasp_engine_define_fn define_imports; /* may be NULL */
+    void *define_arg;
+};
+
+/* Fills in the defaults above. */
+void wasp_engine_config_init(struct wasp_engine_config *cfg);
+
+int wasp_engine_new(const struct wasp_engine_config *cfg, struct wasp_engine **out, struct wasp_error *err);
+
+/* Frees the engine. Every module and instance made from it must be freed first. */
+void wasp_engine_free(struct wasp_engine *e);
+
+/* The underlying Wasmtime engine (for the wasm layer's own use). */
+wasm_engine_t *wasp_engine_wasmtime(struct wasp_engine *e);
+uint64_t wasp_engine_tick_ns(const struct wasp_engine *e);
+
+struct wasp_engine_stats {
+    uint64_t compiled;    /* modules compiled from WebAssembly */
+    uint64_t disk_hits;   /* modules loaded from the disk cache */
+    uint64_t disk_stale;  /* disk entries found invalid or stale, then replaced */
+    uint64_t memory_hits; /* loads answered by the in-memory cache */
+    uint64_t modules;     /* modules alive in the in-memory cache */
+};
+void wasp_engine_stats(struct wasp_engine *e, struct wasp_engine_stats *out);
+
+/* ---- Modules ------------------------------------------------------------ */
+
+/* Compiles (or finds in a cache) and validates a module against the guest
+ * ABI. The same bytes loaded twice give the same shared module. */
+int wasp_module_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, struct wasp_module **out,
+                     struct wasp_error *err);
+int wasp_module_load_file(struct wasp_engine *e, const char *path, struct wasp_module **out,
+                          struct wasp_error *err);
+
+struct wasp_module *wasp_module_retain(struct wasp_module *m);
+void wasp_module_release(struct wasp_module *m);
+
+const struct wasp_abi_info *wasp_module_abi(const struct wasp_module *m);
+const uint8_t *wasp_module_hash(const struct wasp_module *m); /* WASP_SHA256_LEN bytes */
+
+/* Checks that the module may be linked with or without WASI and prepares its
+ * InstancePre for that linker (once; later calls are free). */
+int wasp_module_prepare(struct wasp_module *m, bool with_wasi, struct wasp_error *err);
+
+/* ---- Instances ---------------------------------------------------------- */
+
+struct wasp_instance_limits {
+    uint64_t memory_bytes; /* linear memory cap (memory.grow fails past it); 0 = none */
+    uint64_t fuel;         /* fuel per call; 0 = unmetered (engine needs fuel enabled otherwise) */
+    uint64_t timeslice_ns; /* run this long before yielding to the poller; default 2 ms */
+    uint64_t max_call_ns;  /* a call running longer is interrupted; 0 = unbounded */
+};
+
+/* Instantiates the module in a fresh store. wasi may be NULL (no WASI); when
+ * given, the instance takes ownership of it, even on failure. user is an
+ * opaque pointer host functions retrieve with wasp_instance_from_caller(). */
+int wasp_instance_new(struct wasp_module *m, const struct wasp_instance_limits *lim, wasi_config_t *wasi,
+                      void *user, struct wasp_instance **out, struct wasp_error *err);
+void wasp_instance_free(struct wasp_instance *inst);
+
+void *wasp_instance_user(const struct wasp_instance *inst);
+struct wasp_instance *wasp_instance_from_caller(wasmtime_caller_t *caller);
+wasmtime_context_t *wasp_instance_context(struct wasp_instance *inst);
+struct wasp_module *wasp_instance_module(const struct wasp_instance *inst);
+
+/* The exported function `name` if it exists with signature sig (see abi.h:
+ * e.g. "ii:i"). WASP_ENOENT if absent, WASP_EABI if the type differs. */
+int wasp_instance_func(struct wasp_instance *inst, const char *name, const char *sig, wasmtime_func_t *out,
+                       struct wasp_error *err);
+
+/* The exported memory: base and current size in bytes (NULL/0 if none).
+ * Valid until the guest next runs (memory.grow may move it). */
+uint8_t *wasp_instance_memory(struct wasp_instance *inst, size_t *len);
+
+/* ---- Calls: one at a time per instance ----------------------------------
+ * call_begin starts an async call of func (named name, for messages);
+ * call_poll runs it for at most one time slice and returns:
+ *   WASP_CALL_PENDING  not finished (it yielded, or waits on an async host call)
+ *   WASP_OK            finished; results are in the array given to begin
+ *   < 0                failed: WASP_ETRAP (a trap), WASP_EINTERRUPT (time or
+ *                      fuel budget), or another code; err says what and where.
+ * After it returns anything but PENDING the call is over. call_abort ends a
+ * pending call early (the instance should then be discarded).
+ */
+#define WASP_CALL_PENDING 1
+
+int wasp_instance_call_begin(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
+                             const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results, size_t nresults);
+int wasp_instance_call_poll(struct wasp_instance *inst, struct wasp_error *err);
+void wasp_instance_call_abort(struct wasp_instance *inst);
+bool wasp_instance_call_active(const struct wasp_instance *inst);
+
+/* Begin and poll until done, on the calling thread. For short exports
+ * (_start, _cleanup, _health) and tests. *polls counts slices if non-NULL. */
+int wasp_instance_call(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
+                       const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results, size_t nresults,
+                       unsigned *polls, struct wasp_error *err);
+
+/* Calls export `name` (signature sig) if present: WASP_ENOENT if absent. */
+int wasp_instance_call_export(struct wasp_instance *inst, const char *name, const char *sig,
+                              const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results,
+                              size_t nresults, struct wasp_error *err);
+
+#endif

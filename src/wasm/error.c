@@ -1,0 +1,91 @@
+/* error.c - readable messages for Wasmtime errors and traps. */
+#include "wasm/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void vformat(struct wasp_error *err, int code, const char *fmt, va_list ap) {
+    err->code = code;
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+}
+
+int wasp_error_set(struct wasp_error *err, int code, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vformat(err, code, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+/* Appends ": " and the first line of text (Wasmtime adds backtraces after). */
+static void append_first_line(struct wasp_error *err, const char *text, size_t len) {
+    const char *nl = memchr(text, '\n', len);
+    if (nl) len = (size_t)(nl - text);
+    size_t used = strlen(err->msg);
+    snprintf(err->msg + used, sizeof(err->msg) - used, "%s%.*s", used ? ": " : "", (int)len, text);
+}
+
+int wasp_error_from_wasmtime(struct wasp_error *err, int code, wasmtime_error_t *e, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vformat(err, code, fmt, ap);
+        va_end(ap);
+        wasm_name_t m;
+        wasmtime_error_message(e, &m);
+        append_first_line(err, m.data, m.size);
+        wasm_byte_vec_delete(&m);
+    }
+    wasmtime_error_delete(e);
+    return code;
+}
+
+const char *wasp_trap_code_name(wasmtime_trap_code_t code) {
+    switch (code) {
+    case WASMTIME_TRAP_CODE_STACK_OVERFLOW: return "stack overflow";
+    case WASMTIME_TRAP_CODE_MEMORY_OUT_OF_BOUNDS: return "out-of-bounds memory access";
+    case WASMTIME_TRAP_CODE_HEAP_MISALIGNED: return "misaligned memory access";
+    case WASMTIME_TRAP_CODE_TABLE_OUT_OF_BOUNDS: return "out-of-bounds table access";
+    case WASMTIME_TRAP_CODE_INDIRECT_CALL_TO_NULL: return "indirect call to null";
+    case WASMTIME_TRAP_CODE_BAD_SIGNATURE: return "indirect call signature mismatch";
+    case WASMTIME_TRAP_CODE_INTEGER_OVERFLOW: return "integer overflow";
+    case WASMTIME_TRAP_CODE_INTEGER_DIVISION_BY_ZERO: return "integer divide by zero";
+    case WASMTIME_TRAP_CODE_BAD_CONVERSION_TO_INTEGER: return "invalid conversion to integer";
+    case WASMTIME_TRAP_CODE_UNREACHABLE_CODE_REACHED: return "unreachable";
+    case WASMTIME_TRAP_CODE_INTERRUPT: return "interrupted";
+    case WASMTIME_TRAP_CODE_OUT_OF_FUEL: return "out of fuel";
+    case WASMTIME_TRAP_CODE_NULL_REFERENCE: return "null reference";
+    case WASMTIME_TRAP_CODE_ALLOCATION_TOO_LARGE: return "allocation too large";
+    default: return "trap";
+    }
+}
+
+int wasp_error_from_trap(struct wasp_error *err, wasm_trap_t *trap, const char *fmt, ...) {
+    wasmtime_trap_code_t code;
+    bool has_code = wasmtime_trap_code(trap, &code);
+    int rc = has_code && (code == WASMTIME_TRAP_CODE_OUT_OF_FUEL || code == WASMTIME_TRAP_CODE_INTERRUPT)
+                 ? WASP_EINTERRUPT
+                 : WASP_ETRAP;
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vformat(err, rc, fmt, ap);
+        va_end(ap);
+        size_t used = strlen(err->msg);
+        if (has_code) {
+            snprintf(err->msg + used, sizeof(err->msg) - used, "%s%s", used ? ": " : "", wasp_trap_code_name(code));
+        } else {
+            /* A trap raised by a host function: its message is the reason. */
+            wasm_message_t m;
+            wasm_trap_message(trap, &m);
+            size_t n = m.size && m.data[m.size - 1] == 0 ? m.size - 1 : m.size;
+            append_first_line(err, m.data, n);
+            wasm_byte_vec_delete(&m);
+        }
+    }
+    wasm_trap_delete(trap);
+    return rc;
+}

@@ -1,0 +1,278 @@
+/* instance.c - one store and one instance with limits; async calls polled
+ * one time slice at a time; traps and budget overruns become wasp errors. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "wasm/engine_private.h"
+
+#define MAX_VALS 8
+
+struct wasp_instance {
+    struct wasp_module *module;
+    struct wasp_engine *engine;
+    wasmtime_store_t *store;
+    wasmtime_context_t *ctx;
+    wasmtime_instance_t instance;
+    wasmtime_memory_t memory;
+    bool has_memory;
+    void *user;
+    struct wasp_instance_limits lim;
+    uint64_t slice_ticks;
+
+    /* The call in progress. Wasmtime reads func/args and writes results
+     * through these pointers until the future is deleted, so they live here. */
+    wasmtime_call_future_t *future;
+    wasm_trap_t *trap;
+    wasmtime_error_t *error;
+    wasmtime_func_t func;
+    wasmtime_val_t args[MAX_VALS];
+    wasmtime_val_t results[MAX_VALS];
+    wasmtime_val_t *results_out;
+    size_t nresults;
+    const char *call_name;
+    uint64_t call_started_ns;
+    bool interrupted;
+};
+
+/* Called by Wasmtime when the epoch passes the deadline: yield to the poller
+ * for another slice, or end a call that has used up its time budget. */
+static wasmtime_error_t *on_deadline(wasmtime_context_t *ctx, void *data, uint64_t *delta,
+                                     wasmtime_update_deadline_kind_t *kind) {
+    (void)ctx;
+    struct wasp_instance *inst = data;
+    if (inst->lim.max_call_ns && wasp_clock_ns() - inst->call_started_ns > inst->lim.max_call_ns) {
+        inst->interrupted = true;
+        return wasmtime_error_new("time budget exceeded");
+    }
+    *delta = inst->slice_ticks;
+    *kind = WASMTIME_UPDATE_DEADLINE_YIELD;
+    return NULL;
+}
+
+static void refuel(struct wasp_instance *inst) {
+    if (!inst->engine->cfg.fuel) return;
+    uint64_t fuel = inst->lim.fuel ? inst->lim.fuel : UINT64_MAX;
+    wasmtime_error_t *we = wasmtime_context_set_fuel(inst->ctx, fuel);
+    if (we) wasmtime_error_delete(we); /* cannot fail with fuel enabled */
+}
+
+/* Arms the per-call budgets: fuel, first slice deadline, start time. */
+static void arm(struct wasp_instance *inst, const char *name) {
+    inst->call_name = name;
+    inst->interrupted = false;
+    inst->trap = NULL;
+    inst->error = NULL;
+    inst->call_started_ns = wasp_clock_ns();
+    refuel(inst);
+    wasmtime_context_set_epoch_deadline(inst->ctx, inst->slice_ticks);
+}
+
+static void free_outcome(struct wasp_instance *inst) {
+    if (inst->trap) wasm_trap_delete(inst->trap);
+    if (inst->error) wasmtime_error_delete(inst->error);
+    inst->trap = NULL;
+    inst->error = NULL;
+}
+
+/* Turns a finished future's outcome into a wasp result. */
+static int outcome(struct wasp_instance *inst, struct wasp_error *err) {
+    int rc = WASP_OK;
+    const char *name = inst->call_name ? inst->call_name : "call";
+    if (inst->trap) {
+        rc = wasp_error_from_trap(err, inst->trap, "`%s`", name);
+        inst->trap = NULL;
+    } else if (inst->error && inst->interrupted) {
+        wasmtime_error_delete(inst->error);
+        inst->error = NULL;
+        rc = wasp_error_set(err, WASP_EINTERRUPT, "`%s`: ran past its time budget of %llu ms", name,
+                            (unsigned long long)(inst->lim.max_call_ns / 1000000));
+    } else if (inst->error) {
+        /* Host-function traps and other runtime failures arrive as errors. */
+        rc = wasp_error_from_wasmtime(err, WASP_ETRAP, inst->error, "`%s`", name);
+        inst->error = NULL;
+    } else if (inst->results_out) {
+        memcpy(inst->results_out, inst->results, inst->nresults * sizeof(wasmtime_val_t));
+    }
+    free_outcome(inst);
+    return rc;
+}
+
+int wasp_instance_new(struct wasp_module *m, const struct wasp_instance_limits *lim, wasi_config_t *wasi,
+                      void *user, struct wasp_instance **out, struct wasp_error *err) {
+    if (!m || !out) {
+        if (wasi) wasi_config_delete(wasi);
+        return wasp_error_set(err, WASP_EINVAL, "invalid argument");
+    }
+    struct wasp_engine *e = m->engine;
+    struct wasp_instance_limits l = lim ? *lim : (struct wasp_instance_limits){0};
+    if (l.timeslice_ns == 0) l.timeslice_ns = 2000000;
+    if (l.fuel && !e->cfg.fuel) {
+        if (wasi) wasi_config_delete(wasi);
+        return wasp_error_set(err, WASP_EINVAL, "fuel limit set but the engine was created without fuel");
+    }
+    int rc = wasp_module_prepare(m, wasi != NULL, err);
+    if (rc != WASP_OK) {
+        if (wasi) wasi_config_delete(wasi);
+        return rc;
+    }
+
+    struct wasp_instance *inst = calloc(1, sizeof(*inst));
+    if (!inst) {
+        if (wasi) wasi_config_delete(wasi);
+        return wasp_error_set(err, WASP_ENOMEM, "out of memory");
+    }
+    inst->module = wasp_module_retain(m);
+    inst->engine = e;
+    inst->user = user;
+    inst->lim = l;
+    inst->slice_ticks = (l.timeslice_ns + e->tick_ns - 1) / e->tick_ns;
+    if (inst->slice_ticks == 0) inst->slice_ticks = 1;
+    inst->store = wasmtime_store_new(e->engine, inst, NULL);
+    if (!inst->store) {
+        if (wasi) wasi_config_delete(wasi);
+        wasp_instance_free(inst);
+        return wasp_error_set(err, WASP_ENOMEM, "cannot create store");
+    }
+    inst->ctx = wasmtime_store_context(inst->store);
+    wasmtime_store_limiter(inst->store, l.memory_bytes ? (int64_t)l.memory_bytes : -1, 1 << 20, 1, 4, 1);
+    wasmtime_store_epoch_deadline_callback(inst->store, on_deadline, inst, NULL);
+    if (wasi) {
+        wasmtime_error_t *we = wasmtime_context_set_wasi(inst->ctx, wasi);
+        if (we) {
+            wasp_instance_free(inst);
+            return wasp_error_from_wasmtime(err, WASP_ELINK, we, "configuring WASI");
+        }
+    }
+
+    /* Instantiation runs the module's start section: same budgets as a call. */
+    arm(inst, "instantiate");
+    inst->future = wasmtime_instance_pre_instantiate_async(wasp_module_pre(m, wasi != NULL), inst->ctx,
+                                                           &inst->instance, &inst->trap, &inst->error);
+    inst->results_out = NULL;
+    inst->nresults = 0;
+    do rc = wasp_instance_call_poll(inst, err);
+    while (rc == WASP_CALL_PENDING);
+    if (rc != WASP_OK) {
+        if (rc == WASP_ETRAP && err && strstr(err->msg, "unknown import")) err->code = rc = WASP_ELINK;
+        wasp_instance_free(inst);
+        return rc;
+    }
+    wasmtime_extern_t item;
+    if (wasmtime_instance_export_get(inst->ctx, &inst->instance, "memory", 6, &item)) {
+        if (item.kind == WASMTIME_EXTERN_MEMORY) {
+            inst->memory = item.of.memory;
+            inst->has_memory = true;
+        }
+        wasmtime_extern_delete(&item);
+    }
+    *out = inst;
+    return WASP_OK;
+}
+
+void wasp_instance_free(struct wasp_instance *inst) {
+    if (!inst) return;
+    wasp_instance_call_abort(inst);
+    if (inst->store) wasmtime_store_delete(inst->store);
+    wasp_module_release(inst->module);
+    free(inst);
+}
+
+void *wasp_instance_user(const struct wasp_instance *inst) { return inst->user; }
+
+struct wasp_instance *wasp_instance_from_caller(wasmtime_caller_t *caller) {
+    return wasmtime_context_get_data(wasmtime_caller_context(caller));
+}
+
+wasmtime_context_t *wasp_instance_context(struct wasp_instance *inst) { return inst->ctx; }
+
+struct wasp_module *wasp_instance_module(const struct wasp_instance *inst) { return inst->module; }
+
+int wasp_instance_func(struct wasp_instance *inst, const char *name, const char *sig, wasmtime_func_t *out,
+                       struct wasp_error *err) {
+    wasmtime_extern_t item;
+    if (!wasmtime_instance_export_get(inst->ctx, &inst->instance, name, strlen(name), &item))
+        return wasp_error_set(err, WASP_ENOENT, "export `%s` is missing", name);
+    int rc = WASP_OK;
+    if (item.kind != WASMTIME_EXTERN_FUNC) {
+        rc = wasp_error_set(err, WASP_EABI, "export `%s` is not a function", name);
+    } else {
+        wasm_functype_t *ft = wasmtime_func_type(inst->ctx, &item.of.func);
+        if (!wasp_abi_functype_is(ft, sig)) {
+            char have[64];
+            wasp_abi_functype_sig(ft, have, sizeof(have));
+            rc = wasp_error_set(err, WASP_EABI, "export `%s` has signature %s, expected %s", name, have, sig);
+        } else {
+            *out = item.of.func;
+        }
+        wasm_functype_delete(ft);
+    }
+    wasmtime_extern_delete(&item);
+    return rc;
+}
+
+uint8_t *wasp_instance_memory(struct wasp_instance *inst, size_t *len) {
+    if (!inst->has_memory) {
+        *len = 0;
+        return NULL;
+    }
+    *len = wasmtime_memory_data_size(inst->ctx, &inst->memory);
+    return wasmtime_memory_data(inst->ctx, &inst->memory);
+}
+
+int wasp_instance_call_begin(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
+                             const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results, size_t nresults) {
+    if (inst->future) return WASP_ESTATE;
+    if (nargs > MAX_VALS || nresults > MAX_VALS) return WASP_EINVAL;
+    inst->func = *func;
+    if (nargs) memcpy(inst->args, args, nargs * sizeof(*args));
+    inst->results_out = results;
+    inst->nresults = nresults;
+    arm(inst, name);
+    inst->future = wasmtime_func_call_async(inst->ctx, &inst->func, inst->args, nargs, inst->results, nresults,
+                                            &inst->trap, &inst->error);
+    return inst->future ? WASP_OK : WASP_ENOMEM;
+}
+
+int wasp_instance_call_poll(struct wasp_instance *inst, struct wasp_error *err) {
+    if (!inst->future) return wasp_error_set(err, WASP_ESTATE, "no call in progress");
+    wasp_engine_call_enter(inst->engine);
+    bool done = wasmtime_call_future_poll(inst->future);
+    wasp_engine_call_leave(inst->engine);
+    if (!done) return WASP_CALL_PENDING;
+    wasmtime_call_future_delete(inst->future);
+    inst->future = NULL;
+    return outcome(inst, err);
+}
+
+void wasp_instance_call_abort(struct wasp_instance *inst) {
+    if (!inst->future) return;
+    wasmtime_call_future_delete(inst->future);
+    inst->future = NULL;
+    free_outcome(inst);
+}
+
+bool wasp_instance_call_active(const struct wasp_instance *inst) { return inst->future != NULL; }
+
+int wasp_instance_call(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
+                       const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results, size_t nresults,
+                       unsigned *polls, struct wasp_error *err) {
+    int rc = wasp_instance_call_begin(inst, func, name, args, nargs, results, nresults);
+    if (rc != WASP_OK) return wasp_error_set(err, rc, "`%s`: cannot start call", name);
+    unsigned n = 0;
+    do {
+        rc = wasp_instance_call_poll(inst, err);
+        n++;
+    } while (rc == WASP_CALL_PENDING);
+    if (polls) *polls = n;
+    return rc;
+}
+
+int wasp_instance_call_export(struct wasp_instance *inst, const char *name, const char *sig,
+                              const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results, size_t nresults,
+                              struct wasp_error *err) {
+    wasmtime_func_t f;
+    int rc = wasp_instance_func(inst, name, sig, &f, err);
+    if (rc != WASP_OK) return rc;
+    return wasp_instance_call(inst, &f, name, args, nargs, results, nresults, NULL, err);
+}

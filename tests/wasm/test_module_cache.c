@@ -1,0 +1,189 @@
+/* test_module_cache.c - compile once per content hash; the disk cache of
+ * serialized modules round-trips, and stale or corrupt entries are caught. */
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wasm/diskcache.h"
+#include "wasmtest.h"
+
+/* Path of the only .cwasm file in dir (static buffer), or NULL. */
+static const char *only_entry(const char *dir) {
+    static char path[4096];
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *de; d && (de = readdir(d));) {
+        size_t l = strlen(de->d_name);
+        if (l > 6 && !strcmp(de->d_name + l - 6, ".cwasm")) {
+            snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+            n++;
+        }
+    }
+    if (d) closedir(d);
+    return n == 1 ? path : NULL;
+}
+
+static void run_add(struct wasp_module *m) {
+    struct wasp_instance *inst = wt_instance(m, NULL);
+    struct wasp_error err = {0};
+    int32_t args[2] = {20, 22}, r = 0;
+    assert_int_equal(wt_call_i32(inst, "add", "ii:i", args, 2, &r, &err), WASP_OK);
+    assert_int_equal(r, 42);
+    wasp_instance_free(inst);
+}
+
+static void test_same_bytes_compile_once(void **state) {
+    (void)state;
+    tu_signals_restore();
+    struct wasp_engine *e = wt_engine(false, NULL);
+    struct wasp_module *a = wt_module(e, "engine_basic.wasm"), *b = wt_module(e, "engine_basic.wasm");
+    assert_ptr_equal(a, b);
+    struct wasp_engine_stats st;
+    wasp_engine_stats(e, &st);
+    assert_int_equal(st.compiled, 1);
+    assert_int_equal(st.memory_hits, 1);
+    assert_int_equal(st.modules, 1);
+    struct wasp_module *c = wt_module(e, "abi_wasi.wasm");
+    assert_ptr_not_equal(a, c);
+    wasp_engine_stats(e, &st);
+    assert_int_equal(st.compiled, 2);
+    wasp_module_release(a);
+    wasp_module_release(b);
+    wasp_module_release(c);
+    wasp_engine_free(e);
+}
+
+static void test_disk_round_trip(void **state) {
+    (void)state;
+    tu_signals_restore();
+    char *dir = tu_tempdir();
+    struct wasp_engine *e = wt_engine(false, dir);
+    struct wasp_module *m = wt_module(e, "engine_basic.wasm");
+    struct wasp_engine_stats st;
+    wasp_engine_stats(e, &st);
+    assert_int_equal(st.compiled, 1);
+    assert_int_equal(st.disk_hits, 0);
+    assert_non_null(only_entry(dir));
+    wasp_module_release(m);
+    wasp_engine_free(e);
+
+    /* A new engine with the same configuration starts warm from disk. */
+    e = wt_engine(false, dir);
+    m = wt_module(e, "engine_basic.wasm");
+    wasp_engine_stats(e, &st);
+    assert_int_equal(st.compiled, 0);
+    assert_int_equal(st.disk_hits, 1);
+    run_add(m);
+    wasp_module_release(m);
+    wasp_engine_free(e);
+
+    /* A different configuration (fuel changes the code) uses its own entry. */
+    e = wt_engine(true, dir);
+    m = wt_module(e, "engine_basic.wasm");
+    wasp_engine_stats(e, &st);
+    assert_int_equal(st.compiled, 1);
+    assert_int_equal(st.disk_hits, 0);
+    assert_null(only_entry(dir)); /* now two entries */
+    wasp_module_release(m);
+    wasp_engine_free(e);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* Damages the cache entry with `damage`, then checks a new engine notices,
+ * recompiles, still runs the module, and rewrites a good entry. */
+static void check_stale(void (*damage)(const char *path)) {
+    char *dir = tu_tempdir();
+    struct wasp_engine *e = wt_engine(false, dir);
+    wasp_module_release(wt_module(e, "engine_basic.wasm"));
+    wasp_engine_free(e);
+    const char *entry = only_entry(dir);
+    assert_non_null(entry);
+    damage(entry);
+
+    e = wt_engine(false, dir);
+    struct wasp_module *m = wt_module(e, "engine_basic.wasm");
+    struct wasp_engine_stats st;
+    wasp_engine_stats(e, &st);
+    assert_int_equal(st.disk_hits, 0);
+    assert_int_equal(st.disk_stale, 1);
+    assert_int_equal(st.compiled, 1);
+    run_add(m);
+    wasp_module_release(m);
+    wasp_engine_free(e);
+
+    e = wt_engine(false, dir); /* the rewritten entry is good again */
+    wasp_module_release(wt_module(e, "engine_basic.wasm"));
+    wasp_engine_stats(e, &st);
+    assert_int_equal(st.disk_hits, 1);
+    wasp_engine_free(e);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void flip_last_byte(const char *path) {
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fseek(f, -1, SEEK_END);
+    int c = fgetc(f);
+    fseek(f, -1, SEEK_END);
+    fputc(c ^ 0xff, f);
+    fclose(f);
+}
+
+static void truncate_to_header(const char *path) { assert_int_equal(truncate(path, 40), 0); }
+
+static void foreign_header(const char *path) {
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fwrite("NOTWASP!", 1, 8, f);
+    fclose(f);
+}
+
+static void empty_file(const char *path) { assert_int_equal(truncate(path, 0), 0); }
+
+static void test_corrupt_payload_is_rejected(void **state) { (void)state; tu_signals_restore(); check_stale(flip_last_byte); }
+static void test_truncated_entry_is_rejected(void **state) { (void)state; check_stale(truncate_to_header); }
+static void test_foreign_header_is_rejected(void **state) { (void)state; check_stale(foreign_header); }
+static void test_empty_entry_is_rejected(void **state) { (void)state; check_stale(empty_file); }
+
+static void test_entry_keyed_by_content(void **state) {
+    (void)state;
+    tu_signals_restore();
+    uint8_t content[32] = {1}, other[32] = {2}, fp[32] = {3};
+    char *dir = tu_tempdir();
+    const uint8_t payload[] = "serialized";
+    assert_int_equal(wasp_diskcache_write(dir, content, fp, payload, sizeof(payload)), WASP_OK);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    assert_int_equal(wasp_diskcache_read(dir, content, fp, &out, &len), WASP_DISKCACHE_HIT);
+    assert_int_equal(len, sizeof(payload));
+    assert_memory_equal(out, payload, len);
+    free(out);
+    assert_int_equal(wasp_diskcache_read(dir, other, fp, &out, &len), WASP_DISKCACHE_MISS);
+    /* Same file name but a different engine fingerprint inside: stale. */
+    char a[4096], b[4096];
+    uint8_t fp2[32] = {3};
+    fp2[20] = 9;
+    wasp_diskcache_path(dir, content, fp, a, sizeof(a));
+    wasp_diskcache_path(dir, content, fp2, b, sizeof(b));
+    assert_string_equal(a, b); /* only 16 hex digits of the fingerprint name the file */
+    assert_int_equal(wasp_diskcache_read(dir, content, fp2, &out, &len), WASP_DISKCACHE_STALE);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+int main(void) {
+    wt_signals_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_bytes_compile_once),
+        cmocka_unit_test(test_disk_round_trip),
+        cmocka_unit_test(test_corrupt_payload_is_rejected),
+        cmocka_unit_test(test_truncated_entry_is_rejected),
+        cmocka_unit_test(test_foreign_header_is_rejected),
+        cmocka_unit_test(test_empty_entry_is_rejected),
+        cmocka_unit_test(test_entry_keyed_by_content),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
