@@ -69,6 +69,14 @@ static wasm_config_t *make_config(const struct wasp_engine_config *cfg, char *fi
     wasmtime_config_async_stack_size_set(c, 1u << 20);
     wasmtime_config_max_wasm_stack_set(c, 512u << 10);
     wasmtime_config_memory_init_cow_set(c, true);
+    /* Wasmtime's C API aborts the process when asked for the kind of a v128
+     * or typed-reference value (wasm_valtype_kind), and the ABI check must
+     * read every signature of untrusted modules. So such types are turned
+     * off here (typed references, GC and exceptions are not compiled in)
+     * and validation rejects them with an error instead. */
+    wasmtime_config_wasm_relaxed_simd_set(c, false);
+    wasmtime_config_wasm_simd_set(c, false);
+    wasmtime_config_wasm_stack_switching_set(c, false);
     /* Small reservations and guards so many instances fit in the address
      * space; Cranelift then emits explicit bounds checks. */
     uint64_t guard = 64u << 10;
@@ -89,7 +97,7 @@ static wasm_config_t *make_config(const struct wasp_engine_config *cfg, char *fi
     /* Everything that changes compiled code goes into the fingerprint that
      * keys the disk cache. */
     snprintf(fingerprint, cap,
-             "wasmtime=%s;build=%s;fuel=%d;epoch=1;async=1;opt=speed;reservation=%llu;guard=%llu;"
+             "wasmtime=%s;build=%s;fuel=%d;epoch=1;async=1;opt=speed;simd=0;reservation=%llu;guard=%llu;"
              "pooling=%d;pool_memory=%llu",
              WASMTIME_VERSION, WASP_WASMTIME_BUILD, cfg->fuel, (unsigned long long)cfg->memory_reservation,
              (unsigned long long)guard, cfg->pooling, (unsigned long long)(cfg->pooling ? cfg->pool_memory_max : 0));

@@ -20,12 +20,32 @@ int wasp_error_set(struct wasp_error *err, int code, const char *fmt, ...) {
     return code;
 }
 
-/* Appends ": " and the first line of text (Wasmtime adds backtraces after). */
-static void append_first_line(struct wasp_error *err, const char *text, size_t len) {
-    const char *nl = memchr(text, '\n', len);
-    if (nl) len = (size_t)(nl - text);
+/* Appends Wasmtime's message as one line: "context: what: cause: cause".
+ * Its text is "what\n\nCaused by:\n    0: cause\n    1: cause" followed by
+ * backtraces; the backtraces are dropped, numbering and indentation too. */
+static void append_message(struct wasp_error *err, const char *text, size_t len) {
     size_t used = strlen(err->msg);
-    snprintf(err->msg + used, sizeof(err->msg) - used, "%s%.*s", used ? ": " : "", (int)len, text);
+    const char *p = text, *end = text + len;
+    while (p < end && used + 1 < sizeof(err->msg)) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *line_end = nl ? nl : end;
+        const char *q = p;
+        while (q < line_end && (*q == ' ' || *q == '\t')) q++;
+        if (line_end - q >= 9 && memcmp(q, "backtrace", 9) == 0) break;
+        if ((size_t)(line_end - q) < 40 && memmem(q, (size_t)(line_end - q), "backtrace:", 10)) break;
+        const char *digits = q;
+        while (q < line_end && *q >= '0' && *q <= '9') q++;
+        if (q > digits && q + 1 < line_end && q[0] == ':' && q[1] == ' ') q += 2;
+        else q = digits;
+        size_t n = (size_t)(line_end - q);
+        bool skip = n == 0 || (n == 10 && memcmp(q, "Caused by:", 10) == 0);
+        if (!skip) {
+            int w = snprintf(err->msg + used, sizeof(err->msg) - used, "%s%.*s", used ? ": " : "", (int)n, q);
+            used += w > 0 ? (size_t)w : 0;
+            if (used >= sizeof(err->msg)) used = sizeof(err->msg) - 1;
+        }
+        p = nl ? nl + 1 : end;
+    }
 }
 
 int wasp_error_from_wasmtime(struct wasp_error *err, int code, wasmtime_error_t *e, const char *fmt, ...) {
@@ -36,7 +56,7 @@ int wasp_error_from_wasmtime(struct wasp_error *err, int code, wasmtime_error_t 
         va_end(ap);
         wasm_name_t m;
         wasmtime_error_message(e, &m);
-        append_first_line(err, m.data, m.size);
+        append_message(err, m.data, m.size);
         wasm_byte_vec_delete(&m);
     }
     wasmtime_error_delete(e);
@@ -82,7 +102,7 @@ int wasp_error_from_trap(struct wasp_error *err, wasm_trap_t *trap, const char *
             wasm_message_t m;
             wasm_trap_message(trap, &m);
             size_t n = m.size && m.data[m.size - 1] == 0 ? m.size - 1 : m.size;
-            append_first_line(err, m.data, n);
+            append_message(err, m.data, n);
             wasm_byte_vec_delete(&m);
         }
     }

@@ -91,6 +91,12 @@ static void test_not_wasm(void **state) {
     assert_int_equal(wasp_module_load(NULL, junk, 4, &m, &err), WASP_EINVAL);
 }
 
+static void test_unrepresentable_types_are_rejected(void **state) {
+    (void)state;
+    tu_signals_restore();
+    expect_rejected("abi_v128_export.wasm", WASP_ECOMPILE, "not a valid WebAssembly module", "SIMD");
+}
+
 static void test_missing_file(void **state) {
     (void)state;
     tu_signals_restore();
@@ -158,6 +164,7 @@ int main(void) {
         cmocka_unit_test(test_memory_is_required),
         cmocka_unit_test(test_wasp_import_checks_report_every_problem),
         cmocka_unit_test(test_not_wasm),
+        cmocka_unit_test(test_unrepresentable_types_are_rejected),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_wasi_needs_a_grant),
         cmocka_unit_test(test_abi_imports_link_only_when_defined),
