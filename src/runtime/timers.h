@@ -1,0 +1,46 @@
+/* timers.h - one-shot timers run by a dedicated thread (send_after, call
+ * timeouts, restart back-off).
+ *
+ * Every scheduled timer ends in exactly one of two callbacks, so its owner
+ * can free the argument exactly once:
+ *   fire(arg)  on the timer thread, never before the deadline;
+ *   drop(arg)  when it is cancelled, or still pending at stop (may be NULL).
+ * Callbacks run without the service lock, so they may schedule and cancel.
+ *
+ * All functions are thread-safe, except that wasp_timers_stop must be
+ * called once, not from a timer callback, and after no other thread will
+ * use the service again.
+ */
+#ifndef WASP_RUNTIME_TIMERS_H
+#define WASP_RUNTIME_TIMERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct wasp_timers;
+typedef void (*wasp_timer_fn)(void *arg);
+
+/* Starts the service and its thread: WASP_OK or WASP_ENOMEM (also used if
+ * the thread cannot be created). */
+int wasp_timers_start(struct wasp_timers **out);
+
+/* Stops and joins the thread, calls drop(arg) for every timer still pending
+ * (none of them fires), and frees the service. NULL is a no-op. */
+void wasp_timers_stop(struct wasp_timers *t);
+
+/* Schedules fire(arg) delay_ns from now. Returns a nonzero id, or 0 if out
+ * of memory or the service is stopping - then neither callback ever runs
+ * and the caller still owns arg. fire must not be NULL. */
+uint64_t wasp_timers_schedule(struct wasp_timers *t, uint64_t delay_ns, wasp_timer_fn fire,
+                              wasp_timer_fn drop, void *arg);
+
+/* true: the timer was pending and will never fire; drop(arg) has run (on
+ * this thread) before the return. false: unknown id, already fired, or
+ * firing right now (its fire callback runs or ran instead). */
+bool wasp_timers_cancel(struct wasp_timers *t, uint64_t id);
+
+/* Timers scheduled and neither fired (or firing), cancelled nor dropped. */
+size_t wasp_timers_pending(struct wasp_timers *t);
+
+#endif
