@@ -1,6 +1,7 @@
 /* test_instance.c - instances: exports, traps of each kind, memory and fuel
  * limits, time slices and the time budget of a call. */
 #include <string.h>
+#include <sys/resource.h>
 
 #include "core/clock.h"
 #include "wasmtest.h"
@@ -260,6 +261,26 @@ static void test_abort_pending_call(void **state) {
     wasp_instance_free(inst);
 }
 
+static double cpu_ms(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+static void test_idle_engine_burns_no_cpu(void **state) {
+    (void)state;
+    tu_signals_restore();
+    /* The epoch ticker runs only while a call runs: an engine with live
+     * instances but nothing executing must sleep, not tick. */
+    struct wasp_instance *inst = wt_instance(basic, NULL);
+    double before = cpu_ms();
+    tu_sleep_ms(300);
+    double used = cpu_ms() - before;
+    if (used > 30) fail_msg("idle engine used %.1f ms of CPU in 300 ms", used);
+    wasp_instance_free(inst);
+}
+
 int main(void) {
     wt_signals_init();
     const struct CMUnitTest tests[] = {
@@ -274,6 +295,7 @@ int main(void) {
         cmocka_unit_test(test_endless_loop_is_sliced_and_interrupted),
         cmocka_unit_test(test_two_spinners_interleave),
         cmocka_unit_test(test_abort_pending_call),
+        cmocka_unit_test(test_idle_engine_burns_no_cpu),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
