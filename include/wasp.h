@@ -334,7 +334,7 @@ int wasp_subscribe(wasp_system *sys, wasp_aid id, const char *pattern);
 int wasp_unsubscribe(wasp_system *sys, wasp_aid id, const char *pattern);
 /* Delivers a copy to every matching subscriber (sender = the current actor).
  * Returns how many it was queued for (>= 0; full or stopping subscribers
- * are skipped and counted as dead letters), or WASP_EINVAL / WASP_E2BIG /
+ * are skipped and counted in the system's dead letters), or WASP_EINVAL / WASP_E2BIG /
  * WASP_ENOMEM. */
 int wasp_publish(wasp_system *sys, const char *topic, const void *data, size_t len);
 
@@ -387,6 +387,123 @@ typedef struct wasp_system_stats {
     uint64_t dead_letters;  /* system-wide, including those with no actor */
 } wasp_system_stats;
 void wasp_system_stats_get(wasp_system *sys, wasp_system_stats *out);
+
+/* ---- Supervision (wasp_supervisor_*) ---- */
+/* OTP-style supervisors (docs/SUPERVISION.md). A supervisor is itself an
+ * actor (named after its spec) that monitors its children: actors or nested
+ * supervisors, started in list order and stopped in reverse order.
+ *
+ * Ownership: wasp_supervisor_start copies the spec (names, actor specs,
+ * nested supervisor specs; not the `state` pointers, which must outlive the
+ * system). The returned handle owns the whole tree: free it with
+ * wasp_supervisor_destroy after wasp_system_stop / wasp_system_destroy.
+ */
+
+typedef struct wasp_supervisor wasp_supervisor;
+
+#define WASP_SUP_ONE_FOR_ONE 0  /* restart the crashed child only */
+#define WASP_SUP_ONE_FOR_ALL 1  /* stop all (reverse order), restart all (in order) */
+#define WASP_SUP_REST_FOR_ONE 2 /* restart the crashed child and every later one */
+
+#define WASP_RESTART_PERMANENT 0 /* always restarted */
+#define WASP_RESTART_TRANSIENT 1 /* restarted only after a crash */
+#define WASP_RESTART_TEMPORARY 2 /* never restarted; removed when it exits */
+
+/* Restart back-off: restart n of a child (n = its consecutive crashes, reset
+ * once it stayed up for the supervisor's period) waits
+ * initial * multiplier^(n-1), capped at max, spread by +-jitter (0..1).
+ * initial_ns == 0: restart at once. multiplier < 1 is taken as 1. */
+typedef struct wasp_backoff {
+    uint64_t initial_ns;
+    uint64_t max_ns;   /* 0 = no cap */
+    double multiplier;
+    double jitter;
+} wasp_backoff;
+
+struct wasp_supervisor_spec;
+
+typedef struct wasp_child_spec {
+    const wasp_actor_spec *actor;                  /* an actor child (name required), or */
+    const struct wasp_supervisor_spec *supervisor; /* a nested supervisor */
+    int restart;                                   /* WASP_RESTART_* */
+} wasp_child_spec;
+
+typedef struct wasp_supervisor_spec {
+    const char *name;     /* required: the supervisor actor's name */
+    int strategy;         /* WASP_SUP_* */
+    uint32_t intensity;   /* more than `intensity` restarts ... */
+    uint64_t period_ns;   /* ... within a sliding period (0 = 5 s) gives up */
+    wasp_backoff backoff;
+    const wasp_child_spec *children;
+    size_t nchildren;
+    /* Root only: called once (on a worker thread) when this supervisor gives
+     * up, after its children have stopped. May be NULL. */
+    void (*on_give_up)(wasp_supervisor *sup, void *arg);
+    void *give_up_arg;
+} wasp_supervisor_spec;
+
+/* Starts a supervisor and its children in order (synchronously). If a child
+ * fails to start, the started ones are stopped in reverse order and the
+ * call fails with WASP_ECRASH. WASP_OK, WASP_EINVAL (bad spec), WASP_EEXIST,
+ * WASP_ESTOPPED, WASP_ENOMEM, WASP_ECRASH. */
+int wasp_supervisor_start(wasp_system *sys, const wasp_supervisor_spec *spec,
+                          wasp_supervisor **out);
+
+/* Stops the supervisor's children in reverse order, then the supervisor.
+ * From outside any actor (WASP_ESTATE otherwise); waits. WASP_OK,
+ * WASP_ESTOPPED (already stopped). */
+int wasp_supervisor_stop(wasp_supervisor *sup);
+
+/* Frees the tree. Only once the supervisor has terminated (after
+ * wasp_supervisor_stop or wasp_system_stop). NULL is a no-op. */
+void wasp_supervisor_destroy(wasp_supervisor *sup);
+
+/* The supervisor actor's id. */
+wasp_aid wasp_supervisor_id(const wasp_supervisor *sup);
+
+/* true once this supervisor gave up (restart intensity exceeded). */
+bool wasp_supervisor_gave_up(const wasp_supervisor *sup);
+
+/* Adds a child at the end and starts it; removes (stops, then forgets) a
+ * child by name. Blocking: from outside any actor (WASP_ESTATE otherwise).
+ * add: WASP_OK, WASP_EINVAL, WASP_EEXIST, WASP_ECRASH (failed to start),
+ * WASP_ESTOPPED, WASP_ENOMEM. remove: WASP_OK, WASP_ENOENT, WASP_ESTOPPED. */
+int wasp_supervisor_add_child(wasp_supervisor *sup, const wasp_child_spec *child);
+int wasp_supervisor_remove_child(wasp_supervisor *sup, const char *name);
+
+typedef struct wasp_supervisor_stats {
+    char name[256];
+    int strategy;
+    uint64_t restarts; /* restarts performed (including failed attempts) */
+    bool gave_up;
+    size_t children;   /* children now */
+} wasp_supervisor_stats;
+void wasp_supervisor_stats_get(const wasp_supervisor *sup, wasp_supervisor_stats *out);
+
+/* A nested supervisor by name (searching the tree), or NULL. */
+wasp_supervisor *wasp_supervisor_find(wasp_supervisor *sup, const char *name);
+
+/* A child's current id (0 if not running) and its restart count.
+ * WASP_OK or WASP_ENOENT. */
+int wasp_supervisor_child(const wasp_supervisor *sup, const char *name, wasp_aid *id,
+                          uint64_t *restarts);
+
+/* Restart history: the last WASP_SUP_HISTORY restarts, oldest first. */
+#define WASP_SUP_HISTORY 100
+typedef struct wasp_restart_record {
+    char child[256];
+    int reason;         /* WASP_EXIT_CRASH, WASP_EXIT_START_FAILED or WASP_EXIT_NORMAL */
+    uint64_t time_ns;   /* monotonic clock when the restart was decided */
+    uint64_t delay_ns;  /* back-off delay applied */
+} wasp_restart_record;
+/* Copies up to cap records (oldest first) and returns how many exist (<= 100). */
+size_t wasp_supervisor_history(const wasp_supervisor *sup, wasp_restart_record *out, size_t cap);
+
+/* The back-off delay before restart n (>= 1) without jitter, for tests and
+ * tools: min(initial * multiplier^(n-1), max). */
+uint64_t wasp_backoff_delay(const wasp_backoff *b, uint32_t n);
+
+/* ---- end Supervision ---- */
 
 #ifdef __cplusplus
 }

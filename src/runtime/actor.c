@@ -1,0 +1,535 @@
+/* actor.c - the actor table, actor lifecycle, park/wake and monitors.
+ *
+ * An actor is a stable identity (slot + generation, name, mailbox, counters,
+ * monitors, subscriptions) plus a replaceable behaviour incarnation (handler,
+ * hooks, state). Crash ends the incarnation, not the identity; restart
+ * installs a new incarnation on the same identity.
+ *
+ * Slots live in chunks of WASP_CHUNK actors that are never freed before the
+ * system is destroyed, so an id can always be checked against its slot's
+ * (generation | refcount) word without touching freed memory. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/internal.h"
+
+_Thread_local struct wasp_ctx *wasp_tls_ctx;
+
+/* ---- table ---------------------------------------------------------------- */
+
+static struct wasp_actor *slot_ptr(wasp_system *sys, uint32_t slot) {
+    struct wasp_actor *chunk =
+        atomic_load_explicit(&sys->chunks[slot >> WASP_CHUNK_SHIFT], memory_order_acquire);
+    return chunk ? &chunk[slot & (WASP_CHUNK - 1)] : NULL;
+}
+
+void wasp_table_init(wasp_system *sys) {
+    for (size_t i = 0; i < WASP_MAX_CHUNKS; i++) atomic_init(&sys->chunks[i], NULL);
+    atomic_init(&sys->nslots, 0);
+    pthread_mutex_init(&sys->table_mu, NULL);
+    sys->free_slots = NULL;
+    sys->nfree = sys->free_cap = 0;
+}
+
+void wasp_table_free(wasp_system *sys) {
+    for (size_t i = 0; i < WASP_MAX_CHUNKS; i++) free(atomic_load(&sys->chunks[i]));
+    free(sys->free_slots);
+    pthread_mutex_destroy(&sys->table_mu);
+}
+
+/* A free slot with its generation set (count 0), or NULL. */
+static struct wasp_actor *slot_alloc(wasp_system *sys) {
+    struct wasp_actor *a = NULL;
+    pthread_mutex_lock(&sys->table_mu);
+    if (sys->nfree) {
+        a = slot_ptr(sys, sys->free_slots[--sys->nfree]);
+    } else {
+        uint32_t slot = atomic_load_explicit(&sys->nslots, memory_order_relaxed);
+        if (slot < (uint32_t)WASP_MAX_CHUNKS * WASP_CHUNK) {
+            uint32_t c = slot >> WASP_CHUNK_SHIFT;
+            struct wasp_actor *chunk = atomic_load_explicit(&sys->chunks[c], memory_order_relaxed);
+            if (!chunk) {
+                /* calloc'd pages stay untouched (and non-resident) until used */
+                chunk = calloc(WASP_CHUNK, sizeof(struct wasp_actor));
+                if (chunk) atomic_store_explicit(&sys->chunks[c], chunk, memory_order_release);
+            }
+            if (chunk) {
+                a = &chunk[slot & (WASP_CHUNK - 1)];
+                a->slot = slot;
+                atomic_store_explicit(&a->ref, 1ull << 32, memory_order_relaxed);
+                atomic_store_explicit(&sys->nslots, slot + 1, memory_order_release);
+            }
+        }
+    }
+    pthread_mutex_unlock(&sys->table_mu);
+    return a;
+}
+
+static void slot_free(wasp_system *sys, uint32_t slot) {
+    pthread_mutex_lock(&sys->table_mu);
+    if (sys->nfree == sys->free_cap) {
+        size_t cap = sys->free_cap ? sys->free_cap * 2 : 256;
+        uint32_t *v = realloc(sys->free_slots, cap * sizeof(*v));
+        if (!v) { /* the slot is leaked until destroy; harmless */
+            pthread_mutex_unlock(&sys->table_mu);
+            return;
+        }
+        sys->free_slots = v;
+        sys->free_cap = cap;
+    }
+    sys->free_slots[sys->nfree++] = slot;
+    pthread_mutex_unlock(&sys->table_mu);
+}
+
+/* Takes a ref if the actor in a slot exists and has generation gen (0: any). */
+static bool ref_if_live(struct wasp_actor *a, uint32_t gen) {
+    uint64_t r = atomic_load_explicit(&a->ref, memory_order_relaxed);
+    do {
+        if ((gen && (uint32_t)(r >> 32) != gen) || (uint32_t)r == 0) return false;
+    } while (!atomic_compare_exchange_weak_explicit(&a->ref, &r, r + 1, memory_order_acquire,
+                                                    memory_order_relaxed));
+    return true;
+}
+
+struct wasp_actor *wasp_actor_get(wasp_system *sys, wasp_aid id) {
+    if (!sys || !id) return NULL;
+    uint32_t slot = (uint32_t)id, gen = (uint32_t)(id >> 32);
+    if (!gen || slot >= atomic_load_explicit(&sys->nslots, memory_order_acquire)) return NULL;
+    struct wasp_actor *a = slot_ptr(sys, slot);
+    return a && ref_if_live(a, gen) ? a : NULL;
+}
+
+void wasp_actor_ref(struct wasp_actor *a) {
+    atomic_fetch_add_explicit(&a->ref, 1, memory_order_relaxed);
+}
+
+static void actor_finalize(struct wasp_actor *a, uint64_t old) {
+    wasp_system *sys = a->sys;
+    atomic_fetch_add_explicit(&sys->retired_received, WASP_LOAD(a->received), memory_order_relaxed);
+    wasp_mailbox_free(a);
+    free(a->name);
+    a->name = NULL;
+    while (a->monitors) {
+        struct wasp_monitor *m = a->monitors;
+        a->monitors = m->next;
+        free(m);
+    }
+    uint32_t gen = (uint32_t)(old >> 32) + 1;
+    if (!gen) gen = 1;
+    atomic_store_explicit(&a->ref, (uint64_t)gen << 32, memory_order_release);
+    slot_free(sys, a->slot);
+}
+
+void wasp_actor_unref(struct wasp_actor *a) {
+    uint64_t old = atomic_fetch_sub_explicit(&a->ref, 1, memory_order_acq_rel);
+    if ((uint32_t)old == 1) actor_finalize(a, old - 1);
+}
+
+void wasp_table_each(wasp_system *sys, void (*fn)(struct wasp_actor *a, void *arg), void *arg) {
+    uint32_t n = atomic_load_explicit(&sys->nslots, memory_order_acquire);
+    for (uint32_t s = 0; s < n; s++) {
+        struct wasp_actor *a = slot_ptr(sys, s);
+        if (!a || !ref_if_live(a, 0)) continue;
+        fn(a, arg);
+        wasp_actor_unref(a);
+    }
+}
+
+/* ---- helpers ----------------------------------------------------------------- */
+
+static void set_lstate(struct wasp_actor *a, int st) {
+    wasp_spin_lock(&a->lock);
+    atomic_store(&a->lstate, st);
+    wasp_spin_unlock(&a->lock);
+}
+
+static int run_started(struct wasp_actor *a) {
+    set_lstate(a, WASP_STATE_STARTING);
+    atomic_store(&a->parkw, WASP_PW_RUN);
+    int rc = 0;
+    if (a->started) {
+        struct wasp_ctx ctx = {a->sys, a, NULL};
+        struct wasp_ctx *prev = wasp_tls_ctx;
+        wasp_tls_ctx = &ctx;
+        rc = a->started(&ctx);
+        wasp_tls_ctx = prev;
+    }
+    if (rc) return rc;
+    a->alive = true;
+    set_lstate(a, WASP_STATE_READY);
+    return 0;
+}
+
+static void run_stopped(struct wasp_actor *a, int reason) {
+    if (!a->alive) return;
+    a->alive = false;
+    if (!a->stopped) return;
+    struct wasp_ctx ctx = {a->sys, a, NULL};
+    struct wasp_ctx *prev = wasp_tls_ctx;
+    wasp_tls_ctx = &ctx;
+    a->stopped(&ctx, reason);
+    wasp_tls_ctx = prev;
+}
+
+struct mon_call {
+    wasp_exit_fn fn;
+    void *arg;
+};
+
+/* Snapshot of the monitors, taken under a->lock. */
+static struct mon_call *monitors_snapshot(struct wasp_actor *a, size_t *n) {
+    size_t k = 0;
+    for (struct wasp_monitor *m = a->monitors; m; m = m->next) k++;
+    *n = 0;
+    if (!k) return NULL;
+    struct mon_call *v = malloc(k * sizeof(*v));
+    if (!v) return NULL;
+    for (struct wasp_monitor *m = a->monitors; m; m = m->next) v[(*n)++] = (struct mon_call){m->fn, m->arg};
+    return v;
+}
+
+static void monitors_fire(wasp_system *sys, wasp_aid id, struct mon_call *v, size_t n, int reason) {
+    for (size_t i = 0; i < n; i++) v[i].fn(sys, id, reason, v[i].arg);
+    free(v);
+}
+
+/* ---- lifecycle (owner side) ------------------------------------------------- */
+
+void wasp_actor_release(struct wasp_actor *a) {
+    atomic_store(&a->sched, 0);
+    if ((atomic_load(&a->qlen) || atomic_load(&a->stop_req)) && !atomic_exchange(&a->sched, 1))
+        wasp_sched_push(a->sys, a, false);
+}
+
+void wasp_actor_terminate(struct wasp_actor *a, int reason) {
+    wasp_system *sys = a->sys;
+    wasp_aid id = wasp_actor_id(a);
+    set_lstate(a, WASP_STATE_STOPPING);
+    struct wasp_env **q = wasp_mailbox_close(a);
+    if (a->cur) {
+        struct wasp_env *e = a->cur;
+        a->cur = NULL;
+        wasp_dead_letter(sys, a, e, WASP_ESTOPPED);
+    }
+    run_stopped(a, reason);
+    if (q) {
+        for (size_t i = 0; q[i]; i++) wasp_dead_letter(sys, a, q[i], WASP_ESTOPPED);
+        free(q);
+    }
+    wasp_registry_remove_actor(sys, a);
+    wasp_broker_remove_actor(sys, id);
+
+    wasp_spin_lock(&a->lock);
+    atomic_store(&a->lstate, WASP_STATE_TERMINATED);
+    struct wasp_monitor *mons = a->monitors;
+    a->monitors = NULL;
+    wasp_spin_unlock(&a->lock);
+    while (mons) {
+        struct wasp_monitor *m = mons;
+        mons = m->next;
+        m->fn(sys, id, reason, m->arg);
+        free(m);
+    }
+    atomic_fetch_sub(&sys->live, 1);
+    pthread_mutex_lock(&sys->term_mu);
+    pthread_cond_broadcast(&sys->term_cv);
+    pthread_mutex_unlock(&sys->term_mu);
+    if (!sys->cfg.retain_terminated) wasp_actor_unref(a); /* the life reference */
+}
+
+/* After a crash or a failed restart: failed (awaiting restart), or, if a stop
+ * was requested meanwhile, terminated. Owner only. */
+static void actor_fail(struct wasp_actor *a, int why) {
+    wasp_spin_lock(&a->lock);
+    int stop = atomic_load(&a->stop_req);
+    size_t n = 0;
+    struct mon_call *v = NULL;
+    if (!stop) {
+        atomic_store(&a->lstate, WASP_STATE_FAILED);
+        v = monitors_snapshot(a, &n);
+    }
+    wasp_spin_unlock(&a->lock);
+    if (stop) wasp_actor_terminate(a, stop - 1);
+    else monitors_fire(a->sys, wasp_actor_id(a), v, n, why);
+}
+
+void wasp_actor_crash(struct wasp_actor *a) {
+    WASP_BUMP(a->crashes);
+    if (a->cur) {
+        struct wasp_env *e = a->cur;
+        a->cur = NULL;
+        wasp_dead_letter(a->sys, a, e, WASP_ECRASH);
+    }
+    run_stopped(a, WASP_EXIT_CRASH);
+    actor_fail(a, WASP_EXIT_CRASH);
+}
+
+void wasp_actor_park(struct wasp_actor *a) {
+    int exp = WASP_PW_RUN;
+    if (atomic_compare_exchange_strong(&a->parkw, &exp, WASP_PW_PARKED)) {
+        /* a stop that raced with the park: whoever flips PARKED->RUN owns it */
+        if (atomic_load(&a->stop_req)) {
+            exp = WASP_PW_PARKED;
+            if (atomic_compare_exchange_strong(&a->parkw, &exp, WASP_PW_RUN))
+                wasp_sched_push(a->sys, a, true);
+        }
+    } else { /* woken before it parked: run again */
+        atomic_store(&a->parkw, WASP_PW_RUN);
+        wasp_sched_push(a->sys, a, true);
+    }
+}
+
+bool wasp_actor_stop_begin(struct wasp_actor *a, int reason, int *rc) {
+    wasp_spin_lock(&a->lock);
+    int st = atomic_load(&a->lstate);
+    if (st == WASP_STATE_STOPPING || st == WASP_STATE_TERMINATED || atomic_load(&a->stop_req)) {
+        wasp_spin_unlock(&a->lock);
+        *rc = WASP_ESTOPPED;
+        return false;
+    }
+    atomic_store(&a->stop_req, reason + 1);
+    bool own = false;
+    if (st == WASP_STATE_FAILED) {
+        atomic_store(&a->lstate, WASP_STATE_STOPPING);
+        own = true;
+    }
+    wasp_spin_unlock(&a->lock);
+    *rc = WASP_OK;
+    if (!own) {
+        int exp = WASP_PW_PARKED;
+        if (!atomic_exchange(&a->sched, 1)) own = true;
+        else if (atomic_compare_exchange_strong(&a->parkw, &exp, WASP_PW_RUN)) own = true;
+    }
+    return own;
+}
+
+/* ---- public ------------------------------------------------------------------ */
+
+static int name_check(const char *name) {
+    size_t len = strnlen(name, 256);
+    return len == 0 || len > 255 ? WASP_EINVAL : WASP_OK;
+}
+
+int wasp_spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp_aid *out) {
+    if (!sys || !spec || !spec->handle) return WASP_EINVAL;
+    if (spec->overflow != WASP_OVERFLOW_EFULL && spec->overflow != WASP_OVERFLOW_DROP_OLDEST)
+        return WASP_EINVAL;
+    if (spec->name && name_check(spec->name)) return WASP_EINVAL;
+    if (atomic_load(&sys->state) >= WASP_SYS_STOPPING) return WASP_ESTOPPED;
+    char *name = NULL;
+    if (spec->name && !(name = strdup(spec->name))) return WASP_ENOMEM;
+    struct wasp_actor *a = slot_alloc(sys);
+    if (!a) {
+        free(name);
+        return WASP_ENOMEM;
+    }
+    uint64_t gen = atomic_load_explicit(&a->ref, memory_order_relaxed) >> 32;
+    atomic_store_explicit(&a->sched, 1, memory_order_relaxed); /* the spawner owns it */
+    atomic_store_explicit(&a->parkw, WASP_PW_RUN, memory_order_relaxed);
+    atomic_store_explicit(&a->stop_req, 0, memory_order_relaxed);
+    atomic_store_explicit(&a->lstate, WASP_STATE_CREATING, memory_order_relaxed);
+    atomic_store_explicit(&a->lock.v, 0, memory_order_relaxed);
+    a->closed = a->alive = a->replied = false;
+    atomic_store_explicit(&a->in_pool, false, memory_order_relaxed);
+    a->overflow = (uint8_t)spec->overflow;
+    a->cap = spec->mailbox_capacity ? spec->mailbox_capacity : sys->cfg.mailbox_capacity;
+    a->count = 0;
+    atomic_store_explicit(&a->qlen, 0, memory_order_relaxed);
+    a->monitors = NULL;
+    a->cur = NULL;
+    a->rq_next = NULL;
+    a->sys = sys;
+    a->name = name;
+    a->handle = spec->handle;
+    a->started = spec->started;
+    a->stopped = spec->stopped;
+    a->spec_state = a->state = spec->state;
+    a->start_seq = 0;
+    atomic_store_explicit(&a->received, 0, memory_order_relaxed);
+    atomic_store_explicit(&a->handled, 0, memory_order_relaxed);
+    atomic_store_explicit(&a->errors, 0, memory_order_relaxed);
+    atomic_store_explicit(&a->crashes, 0, memory_order_relaxed);
+    atomic_store_explicit(&a->restarts, 0, memory_order_relaxed);
+    atomic_store_explicit(&a->dead, 0, memory_order_relaxed);
+    atomic_store_explicit(&a->ref, (gen << 32) | 1, memory_order_release); /* live */
+    wasp_aid id = (gen << 32) | a->slot;
+
+    if (name) {
+        int rc = wasp_registry_add_actor(sys, name, id);
+        if (rc) {
+            a->closed = true;
+            atomic_store(&a->lstate, WASP_STATE_TERMINATED);
+            wasp_actor_unref(a);
+            return rc;
+        }
+    }
+    a->start_seq = atomic_fetch_add(&sys->seq, 1) + 1;
+    atomic_fetch_add_explicit(&sys->spawned, 1, memory_order_relaxed);
+    atomic_fetch_add(&sys->live, 1);
+    if (run_started(a)) {
+        wasp_actor_terminate(a, WASP_EXIT_START_FAILED);
+        return WASP_ECRASH;
+    }
+    if (out) *out = id;
+    wasp_actor_release(a);
+    return WASP_OK;
+}
+
+static void wait_terminated(wasp_system *sys, struct wasp_actor *a) {
+    pthread_mutex_lock(&sys->term_mu);
+    while (atomic_load(&a->lstate) != WASP_STATE_TERMINATED)
+        pthread_cond_wait(&sys->term_cv, &sys->term_mu);
+    pthread_mutex_unlock(&sys->term_mu);
+}
+
+int wasp_actor_stop(wasp_system *sys, wasp_aid id) {
+    struct wasp_actor *a = wasp_actor_get(sys, id);
+    if (!a) return WASP_ENOENT;
+    int rc;
+    if (wasp_actor_stop_begin(a, WASP_EXIT_NORMAL, &rc)) wasp_actor_terminate(a, WASP_EXIT_NORMAL);
+    else if (rc == WASP_OK && !wasp_tls_ctx && !wasp_on_worker(sys) && sys->workers_started)
+        wait_terminated(sys, a);
+    wasp_actor_unref(a);
+    return rc;
+}
+
+/* Used by wasp_system_stop: stop and wait (or terminate inline). */
+void wasp_actor_shutdown(wasp_system *sys, struct wasp_actor *a, bool owned) {
+    int rc;
+    if (owned) {
+        atomic_store(&a->stop_req, WASP_EXIT_SHUTDOWN + 1);
+        wasp_actor_terminate(a, WASP_EXIT_SHUTDOWN);
+        return;
+    }
+    if (wasp_actor_stop_begin(a, WASP_EXIT_SHUTDOWN, &rc)) wasp_actor_terminate(a, WASP_EXIT_SHUTDOWN);
+    else wait_terminated(sys, a);
+}
+
+int wasp_actor_restart(wasp_system *sys, wasp_aid id, const wasp_actor_spec *spec) {
+    if (spec && !spec->handle) return WASP_EINVAL;
+    struct wasp_actor *a = wasp_actor_get(sys, id);
+    if (!a) return WASP_ENOENT;
+    wasp_spin_lock(&a->lock);
+    if (atomic_load(&a->lstate) != WASP_STATE_FAILED) {
+        wasp_spin_unlock(&a->lock);
+        wasp_actor_unref(a);
+        return WASP_ESTATE;
+    }
+    atomic_store(&a->lstate, WASP_STATE_STARTING); /* failed actors are owned: we own it now */
+    wasp_spin_unlock(&a->lock);
+    if (spec) {
+        a->handle = spec->handle;
+        a->started = spec->started;
+        a->stopped = spec->stopped;
+        a->spec_state = spec->state;
+    }
+    a->state = a->spec_state;
+    WASP_BUMP(a->restarts);
+    int rc = WASP_OK;
+    if (run_started(a)) {
+        actor_fail(a, WASP_EXIT_START_FAILED);
+        rc = WASP_ECRASH;
+    } else {
+        wasp_actor_release(a);
+    }
+    wasp_actor_unref(a);
+    return rc;
+}
+
+int wasp_actor_wake(wasp_system *sys, wasp_aid id) {
+    struct wasp_actor *a = wasp_actor_get(sys, id);
+    if (!a) return WASP_ENOENT;
+    for (;;) {
+        int v = atomic_load(&a->parkw);
+        if (v == WASP_PW_PARKED) {
+            if (atomic_compare_exchange_strong(&a->parkw, &v, WASP_PW_RUN)) {
+                wasp_sched_push(sys, a, false);
+                break;
+            }
+        } else if (v == WASP_PW_RUN) {
+            if (atomic_compare_exchange_strong(&a->parkw, &v, WASP_PW_WOKEN)) break;
+        } else {
+            break;
+        }
+    }
+    wasp_actor_unref(a);
+    return WASP_OK;
+}
+
+int wasp_actor_monitor(wasp_system *sys, wasp_aid id, wasp_exit_fn fn, void *arg, uint64_t *mon) {
+    if (!fn) return WASP_EINVAL;
+    struct wasp_actor *a = wasp_actor_get(sys, id);
+    if (!a) return WASP_ENOENT;
+    struct wasp_monitor *m = malloc(sizeof(*m));
+    if (!m) {
+        wasp_actor_unref(a);
+        return WASP_ENOMEM;
+    }
+    m->id = atomic_fetch_add(&sys->mon_ids, 1) + 1;
+    m->fn = fn;
+    m->arg = arg;
+    int rc = WASP_OK;
+    wasp_spin_lock(&a->lock);
+    int st = atomic_load(&a->lstate);
+    if (st == WASP_STATE_STOPPING || st == WASP_STATE_TERMINATED) {
+        rc = WASP_ESTOPPED;
+    } else {
+        m->next = a->monitors;
+        a->monitors = m;
+    }
+    wasp_spin_unlock(&a->lock);
+    if (rc) free(m);
+    else if (mon) *mon = m->id;
+    wasp_actor_unref(a);
+    return rc;
+}
+
+int wasp_actor_demonitor(wasp_system *sys, wasp_aid id, uint64_t mon) {
+    struct wasp_actor *a = wasp_actor_get(sys, id);
+    if (!a) return WASP_ENOENT;
+    struct wasp_monitor *found = NULL;
+    wasp_spin_lock(&a->lock);
+    for (struct wasp_monitor **p = &a->monitors; *p; p = &(*p)->next) {
+        if ((*p)->id == mon) {
+            found = *p;
+            *p = found->next;
+            break;
+        }
+    }
+    wasp_spin_unlock(&a->lock);
+    free(found);
+    wasp_actor_unref(a);
+    return found ? WASP_OK : WASP_ENOENT;
+}
+
+int wasp_actor_name(wasp_system *sys, wasp_aid id, char *buf, size_t cap) {
+    if (!buf && cap) return WASP_EINVAL;
+    struct wasp_actor *a = wasp_actor_get(sys, id);
+    if (!a) return WASP_ENOENT;
+    size_t len = a->name ? strlen(a->name) : 0;
+    if (cap) {
+        size_t n = len < cap - 1 ? len : cap - 1;
+        if (n) memcpy(buf, a->name, n);
+        buf[n] = 0;
+    }
+    wasp_actor_unref(a);
+    return (int)len;
+}
+
+const char *wasp_state_name(int state) {
+    static const char *const names[] = {"creating", "starting", "ready",
+                                        "stopping", "terminated", "failed"};
+    return state >= 0 && state <= WASP_STATE_FAILED ? names[state] : "?";
+}
+
+/* ---- context ------------------------------------------------------------------ */
+
+wasp_system *wasp_ctx_system(const wasp_ctx *ctx) { return ctx ? ctx->sys : NULL; }
+wasp_aid wasp_ctx_self(const wasp_ctx *ctx) { return ctx ? wasp_actor_id(ctx->a) : WASP_AID_NONE; }
+const char *wasp_ctx_name(const wasp_ctx *ctx) { return ctx ? ctx->a->name : NULL; }
+void *wasp_ctx_state(const wasp_ctx *ctx) { return ctx ? ctx->a->state : NULL; }
+void wasp_ctx_set_state(wasp_ctx *ctx, void *state) {
+    if (ctx) ctx->a->state = state;
+}
+const wasp_msg *wasp_ctx_msg(const wasp_ctx *ctx) { return ctx ? ctx->msg : NULL; }
+wasp_ctx *wasp_ctx_current(void) { return wasp_tls_ctx; }

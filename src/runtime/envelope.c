@@ -1,0 +1,98 @@
+/* envelope.c - message envelopes, shared publish payloads, pending asks.
+ *
+ * A copied payload lives inline after the envelope header: one malloc per
+ * message. A publish allocates its payload once (a refcounted blob) and each
+ * subscriber's envelope points at it; it is never written after creation. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/internal.h"
+#include "runtime/timers.h"
+
+static const uint8_t empty_payload[1];
+
+static struct wasp_env *env_alloc(size_t extra) {
+    struct wasp_env *e = malloc(sizeof(*e) + extra);
+    if (!e) return NULL;
+    memset(e, 0, sizeof(*e));
+    return e;
+}
+
+struct wasp_env *wasp_env_new_copy(const void *data, size_t len) {
+    struct wasp_env *e = env_alloc(len);
+    if (!e) return NULL;
+    if (len) memcpy(e->inl, data, len);
+    e->data = len ? (const void *)e->inl : (const void *)empty_payload;
+    e->len = len;
+    return e;
+}
+
+struct wasp_env *wasp_env_new_moved(void *data, size_t len, void (*free_fn)(void *)) {
+    struct wasp_env *e = env_alloc(0);
+    if (!e) return NULL;
+    e->data = data ? data : (void *)empty_payload;
+    e->len = len;
+    e->free_fn = data ? free_fn : NULL;
+    return e;
+}
+
+struct wasp_env *wasp_env_new_blob(struct wasp_blob *b) {
+    struct wasp_env *e = env_alloc(0);
+    if (!e) return NULL;
+    atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
+    e->blob = b;
+    e->data = b->bytes;
+    e->len = b->len;
+    return e;
+}
+
+void wasp_env_free(struct wasp_env *e) {
+    if (!e) return;
+    if (e->pending) {
+        wasp_pending_complete(e->pending, WASP_ENOREPLY, NULL, 0);
+        wasp_pending_unref(e->pending);
+    }
+    if (e->blob) wasp_blob_unref(e->blob);
+    if (e->free_fn) e->free_fn((void *)e->data);
+    free(e);
+}
+
+struct wasp_blob *wasp_blob_new(const char *topic, size_t tlen, const void *data, size_t len) {
+    struct wasp_blob *b = malloc(sizeof(*b) + len + tlen + 1);
+    if (!b) return NULL;
+    atomic_init(&b->refs, 1);
+    b->len = len;
+    if (len) memcpy(b->bytes, data, len);
+    b->topic = (char *)b->bytes + len;
+    memcpy(b->topic, topic, tlen);
+    b->topic[tlen] = 0;
+    return b;
+}
+
+void wasp_blob_unref(struct wasp_blob *b) {
+    if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) free(b);
+}
+
+struct wasp_pending *wasp_pending_new(wasp_system *sys, wasp_reply_fn fn, void *arg) {
+    struct wasp_pending *p = malloc(sizeof(*p));
+    if (!p) return NULL;
+    atomic_init(&p->done, 0);
+    atomic_init(&p->refs, 1);
+    atomic_init(&p->timer, 0);
+    p->sys = sys;
+    p->fn = fn;
+    p->arg = arg;
+    return p;
+}
+
+bool wasp_pending_complete(struct wasp_pending *p, int status, const void *data, size_t len) {
+    if (atomic_exchange_explicit(&p->done, 1, memory_order_acq_rel)) return false;
+    p->fn(p->arg, status, data, len);
+    uint64_t t = atomic_exchange_explicit(&p->timer, 0, memory_order_acq_rel);
+    if (t && status != WASP_ETIMEDOUT) wasp_timers_cancel(p->sys->timers, t);
+    return true;
+}
+
+void wasp_pending_unref(struct wasp_pending *p) {
+    if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1) free(p);
+}

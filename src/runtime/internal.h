@@ -1,0 +1,316 @@
+/* internal.h - the actor runtime's private structures (docs/RUNTIME.md).
+ *
+ * Layout of the runtime:
+ *   actor.c      actor table (ids, refcounts), spawn, stop, restart, park/wake, monitors
+ *   mailbox.c    bounded two-priority mailbox (spinlock + lazily grown rings)
+ *   envelope.c   envelopes, shared publish payloads, pending asks
+ *   scheduler.c  workers, run queue, the run step of one actor
+ *   registry.c   names and pools
+ *   send.c       send, ask, reply, dead letters, send_after
+ *   broker.c     publish/subscribe over the topic trie (topics.c)
+ *   system.c     system lifecycle and introspection
+ */
+#ifndef WASP_RUNTIME_INTERNAL_H
+#define WASP_RUNTIME_INTERNAL_H
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/hashmap.h"
+#include "wasp.h"
+
+struct wasp_timers;
+struct wasp_topic_tree;
+struct wasp_batch;
+
+/* ---- spinlock: test-and-test-and-set, yields after a short spin ---------- */
+typedef struct {
+    atomic_int v;
+} wasp_spin;
+
+static inline void wasp_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static inline void wasp_spin_lock(wasp_spin *l) {
+    for (unsigned n = 0;; n++) {
+        if (!atomic_load_explicit(&l->v, memory_order_relaxed) &&
+            !atomic_exchange_explicit(&l->v, 1, memory_order_acquire))
+            return;
+        if (n < 100) wasp_cpu_relax();
+        else sched_yield();
+    }
+}
+
+static inline void wasp_spin_unlock(wasp_spin *l) {
+    atomic_store_explicit(&l->v, 0, memory_order_release);
+}
+
+/* Single-writer counter bump (readers may load concurrently). */
+#define WASP_BUMP(x) \
+    atomic_store_explicit(&(x), atomic_load_explicit(&(x), memory_order_relaxed) + 1, \
+                          memory_order_relaxed)
+#define WASP_LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+
+/* ---- envelopes ----------------------------------------------------------- */
+
+/* A payload shared read-only by the envelopes of one publish. */
+struct wasp_blob {
+    atomic_uint refs;
+    size_t len;
+    char *topic;   /* points into bytes, after the payload */
+    uint8_t bytes[];
+};
+
+/* A pending ask: completed exactly once (reply, timeout, no reply, dead). */
+struct wasp_pending {
+    atomic_int done;
+    atomic_int refs;
+    _Atomic uint64_t timer;
+    wasp_system *sys;
+    wasp_reply_fn fn;
+    void *arg;
+};
+
+struct wasp_env {
+    wasp_aid sender;
+    wasp_aid reply_to;           /* direct reply target (ctx ask without timeout) */
+    uint64_t corr;
+    uint64_t deadline;           /* monotonic ns, 0 = no TTL */
+    struct wasp_pending *pending; /* request with a completion (holds a ref) */
+    struct wasp_blob *blob;      /* shared payload (holds a ref) */
+    const void *data;
+    size_t len;
+    void (*free_fn)(void *);     /* moved-in payload */
+    unsigned flags;              /* WASP_MSG_* */
+    int status;
+    uint8_t inl[];               /* copied payload */
+};
+
+struct wasp_env *wasp_env_new_copy(const void *data, size_t len);
+struct wasp_env *wasp_env_new_moved(void *data, size_t len, void (*free_fn)(void *));
+struct wasp_env *wasp_env_new_blob(struct wasp_blob *b); /* takes a new blob ref */
+/* Frees the envelope and what it owns; an unanswered request completes with
+ * WASP_ENOREPLY. */
+void wasp_env_free(struct wasp_env *e);
+struct wasp_blob *wasp_blob_new(const char *topic, size_t tlen, const void *data, size_t len);
+void wasp_blob_unref(struct wasp_blob *b);
+
+struct wasp_pending *wasp_pending_new(wasp_system *sys, wasp_reply_fn fn, void *arg);
+/* true if this call completed it (fn ran). */
+bool wasp_pending_complete(struct wasp_pending *p, int status, const void *data, size_t len);
+void wasp_pending_unref(struct wasp_pending *p);
+
+/* ---- actors -------------------------------------------------------------- */
+
+struct wasp_ring {
+    struct wasp_env **buf;
+    uint32_t head, len, size; /* size: 0 or a power of two */
+};
+
+struct wasp_monitor {
+    struct wasp_monitor *next;
+    uint64_t id;
+    wasp_exit_fn fn;
+    void *arg;
+};
+
+/* park word */
+#define WASP_PW_RUN 0
+#define WASP_PW_WOKEN 1
+#define WASP_PW_PARKED 2
+
+struct wasp_actor {
+    /* identity: generation (high 32) | reference count (low 32). The slot's
+     * memory is never freed while the system lives (type-stable), so a
+     * resolver may always read this word. */
+    _Atomic uint64_t ref;
+    uint32_t slot;
+    /* run ownership token: 1 while queued, running, parked, failed or gone.
+     * Whoever sets it 0->1 must get the actor run (or own its lifecycle). */
+    atomic_int sched;
+    atomic_int parkw;      /* WASP_PW_* */
+    atomic_int stop_req;   /* 0, or 1 + exit reason */
+    atomic_int lstate;     /* WASP_STATE_* (changed under lock) */
+    wasp_spin lock;        /* mailbox, monitors, lifecycle transitions */
+    bool closed;           /* mailbox takes no more messages */
+    bool alive;            /* incarnation started, `stopped` not yet run (owner) */
+    bool replied;          /* current request answered (owner) */
+    atomic_bool in_pool;   /* ever added to a pool */
+    uint8_t overflow;
+    uint32_t cap, count;   /* mailbox capacity and occupancy (under lock) */
+    atomic_uint qlen;      /* == count, readable without the lock */
+    struct wasp_ring hi, lo;
+    struct wasp_monitor *monitors;
+    struct wasp_env *cur;  /* message in hand (owner) */
+    struct wasp_actor *rq_next;
+    wasp_system *sys;
+    char *name;
+    wasp_handle_fn handle;
+    wasp_started_fn started;
+    wasp_stopped_fn stopped;
+    void *spec_state;
+    void *state;
+    uint64_t start_seq;
+    _Atomic uint64_t received, handled, errors, crashes, restarts, dead;
+};
+
+static inline wasp_aid wasp_actor_id(const struct wasp_actor *a) {
+    return (atomic_load_explicit(&a->ref, memory_order_relaxed) & 0xffffffff00000000ull) |
+           a->slot;
+}
+
+/* Resolves an id to a referenced actor, or NULL. */
+struct wasp_actor *wasp_actor_get(wasp_system *sys, wasp_aid id);
+void wasp_actor_ref(struct wasp_actor *a);
+void wasp_actor_unref(struct wasp_actor *a);
+/* Releases run ownership; reschedules if there is work or a stop request. */
+void wasp_actor_release(struct wasp_actor *a);
+/* Owner-only transitions (scheduler.c calls them from the run step). */
+void wasp_actor_terminate(struct wasp_actor *a, int reason);
+void wasp_actor_crash(struct wasp_actor *a);
+void wasp_actor_park(struct wasp_actor *a);
+/* Starts a stop; true if the caller became the owner and must terminate. */
+bool wasp_actor_stop_begin(struct wasp_actor *a, int reason, int *rc);
+/* wasp_system_stop: stop one actor and wait (owned: the caller owns it). */
+void wasp_actor_shutdown(wasp_system *sys, struct wasp_actor *a, bool owned);
+void wasp_table_init(wasp_system *sys);
+void wasp_table_free(wasp_system *sys);
+/* Calls fn for each slot whose actor exists (ref count > 0), holding a ref. */
+void wasp_table_each(wasp_system *sys, void (*fn)(struct wasp_actor *a, void *arg), void *arg);
+
+/* ---- mailbox ------------------------------------------------------------- */
+/* WASP_OK (a dropped-oldest envelope, if any, in *dropped), WASP_EFULL,
+ * WASP_ESTOPPED, WASP_ENOMEM. Bumps received. */
+int wasp_mailbox_push(struct wasp_actor *a, struct wasp_env *e, struct wasp_env **dropped);
+/* Next envelope (high first), or NULL. */
+struct wasp_env *wasp_mailbox_pop(struct wasp_actor *a);
+/* Closes the mailbox and returns its envelopes as a NULL-terminated array
+ * (malloc'd, may be NULL if empty). */
+struct wasp_env **wasp_mailbox_close(struct wasp_actor *a);
+void wasp_mailbox_free(struct wasp_actor *a);
+
+/* ---- scheduler ----------------------------------------------------------- */
+struct wasp_worker {
+    pthread_t thread;
+    wasp_system *sys;
+    struct wasp_actor *next; /* run next (LIFO slot for the actor just woken here) */
+    unsigned tick;
+};
+
+struct wasp_sched {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct wasp_actor *head, *tail;
+    atomic_size_t len;
+    int sleepers;
+    bool stop;
+    int nworkers;
+    struct wasp_worker *workers;
+};
+
+/* Makes an owned actor run: into this worker's next slot when called from a
+ * worker of the same system (tail == false), else the shared queue. */
+void wasp_sched_push(wasp_system *sys, struct wasp_actor *a, bool tail);
+void wasp_sched_push_batch(wasp_system *sys, struct wasp_batch *b);
+int wasp_sched_start(wasp_system *sys);
+void wasp_sched_stop(wasp_system *sys);
+/* Pops everything queued (only while no worker runs). */
+struct wasp_actor *wasp_sched_take_all(wasp_system *sys);
+bool wasp_on_worker(wasp_system *sys);
+
+/* ---- contexts ------------------------------------------------------------- */
+struct wasp_ctx {
+    wasp_system *sys;
+    struct wasp_actor *a;
+    const wasp_msg *msg;
+};
+extern _Thread_local struct wasp_ctx *wasp_tls_ctx;
+/* Sender id for messages sent from this thread to sys. */
+static inline wasp_aid wasp_current_sender(wasp_system *sys) {
+    struct wasp_ctx *c = wasp_tls_ctx;
+    return c && c->sys == sys ? wasp_actor_id(c->a) : WASP_AID_NONE;
+}
+
+/* ---- registry ------------------------------------------------------------- */
+struct wasp_registry {
+    pthread_rwlock_t lk;
+    struct wasp_hashmap map; /* name -> struct wasp_reg_entry */
+};
+int wasp_registry_add_actor(wasp_system *sys, const char *name, wasp_aid id);
+void wasp_registry_remove_actor(wasp_system *sys, struct wasp_actor *a);
+/* name -> actor id (pool: next member). WASP_OK / WASP_ENOENT. */
+int wasp_registry_lookup(wasp_system *sys, const char *name, wasp_aid *out);
+/* For a pool: how many members to try. */
+void wasp_registry_free(wasp_system *sys);
+
+/* ---- broker --------------------------------------------------------------- */
+struct wasp_broker {
+    pthread_rwlock_t lk;
+    struct wasp_topic_tree *tree;
+    atomic_size_t nsubs;
+};
+void wasp_broker_remove_actor(wasp_system *sys, wasp_aid id);
+/* Publish with an explicit sender and flags (dead-letter notices). */
+int wasp_broker_publish(wasp_system *sys, wasp_aid sender, unsigned flags, const char *topic,
+                        const void *data, size_t len);
+
+/* ---- delivery ------------------------------------------------------------- */
+/* Queues e for a (which the caller holds a ref on) and schedules it.
+ * On error e is untouched (the caller still owns it). */
+int wasp_deliver(struct wasp_actor *a, struct wasp_env *e);
+/* The same, but an actor that needs scheduling is appended to *b (the caller
+ * then calls wasp_sched_push_batch once: one queue lock for a fan-out). */
+struct wasp_batch {
+    struct wasp_actor *head, *tail;
+    size_t n;
+};
+int wasp_deliver_batched(struct wasp_actor *a, struct wasp_env *e, struct wasp_batch *b);
+/* A message that will never be handled: counted (on a if not NULL),
+ * its request completed with status, published on wasp.dead_letters,
+ * freed. */
+void wasp_dead_letter(wasp_system *sys, struct wasp_actor *a, struct wasp_env *e, int status);
+
+/* ---- system ---------------------------------------------------------------- */
+#define WASP_SYS_CREATED 0
+#define WASP_SYS_RUNNING 1
+#define WASP_SYS_STOPPING 2
+#define WASP_SYS_STOPPED 3
+
+#define WASP_CHUNK_SHIFT 10
+#define WASP_CHUNK (1u << WASP_CHUNK_SHIFT)
+#define WASP_MAX_CHUNKS 4096
+
+struct wasp_system {
+    wasp_system_config cfg;
+    atomic_int state;
+    bool workers_started;
+    pthread_mutex_t life_mu; /* start/stop */
+
+    /* actor table */
+    _Atomic(struct wasp_actor *) chunks[WASP_MAX_CHUNKS];
+    atomic_uint nslots;       /* slots handed out so far */
+    pthread_mutex_t table_mu; /* free list, chunk allocation */
+    uint32_t *free_slots;
+    size_t nfree, free_cap;
+
+    struct wasp_sched sched;
+    struct wasp_registry reg;
+    struct wasp_broker broker;
+    struct wasp_timers *timers;
+
+    pthread_mutex_t term_mu; /* termination waits */
+    pthread_cond_t term_cv;
+
+    _Atomic uint64_t seq, corr, mon_ids;
+    _Atomic uint64_t live, spawned, dead, retired_received;
+};
+
+#endif

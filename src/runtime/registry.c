@@ -1,0 +1,201 @@
+/* registry.c - unique names (actors and pools), O(1) lookup.
+ *
+ * One hash map (core/hashmap.h) from name to entry, behind a rwlock: sends
+ * by name take the read side. An entry owns its name bytes (the map borrows
+ * them as the key). A pool entry holds its members' ids and a round-robin
+ * cursor; members are resolved at send time, so a member that terminated is
+ * simply skipped (and it removes itself from its pools when it terminates). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/internal.h"
+
+struct wasp_reg_entry {
+    bool pool;
+    wasp_aid id;         /* actor entries */
+    wasp_aid *members;   /* pool entries */
+    size_t n, cap;
+    atomic_size_t rr;
+    size_t len;
+    char name[];
+};
+
+static struct wasp_reg_entry *entry_new(const char *name, size_t len) {
+    struct wasp_reg_entry *e = calloc(1, sizeof(*e) + len + 1);
+    if (!e) return NULL;
+    memcpy(e->name, name, len);
+    e->len = len;
+    return e;
+}
+
+static void entry_free(struct wasp_reg_entry *e) {
+    if (!e) return;
+    free(e->members);
+    free(e);
+}
+
+static int name_len(const char *name, size_t *len) {
+    if (!name) return WASP_EINVAL;
+    *len = strnlen(name, 256);
+    return *len == 0 || *len > 255 ? WASP_EINVAL : WASP_OK;
+}
+
+int wasp_registry_add_actor(wasp_system *sys, const char *name, wasp_aid id) {
+    size_t len;
+    if (name_len(name, &len)) return WASP_EINVAL;
+    struct wasp_reg_entry *e = entry_new(name, len);
+    if (!e) return WASP_ENOMEM;
+    e->id = id;
+    int rc;
+    pthread_rwlock_wrlock(&sys->reg.lk);
+    if (wasp_hashmap_get(&sys->reg.map, name, len)) rc = WASP_EEXIST;
+    else rc = wasp_hashmap_put(&sys->reg.map, e->name, len, e, NULL);
+    pthread_rwlock_unlock(&sys->reg.lk);
+    if (rc) free(e);
+    return rc;
+}
+
+static void pool_drop_member(struct wasp_reg_entry *e, wasp_aid id) {
+    for (size_t i = 0; i < e->n; i++) {
+        if (e->members[i] == id) {
+            memmove(&e->members[i], &e->members[i + 1], (e->n - i - 1) * sizeof(wasp_aid));
+            e->n--;
+            return;
+        }
+    }
+}
+
+void wasp_registry_remove_actor(wasp_system *sys, struct wasp_actor *a) {
+    wasp_aid id = wasp_actor_id(a);
+    bool in_pool = atomic_load(&a->in_pool);
+    if (!a->name && !in_pool) return;
+    struct wasp_reg_entry *gone = NULL;
+    pthread_rwlock_wrlock(&sys->reg.lk);
+    if (a->name) {
+        struct wasp_reg_entry *e = wasp_hashmap_get(&sys->reg.map, a->name, strlen(a->name));
+        if (e && !e->pool && e->id == id) gone = wasp_hashmap_del(&sys->reg.map, a->name, e->len);
+    }
+    if (in_pool) {
+        /* pools are few: walk them, collecting emptied ones */
+        size_t it = 0;
+        const struct wasp_hashmap_entry *he;
+        struct wasp_reg_entry *empty[16];
+        size_t nempty = 0;
+        while ((he = wasp_hashmap_next(&sys->reg.map, &it))) {
+            struct wasp_reg_entry *e = he->value;
+            if (!e->pool) continue;
+            pool_drop_member(e, id);
+            if (!e->n && nempty < 16) empty[nempty++] = e;
+        }
+        for (size_t i = 0; i < nempty; i++)
+            entry_free(wasp_hashmap_del(&sys->reg.map, empty[i]->name, empty[i]->len));
+    }
+    pthread_rwlock_unlock(&sys->reg.lk);
+    entry_free(gone);
+}
+
+int wasp_registry_lookup(wasp_system *sys, const char *name, wasp_aid *out) {
+    size_t len;
+    if (name_len(name, &len)) return WASP_EINVAL;
+    int rc = WASP_ENOENT;
+    pthread_rwlock_rdlock(&sys->reg.lk);
+    struct wasp_reg_entry *e = wasp_hashmap_get(&sys->reg.map, name, len);
+    if (e && !e->pool) {
+        *out = e->id;
+        rc = WASP_OK;
+    } else if (e && e->n) {
+        size_t k = atomic_fetch_add_explicit(&e->rr, 1, memory_order_relaxed);
+        *out = e->members[k % e->n];
+        rc = WASP_OK;
+    }
+    pthread_rwlock_unlock(&sys->reg.lk);
+    return rc;
+}
+
+void wasp_registry_free(wasp_system *sys) {
+    size_t it = 0;
+    const struct wasp_hashmap_entry *he;
+    while ((he = wasp_hashmap_next(&sys->reg.map, &it))) entry_free(he->value);
+    wasp_hashmap_free(&sys->reg.map);
+    pthread_rwlock_destroy(&sys->reg.lk);
+}
+
+int wasp_lookup(wasp_system *sys, const char *name, wasp_aid *out) {
+    if (!sys || !out) return WASP_EINVAL;
+    return wasp_registry_lookup(sys, name, out);
+}
+
+/* ---- pools ---------------------------------------------------------------- */
+
+int wasp_pool_add(wasp_system *sys, const char *pool, wasp_aid member) {
+    size_t len;
+    if (!sys || name_len(pool, &len)) return WASP_EINVAL;
+    struct wasp_actor *a = wasp_actor_get(sys, member);
+    if (!a) return WASP_ENOENT;
+    struct wasp_reg_entry *fresh = NULL;
+    int rc = WASP_OK;
+    pthread_rwlock_wrlock(&sys->reg.lk);
+    int st = atomic_load(&a->lstate);
+    struct wasp_reg_entry *e = wasp_hashmap_get(&sys->reg.map, pool, len);
+    if (st == WASP_STATE_STOPPING || st == WASP_STATE_TERMINATED) {
+        rc = WASP_ENOENT;
+    } else if (e && !e->pool) {
+        rc = WASP_EEXIST;
+    } else {
+        if (!e) {
+            e = fresh = entry_new(pool, len);
+            if (!e) rc = WASP_ENOMEM;
+            else e->pool = true;
+        }
+        for (size_t i = 0; !rc && i < e->n; i++)
+            if (e->members[i] == member) rc = WASP_EEXIST;
+        if (!rc && e->n == e->cap) {
+            size_t cap = e->cap ? e->cap * 2 : 4;
+            wasp_aid *m = realloc(e->members, cap * sizeof(*m));
+            if (!m) rc = WASP_ENOMEM;
+            else {
+                e->members = m;
+                e->cap = cap;
+            }
+        }
+        if (!rc && fresh) rc = wasp_hashmap_put(&sys->reg.map, e->name, len, e, NULL);
+        if (!rc) {
+            e->members[e->n++] = member;
+            atomic_store(&a->in_pool, true); /* pairs with lstate (seq_cst) */
+            fresh = NULL;
+        }
+    }
+    pthread_rwlock_unlock(&sys->reg.lk);
+    entry_free(fresh);
+    wasp_actor_unref(a);
+    return rc;
+}
+
+int wasp_pool_remove(wasp_system *sys, const char *pool, wasp_aid member) {
+    size_t len;
+    if (!sys || name_len(pool, &len)) return WASP_EINVAL;
+    int rc = WASP_ENOENT;
+    struct wasp_reg_entry *gone = NULL;
+    pthread_rwlock_wrlock(&sys->reg.lk);
+    struct wasp_reg_entry *e = wasp_hashmap_get(&sys->reg.map, pool, len);
+    if (e && e->pool) {
+        size_t n = e->n;
+        pool_drop_member(e, member);
+        if (e->n < n) rc = WASP_OK;
+        if (!e->n) gone = wasp_hashmap_del(&sys->reg.map, pool, len);
+    }
+    pthread_rwlock_unlock(&sys->reg.lk);
+    entry_free(gone);
+    return rc;
+}
+
+int wasp_pool_size(wasp_system *sys, const char *pool) {
+    size_t len;
+    if (!sys || name_len(pool, &len)) return WASP_EINVAL;
+    int rc = WASP_ENOENT;
+    pthread_rwlock_rdlock(&sys->reg.lk);
+    struct wasp_reg_entry *e = wasp_hashmap_get(&sys->reg.map, pool, len);
+    if (e && e->pool) rc = (int)e->n;
+    pthread_rwlock_unlock(&sys->reg.lk);
+    return rc;
+}

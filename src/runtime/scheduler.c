@@ -1,0 +1,218 @@
+/* scheduler.c - M:N scheduling of actors onto worker threads.
+ *
+ * One shared FIFO run queue (mutex + condvar, intrusive list: no allocation)
+ * plus, per worker, a one-actor "next" slot. An actor made runnable by the
+ * actor running on a worker goes into that worker's next slot and runs as
+ * soon as the current run step ends, with no lock and no wake-up (the
+ * message-passing fast path: ring hops, request/reply). Whatever was in the
+ * slot before moves to the shared queue. Every 61st pick a worker moves its
+ * next-slot actor to the queue tail first, so two actors ping-ponging through
+ * the slot cannot starve the queue. Yields and batch-exhausted actors go to
+ * the queue tail.
+ *
+ * Idle workers spin briefly on the queue length, then sleep on the condvar;
+ * a push wakes one sleeper. An idle system therefore costs ~0% CPU.
+ * See docs/RUNTIME.md for why a shared queue rather than work stealing. */
+#include <stdlib.h>
+
+#include "core/clock.h"
+#include "runtime/internal.h"
+
+#define WASP_BATCH 64
+#define WASP_FAIR_TICK 61
+#define WASP_SPIN 2000
+
+static _Thread_local struct wasp_worker *tls_worker;
+
+bool wasp_on_worker(wasp_system *sys) { return tls_worker && tls_worker->sys == sys; }
+
+static void rq_push(struct wasp_sched *s, struct wasp_actor *a) {
+    a->rq_next = NULL;
+    pthread_mutex_lock(&s->mu);
+    if (s->tail) s->tail->rq_next = a;
+    else s->head = a;
+    s->tail = a;
+    atomic_fetch_add_explicit(&s->len, 1, memory_order_relaxed);
+    if (s->sleepers) pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static struct wasp_actor *rq_pop_locked(struct wasp_sched *s) {
+    struct wasp_actor *a = s->head;
+    if (a) {
+        s->head = a->rq_next;
+        if (!s->head) s->tail = NULL;
+        atomic_fetch_sub_explicit(&s->len, 1, memory_order_relaxed);
+    }
+    return a;
+}
+
+void wasp_sched_push_batch(wasp_system *sys, struct wasp_batch *b) {
+    if (!b->n) return;
+    struct wasp_sched *s = &sys->sched;
+    pthread_mutex_lock(&s->mu);
+    if (s->tail) s->tail->rq_next = b->head;
+    else s->head = b->head;
+    s->tail = b->tail;
+    atomic_fetch_add_explicit(&s->len, b->n, memory_order_relaxed);
+    if (s->sleepers) {
+        if (b->n > 1) pthread_cond_broadcast(&s->cv);
+        else pthread_cond_signal(&s->cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    b->head = b->tail = NULL;
+    b->n = 0;
+}
+
+void wasp_sched_push(wasp_system *sys, struct wasp_actor *a, bool tail) {
+    struct wasp_worker *w = tls_worker;
+    if (!tail && w && w->sys == sys) {
+        struct wasp_actor *old = w->next;
+        w->next = a;
+        if (!old) return;
+        a = old;
+    }
+    rq_push(&sys->sched, a);
+}
+
+/* Next actor for w, or NULL when the system stops. */
+static struct wasp_actor *next_actor(struct wasp_worker *w) {
+    struct wasp_sched *s = &w->sys->sched;
+    if (w->next) {
+        if (++w->tick % WASP_FAIR_TICK || !atomic_load_explicit(&s->len, memory_order_relaxed)) {
+            struct wasp_actor *a = w->next;
+            w->next = NULL;
+            return a;
+        }
+        rq_push(s, w->next);
+        w->next = NULL;
+    }
+    for (int i = 0; i < WASP_SPIN; i++) {
+        if (atomic_load_explicit(&s->len, memory_order_relaxed)) break;
+        wasp_cpu_relax();
+    }
+    pthread_mutex_lock(&s->mu);
+    struct wasp_actor *a;
+    while (!(a = rq_pop_locked(s)) && !s->stop) {
+        s->sleepers++;
+        pthread_cond_wait(&s->cv, &s->mu);
+        s->sleepers--;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return a;
+}
+
+/* One run step: up to WASP_BATCH messages of one owned actor. */
+static void run_actor(struct wasp_actor *a) {
+    struct wasp_ctx ctx = {a->sys, a, NULL};
+    struct wasp_ctx *prev = wasp_tls_ctx;
+    wasp_tls_ctx = &ctx;
+    wasp_msg m;
+    int n = 0;
+    for (;;) {
+        int stop = atomic_load_explicit(&a->stop_req, memory_order_relaxed);
+        if (stop) {
+            wasp_tls_ctx = prev;
+            wasp_actor_terminate(a, stop - 1);
+            return;
+        }
+        if (n == WASP_BATCH) {
+            wasp_sched_push(a->sys, a, true);
+            break;
+        }
+        struct wasp_env *e = a->cur;
+        if (!e) {
+            for (;;) {
+                e = wasp_mailbox_pop(a);
+                if (!e || !e->deadline || e->deadline > wasp_clock_ns()) break;
+                wasp_dead_letter(a->sys, a, e, WASP_ETIMEDOUT); /* TTL expired */
+            }
+            if (!e) {
+                wasp_tls_ctx = prev;
+                wasp_actor_release(a);
+                return;
+            }
+            a->cur = e;
+            a->replied = false;
+            atomic_store_explicit(&a->parkw, WASP_PW_RUN, memory_order_relaxed);
+        }
+        m.data = e->data;
+        m.len = e->len;
+        m.sender = e->sender;
+        m.topic = e->blob ? e->blob->topic : NULL;
+        m.corr = e->corr;
+        m.status = e->status;
+        m.flags = e->flags;
+        ctx.msg = &m;
+        int rc = a->handle(&ctx, &m);
+        ctx.msg = NULL;
+        if (rc == WASP_YIELD) {
+            wasp_sched_push(a->sys, a, true);
+            break;
+        }
+        if (rc == WASP_PARK) {
+            wasp_actor_park(a);
+            break;
+        }
+        if (rc == WASP_ECRASH) {
+            wasp_tls_ctx = prev;
+            wasp_actor_crash(a);
+            return;
+        }
+        a->cur = NULL;
+        WASP_BUMP(a->handled);
+        if (rc != 0 && rc != WASP_STOP) WASP_BUMP(a->errors);
+        wasp_env_free(e);
+        n++;
+        if (rc == WASP_STOP) {
+            int r; /* we own it already: the loop top terminates it */
+            (void)wasp_actor_stop_begin(a, WASP_EXIT_NORMAL, &r);
+        }
+    }
+    wasp_tls_ctx = prev;
+}
+
+static void *worker_main(void *arg) {
+    struct wasp_worker *w = arg;
+    tls_worker = w;
+    struct wasp_actor *a;
+    while ((a = next_actor(w))) run_actor(a);
+    tls_worker = NULL;
+    return NULL;
+}
+
+int wasp_sched_start(wasp_system *sys) {
+    struct wasp_sched *s = &sys->sched;
+    s->workers = calloc((size_t)s->nworkers, sizeof(*s->workers));
+    if (!s->workers) return WASP_ENOMEM;
+    for (int i = 0; i < s->nworkers; i++) {
+        s->workers[i].sys = sys;
+        if (pthread_create(&s->workers[i].thread, NULL, worker_main, &s->workers[i])) {
+            s->nworkers = i;
+            wasp_sched_stop(sys);
+            return WASP_ENOMEM;
+        }
+    }
+    return WASP_OK;
+}
+
+void wasp_sched_stop(wasp_system *sys) {
+    struct wasp_sched *s = &sys->sched;
+    pthread_mutex_lock(&s->mu);
+    s->stop = true;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    for (int i = 0; i < s->nworkers && s->workers; i++) pthread_join(s->workers[i].thread, NULL);
+    free(s->workers);
+    s->workers = NULL;
+}
+
+struct wasp_actor *wasp_sched_take_all(wasp_system *sys) {
+    struct wasp_sched *s = &sys->sched;
+    pthread_mutex_lock(&s->mu);
+    struct wasp_actor *a = s->head;
+    s->head = s->tail = NULL;
+    atomic_store(&s->len, 0);
+    pthread_mutex_unlock(&s->mu);
+    return a;
+}

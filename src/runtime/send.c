@@ -1,0 +1,374 @@
+/* send.c - send, ask, reply, dead letters and delayed sends. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "runtime/internal.h"
+#include "runtime/timers.h"
+
+/* ---- delivery --------------------------------------------------------------- */
+
+int wasp_deliver_batched(struct wasp_actor *a, struct wasp_env *e, struct wasp_batch *b) {
+    struct wasp_env *dropped;
+    int rc = wasp_mailbox_push(a, e, &dropped);
+    if (rc) return rc;
+    /* wake-up protocol: the push stored qlen (seq_cst); the owner releasing
+     * the actor stores sched = 0 and then reads qlen. One of us sees the
+     * other, so the message is never stranded. */
+    if (!atomic_load(&a->sched) && !atomic_exchange(&a->sched, 1)) {
+        if (b) {
+            a->rq_next = NULL;
+            if (b->tail) b->tail->rq_next = a;
+            else b->head = a;
+            b->tail = a;
+            b->n++;
+        } else {
+            wasp_sched_push(a->sys, a, false);
+        }
+    }
+    if (dropped) wasp_dead_letter(a->sys, a, dropped, WASP_EFULL);
+    return WASP_OK;
+}
+
+int wasp_deliver(struct wasp_actor *a, struct wasp_env *e) { return wasp_deliver_batched(a, e, NULL); }
+
+static _Thread_local bool tls_in_dead_letter;
+
+void wasp_dead_letter(wasp_system *sys, struct wasp_actor *a, struct wasp_env *e, int status) {
+    if (a) atomic_fetch_add_explicit(&a->dead, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&sys->dead, 1, memory_order_relaxed);
+    if (e->pending) wasp_pending_complete(e->pending, status, NULL, 0);
+    /* notices are not re-published, and a notice's own fallout (a full
+     * subscriber dropping its oldest) is only counted: no cascades */
+    if (!(e->flags & WASP_MSG_DEAD) && !tls_in_dead_letter &&
+        atomic_load_explicit(&sys->broker.nsubs, memory_order_relaxed)) {
+        tls_in_dead_letter = true;
+        wasp_broker_publish(sys, a ? wasp_actor_id(a) : WASP_AID_NONE, WASP_MSG_DEAD,
+                            WASP_DEAD_LETTERS_TOPIC, e->data, e->len);
+        tls_in_dead_letter = false;
+    }
+    wasp_env_free(e);
+}
+
+/* ---- send ------------------------------------------------------------------- */
+
+static int check_opts(wasp_system *sys, const wasp_send_opts *o) {
+    if (!sys || !o) return WASP_EINVAL;
+    if (!o->data && o->len) return WASP_EINVAL;
+    if (o->priority != WASP_PRIO_NORMAL && o->priority != WASP_PRIO_HIGH) return WASP_EINVAL;
+    if (!o->to) {
+        if (!o->to_name) return WASP_EINVAL;
+        size_t n = strnlen(o->to_name, 256);
+        if (n == 0 || n > 255) return WASP_EINVAL;
+    }
+    if (o->len > sys->cfg.max_message) return WASP_E2BIG;
+    return WASP_OK;
+}
+
+static struct wasp_actor *resolve(wasp_system *sys, const wasp_send_opts *o, int *rc) {
+    *rc = WASP_ENOENT;
+    if (o->to) return wasp_actor_get(sys, o->to);
+    /* a pool may hand out a member that just terminated: try a few */
+    for (int i = 0; i < 8; i++) {
+        wasp_aid id;
+        if ((*rc = wasp_registry_lookup(sys, o->to_name, &id))) return NULL;
+        struct wasp_actor *a = wasp_actor_get(sys, id);
+        if (a) return a;
+        *rc = WASP_ENOENT;
+    }
+    return NULL;
+}
+
+static struct wasp_env *env_from_opts(wasp_system *sys, const wasp_send_opts *o, uint64_t delay) {
+    struct wasp_env *e = o->free_fn ? wasp_env_new_moved((void *)o->data, o->len, o->free_fn)
+                                    : wasp_env_new_copy(o->data, o->len);
+    if (!e) return NULL;
+    e->sender = wasp_current_sender(sys);
+    if (o->priority == WASP_PRIO_HIGH) e->flags |= WASP_MSG_HIGH;
+    if (o->ttl_ns) e->deadline = wasp_clock_ns() + delay + o->ttl_ns;
+    return e;
+}
+
+/* Frees an envelope that was never queued: a moved payload stays the caller's. */
+static void env_discard(struct wasp_env *e) {
+    e->free_fn = NULL;
+    wasp_env_free(e);
+}
+
+int wasp_send_ex(wasp_system *sys, const wasp_send_opts *o) {
+    int rc = check_opts(sys, o);
+    if (rc) return rc;
+    struct wasp_actor *a = resolve(sys, o, &rc);
+    if (!a) return rc;
+    struct wasp_env *e = env_from_opts(sys, o, 0);
+    if (!e) rc = WASP_ENOMEM;
+    else if ((rc = wasp_deliver(a, e))) env_discard(e);
+    wasp_actor_unref(a);
+    return rc;
+}
+
+int wasp_send(wasp_system *sys, wasp_aid to, const void *data, size_t len) {
+    if (!to) return WASP_EINVAL;
+    wasp_send_opts o = {.to = to, .data = data, .len = len};
+    return wasp_send_ex(sys, &o);
+}
+
+int wasp_send_name(wasp_system *sys, const char *to, const void *data, size_t len) {
+    if (!to) return WASP_EINVAL;
+    wasp_send_opts o = {.to_name = to, .data = data, .len = len};
+    return wasp_send_ex(sys, &o);
+}
+
+/* ---- ask -------------------------------------------------------------------- */
+
+static void ask_timeout_fire(void *arg) {
+    struct wasp_pending *p = arg;
+    wasp_pending_complete(p, WASP_ETIMEDOUT, NULL, 0);
+    wasp_pending_unref(p);
+}
+
+static void ask_timeout_drop(void *arg) {
+    struct wasp_pending *p = arg;
+    wasp_pending_complete(p, WASP_ESTOPPED, NULL, 0); /* no-op when cancelled by a reply */
+    wasp_pending_unref(p);
+}
+
+static int ask_internal(wasp_system *sys, const wasp_send_opts *o, uint64_t timeout_ns,
+                        wasp_reply_fn fn, void *arg, uint64_t corr) {
+    int rc = check_opts(sys, o);
+    if (rc) return rc;
+    if (!fn) return WASP_EINVAL;
+    struct wasp_actor *a = resolve(sys, o, &rc);
+    if (!a) return rc;
+    struct wasp_pending *p = wasp_pending_new(sys, fn, arg);
+    struct wasp_env *e = p ? env_from_opts(sys, o, 0) : NULL;
+    if (!e) {
+        free(p);
+        wasp_actor_unref(a);
+        return WASP_ENOMEM;
+    }
+    atomic_store_explicit(&p->refs, 2, memory_order_relaxed); /* envelope + us */
+    e->pending = p;
+    e->flags |= WASP_MSG_REQUEST;
+    e->corr = corr;
+    rc = wasp_deliver(a, e);
+    wasp_actor_unref(a);
+    if (rc) {
+        atomic_store(&p->done, 1); /* fn must never run */
+        env_discard(e);            /* drops the envelope's ref */
+        wasp_pending_unref(p);
+        return rc;
+    }
+    /* The request may be answered already; then the timer fires into a
+     * completed pending and only drops its reference. We still hold our own
+     * reference here, so p stays valid until the timer id is stored. */
+    if (timeout_ns) {
+        atomic_fetch_add(&p->refs, 1); /* the timer's */
+        uint64_t t = wasp_timers_schedule(sys->timers, timeout_ns, ask_timeout_fire,
+                                          ask_timeout_drop, p);
+        if (t) atomic_store(&p->timer, t);
+        else wasp_pending_unref(p);
+    }
+    wasp_pending_unref(p); /* ours */
+    return WASP_OK;
+}
+
+int wasp_ask_cb(wasp_system *sys, const wasp_send_opts *opts, uint64_t timeout_ns,
+                wasp_reply_fn fn, void *arg) {
+    if (!sys) return WASP_EINVAL;
+    return ask_internal(sys, opts, timeout_ns, fn, arg, atomic_fetch_add(&sys->corr, 1) + 1);
+}
+
+struct waiter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+    int status;
+    void *data;
+    size_t len;
+};
+
+static void waiter_fn(void *arg, int status, const void *data, size_t len) {
+    struct waiter *w = arg;
+    void *copy = NULL;
+    if (status == WASP_OK) {
+        copy = malloc(len ? len : 1);
+        if (copy) memcpy(copy, data, len);
+        else status = WASP_ENOMEM;
+    }
+    pthread_mutex_lock(&w->mu);
+    w->status = status;
+    w->data = copy;
+    w->len = len;
+    w->done = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static int ask_blocking(wasp_system *sys, const wasp_send_opts *o, uint64_t timeout_ns,
+                        void **reply, size_t *reply_len) {
+    if (!sys || !reply || !reply_len) return WASP_EINVAL;
+    if (wasp_tls_ctx || wasp_on_worker(sys)) return WASP_ESTATE;
+    struct waiter w = {.done = false};
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, NULL);
+    int rc = wasp_ask_cb(sys, o, timeout_ns, waiter_fn, &w);
+    if (rc == WASP_OK) {
+        pthread_mutex_lock(&w.mu);
+        while (!w.done) pthread_cond_wait(&w.cv, &w.mu);
+        pthread_mutex_unlock(&w.mu);
+        rc = w.status;
+        if (rc == WASP_OK) {
+            *reply = w.data;
+            *reply_len = w.len;
+        }
+    }
+    pthread_cond_destroy(&w.cv);
+    pthread_mutex_destroy(&w.mu);
+    return rc;
+}
+
+int wasp_ask(wasp_system *sys, wasp_aid to, const void *data, size_t len, uint64_t timeout_ns,
+             void **reply, size_t *reply_len) {
+    if (!to) return WASP_EINVAL;
+    wasp_send_opts o = {.to = to, .data = data, .len = len};
+    return ask_blocking(sys, &o, timeout_ns, reply, reply_len);
+}
+
+int wasp_ask_name(wasp_system *sys, const char *to, const void *data, size_t len,
+                  uint64_t timeout_ns, void **reply, size_t *reply_len) {
+    if (!to) return WASP_EINVAL;
+    wasp_send_opts o = {.to_name = to, .data = data, .len = len};
+    return ask_blocking(sys, &o, timeout_ns, reply, reply_len);
+}
+
+/* Sends a reply message (WASP_MSG_REPLY) to actor `to`; undeliverable
+ * replies are dead letters. */
+static void send_reply_msg(wasp_system *sys, wasp_aid to, uint64_t corr, int status,
+                           const void *data, size_t len) {
+    struct wasp_env *r = wasp_env_new_copy(data, len);
+    if (!r) return;
+    r->sender = wasp_current_sender(sys);
+    r->flags = WASP_MSG_REPLY;
+    r->corr = corr;
+    r->status = status;
+    struct wasp_actor *a = wasp_actor_get(sys, to);
+    int rc = a ? wasp_deliver(a, r) : WASP_ENOENT;
+    if (rc) wasp_dead_letter(sys, a, r, rc);
+    if (a) wasp_actor_unref(a);
+}
+
+struct fwd {
+    wasp_system *sys;
+    wasp_aid self;
+    uint64_t corr;
+};
+
+static void fwd_fn(void *arg, int status, const void *data, size_t len) {
+    struct fwd *f = arg;
+    send_reply_msg(f->sys, f->self, f->corr, status, data, len);
+    free(f);
+}
+
+int wasp_ctx_ask(wasp_ctx *ctx, const wasp_send_opts *o, uint64_t timeout_ns, uint64_t *corr) {
+    if (!ctx) return WASP_ESTATE;
+    wasp_system *sys = ctx->sys;
+    uint64_t c = atomic_fetch_add(&sys->corr, 1) + 1;
+    int rc;
+    if (timeout_ns) {
+        struct fwd *f = malloc(sizeof(*f));
+        if (!f) return WASP_ENOMEM;
+        *f = (struct fwd){sys, wasp_actor_id(ctx->a), c};
+        rc = ask_internal(sys, o, timeout_ns, fwd_fn, f, c);
+        if (rc) free(f);
+    } else { /* direct: no completion object, the replier sends to us */
+        if ((rc = check_opts(sys, o))) return rc;
+        struct wasp_actor *a = resolve(sys, o, &rc);
+        if (!a) return rc;
+        struct wasp_env *e = env_from_opts(sys, o, 0);
+        if (!e) rc = WASP_ENOMEM;
+        else {
+            e->flags |= WASP_MSG_REQUEST;
+            e->reply_to = wasp_actor_id(ctx->a);
+            e->corr = c;
+            if ((rc = wasp_deliver(a, e))) env_discard(e);
+        }
+        wasp_actor_unref(a);
+    }
+    if (!rc && corr) *corr = c;
+    return rc;
+}
+
+int wasp_reply(wasp_ctx *ctx, const void *data, size_t len) {
+    if (!ctx || (!data && len)) return WASP_EINVAL;
+    struct wasp_actor *a = ctx->a;
+    struct wasp_env *e = a->cur;
+    if (!e || !ctx->msg || !(e->flags & WASP_MSG_REQUEST) || a->replied) return WASP_ENOREPLY;
+    if (len > ctx->sys->cfg.max_message) return WASP_E2BIG;
+    a->replied = true;
+    if (e->pending) {
+        if (!wasp_pending_complete(e->pending, WASP_OK, data ? data : "", len))
+            atomic_fetch_add_explicit(&ctx->sys->dead, 1, memory_order_relaxed); /* asker gave up */
+    } else if (e->reply_to) {
+        send_reply_msg(ctx->sys, e->reply_to, e->corr, WASP_OK, data, len);
+    }
+    return WASP_OK;
+}
+
+/* ---- send_after -------------------------------------------------------------- */
+
+struct delayed {
+    wasp_system *sys;
+    wasp_send_opts o; /* to / to_name only */
+    struct wasp_env *e;
+    char name[];
+};
+
+static void delayed_fire(void *arg) {
+    struct delayed *d = arg;
+    int rc;
+    struct wasp_actor *a = resolve(d->sys, &d->o, &rc);
+    if (a && (rc = wasp_deliver(a, d->e)) == WASP_OK) d->e = NULL;
+    if (d->e) wasp_dead_letter(d->sys, a, d->e, rc);
+    if (a) wasp_actor_unref(a);
+    free(d);
+}
+
+static void delayed_drop(void *arg) {
+    struct delayed *d = arg;
+    wasp_env_free(d->e);
+    free(d);
+}
+
+int wasp_send_after(wasp_system *sys, const wasp_send_opts *o, uint64_t delay_ns, uint64_t *timer) {
+    int rc = check_opts(sys, o);
+    if (rc) return rc;
+    if (atomic_load(&sys->state) >= WASP_SYS_STOPPING) return WASP_ESTOPPED;
+    size_t nlen = o->to ? 0 : strlen(o->to_name) + 1;
+    struct delayed *d = malloc(sizeof(*d) + nlen);
+    if (!d) return WASP_ENOMEM;
+    d->sys = sys;
+    memset(&d->o, 0, sizeof(d->o));
+    d->o.to = o->to;
+    if (nlen) {
+        memcpy(d->name, o->to_name, nlen);
+        d->o.to_name = d->name;
+    }
+    if (!(d->e = env_from_opts(sys, o, delay_ns))) {
+        free(d);
+        return WASP_ENOMEM;
+    }
+    uint64_t t = wasp_timers_schedule(sys->timers, delay_ns, delayed_fire, delayed_drop, d);
+    if (!t) {
+        env_discard(d->e);
+        free(d);
+        return WASP_ESTOPPED;
+    }
+    if (timer) *timer = t;
+    return WASP_OK;
+}
+
+int wasp_timer_cancel(wasp_system *sys, uint64_t timer) {
+    if (!sys || !timer) return WASP_ENOENT;
+    return wasp_timers_cancel(sys->timers, timer) ? WASP_OK : WASP_ENOENT;
+}

@@ -1,0 +1,218 @@
+/* system.c - system lifecycle (create, start, graceful stop, destroy) and
+ * introspection. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/internal.h"
+#include "runtime/timers.h"
+#include "runtime/topics.h"
+
+int wasp_system_create(const wasp_system_config *cfg, wasp_system **out) {
+    if (!out) return WASP_EINVAL;
+    wasp_system_config c = cfg ? *cfg : (wasp_system_config){0};
+    if (c.workers < 0) return WASP_EINVAL;
+    if (!c.workers) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        c.workers = n > 0 ? (int)n : 1;
+    }
+    if (!c.max_message) c.max_message = 1u << 20;
+    if (!c.mailbox_capacity) c.mailbox_capacity = 1024;
+    wasp_system *sys = calloc(1, sizeof(*sys));
+    if (!sys) return WASP_ENOMEM;
+    sys->cfg = c;
+    atomic_init(&sys->state, WASP_SYS_CREATED);
+    pthread_mutex_init(&sys->life_mu, NULL);
+    wasp_table_init(sys);
+    pthread_mutex_init(&sys->sched.mu, NULL);
+    pthread_cond_init(&sys->sched.cv, NULL);
+    sys->sched.nworkers = c.workers;
+    pthread_rwlock_init(&sys->reg.lk, NULL);
+    wasp_hashmap_init(&sys->reg.map);
+    pthread_rwlock_init(&sys->broker.lk, NULL);
+    pthread_mutex_init(&sys->term_mu, NULL);
+    pthread_cond_init(&sys->term_cv, NULL);
+    sys->broker.tree = wasp_topic_tree_new();
+    if (!sys->broker.tree || wasp_timers_start(&sys->timers)) {
+        wasp_system_destroy(sys);
+        return WASP_ENOMEM;
+    }
+    *out = sys;
+    return WASP_OK;
+}
+
+int wasp_system_start(wasp_system *sys) {
+    if (!sys) return WASP_EINVAL;
+    if (wasp_tls_ctx) return WASP_ESTATE;
+    pthread_mutex_lock(&sys->life_mu);
+    int rc = WASP_ESTATE;
+    if (atomic_load(&sys->state) == WASP_SYS_CREATED) {
+        rc = wasp_sched_start(sys);
+        if (!rc) {
+            sys->workers_started = true;
+            atomic_store(&sys->state, WASP_SYS_RUNNING);
+        }
+    }
+    pthread_mutex_unlock(&sys->life_mu);
+    return rc;
+}
+
+int wasp_system_workers(const wasp_system *sys) { return sys ? sys->cfg.workers : 0; }
+
+struct live_set {
+    struct wasp_actor **v;
+    size_t n, cap;
+};
+
+static void collect_live(struct wasp_actor *a, void *arg) {
+    struct live_set *s = arg;
+    if (atomic_load(&a->lstate) == WASP_STATE_TERMINATED) return;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct wasp_actor **v = realloc(s->v, cap * sizeof(*v));
+        if (!v) return;
+        s->v = v;
+        s->cap = cap;
+    }
+    wasp_actor_ref(a);
+    s->v[s->n++] = a;
+}
+
+static int by_seq_desc(const void *x, const void *y) {
+    const struct wasp_actor *a = *(struct wasp_actor *const *)x, *b = *(struct wasp_actor *const *)y;
+    return (a->start_seq < b->start_seq) - (a->start_seq > b->start_seq);
+}
+
+int wasp_system_stop(wasp_system *sys) {
+    if (!sys) return WASP_EINVAL;
+    if (wasp_tls_ctx || wasp_on_worker(sys)) return WASP_ESTATE;
+    pthread_mutex_lock(&sys->life_mu);
+    if (atomic_load(&sys->state) == WASP_SYS_STOPPED) {
+        pthread_mutex_unlock(&sys->life_mu);
+        return WASP_OK;
+    }
+    atomic_store(&sys->state, WASP_SYS_STOPPING);
+    /* Without workers nobody runs actors but this thread: it owns them all
+     * (the run queue's entries are stale and dropped). */
+    bool owned = !sys->workers_started;
+    if (owned) wasp_sched_take_all(sys);
+    for (int round = 0; round < 1000 && atomic_load(&sys->live); round++) {
+        struct live_set s = {0};
+        wasp_table_each(sys, collect_live, &s);
+        qsort(s.v, s.n, sizeof(*s.v), by_seq_desc);
+        for (size_t i = 0; i < s.n; i++) {
+            struct wasp_actor *a = s.v[i];
+            int st = atomic_load(&a->lstate);
+            if (st != WASP_STATE_TERMINATED && st != WASP_STATE_STOPPING)
+                wasp_actor_shutdown(sys, a, owned);
+            wasp_actor_unref(a);
+        }
+        free(s.v);
+    }
+    if (owned) wasp_sched_take_all(sys);
+    if (sys->workers_started) wasp_sched_stop(sys);
+    wasp_timers_stop(sys->timers);
+    sys->timers = NULL;
+    atomic_store(&sys->state, WASP_SYS_STOPPED);
+    pthread_mutex_unlock(&sys->life_mu);
+    return WASP_OK;
+}
+
+static void drop_life_ref(struct wasp_actor *a, void *arg) {
+    (void)arg;
+    if (atomic_load(&a->lstate) == WASP_STATE_TERMINATED) wasp_actor_unref(a);
+}
+
+void wasp_system_destroy(wasp_system *sys) {
+    if (!sys) return;
+    if (sys->broker.tree) wasp_system_stop(sys);
+    if (sys->cfg.retain_terminated) wasp_table_each(sys, drop_life_ref, NULL);
+    wasp_timers_stop(sys->timers);
+    if (sys->broker.tree) wasp_topic_tree_free(sys->broker.tree);
+    wasp_registry_free(sys);
+    pthread_rwlock_destroy(&sys->broker.lk);
+    pthread_mutex_destroy(&sys->sched.mu);
+    pthread_cond_destroy(&sys->sched.cv);
+    pthread_mutex_destroy(&sys->term_mu);
+    pthread_cond_destroy(&sys->term_cv);
+    pthread_mutex_destroy(&sys->life_mu);
+    wasp_table_free(sys);
+    free(sys);
+}
+
+/* ---- introspection ------------------------------------------------------------ */
+
+static void fill_stats(struct wasp_actor *a, wasp_actor_stats *st) {
+    memset(st, 0, sizeof(*st));
+    st->id = wasp_actor_id(a);
+    if (a->name) {
+        size_t n = strlen(a->name);
+        memcpy(st->name, a->name, n < 255 ? n : 255);
+    }
+    st->state = atomic_load(&a->lstate);
+    st->received = WASP_LOAD(a->received);
+    st->handled = WASP_LOAD(a->handled);
+    st->handler_errors = WASP_LOAD(a->errors);
+    st->crashes = WASP_LOAD(a->crashes);
+    st->restarts = WASP_LOAD(a->restarts);
+    st->dead_letters = WASP_LOAD(a->dead);
+    st->mailbox_len = atomic_load_explicit(&a->qlen, memory_order_relaxed);
+    st->start_seq = a->start_seq;
+}
+
+int wasp_actor_stats_get(wasp_system *sys, wasp_aid id, wasp_actor_stats *out) {
+    if (!sys || !out) return WASP_EINVAL;
+    struct wasp_actor *a = wasp_actor_get(sys, id);
+    if (!a) return WASP_ENOENT;
+    fill_stats(a, out);
+    wasp_actor_unref(a);
+    return WASP_OK;
+}
+
+struct stats_set {
+    wasp_actor_stats *v;
+    size_t n, cap;
+};
+
+static void collect_stats(struct wasp_actor *a, void *arg) {
+    struct stats_set *s = arg;
+    if (!a->start_seq) return; /* still being created */
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        wasp_actor_stats *v = realloc(s->v, cap * sizeof(*v));
+        if (!v) return;
+        s->v = v;
+        s->cap = cap;
+    }
+    fill_stats(a, &s->v[s->n++]);
+}
+
+static int by_start(const void *x, const void *y) {
+    const wasp_actor_stats *a = x, *b = y;
+    return (a->start_seq > b->start_seq) - (a->start_seq < b->start_seq);
+}
+
+int wasp_system_foreach(wasp_system *sys, wasp_actor_visit_fn fn, void *arg) {
+    if (!sys || !fn) return WASP_EINVAL;
+    struct stats_set s = {0};
+    wasp_table_each(sys, collect_stats, &s);
+    if (s.n) qsort(s.v, s.n, sizeof(*s.v), by_start);
+    int rc = 0;
+    for (size_t i = 0; i < s.n && !rc; i++) rc = fn(&s.v[i], arg);
+    free(s.v);
+    return rc;
+}
+
+static void sum_received(struct wasp_actor *a, void *arg) {
+    *(uint64_t *)arg += WASP_LOAD(a->received);
+}
+
+void wasp_system_stats_get(wasp_system *sys, wasp_system_stats *out) {
+    if (!sys || !out) return;
+    uint64_t recv = 0;
+    wasp_table_each(sys, sum_received, &recv);
+    out->actors = atomic_load(&sys->live);
+    out->spawned = atomic_load(&sys->spawned);
+    out->messages_sent = recv + atomic_load(&sys->retired_received);
+    out->dead_letters = atomic_load(&sys->dead);
+}
