@@ -105,8 +105,8 @@ int wasp_system_start(wasp_system *sys);
  * called from outside any actor (WASP_ESTATE otherwise). */
 int wasp_system_stop(wasp_system *sys);
 
-/* Stops (if needed) and frees everything. NULL is a no-op. No id of this
- * system may be used afterwards. Not from inside an actor. */
+/* Stops (if needed) and frees everything. NULL is a no-op, and so is a call
+ * from inside an actor. No id of this system may be used afterwards. */
 void wasp_system_destroy(wasp_system *sys);
 
 /* Workers the system runs (or will run). */
@@ -422,10 +422,42 @@ typedef struct wasp_backoff {
 
 struct wasp_supervisor_spec;
 
+/* Health checks (docs/SUPERVISION.md, "Health checks"). Results match the
+ * guest ABI's `_health` export. */
+#define WASP_HEALTH_UNKNOWN (-1) /* no result yet for this incarnation */
+#define WASP_HEALTH_HEALTHY 0
+#define WASP_HEALTH_DEGRADED 1
+#define WASP_HEALTH_UNHEALTHY 2
+
+/* Restart-record reason of a health-triggered restart (next to WASP_EXIT_*). */
+#define WASP_SUP_REASON_HEALTH 4
+
+/* A probe is asynchronous: the supervisor calls it on its own worker every
+ * interval with the running child's id; it must not block. It answers, now
+ * or later and from any thread, with wasp_health_report(sys, sup, token,
+ * result). No answer within timeout_ns counts as WASP_HEALTH_UNHEALTHY; a
+ * late or repeated answer is ignored. A probe may, e.g., wasp_ask_cb the
+ * child and report from the completion. */
+typedef void (*wasp_health_probe_fn)(wasp_system *sys, wasp_aid child, void *arg, wasp_aid sup,
+                                     uint64_t token);
+typedef struct wasp_health_check {
+    wasp_health_probe_fn probe; /* required */
+    void *arg;
+    uint64_t interval_ns;       /* required (> 0): time between probes */
+    uint64_t timeout_ns;        /* 0 = interval_ns */
+    uint32_t unhealthy_after;   /* consecutive unhealthy results = a crash; 0 = 3 */
+} wasp_health_check;
+
+/* Delivers a probe's result (WASP_HEALTH_HEALTHY/DEGRADED/UNHEALTHY). Any
+ * thread. WASP_OK (also if stale: it is then ignored), WASP_EINVAL,
+ * WASP_ENOENT / WASP_ESTOPPED (the supervisor is gone). */
+int wasp_health_report(wasp_system *sys, wasp_aid sup, uint64_t token, int result);
+
 typedef struct wasp_child_spec {
     const wasp_actor_spec *actor;                  /* an actor child (name required), or */
     const struct wasp_supervisor_spec *supervisor; /* a nested supervisor */
     int restart;                                   /* WASP_RESTART_* */
+    const wasp_health_check *health;               /* optional (copied) */
 } wasp_child_spec;
 
 typedef struct wasp_supervisor_spec {
@@ -492,12 +524,20 @@ int wasp_supervisor_child(const wasp_supervisor *sup, const char *name, wasp_aid
 #define WASP_SUP_HISTORY 100
 typedef struct wasp_restart_record {
     char child[256];
-    int reason;         /* WASP_EXIT_CRASH, WASP_EXIT_START_FAILED or WASP_EXIT_NORMAL */
+    int reason;         /* WASP_EXIT_CRASH, WASP_EXIT_START_FAILED, WASP_EXIT_NORMAL
+                           or WASP_SUP_REASON_HEALTH */
     uint64_t time_ns;   /* monotonic clock when the restart was decided */
     uint64_t delay_ns;  /* back-off delay applied */
 } wasp_restart_record;
 /* Copies up to cap records (oldest first) and returns how many exist (<= 100). */
 size_t wasp_supervisor_history(const wasp_supervisor *sup, wasp_restart_record *out, size_t cap);
+
+/* A child's latest health result (WASP_HEALTH_*, WASP_HEALTH_UNKNOWN before
+ * the first result of this incarnation or without a health check) and its
+ * current run of consecutive unhealthy results (either may be NULL).
+ * WASP_OK, WASP_EINVAL, WASP_ENOENT. */
+int wasp_supervisor_child_health(const wasp_supervisor *sup, const char *name, int *health,
+                                 uint32_t *unhealthy_run);
 
 /* The back-off delay before restart n (>= 1) without jitter, for tests and
  * tools: min(initial * multiplier^(n-1), max). */

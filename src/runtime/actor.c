@@ -231,10 +231,12 @@ void wasp_actor_terminate(struct wasp_actor *a, int reason) {
         free(m);
     }
     atomic_fetch_sub(&sys->live, 1);
+    /* Drop the life reference before waking waiters (they hold their own),
+     * so once wasp_actor_stop returns the id no longer resolves. */
+    if (!sys->cfg.retain_terminated) wasp_actor_unref(a);
     pthread_mutex_lock(&sys->term_mu);
     pthread_cond_broadcast(&sys->term_cv);
     pthread_mutex_unlock(&sys->term_mu);
-    if (!sys->cfg.retain_terminated) wasp_actor_unref(a); /* the life reference */
 }
 
 /* After a crash or a failed restart: failed (awaiting restart), or, if a stop

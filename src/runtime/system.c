@@ -124,7 +124,7 @@ static void drop_life_ref(struct wasp_actor *a, void *arg) {
 }
 
 void wasp_system_destroy(wasp_system *sys) {
-    if (!sys) return;
+    if (!sys || wasp_tls_ctx || wasp_on_worker(sys)) return; /* never from inside an actor */
     if (sys->broker.tree) wasp_system_stop(sys);
     if (sys->cfg.retain_terminated) wasp_table_each(sys, drop_life_ref, NULL);
     wasp_timers_stop(sys->timers);

@@ -1,0 +1,119 @@
+/* supervisor_health.c - health checks: polling via timers, asynchronous
+ * probes with a timeout, unhealthy_after -> a crash (docs/SUPERVISION.md). */
+#include "supervisor_internal.h"
+
+/* ---- health checks ------------------------------------------------------------- */
+
+static void send_self_after(struct wasp_supervisor *s, const struct sup_event *ev, uint64_t delay,
+                            uint64_t *timer) {
+    wasp_send_opts o = {.to = s->aid, .data = ev, .len = sizeof(*ev), .priority = WASP_PRIO_HIGH};
+    uint64_t id = 0;
+    *timer = wasp_send_after(s->sys, &o, delay, &id) == WASP_OK ? id : 0;
+}
+
+static void health_arm_poll(struct wasp_supervisor *s, struct child *c) {
+    if (!c->has_health || c->hpoll_armed || s->giving_up || s->terminating) return;
+    struct sup_event ev = {.kind = EV_HPOLL, .uid = c->uid};
+    send_self_after(s, &ev, c->hc.interval_ns, &c->hpoll_timer);
+    c->hpoll_armed = c->hpoll_timer != 0;
+}
+
+void sup_health_cancel(struct wasp_supervisor *s, struct child *c) {
+    if (c->hpoll_timer) wasp_timer_cancel(s->sys, c->hpoll_timer);
+    if (c->hto_timer) wasp_timer_cancel(s->sys, c->hto_timer);
+    c->hpoll_timer = c->hto_timer = 0;
+    c->hpoll_armed = c->hprobing = false;
+}
+
+static void health_publish(struct wasp_supervisor *s, struct child *c, int health, uint32_t run) {
+    pthread_mutex_lock(&s->mu);
+    c->health = health;
+    c->hrun = run;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* A new incarnation: results of earlier probes no longer count. */
+void sup_health_on_start(struct wasp_supervisor *s, struct child *c) {
+    if (!c->has_health) return;
+    c->hseq++;
+    c->hprobing = false;
+    if (c->hto_timer) wasp_timer_cancel(s->sys, c->hto_timer);
+    c->hto_timer = 0;
+    health_publish(s, c, WASP_HEALTH_UNKNOWN, 0);
+    health_arm_poll(s, c);
+}
+
+static void health_probe(struct wasp_supervisor *s, struct child *c) {
+    c->hseq++;
+    c->hprobing = true;
+    struct sup_event ev = {.kind = EV_HTIMEOUT, .uid = c->uid, .seq = c->hseq & 0xffffffffu};
+    send_self_after(s, &ev, c->hc.timeout_ns, &c->hto_timer);
+    uint64_t token = (c->uid << 32) | (c->hseq & 0xffffffffu);
+    c->hc.probe(s->sys, c->aid, c->hc.arg, s->aid, token); /* a report now just queues */
+}
+
+static void health_result(struct wasp_supervisor *s, struct child *c, int result) {
+    c->hprobing = false;
+    uint32_t run = result == WASP_HEALTH_UNHEALTHY ? c->hrun + 1 : 0;
+    bool trip = run >= c->hc.unhealthy_after;
+    health_publish(s, c, result, trip ? 0 : run);
+    if (!trip || c->status != ST_RUNNING || s->giving_up || s->terminating) return;
+    /* counts as a crash: decide (restart type, intensity, strategy), then end
+     * this incarnation; its termination event lets the pump restart it. */
+    uint64_t uid = c->uid;
+    sup_child_crashed(s, c, WASP_SUP_REASON_HEALTH);
+    c = sup_find_uid(s, uid);
+    if (c && c->status == ST_RUNNING) sup_child_stop(s, c);
+}
+
+void sup_health_event(struct wasp_supervisor *s, const struct sup_event *ev) {
+    struct child *c = sup_find_uid(s, ev->uid);
+    if (!c || !c->has_health) return;
+    switch (ev->kind) {
+    case EV_HPOLL:
+        c->hpoll_armed = false;
+        c->hpoll_timer = 0;
+        if (s->giving_up || s->terminating) return;
+        if (c->status == ST_RUNNING && !c->hprobing) health_probe(s, c);
+        if (c->status != ST_DOWN || c->pending) health_arm_poll(s, c);
+        return;
+    case EV_HRESULT:
+        if (!c->hprobing || ev->seq != (c->hseq & 0xffffffffu)) return; /* stale */
+        if (c->hto_timer) wasp_timer_cancel(s->sys, c->hto_timer);
+        c->hto_timer = 0;
+        health_result(s, c, ev->reason);
+        return;
+    case EV_HTIMEOUT:
+        if (!c->hprobing || ev->seq != (c->hseq & 0xffffffffu)) return;
+        c->hto_timer = 0;
+        health_result(s, c, WASP_HEALTH_UNHEALTHY);
+        return;
+    default:
+        return;
+    }
+}
+
+int wasp_health_report(wasp_system *sys, wasp_aid sup, uint64_t token, int result) {
+    if (!sys || !sup || result < WASP_HEALTH_HEALTHY || result > WASP_HEALTH_UNHEALTHY)
+        return WASP_EINVAL;
+    struct sup_event ev = {.kind = EV_HRESULT, .reason = result, .uid = token >> 32,
+                           .seq = token & 0xffffffffu};
+    wasp_send_opts o = {.to = sup, .data = &ev, .len = sizeof(ev), .priority = WASP_PRIO_HIGH};
+    return wasp_send_ex(sys, &o);
+}
+
+int wasp_supervisor_child_health(const wasp_supervisor *s, const char *name, int *health,
+                                 uint32_t *unhealthy_run) {
+    if (!s || !name) return WASP_EINVAL;
+    pthread_mutex_t *mu = (pthread_mutex_t *)&s->mu;
+    pthread_mutex_lock(mu);
+    const struct child *c = sup_find_name(s, name);
+    int rc = WASP_ENOENT;
+    if (c) {
+        if (health) *health = c->has_health ? c->health : WASP_HEALTH_UNKNOWN;
+        if (unhealthy_run) *unhealthy_run = c->hrun;
+        rc = WASP_OK;
+    }
+    pthread_mutex_unlock(mu);
+    return rc;
+}

@@ -1,0 +1,111 @@
+/* supervisor_internal.h - shared state of the supervisor files:
+ * supervisor.c (the supervisor actor: child table, restarts, strategies),
+ * supervisor_backoff.c (back-off and the intensity window),
+ * supervisor_spec.c (spec copies), supervisor_health.c (health checks),
+ * supervisor_api.c (the public wasp_supervisor_* calls). */
+#ifndef WASP_SUPERVISOR_INTERNAL_H
+#define WASP_SUPERVISOR_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "wasp.h"
+#include "core/clock.h"
+
+enum { ST_DOWN, ST_RUNNING, ST_FAILED, ST_STOPPING };
+enum { EV_EXIT = 1, EV_TIMER, EV_ADD, EV_REMOVE, EV_HPOLL, EV_HRESULT, EV_HTIMEOUT };
+
+struct sup_event {
+    int kind;
+    int reason;
+    wasp_aid aid;
+    uint64_t crashes; /* EV_EXIT: the child's crash count when it fired */
+    uint64_t uid;     /* EV_TIMER, EV_H*: child uid */
+    uint64_t seq;     /* EV_HRESULT, EV_HTIMEOUT: probe sequence (reason = result) */
+    void *ptr;        /* EV_ADD: struct child * ; EV_REMOVE: name */
+};
+
+struct child {
+    uint64_t uid;
+    char *name;
+    int restart;
+    wasp_actor_spec actor;     /* actor children */
+    struct wasp_supervisor *sub; /* nested supervisor children */
+    int status;
+    wasp_aid aid;
+    uint64_t seen_crashes;
+    uint32_t consecutive;  /* crashes counted for back-off */
+    uint64_t started_at;
+    bool pending, armed, remove_when_down, owns_sub;
+    uint64_t ready_at;
+    uint64_t timer;
+    uint64_t restarts;
+    /* health checks (control state; health/hrun also published under mu) */
+    bool has_health, hpoll_armed, hprobing;
+    wasp_health_check hc;
+    uint64_t hseq, hpoll_timer, hto_timer;
+    uint32_t hrun;
+    int health;
+};
+
+struct wasp_supervisor {
+    wasp_system *sys;
+    struct wasp_supervisor *parent;
+    char *name;
+    int strategy;
+    uint32_t intensity;
+    uint64_t period_ns;
+    wasp_backoff backoff;
+    void (*on_give_up)(wasp_supervisor *, void *);
+    void *give_up_arg;
+    struct child *initial; /* copied spec children */
+    size_t ninitial;
+    _Atomic wasp_aid aid;
+
+    /* control state, touched by the supervisor's own actor only */
+    uint64_t *win;  /* restart times ring (sliding window) */
+    size_t win_cap, win_head, win_len;
+    uint64_t next_uid;
+    bool giving_up, terminating;
+    uint64_t rng;
+
+    /* published (mu) */
+    pthread_mutex_t mu;
+    struct child *kids;
+    size_t nkids, capkids;
+    wasp_restart_record hist[WASP_SUP_HISTORY];
+    size_t hist_head, hist_len;
+    atomic_ullong restarts;
+    atomic_bool gave_up;
+    struct wasp_supervisor **graveyard; /* removed nested supervisors */
+    size_t ngrave;
+};
+
+/* supervisor_backoff.c */
+uint64_t sup_backoff_jittered(struct wasp_supervisor *s, uint32_t n);
+bool sup_window_add(struct wasp_supervisor *s, uint64_t now);
+
+/* supervisor_spec.c */
+struct wasp_supervisor *sup_new(wasp_system *sys, const wasp_supervisor_spec *spec,
+                                struct wasp_supervisor *parent);
+void sup_free(struct wasp_supervisor *s);
+int sup_child_copy(wasp_system *sys, struct wasp_supervisor *parent, const wasp_child_spec *cs,
+                   struct child *c);
+
+/* supervisor.c */
+struct child *sup_find_uid(struct wasp_supervisor *s, uint64_t uid);
+struct child *sup_find_name(const struct wasp_supervisor *s, const char *name);
+int sup_spawn_actor(struct wasp_supervisor *s, wasp_aid *out);
+void sup_child_stop(struct wasp_supervisor *s, struct child *c);
+void sup_child_crashed(struct wasp_supervisor *s, struct child *c, int reason);
+
+/* supervisor_health.c */
+void sup_health_on_start(struct wasp_supervisor *s, struct child *c);
+void sup_health_cancel(struct wasp_supervisor *s, struct child *c);
+void sup_health_event(struct wasp_supervisor *s, const struct sup_event *ev);
+
+#endif

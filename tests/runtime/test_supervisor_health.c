@@ -1,0 +1,182 @@
+/* test_supervisor_health.c - supervisor health checks: polling, unhealthy_after,
+ * degraded, reset by a healthy result, probe timeout, status query. */
+#include "sup_helpers.h"
+
+#define W 5000 /* generous wait, ms */
+
+/* A scripted probe: call i answers script[i] (the last char repeats):
+ * 'H' healthy, 'D' degraded, 'U' unhealthy, 'T' no answer (times out).
+ * It records the child's start count at each call. */
+struct probe {
+    const char *script;
+    struct kid *k;
+    atomic_int calls;
+    atomic_int starts_at[256];
+};
+
+static void probe_fn(wasp_system *sys, wasp_aid child, void *arg, wasp_aid sup, uint64_t token) {
+    struct probe *p = arg;
+    assert_true(child != WASP_AID_NONE);
+    int i = atomic_load(&p->calls);
+    if (i < 256) atomic_store(&p->starts_at[i], atomic_load(&p->k->started));
+    size_t n = strlen(p->script);
+    char c = p->script[(size_t)i < n ? (size_t)i : n - 1];
+    atomic_store(&p->calls, i + 1);
+    int r = c == 'H' ? WASP_HEALTH_HEALTHY : c == 'D' ? WASP_HEALTH_DEGRADED : WASP_HEALTH_UNHEALTHY;
+    if (c != 'T') assert_int_equal(wasp_health_report(sys, sup, token, r), WASP_OK);
+}
+
+struct hfx {
+    wasp_system *sys;
+    wasp_supervisor *sup;
+    struct kid k;
+    struct probe p;
+    wasp_actor_spec as;
+    wasp_health_check hc;
+    wasp_child_spec cs;
+};
+
+static void hfx_start(struct hfx *f, const char *script, uint32_t after, uint64_t timeout_ns) {
+    memset(f, 0, sizeof(*f));
+    f->sys = sup_sys(2);
+    kid_init(&f->k, "h", false);
+    f->p.script = script;
+    f->p.k = &f->k;
+    f->as = kid_spec(&f->k);
+    f->hc = (wasp_health_check){.probe = probe_fn, .arg = &f->p, .interval_ns = 5000000,
+                                .timeout_ns = timeout_ns, .unhealthy_after = after};
+    f->cs = (wasp_child_spec){.actor = &f->as, .restart = WASP_RESTART_PERMANENT, .health = &f->hc};
+    wasp_supervisor_spec sp = {.name = "hsup", .intensity = 100, .period_ns = 10000000000ull,
+                               .children = &f->cs, .nchildren = 1};
+    assert_int_equal(wasp_supervisor_start(f->sys, &sp, &f->sup), WASP_OK);
+}
+
+static void hfx_end(struct hfx *f) {
+    assert_int_equal(wasp_supervisor_stop(f->sup), WASP_OK);
+    wasp_system_destroy(f->sys);
+    wasp_supervisor_destroy(f->sup);
+    pthread_mutex_destroy(&f->k.mu);
+}
+
+static uint64_t restarts_of(struct hfx *f) {
+    uint64_t r = 0;
+    assert_int_equal(wasp_supervisor_child(f->sup, "h", NULL, &r), WASP_OK);
+    return r;
+}
+
+static void test_healthy_never_restarted(void **st) {
+    (void)st;
+    struct hfx f;
+    hfx_start(&f, "H", 3, 0);
+    assert_true(TU_WAIT_UNTIL(atomic_load(&f.p.calls) >= 20, W));
+    int h = -5;
+    uint32_t run = 9;
+    assert_int_equal(wasp_supervisor_child_health(f.sup, "h", &h, &run), WASP_OK);
+    assert_int_equal(h, WASP_HEALTH_HEALTHY);
+    assert_int_equal(run, 0);
+    assert_int_equal(restarts_of(&f), 0);
+    assert_int_equal(atomic_load(&f.k.started), 1);
+    assert_int_equal(wasp_supervisor_history(f.sup, NULL, 0), 0);
+    hfx_end(&f);
+}
+
+/* U U H U U D U U U -> restart exactly after call 9; then healthy. */
+static void test_unhealthy_after_resets(void **st) {
+    (void)st;
+    struct hfx f;
+    hfx_start(&f, "UUHUUDUUUH", 3, 0);
+    assert_true(TU_WAIT_UNTIL(atomic_load(&f.k.started) == 2, W));
+    assert_true(TU_WAIT_UNTIL(atomic_load(&f.p.calls) >= 12, W));
+    for (int i = 0; i < 9; i++) assert_int_equal(atomic_load(&f.p.starts_at[i]), 1);
+    assert_int_equal(atomic_load(&f.p.starts_at[9]), 2);
+    tu_sleep_ms(30);
+    assert_int_equal(atomic_load(&f.k.started), 2);
+    assert_int_equal(restarts_of(&f), 1);
+    wasp_restart_record r[4];
+    assert_int_equal(wasp_supervisor_history(f.sup, r, 4), 1);
+    assert_string_equal(r[0].child, "h");
+    assert_int_equal(r[0].reason, WASP_SUP_REASON_HEALTH);
+    int h;
+    assert_int_equal(wasp_supervisor_child_health(f.sup, "h", &h, NULL), WASP_OK);
+    assert_int_equal(h, WASP_HEALTH_HEALTHY);
+    hfx_end(&f);
+}
+
+static void test_degraded_does_not_restart(void **st) {
+    (void)st;
+    struct hfx f;
+    hfx_start(&f, "HD", 1, 0); /* even with unhealthy_after = 1 */
+    assert_true(TU_WAIT_UNTIL(atomic_load(&f.p.calls) >= 15, W));
+    int h;
+    uint32_t run;
+    assert_int_equal(wasp_supervisor_child_health(f.sup, "h", &h, &run), WASP_OK);
+    assert_int_equal(h, WASP_HEALTH_DEGRADED);
+    assert_int_equal(run, 0);
+    assert_int_equal(restarts_of(&f), 0);
+    assert_int_equal(atomic_load(&f.k.started), 1);
+    hfx_end(&f);
+}
+
+/* No answer counts as unhealthy once the timeout passes. */
+static void test_probe_timeout(void **st) {
+    (void)st;
+    struct hfx f;
+    hfx_start(&f, "TTH", 2, 2000000);
+    assert_true(TU_WAIT_UNTIL(atomic_load(&f.k.started) == 2, W));
+    /* the restart came after the second (timed-out) call, not earlier */
+    assert_true(atomic_load(&f.p.calls) >= 2);
+    assert_int_equal(atomic_load(&f.p.starts_at[0]), 1);
+    assert_int_equal(atomic_load(&f.p.starts_at[1]), 1);
+    assert_true(TU_WAIT_UNTIL(atomic_load(&f.p.calls) >= 5, W));
+    tu_sleep_ms(30);
+    assert_int_equal(atomic_load(&f.k.started), 2);
+    wasp_restart_record r[2];
+    assert_int_equal(wasp_supervisor_history(f.sup, r, 2), 1);
+    assert_int_equal(r[0].reason, WASP_SUP_REASON_HEALTH);
+    hfx_end(&f);
+}
+
+/* The status query follows the latest result, and the unhealthy run. */
+static void test_status_query(void **st) {
+    (void)st;
+    struct hfx f;
+    hfx_start(&f, "HHHHHU", 1000, 0);
+    int h = 0;
+    uint32_t run = 0;
+    assert_true(TU_WAIT_UNTIL(wasp_supervisor_child_health(f.sup, "h", &h, &run) == WASP_OK &&
+                                  h == WASP_HEALTH_UNHEALTHY && run >= 3,
+                              W));
+    assert_int_equal(restarts_of(&f), 0);
+    assert_int_equal(wasp_supervisor_child_health(f.sup, "nope", &h, &run), WASP_ENOENT);
+    /* a child without a health check reports UNKNOWN */
+    struct kid k2;
+    kid_init(&k2, "plain", false);
+    wasp_actor_spec a2 = kid_spec(&k2);
+    wasp_child_spec c2 = {.actor = &a2};
+    assert_int_equal(wasp_supervisor_add_child(f.sup, &c2), WASP_OK);
+    assert_int_equal(wasp_supervisor_child_health(f.sup, "plain", &h, NULL), WASP_OK);
+    assert_int_equal(h, WASP_HEALTH_UNKNOWN);
+    /* bad health specs and reports */
+    wasp_health_check bad = {.probe = probe_fn};
+    struct kid k3;
+    kid_init(&k3, "bad", false);
+    wasp_actor_spec a3 = kid_spec(&k3);
+    wasp_child_spec c3 = {.actor = &a3, .health = &bad};
+    assert_int_equal(wasp_supervisor_add_child(f.sup, &c3), WASP_EINVAL);
+    assert_int_equal(wasp_health_report(f.sys, wasp_supervisor_id(f.sup), 0, 7), WASP_EINVAL);
+    assert_int_equal(wasp_health_report(f.sys, wasp_supervisor_id(f.sup), 12345, 0), WASP_OK);
+    hfx_end(&f);
+    pthread_mutex_destroy(&k2.mu);
+    pthread_mutex_destroy(&k3.mu);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_healthy_never_restarted),
+        cmocka_unit_test(test_unhealthy_after_resets),
+        cmocka_unit_test(test_degraded_does_not_restart),
+        cmocka_unit_test(test_probe_timeout),
+        cmocka_unit_test(test_status_query),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
