@@ -6,7 +6,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 secs="${1:-30}"
 wt="$("$root/scripts/build-wasmtime.sh")"
 out="$root/build-fuzz"
-mkdir -p "$out"
+mkdir -p "$out" "$out/corpus-module_load"
 
 # Fixtures seed the corpus of the module target.
 seed="$out/seed-module_load"
