@@ -154,7 +154,6 @@ int wasp_instance_new(struct wasp_module *m, const struct wasp_instance_limits *
     do rc = wasp_instance_call_poll(inst, err);
     while (rc == WASP_CALL_PENDING);
     if (rc != WASP_OK) {
-        if (rc == WASP_ETRAP && err && strstr(err->msg, "unknown import")) err->code = rc = WASP_ELINK;
         wasp_instance_free(inst);
         return rc;
     }
