@@ -307,16 +307,12 @@ bool wasp_actor_stop_begin(struct wasp_actor *a, int reason, int *rc) {
 
 /* ---- public ------------------------------------------------------------------ */
 
-static int name_check(const char *name) {
-    size_t len = strnlen(name, 256);
-    return len == 0 || len > 255 ? WASP_EINVAL : WASP_OK;
-}
-
 int wasp_spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp_aid *out) {
     if (!sys || !spec || !spec->handle) return WASP_EINVAL;
     if (spec->overflow != WASP_OVERFLOW_EFULL && spec->overflow != WASP_OVERFLOW_DROP_OLDEST)
         return WASP_EINVAL;
-    if (spec->name && name_check(spec->name)) return WASP_EINVAL;
+    size_t name_len;
+    if (spec->name && wasp_name_check(spec->name, &name_len)) return WASP_EINVAL;
     if (atomic_load(&sys->state) >= WASP_SYS_STOPPING) return WASP_ESTOPPED;
     char *name = NULL;
     if (spec->name && !(name = strdup(spec->name))) return WASP_ENOMEM;

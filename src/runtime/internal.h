@@ -244,6 +244,9 @@ struct wasp_registry {
     pthread_rwlock_t lk;
     struct wasp_hashmap map; /* name -> struct wasp_reg_entry */
 };
+/* An actor or pool name is 1..255 bytes (the guest ABI's rule). WASP_OK with
+ * *len set, or WASP_EINVAL (also for NULL). */
+int wasp_name_check(const char *name, size_t *len);
 int wasp_registry_add_actor(wasp_system *sys, const char *name, wasp_aid id);
 void wasp_registry_remove_actor(wasp_system *sys, struct wasp_actor *a);
 /* name -> actor id (pool: next member). WASP_OK / WASP_ENOENT. */

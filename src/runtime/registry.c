@@ -34,7 +34,7 @@ static void entry_free(struct wasp_reg_entry *e) {
     free(e);
 }
 
-static int name_len(const char *name, size_t *len) {
+int wasp_name_check(const char *name, size_t *len) {
     if (!name) return WASP_EINVAL;
     *len = strnlen(name, 256);
     return *len == 0 || *len > 255 ? WASP_EINVAL : WASP_OK;
@@ -42,7 +42,7 @@ static int name_len(const char *name, size_t *len) {
 
 int wasp_registry_add_actor(wasp_system *sys, const char *name, wasp_aid id) {
     size_t len;
-    if (name_len(name, &len)) return WASP_EINVAL;
+    if (wasp_name_check(name, &len)) return WASP_EINVAL;
     struct wasp_reg_entry *e = entry_new(name, len);
     if (!e) return WASP_ENOMEM;
     e->id = id;
@@ -96,7 +96,7 @@ void wasp_registry_remove_actor(wasp_system *sys, struct wasp_actor *a) {
 
 int wasp_registry_lookup(wasp_system *sys, const char *name, wasp_aid *out) {
     size_t len;
-    if (name_len(name, &len)) return WASP_EINVAL;
+    if (wasp_name_check(name, &len)) return WASP_EINVAL;
     int rc = WASP_ENOENT;
     pthread_rwlock_rdlock(&sys->reg.lk);
     struct wasp_reg_entry *e = wasp_hashmap_get(&sys->reg.map, name, len);
@@ -129,7 +129,7 @@ int wasp_lookup(wasp_system *sys, const char *name, wasp_aid *out) {
 
 int wasp_pool_add(wasp_system *sys, const char *pool, wasp_aid member) {
     size_t len;
-    if (!sys || name_len(pool, &len)) return WASP_EINVAL;
+    if (!sys || wasp_name_check(pool, &len)) return WASP_EINVAL;
     struct wasp_actor *a = wasp_actor_get(sys, member);
     if (!a) return WASP_ENOENT;
     struct wasp_reg_entry *fresh = NULL;
@@ -173,7 +173,7 @@ int wasp_pool_add(wasp_system *sys, const char *pool, wasp_aid member) {
 
 int wasp_pool_remove(wasp_system *sys, const char *pool, wasp_aid member) {
     size_t len;
-    if (!sys || name_len(pool, &len)) return WASP_EINVAL;
+    if (!sys || wasp_name_check(pool, &len)) return WASP_EINVAL;
     int rc = WASP_ENOENT;
     struct wasp_reg_entry *gone = NULL;
     pthread_rwlock_wrlock(&sys->reg.lk);
@@ -191,7 +191,7 @@ int wasp_pool_remove(wasp_system *sys, const char *pool, wasp_aid member) {
 
 int wasp_pool_size(wasp_system *sys, const char *pool) {
     size_t len;
-    if (!sys || name_len(pool, &len)) return WASP_EINVAL;
+    if (!sys || wasp_name_check(pool, &len)) return WASP_EINVAL;
     int rc = WASP_ENOENT;
     pthread_rwlock_rdlock(&sys->reg.lk);
     struct wasp_reg_entry *e = wasp_hashmap_get(&sys->reg.map, pool, len);

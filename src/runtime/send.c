@@ -57,9 +57,8 @@ static int check_opts(wasp_system *sys, const wasp_send_opts *o) {
     if (!o->data && o->len) return WASP_EINVAL;
     if (o->priority != WASP_PRIO_NORMAL && o->priority != WASP_PRIO_HIGH) return WASP_EINVAL;
     if (!o->to) {
-        if (!o->to_name) return WASP_EINVAL;
-        size_t n = strnlen(o->to_name, 256);
-        if (n == 0 || n > 255) return WASP_EINVAL;
+        size_t n;
+        if (wasp_name_check(o->to_name, &n)) return WASP_EINVAL;
     }
     if (o->len > sys->cfg.max_message) return WASP_E2BIG;
     return WASP_OK;
