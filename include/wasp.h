@@ -44,6 +44,7 @@ extern "C" {
 #define WASP_ETRAP -16     /* the guest trapped (crash) */
 #define WASP_EINTERRUPT -17 /* the guest ran past its time or fuel budget */
 #define WASP_ECRASH -18    /* an actor crashed while handling a message */
+#define WASP_EHANDLER -19  /* a handler reported an error (counted; the actor goes on) */
 
 /* A static, human-readable description of an error code ("unknown error"
  * for codes wasp does not define). Never NULL. */
@@ -142,6 +143,8 @@ typedef struct wasp_msg {
                         A wake that comes before the park is not lost; wakes
                         may be spurious, so re-check your condition. */
 #define WASP_STOP 3  /* handled; now stop this actor normally (WASP_EXIT_NORMAL) */
+#define WASP_DROP 4  /* cannot be delivered (e.g. the receiver has no room for it):
+                        the message becomes a dead letter, the actor goes on */
 /* return WASP_ECRASH: a crash. The message becomes a dead letter, `stopped`
  * runs with WASP_EXIT_CRASH, the actor goes to WASP_STATE_FAILED keeping its
  * name, mailbox and counters (messages keep queueing), monitors are told, and
@@ -388,6 +391,49 @@ typedef struct wasp_system_stats {
 } wasp_system_stats;
 void wasp_system_stats_get(wasp_system *sys, wasp_system_stats *out);
 
+/* ---- Logging ---------------------------------------------------------------- */
+/* One line per event: "LEVEL ACTOR: text" (docs/CLI.md). The levels are the
+ * guest ABI's `log` levels. By default lines at WASP_LOG_INFO and above go
+ * to stderr. */
+#define WASP_LOG_TRACE 0
+#define WASP_LOG_DEBUG 1
+#define WASP_LOG_INFO 2
+#define WASP_LOG_WARN 3
+#define WASP_LOG_ERROR 4
+/* "trace", "debug", "info", "warn", "error" ("?" otherwise). */
+const char *wasp_log_level_name(int level);
+/* Parses a level name; WASP_OK or WASP_EINVAL. */
+int wasp_log_level_parse(const char *name, int *level);
+
+/* A log sink: called with the level, the actor's name ("wasp" for the host
+ * itself) and the text (no trailing newline), from any thread. */
+typedef void (*wasp_log_fn)(void *arg, int level, const char *actor, const char *text);
+/* Lines below min_level are dropped before formatting; fn NULL = stderr.
+ * Set it before wasp_system_start. */
+void wasp_system_set_log(wasp_system *sys, int min_level, wasp_log_fn fn, void *arg);
+/* Writes one line through the system's sink (printf-style). */
+void wasp_log(wasp_system *sys, int level, const char *actor, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* true if a line at this level would be written. */
+bool wasp_log_enabled(const wasp_system *sys, int level);
+
+/* ---- Names and topic patterns ------------------------------------------------ */
+/* The rules of docs/ABI.md, for tools (the manifest loader) and embedders. */
+
+/* true if topic (concrete, no wildcards) matches pattern ('*' one segment,
+ * '>' one or more trailing segments). false if either is malformed. */
+bool wasp_topic_matches(const char *pattern, const char *topic);
+/* true if every topic matched by `inner` is also matched by `outer` (both
+ * patterns): how a subscribe permission covers a subscription. */
+bool wasp_topic_covers(const char *outer, const char *inner);
+/* WASP_OK or WASP_EINVAL: a valid pattern (wildcards allowed) or, with
+ * concrete set, a publishable topic. */
+int wasp_topic_validate(const char *topic, bool concrete);
+/* true if name matches glob, where '*' matches any run of characters
+ * (including none and including dots) and everything else is literal:
+ * the rule of a `send` permission. */
+bool wasp_glob_matches(const char *glob, const char *name);
+
 /* ---- Supervision (wasp_supervisor_*) ---- */
 /* OTP-style supervisors (docs/SUPERVISION.md). A supervisor is itself an
  * actor (named after its spec) that monitors its children: actors or nested
@@ -544,6 +590,135 @@ int wasp_supervisor_child_health(const wasp_supervisor *sup, const char *name, i
 uint64_t wasp_backoff_delay(const wasp_backoff *b, uint32_t n);
 
 /* ---- end Supervision ---- */
+
+/* ==== Component actors ======================================================
+ * Every WebAssembly component instance lives in its own actor (docs/ABI.md,
+ * docs/EMBEDDING.md). A wasp_wasm binds one Wasmtime engine to one system;
+ * a wasp_component is a compiled, ABI-checked module plus the manifest-like
+ * settings of its actors; its actors are spawned directly or handed to a
+ * supervisor as child specs. Available when libwasp is built with the wasm
+ * layer (WASP_HAVE_WASM).
+ */
+
+typedef struct wasp_wasm wasp_wasm;
+typedef struct wasp_component wasp_component;
+
+typedef struct wasp_wasm_config {
+    const char *cache_dir;   /* on-disk cache of compiled modules; NULL = none */
+    bool pooling;            /* pooling instance allocator (fast spawn, fixed slots) */
+    uint32_t pool_instances; /* pooling: instance slots; 0 = 1000 */
+    bool fuel;               /* allow `limits.fuel` (meters every component a little) */
+} wasp_wasm_config;
+
+/* Binds the wasm layer to sys (before or after wasp_system_start). cfg may be
+ * NULL for defaults (no disk cache, on-demand allocation, fuel enabled).
+ * WASP_OK, WASP_EINVAL, WASP_EEXIST (sys has one already), WASP_ENOMEM. */
+int wasp_wasm_create(wasp_system *sys, const wasp_wasm_config *cfg, wasp_wasm **out);
+/* Frees the engine and every component. After wasp_system_stop (or destroy
+ * of a system whose components never ran). NULL is a no-op. */
+void wasp_wasm_destroy(wasp_wasm *w);
+/* The wasm layer bound to sys, or NULL. */
+wasp_wasm *wasp_wasm_get(wasp_system *sys);
+
+typedef struct wasp_wasi_dir {
+    const char *host;  /* host directory */
+    const char *guest; /* path the component sees */
+    bool writable;     /* false: read-only */
+} wasp_wasi_dir;
+
+typedef struct wasp_env_var {
+    const char *name;
+    const char *value;
+} wasp_env_var;
+
+/* Mirrors a manifest component entry (docs/MANIFEST.md); zero = default. */
+typedef struct wasp_component_spec {
+    const char *name;          /* required: [A-Za-z0-9_-]+ */
+    const char *wasm_path;     /* the module file, or */
+    const void *wasm;          /* its bytes (wasm_len of them; copied) */
+    size_t wasm_len;
+    uint32_t instances;        /* 0 = 1; N > 1: actors NAME.0 .. NAME.(N-1) in pool NAME */
+    uint32_t mailbox;          /* capacity per instance; 0 = 1024 */
+    int restart;               /* WASP_RESTART_*, for supervisors */
+    const char *const *subscribe; /* patterns subscribed before _start */
+    size_t nsubscribe;
+    uint64_t stop_timeout_ns;  /* bound on _cleanup; 0 = 100 ms */
+    struct {
+        uint64_t interval_ns;  /* 0 = no health checks */
+        uint64_t timeout_ns;   /* 0 = 50 ms */
+        uint32_t unhealthy_after; /* 0 = 3 */
+    } health;
+    struct {
+        uint64_t memory;       /* max linear memory in bytes; 0 = 16 MiB */
+        uint64_t max_message;  /* largest message sent or received; 0 = 64 KiB */
+        uint64_t timeslice_ns; /* 0 = 2 ms */
+        uint64_t max_handle_ns;/* 0 = 5 s */
+        uint64_t fuel;         /* per message; 0 = unmetered */
+    } limits;
+    struct {                   /* default deny */
+        const char *const *send;      /* actor-name globs */
+        size_t nsend;
+        const char *const *publish;   /* topic patterns */
+        size_t npublish;
+        const char *const *subscribe; /* topic patterns */
+        size_t nsubscribe;
+        bool wasi;                    /* link WASI preview1 at all */
+        bool wasi_stdio;              /* component stdout/stderr go to the host's */
+        const wasp_env_var *wasi_env;
+        size_t nwasi_env;
+        const wasp_wasi_dir *wasi_dirs;
+        size_t nwasi_dirs;
+    } permissions;
+} wasp_component_spec;
+
+/* Compiles (or finds in a cache) and checks a component: the module against
+ * the ABI (and against its WASI grant), the spec's values and that each
+ * `subscribe` is covered by permissions.subscribe. Copies everything it
+ * needs from spec. The component belongs to w. On failure err (may be NULL)
+ * gets "NAME: what is wrong". WASP_OK, WASP_EINVAL, WASP_EEXIST (name taken
+ * in w), WASP_EIO, WASP_ECOMPILE, WASP_EABI, WASP_ELINK, WASP_ENOMEM. */
+int wasp_component_load(wasp_wasm *w, const wasp_component_spec *spec, wasp_component **out,
+                        char *err, size_t errcap);
+
+/* Its name and number of instances. */
+const char *wasp_component_name(const wasp_component *c);
+uint32_t wasp_component_instances(const wasp_component *c);
+
+/* Child specs for a supervisor, one per instance (restart type and health
+ * check from the spec). out must have room for wasp_component_instances(c);
+ * the pointed-to specs live as long as the component. */
+void wasp_component_child_specs(wasp_component *c, wasp_child_spec *out);
+
+/* Spawns every instance unsupervised (a crashed one stays failed). ids (may
+ * be NULL) gets wasp_component_instances(c) ids. On a start failure the
+ * instances started are stopped again. WASP_OK, WASP_ECRASH (see
+ * wasp_component_error), or the wasp_spawn errors. */
+int wasp_component_spawn(wasp_component *c, wasp_aid *ids);
+
+/* The latest start failure or crash reason of any of its actors, e.g.
+ * "orders: `handle-message`: wasm trap: integer divide by zero"; "" if none. */
+void wasp_component_error(const wasp_component *c, char *buf, size_t cap);
+
+typedef struct wasp_component_info {
+    char component[256];   /* the component's name */
+    uint32_t instance;     /* index of this actor among its instances */
+    uint64_t memory_bytes; /* linear memory of the current (or last) instance */
+    uint64_t instantiations; /* instances created for this actor */
+    char last_error[512];  /* latest crash or start failure of this actor, or "" */
+} wasp_component_info;
+/* WASP_OK if id is a component actor of w, WASP_ENOENT otherwise. */
+int wasp_component_info_get(wasp_wasm *w, wasp_aid id, wasp_component_info *out);
+
+/* Reads a module file and writes a report of its imports and exports and of
+ * whether it satisfies the ABI to out (a FILE *). WASP_OK if it does;
+ * WASP_EIO, WASP_ECOMPILE or WASP_EABI otherwise. */
+int wasp_wasm_inspect(wasp_wasm *w, const char *path, void *out);
+
+/* The Wasmtime version libwasp was built with, e.g. "48.0.8". */
+const char *wasp_wasmtime_version(void);
+
+/* ==== end Component actors ==== */
+
 
 #ifdef __cplusplus
 }

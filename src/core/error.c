@@ -27,6 +27,7 @@ static const struct error_info errors[] = {
     {WASP_ETRAP, "WASP_ETRAP", "guest trapped"},
     {WASP_EINTERRUPT, "WASP_EINTERRUPT", "guest ran past its time or fuel budget"},
     {WASP_ECRASH, "WASP_ECRASH", "actor crashed"},
+    {WASP_EHANDLER, "WASP_EHANDLER", "handler reported an error"},
 };
 
 static const struct error_info *error_find(int err) {

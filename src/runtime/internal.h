@@ -314,6 +314,14 @@ struct wasp_system {
 
     _Atomic uint64_t seq, corr, mon_ids;
     _Atomic uint64_t live, spawned, dead, retired_received;
+
+    /* logging (log.c) */
+    int log_level;
+    wasp_log_fn log_fn;
+    void *log_arg;
+
+    /* the layer above (the wasm layer) hangs its per-system state here */
+    _Atomic(void *) ext;
 };
 
 #endif

@@ -160,6 +160,11 @@ static void run_actor(struct wasp_actor *a) {
             return;
         }
         a->cur = NULL;
+        if (rc == WASP_DROP) { /* undeliverable: a dead letter, not a handled message */
+            wasp_dead_letter(a->sys, a, e, WASP_ENOREPLY);
+            n++;
+            continue;
+        }
         WASP_BUMP(a->handled);
         if (rc != 0 && rc != WASP_STOP) WASP_BUMP(a->errors);
         wasp_env_free(e);

@@ -21,6 +21,7 @@ int wasp_system_create(const wasp_system_config *cfg, wasp_system **out) {
     wasp_system *sys = calloc(1, sizeof(*sys));
     if (!sys) return WASP_ENOMEM;
     sys->cfg = c;
+    sys->log_level = WASP_LOG_INFO;
     atomic_init(&sys->state, WASP_SYS_CREATED);
     pthread_mutex_init(&sys->life_mu, NULL);
     wasp_table_init(sys);

@@ -1,0 +1,17 @@
+/* ext.h - one slot on a system for the layer above the runtime.
+ *
+ * The runtime knows nothing about WebAssembly; the wasm layer still needs to
+ * find its per-system state from a wasp_system (wasp_wasm_get). This opaque
+ * slot is the only coupling. */
+#ifndef WASP_RUNTIME_EXT_H
+#define WASP_RUNTIME_EXT_H
+
+#include "wasp.h"
+
+/* Claims the slot: WASP_OK, or WASP_EEXIST if it holds something already. */
+int wasp_system_ext_claim(wasp_system *sys, void *ext);
+/* Empties the slot if it holds ext. */
+void wasp_system_ext_release(wasp_system *sys, void *ext);
+void *wasp_system_ext(wasp_system *sys);
+
+#endif
