@@ -119,6 +119,13 @@ int wasp_instance_func(struct wasp_instance *inst, const char *name, const char 
 /* The exported memory: base and current size in bytes (NULL/0 if none).
  * Valid until the guest next runs (memory.grow may move it). */
 uint8_t *wasp_instance_memory(struct wasp_instance *inst, size_t *len);
+/* The same through another context of the instance's store (a host
+ * function's caller context). */
+uint8_t *wasp_instance_memory_in(struct wasp_instance *inst, wasmtime_context_t *ctx, size_t *len);
+
+/* Changes the time budget of later calls (e.g. _cleanup's stop_timeout). */
+void wasp_instance_set_max_call(struct wasp_instance *inst, uint64_t max_call_ns);
+uint64_t wasp_instance_max_call(const struct wasp_instance *inst);
 
 /* ---- Calls: one at a time per instance ----------------------------------
  * call_begin starts an async call of func (named name, for messages);

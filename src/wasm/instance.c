@@ -211,13 +211,23 @@ int wasp_instance_func(struct wasp_instance *inst, const char *name, const char 
 }
 
 uint8_t *wasp_instance_memory(struct wasp_instance *inst, size_t *len) {
+    return wasp_instance_memory_in(inst, inst->ctx, len);
+}
+
+uint8_t *wasp_instance_memory_in(struct wasp_instance *inst, wasmtime_context_t *ctx, size_t *len) {
     if (!inst->has_memory) {
         *len = 0;
         return NULL;
     }
-    *len = wasmtime_memory_data_size(inst->ctx, &inst->memory);
-    return wasmtime_memory_data(inst->ctx, &inst->memory);
+    *len = wasmtime_memory_data_size(ctx, &inst->memory);
+    return wasmtime_memory_data(ctx, &inst->memory);
 }
+
+void wasp_instance_set_max_call(struct wasp_instance *inst, uint64_t max_call_ns) {
+    inst->lim.max_call_ns = max_call_ns;
+}
+
+uint64_t wasp_instance_max_call(const struct wasp_instance *inst) { return inst->lim.max_call_ns; }
 
 int wasp_instance_call_begin(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
                              const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results, size_t nresults) {

@@ -1,0 +1,146 @@
+/* bench_wasm_life.c - component lifecycles: spawn-wasm, density-wasm,
+ * restart-wasm (docs/CLI.md). A spawn is a full actor start: instance from
+ * the cached InstancePre, `_initialize`/`_start`, registration, ready. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_wasm_util.h"
+
+/* Spawns `n` sink components one at a time (timing each); ids optional. */
+static int spawn_many(struct bench_world *w, uint32_t n, struct bench_samples *s, double *rss_per) {
+    wasp_component_spec spec = {.name = "idle", .instances = n, .mailbox = 16};
+    wasp_component *c = bench_component(w, &spec, bench_wat_sink);
+    wasp_child_spec *kids = c ? calloc(n, sizeof(*kids)) : NULL;
+    if (!kids) return 1;
+    wasp_component_child_specs(c, kids);
+    double rss0 = bench_rss_kib();
+    int status = 0;
+    for (uint32_t i = 0; i < n && !status; i++) {
+        uint64_t t0 = bench_now_ns();
+        status = wasp_spawn(w->sys, kids[i].actor, NULL);
+        if (s) bench_samples_add(s, (double)(bench_now_ns() - t0));
+        if (status) {
+            char err[512];
+            wasp_component_error(c, err, sizeof(err));
+            fprintf(stderr, "bench: spawn %u failed: %s (%s)\n", i, wasp_errname(status), err);
+        }
+    }
+    if (rss_per) *rss_per = (bench_rss_kib() - rss0) / n;
+    free(kids);
+    return status;
+}
+
+static int bench_spawn(const struct bench_config *cfg, struct bench_result *out) {
+    const uint32_t n = cfg->smoke ? 500 : 10000;
+    struct bench_world w;
+    if (bench_world_new(&w, cfg, NULL)) return 1;
+    struct bench_samples s = {0};
+    double rss = -1;
+    int status = spawn_many(&w, n, &s, &rss);
+    wasp_system_stats st;
+    wasp_system_stats_get(w.sys, &st);
+    if (st.actors != n) status = 1; /* all alive at the end */
+    bench_result_from_samples(out, &s, n);
+    out->rss_kib_per_actor = rss;
+    snprintf(out->note, sizeof(out->note), "%u components alive at the end, module compiled once", n);
+    bench_samples_free(&s);
+    bench_world_free(&w);
+    return status;
+}
+
+/* 100,000 instances need about three memory mappings each; Linux allows
+ * 65,530 per process by default. Raise the limit when we may (root). */
+static void raise_map_count(uint64_t want) {
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+    unsigned long long have = 0;
+    if (f) {
+        if (fscanf(f, "%llu", &have) != 1) have = 0;
+        fclose(f);
+    }
+    if (have >= want) return;
+    f = fopen("/proc/sys/vm/max_map_count", "w");
+    if (!f) return;
+    fprintf(f, "%llu\n", (unsigned long long)want);
+    fclose(f);
+}
+
+static int bench_density(const struct bench_config *cfg, struct bench_result *out) {
+    const uint32_t n = cfg->smoke ? 2000 : 100000;
+    raise_map_count((uint64_t)n * 4 + 65536);
+    struct bench_world w;
+    wasp_wasm_config wc = {.pooling = true, .pool_instances = n + 16};
+    if (bench_world_new(&w, cfg, &wc)) return 1;
+    double rss = -1;
+    uint64_t t0 = bench_now_ns();
+    int status = spawn_many(&w, n, NULL, &rss);
+    double secs = (double)(bench_now_ns() - t0) / 1e9;
+    wasp_system_stats st;
+    wasp_system_stats_get(w.sys, &st);
+    if (st.actors != n) status = 1;
+    out->n = n;
+    out->rss_kib_per_actor = rss;
+    out->ops_per_s = secs > 0 ? n / secs : 0;
+    snprintf(out->note, sizeof(out->note), "%u idle components alive at once (1-page memory, pooling)", n);
+    bench_world_free(&w);
+    return status;
+}
+
+/* ---- restart-wasm ------------------------------------------------------------- */
+
+struct restarted {
+    wasp_system *sys;
+    wasp_aid id;
+    uint64_t n;
+};
+
+static bool restarted_n(void *arg) {
+    struct restarted *r = arg;
+    wasp_actor_stats st;
+    return wasp_actor_stats_get(r->sys, r->id, &st) == WASP_OK && st.restarts >= r->n &&
+           st.state == WASP_STATE_READY;
+}
+
+static int bench_restart(const struct bench_config *cfg, struct bench_result *out) {
+    const uint32_t n = cfg->smoke ? 200 : 20000;
+    struct bench_world w;
+    if (bench_world_new(&w, cfg, NULL)) return 1;
+    wasp_component_spec spec = {.name = "crasher", .mailbox = n + 16};
+    wasp_component *c = bench_component(&w, &spec, bench_wat_crasher);
+    if (!c) {
+        bench_world_free(&w);
+        return 1;
+    }
+    wasp_child_spec child;
+    wasp_component_child_specs(c, &child);
+    wasp_supervisor_spec sup = {.name = "sup", .intensity = UINT32_MAX, .period_ns = 1000000000ull,
+                                .children = &child, .nchildren = 1};
+    wasp_supervisor *sv = NULL;
+    int status = wasp_supervisor_start(w.sys, &sup, &sv);
+    struct restarted r = {w.sys, 0, 0};
+    if (!status) status = wasp_lookup(w.sys, "crasher", &r.id);
+    struct bench_samples s = {0};
+    for (int rep = 0; !status && rep < (cfg->smoke ? 2 : 4); rep++) {
+        uint64_t t0 = bench_now_ns();
+        for (uint32_t i = 0; i < n && !status; i++) status = wasp_send_name(w.sys, "crasher", "boom", 4);
+        r.n += n;
+        if (status || !bench_wait(restarted_n, &r, 300000)) {
+            status = 1;
+            break;
+        }
+        if (rep) bench_samples_add(&s, (double)(bench_now_ns() - t0) / n);
+    }
+    bench_result_from_samples(out, &s, (uint64_t)n * s.len);
+    snprintf(out->note, sizeof(out->note), "trap, supervisor restart with a fresh instance, next message; "
+                                           "messages queued ahead");
+    bench_samples_free(&s);
+    bench_world_free(&w);
+    wasp_supervisor_destroy(sv);
+    return status;
+}
+
+BENCH_SCENARIO(spawn_wasm, "spawn-wasm", "spawning one component actor until ready (10,000, module compiled)",
+               bench_spawn)
+BENCH_SCENARIO(density_wasm, "density-wasm", "100,000 idle component actors alive at once", bench_density)
+BENCH_SCENARIO(restart_wasm, "restart-wasm", "a trapping component restarted by its supervisor until ready",
+               bench_restart)

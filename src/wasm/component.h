@@ -1,0 +1,125 @@
+/* component.h - component actors: the pieces shared by the files of the
+ * component layer (wasm.c, component.c, component_actor.c, host_*.c).
+ *
+ * Three lifetimes:
+ *   struct wasp_wasm        one per system: engine, components, logging
+ *   struct wasp_component   a loaded component (module + settings), owned by
+ *                           its wasp_wasm until wasp_wasm_destroy
+ *   struct wasp_cslot       one per instance index of a component: the
+ *                           actor's identity (name, spec, statistics) that
+ *                           outlives its incarnations
+ *   struct wasp_cinst       one incarnation: a Wasmtime instance and the
+ *                           message in progress; made by the `started`
+ *                           hook, freed by the `stopped` hook
+ */
+#ifndef WASP_WASM_COMPONENT_H
+#define WASP_WASM_COMPONENT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "wasm/engine.h"
+#include "wasp.h"
+
+struct wasp_call_wait;
+
+struct wasp_wasm {
+    wasp_system *sys;
+    struct wasp_engine *engine;
+    uint64_t epoch_ns; /* now_ms counts from here */
+    pthread_mutex_t lock; /* guards comps */
+    struct wasp_component **comps;
+    size_t ncomps, cap;
+};
+
+struct wasp_cslot {
+    struct wasp_component *comp;
+    uint32_t index;
+    char name[256];           /* NAME, or NAME.index with instances > 1 */
+    wasp_actor_spec actor;    /* what supervisors spawn and restart */
+    wasp_health_check health;
+    _Atomic wasp_aid aid;     /* latest incarnation's actor */
+    atomic_uint_fast64_t memory_bytes, instantiations;
+    pthread_mutex_t err_lock;
+    char last_error[512];
+
+    /* The outstanding health request (pointer identity marks it: a guest
+     * cannot forge a payload pointer). Guarded by err_lock. */
+    void *health_req;
+};
+
+/* Settings copied out of a wasp_component_spec (strings owned). */
+struct wasp_component {
+    struct wasp_wasm *wasm;
+    char *name;
+    struct wasp_module *module;
+    wasp_component_spec spec; /* pointers below point into this component */
+    char **subscribe, **perm_send, **perm_publish, **perm_subscribe;
+    wasp_env_var *env;
+    wasp_wasi_dir *dirs;
+    struct wasp_cslot *slots; /* spec.instances of them */
+    pthread_mutex_t err_lock;
+    char last_error[700];
+};
+
+/* One incarnation. */
+enum wasp_cphase { CPHASE_IDLE, CPHASE_ALLOC, CPHASE_HANDLE, CPHASE_HEALTH };
+
+struct wasp_cinst {
+    struct wasp_cslot *slot;
+    struct wasp_instance *inst;
+    wasp_system *sys;
+    wasp_aid self;
+    bool receives;
+    wasmtime_func_t f_alloc, f_handle, f_health;
+    enum wasp_cphase phase;
+    wasmtime_val_t args[2], res[1];
+    const wasp_msg *msg;          /* the message being handled, or NULL */
+    struct wasp_call_wait *wait;  /* an outstanding `call`, or NULL */
+    bool faulted;                 /* a call failed: skip _cleanup */
+};
+
+/* ---- wasm.c ---- */
+/* Adds the `wasp` host functions to a linker (engine define_imports hook). */
+wasmtime_error_t *wasp_host_define(wasmtime_linker_t *linker, bool with_wasi, void *arg);
+
+/* ---- component_actor.c: the actor hooks of every component actor ---- */
+int wasp_cactor_started(wasp_ctx *ctx);
+int wasp_cactor_handle(wasp_ctx *ctx, const wasp_msg *msg);
+void wasp_cactor_stopped(wasp_ctx *ctx, int reason);
+void wasp_cactor_health_probe(wasp_system *sys, wasp_aid child, void *arg, wasp_aid sup, uint64_t token);
+
+/* Records a failure of the slot's actor (and its component) and logs it. */
+void wasp_cslot_fail(struct wasp_cslot *slot, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- host_call.c: the asynchronous `call` import ---- */
+void wasp_host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                    wasmtime_val_t *results, size_t nresults, wasm_trap_t **trap,
+                    wasmtime_async_continuation_t *cont);
+/* true while the incarnation waits for a `call` reply (park, don't yield). */
+bool wasp_call_waiting(const struct wasp_cinst *ci);
+
+/* ---- host_guest.c: guest memory and argument checks ---- */
+/* A pointer to [ptr, ptr+len) in the caller's memory, or NULL with *trap set. */
+uint8_t *wasp_guest_range(wasmtime_caller_t *caller, int32_t ptr, int32_t len, const char *import,
+                          wasm_trap_t **trap);
+/* Copies a 1..255-byte UTF-8 name or topic into buf (NUL-terminated).
+ * WASP_OK, WASP_EINVAL, or a trap (returns 1 with *trap set). */
+int wasp_guest_name(wasmtime_caller_t *caller, int32_t ptr, int32_t len, const char *import, char *buf,
+                    wasm_trap_t **trap);
+/* Permission checks against the component's grants. */
+bool wasp_perm_send(const struct wasp_component *c, const char *to);
+bool wasp_perm_publish(const struct wasp_component *c, const char *topic);
+bool wasp_perm_subscribe(const struct wasp_component *c, const char *pattern);
+
+struct wasp_cinst *wasp_cinst_from_caller(wasmtime_caller_t *caller);
+
+/* ---- component_wasi.c ---- */
+/* A WASI context with exactly the component's grants, or NULL (why says). */
+wasi_config_t *wasp_component_wasi(const struct wasp_component *c, char *why, size_t cap);
+
+/* ---- component.c ---- */
+void wasp_component_free(struct wasp_component *c);
+
+#endif

@@ -1,0 +1,265 @@
+/* component_actor.c - the actor hooks every component actor runs on.
+ *
+ *   started  instantiate through the module's InstancePre, subscribe, join
+ *            the pool, run `_initialize` then `_start`
+ *   handle   one message = `wasp_alloc(len)`, copy, `handle-message(ptr,len)`,
+ *            each an async call polled one time slice per run step: an
+ *            unfinished slice returns WASP_YIELD (back of the run queue), a
+ *            pending `call` returns WASP_PARK (woken by the reply)
+ *   stopped  `_cleanup` bounded by stop_timeout on a graceful stop, then
+ *            the store and instance are freed
+ * A trap, running out of fuel or past max_handle_time returns WASP_ECRASH:
+ * the runtime fails the actor (keeping name and mailbox) and its supervisor
+ * restarts it with a fresh instance. */
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/component.h"
+
+/* A health probe in flight: recognised by its address, never by content. */
+struct health_req {
+    struct wasp_cslot *slot;
+    wasp_aid sup;
+    uint64_t token;
+};
+
+static void note_memory(struct wasp_cinst *ci) {
+    size_t len = 0;
+    wasp_instance_memory(ci->inst, &len);
+    atomic_store_explicit(&ci->slot->memory_bytes, len, memory_order_relaxed);
+}
+
+/* Runs an optional export to completion on this thread (start, cleanup).
+ * WASP_ENOENT if absent. A pending `call` inside it is waited for politely. */
+static int run_export(struct wasp_cinst *ci, const char *name, struct wasp_error *err) {
+    wasmtime_func_t f;
+    int rc = wasp_instance_func(ci->inst, name, ":", &f, err);
+    if (rc != WASP_OK) return rc;
+    rc = wasp_instance_call_begin(ci->inst, &f, name, NULL, 0, NULL, 0);
+    if (rc != WASP_OK) return wasp_error_set(err, rc, "`%s`: cannot start call", name);
+    while ((rc = wasp_instance_call_poll(ci->inst, err)) == WASP_CALL_PENDING)
+        if (wasp_call_waiting(ci)) sched_yield();
+    return rc;
+}
+
+static void cinst_free(struct wasp_cinst *ci) {
+    if (!ci) return;
+    if (ci->inst) {
+        note_memory(ci);
+        wasp_instance_free(ci->inst); /* drops a pending `call` wait too */
+    }
+    free(ci);
+}
+
+static int start_fail(wasp_ctx *ctx, struct wasp_cinst *ci, int rc, const char *fmt, const char *what) {
+    wasp_cslot_fail(ci->slot, WASP_LOG_ERROR, fmt, what);
+    wasp_ctx_set_state(ctx, ci->slot);
+    cinst_free(ci);
+    return rc;
+}
+
+int wasp_cactor_started(wasp_ctx *ctx) {
+    struct wasp_cslot *sl = wasp_ctx_state(ctx);
+    struct wasp_component *c = sl->comp;
+    struct wasp_cinst *ci = calloc(1, sizeof(*ci));
+    if (!ci) return WASP_ENOMEM;
+    ci->slot = sl;
+    ci->sys = wasp_ctx_system(ctx);
+    ci->self = wasp_ctx_self(ctx);
+    atomic_store(&sl->aid, ci->self);
+
+    char why[256];
+    wasi_config_t *wasi = NULL;
+    if (c->spec.permissions.wasi && !(wasi = wasp_component_wasi(c, why, sizeof(why))))
+        return start_fail(ctx, ci, WASP_ELINK, "start failed: %s", why);
+    struct wasp_instance_limits lim = {
+        .memory_bytes = c->spec.limits.memory,
+        .fuel = c->spec.limits.fuel,
+        .timeslice_ns = c->spec.limits.timeslice_ns,
+        .max_call_ns = c->spec.limits.max_handle_ns,
+    };
+    struct wasp_error err = {0};
+    int rc = wasp_instance_new(c->module, &lim, wasi, ci, &ci->inst, &err);
+    if (rc != WASP_OK) return start_fail(ctx, ci, rc, "start failed: %s", err.msg);
+    atomic_fetch_add(&sl->instantiations, 1);
+    const struct wasp_abi_info *abi = wasp_module_abi(c->module);
+    ci->receives = abi->receives;
+    if (abi->receives && (wasp_instance_func(ci->inst, "wasp_alloc", "i:i", &ci->f_alloc, &err) ||
+                          wasp_instance_func(ci->inst, "handle-message", "ii:i", &ci->f_handle, &err)))
+        return start_fail(ctx, ci, WASP_EABI, "start failed: %s", err.msg);
+    if (abi->has_health && wasp_instance_func(ci->inst, "_health", ":i", &ci->f_health, &err))
+        return start_fail(ctx, ci, WASP_EABI, "start failed: %s", err.msg);
+
+    for (size_t i = 0; i < c->spec.nsubscribe; i++) {
+        rc = wasp_subscribe(ci->sys, ci->self, c->subscribe[i]);
+        if (rc != WASP_OK && rc != WASP_EEXIST)
+            return start_fail(ctx, ci, rc, "start failed: cannot subscribe to %s", c->subscribe[i]);
+    }
+    if (c->spec.instances > 1) {
+        rc = wasp_pool_add(ci->sys, c->name, ci->self);
+        if (rc != WASP_OK && rc != WASP_EEXIST)
+            return start_fail(ctx, ci, rc, "start failed: cannot join pool %s", c->name);
+    }
+    wasp_ctx_set_state(ctx, ci);
+    static const char *const init[] = {"_initialize", "_start"};
+    for (int i = 0; i < 2; i++) {
+        rc = run_export(ci, init[i], &err);
+        if (rc != WASP_OK && rc != WASP_ENOENT) return start_fail(ctx, ci, rc, "start failed: %s", err.msg);
+    }
+    note_memory(ci);
+    return WASP_OK;
+}
+
+void wasp_cactor_stopped(wasp_ctx *ctx, int reason) {
+    struct wasp_cinst *ci = wasp_ctx_state(ctx);
+    struct wasp_component *c = ci->slot->comp;
+    if (wasp_instance_call_active(ci->inst)) {
+        wasp_instance_call_abort(ci->inst);
+        ci->phase = CPHASE_IDLE;
+    }
+    if (reason != WASP_EXIT_CRASH && !ci->faulted && wasp_module_abi(c->module)->has_cleanup) {
+        struct wasp_error err = {0};
+        wasp_instance_set_max_call(ci->inst, c->spec.stop_timeout_ns);
+        int rc = run_export(ci, "_cleanup", &err);
+        if (rc != WASP_OK) wasp_log(ci->sys, WASP_LOG_WARN, ci->slot->name, "%s (stopping anyway)", err.msg);
+    }
+    wasp_ctx_set_state(ctx, ci->slot);
+    cinst_free(ci);
+}
+
+/* ---- health ------------------------------------------------------------------ */
+
+static void health_req_free(void *data) {
+    struct health_req *h = data;
+    struct wasp_cslot *sl = h->slot;
+    pthread_mutex_lock(&sl->err_lock);
+    if (sl->health_req == h) sl->health_req = NULL;
+    pthread_mutex_unlock(&sl->err_lock);
+    free(h);
+}
+
+void wasp_cactor_health_probe(wasp_system *sys, wasp_aid child, void *arg, wasp_aid sup, uint64_t token) {
+    struct wasp_cslot *sl = arg;
+    struct health_req *h = malloc(sizeof(*h));
+    if (!h) return; /* no answer: the probe times out as unhealthy */
+    *h = (struct health_req){sl, sup, token};
+    pthread_mutex_lock(&sl->err_lock);
+    sl->health_req = h;
+    pthread_mutex_unlock(&sl->err_lock);
+    wasp_send_opts o = {.to = child, .data = h, .len = sizeof(*h), .free_fn = health_req_free,
+                        .priority = WASP_PRIO_HIGH};
+    if (wasp_send_ex(sys, &o) != WASP_OK) health_req_free(h);
+}
+
+static bool is_health_req(struct wasp_cslot *sl, const wasp_msg *msg) {
+    if (msg->len != sizeof(struct health_req)) return false;
+    pthread_mutex_lock(&sl->err_lock);
+    bool yes = msg->data == sl->health_req;
+    pthread_mutex_unlock(&sl->err_lock);
+    return yes;
+}
+
+static int health_done(struct wasp_cinst *ci, const wasp_msg *msg, int result) {
+    const struct health_req *h = msg->data;
+    ci->phase = CPHASE_IDLE;
+    if (result < WASP_HEALTH_HEALTHY || result > WASP_HEALTH_UNHEALTHY) result = WASP_HEALTH_UNHEALTHY;
+    wasp_health_report(ci->sys, h->sup, h->token, result);
+    return 0;
+}
+
+/* ---- messages ----------------------------------------------------------------- */
+
+static int begin(struct wasp_cinst *ci, const wasmtime_func_t *f, const char *name, size_t nargs,
+                 enum wasp_cphase phase) {
+    int rc = wasp_instance_call_begin(ci->inst, f, name, ci->args, nargs, ci->res, 1);
+    if (rc != WASP_OK) {
+        wasp_cslot_fail(ci->slot, WASP_LOG_ERROR, "crashed: `%s`: cannot start call", name);
+        ci->faulted = true;
+        return WASP_ECRASH;
+    }
+    ci->phase = phase;
+    return WASP_OK;
+}
+
+/* Starts work on a new message; WASP_OK when a call is running. */
+static int accept(struct wasp_cinst *ci, const wasp_msg *msg) {
+    struct wasp_cslot *sl = ci->slot;
+    if (is_health_req(sl, msg)) {
+        if (!wasp_module_abi(sl->comp->module)->has_health) return health_done(ci, msg, WASP_HEALTH_HEALTHY);
+        return begin(ci, &ci->f_health, "_health", 0, CPHASE_HEALTH);
+    }
+    if (!ci->receives) {
+        wasp_log(ci->sys, WASP_LOG_WARN, sl->name, "cannot receive messages (no `handle-message`): dead letter");
+        return WASP_DROP;
+    }
+    if (msg->len > sl->comp->spec.limits.max_message) {
+        wasp_log(ci->sys, WASP_LOG_WARN, sl->name, "message of %zu bytes is over limits.max_message: dead letter",
+                 msg->len);
+        return WASP_DROP;
+    }
+    ci->args[0] = (wasmtime_val_t){.kind = WASMTIME_I32, .of.i32 = (int32_t)msg->len};
+    return begin(ci, &ci->f_alloc, "wasp_alloc", 1, CPHASE_ALLOC);
+}
+
+/* wasp_alloc finished: copy the payload in and start handle-message. */
+static int deliver(struct wasp_cinst *ci, const wasp_msg *msg) {
+    uint32_t ptr = (uint32_t)ci->res[0].of.i32;
+    if (ptr == 0) {
+        ci->phase = CPHASE_IDLE;
+        wasp_log(ci->sys, WASP_LOG_WARN, ci->slot->name, "wasp_alloc(%zu) returned 0: dead letter", msg->len);
+        return WASP_DROP;
+    }
+    size_t size = 0;
+    uint8_t *mem = wasp_instance_memory(ci->inst, &size);
+    if (!mem || (uint64_t)ptr + msg->len > size) {
+        ci->phase = CPHASE_IDLE;
+        ci->faulted = true;
+        wasp_cslot_fail(ci->slot, WASP_LOG_ERROR, "crashed: `wasp_alloc` returned [%u, +%zu) outside linear memory",
+                        ptr, msg->len);
+        return WASP_ECRASH;
+    }
+    if (msg->len) memcpy(mem + ptr, msg->data, msg->len);
+    ci->args[0] = (wasmtime_val_t){.kind = WASMTIME_I32, .of.i32 = (int32_t)ptr};
+    ci->args[1] = (wasmtime_val_t){.kind = WASMTIME_I32, .of.i32 = (int32_t)msg->len};
+    return begin(ci, &ci->f_handle, "handle-message", 2, CPHASE_HANDLE);
+}
+
+/* A call finished with result rc (WASP_OK or an error) in phase ci->phase. */
+static int finished(struct wasp_cinst *ci, const wasp_msg *msg, int rc, const struct wasp_error *err) {
+    enum wasp_cphase phase = ci->phase;
+    if (phase == CPHASE_HEALTH)
+        return health_done(ci, msg, rc == WASP_OK ? ci->res[0].of.i32 : WASP_HEALTH_UNHEALTHY);
+    if (rc != WASP_OK) {
+        ci->phase = CPHASE_IDLE;
+        ci->faulted = true;
+        wasp_cslot_fail(ci->slot, WASP_LOG_ERROR, "crashed: %s", err->msg);
+        return WASP_ECRASH;
+    }
+    if (phase == CPHASE_ALLOC) return deliver(ci, msg);
+    ci->phase = CPHASE_IDLE;
+    note_memory(ci);
+    int32_t r = ci->res[0].of.i32;
+    if (r == 0) return 0;
+    wasp_log(ci->sys, WASP_LOG_WARN, ci->slot->name, "`handle-message` returned error %d", r);
+    return WASP_EHANDLER;
+}
+
+int wasp_cactor_handle(wasp_ctx *ctx, const wasp_msg *msg) {
+    struct wasp_cinst *ci = wasp_ctx_state(ctx);
+    int rc;
+    if (ci->phase == CPHASE_IDLE && (rc = accept(ci, msg)) != WASP_OK) return rc;
+    ci->msg = msg; /* what sender/topic/reply answer while the guest runs */
+    for (;;) {
+        struct wasp_error err = {0};
+        rc = wasp_instance_call_poll(ci->inst, &err);
+        if (rc == WASP_CALL_PENDING) {
+            rc = wasp_call_waiting(ci) ? WASP_PARK : WASP_YIELD;
+            break;
+        }
+        rc = finished(ci, msg, rc, &err);
+        if (rc != WASP_OK || ci->phase == CPHASE_IDLE) break;
+    }
+    ci->msg = NULL;
+    return rc;
+}

@@ -1,0 +1,215 @@
+/* host_imports.c - the synchronous imports of module `wasp` (docs/ABI.md):
+ * send, publish, subscribe, unsubscribe, reply, sender, topic, self,
+ * send_after, log, now_ms. `call` is asynchronous: host_call.c.
+ *
+ * Every import validates its ranges first (out of bounds traps the caller:
+ * a crash of that component only), then its names (EINVAL), permissions
+ * (EPERM) and sizes (E2BIG), and only then touches the runtime. */
+#include <string.h>
+
+#include "core/clock.h"
+#include "wasm/component.h"
+
+#define ARG(i) (args[i].of.i32)
+#define RET(v) (results[0].kind = WASMTIME_I32, results[0].of.i32 = (int32_t)(v), (wasm_trap_t *)NULL)
+
+/* Shared prologue: the incarnation, a checked target/topic name and payload. */
+struct call_args {
+    struct wasp_cinst *ci;
+    char name[256];
+    const uint8_t *msg;
+    uint32_t len;
+};
+
+/* 0 = go on; 1 = *trap set; < 0 = return this ABI error. */
+static int take_args(wasmtime_caller_t *caller, const wasmtime_val_t *args, bool has_msg, const char *import,
+                     struct call_args *a, wasm_trap_t **trap) {
+    a->ci = wasp_cinst_from_caller(caller);
+    a->msg = NULL;
+    a->len = 0;
+    if (has_msg) {
+        a->msg = wasp_guest_range(caller, ARG(2), ARG(3), import, trap);
+        if (!a->msg) return 1;
+        a->len = (uint32_t)ARG(3);
+    }
+    int rc = wasp_guest_name(caller, ARG(0), ARG(1), import, a->name, trap);
+    if (rc) return rc;
+    if (has_msg && a->len > a->ci->slot->comp->spec.limits.max_message) return WASP_E2BIG;
+    return 0;
+}
+
+static wasm_trap_t *host_send(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                              wasmtime_val_t *results, size_t nresults) {
+    (void)env, (void)nargs, (void)nresults;
+    struct call_args a;
+    wasm_trap_t *trap = NULL;
+    int rc = take_args(caller, args, true, "send", &a, &trap);
+    if (rc == 1) return trap;
+    if (rc) return RET(rc);
+    if (!wasp_perm_send(a.ci->slot->comp, a.name)) return RET(WASP_EPERM);
+    return RET(wasp_send_name(a.ci->sys, a.name, a.msg, a.len));
+}
+
+static wasm_trap_t *host_send_after(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args,
+                                    size_t nargs, wasmtime_val_t *results, size_t nresults) {
+    (void)env, (void)nargs, (void)nresults;
+    struct call_args a;
+    wasm_trap_t *trap = NULL;
+    int rc = take_args(caller, args, true, "send_after", &a, &trap);
+    if (rc == 1) return trap;
+    if (rc) return RET(rc);
+    if (ARG(4) < 0) return RET(WASP_EINVAL);
+    if (!wasp_perm_send(a.ci->slot->comp, a.name)) return RET(WASP_EPERM);
+    wasp_send_opts o = {.to_name = a.name, .data = a.msg, .len = a.len};
+    return RET(wasp_send_after(a.ci->sys, &o, (uint64_t)ARG(4) * 1000000u, NULL));
+}
+
+static wasm_trap_t *host_publish(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                                 wasmtime_val_t *results, size_t nresults) {
+    (void)env, (void)nargs, (void)nresults;
+    struct call_args a;
+    wasm_trap_t *trap = NULL;
+    int rc = take_args(caller, args, true, "publish", &a, &trap);
+    if (rc == 1) return trap;
+    if (rc) return RET(rc);
+    if (wasp_topic_validate(a.name, true)) return RET(WASP_EINVAL);
+    if (!wasp_perm_publish(a.ci->slot->comp, a.name)) return RET(WASP_EPERM);
+    return RET(wasp_publish(a.ci->sys, a.name, a.msg, a.len));
+}
+
+static wasm_trap_t *host_subscribe(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args,
+                                   size_t nargs, wasmtime_val_t *results, size_t nresults) {
+    (void)env, (void)nargs, (void)nresults;
+    struct call_args a;
+    wasm_trap_t *trap = NULL;
+    int rc = take_args(caller, args, false, "subscribe", &a, &trap);
+    if (rc == 1) return trap;
+    if (rc) return RET(rc);
+    if (wasp_topic_validate(a.name, false)) return RET(WASP_EINVAL);
+    if (!wasp_perm_subscribe(a.ci->slot->comp, a.name)) return RET(WASP_EPERM);
+    rc = wasp_subscribe(a.ci->sys, a.ci->self, a.name);
+    return RET(rc == WASP_EEXIST ? WASP_OK : rc);
+}
+
+static wasm_trap_t *host_unsubscribe(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args,
+                                     size_t nargs, wasmtime_val_t *results, size_t nresults) {
+    (void)env, (void)nargs, (void)nresults;
+    struct call_args a;
+    wasm_trap_t *trap = NULL;
+    int rc = take_args(caller, args, false, "unsubscribe", &a, &trap);
+    if (rc == 1) return trap;
+    if (rc) return RET(rc);
+    if (wasp_topic_validate(a.name, false)) return RET(WASP_EINVAL);
+    return RET(wasp_unsubscribe(a.ci->sys, a.ci->self, a.name));
+}
+
+static wasm_trap_t *host_reply(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                               wasmtime_val_t *results, size_t nresults) {
+    (void)env, (void)nargs, (void)nresults;
+    struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
+    wasm_trap_t *trap = NULL;
+    const uint8_t *p = wasp_guest_range(caller, ARG(0), ARG(1), "reply", &trap);
+    if (!p) return trap;
+    wasp_ctx *ctx = wasp_ctx_current();
+    if (!ci->msg || !ctx || !(ci->msg->flags & WASP_MSG_REQUEST)) return RET(WASP_ENOREPLY);
+    if ((uint32_t)ARG(1) > ci->slot->comp->spec.limits.max_message) return RET(WASP_E2BIG);
+    return RET(wasp_reply(ctx, p, (uint32_t)ARG(1)));
+}
+
+/* Copies text (n bytes) into the guest's [out, out+cap) and returns n. */
+static wasm_trap_t *copy_out(wasmtime_caller_t *caller, const wasmtime_val_t *args, wasmtime_val_t *results,
+                             const char *import, const char *text, size_t n) {
+    wasm_trap_t *trap = NULL;
+    uint8_t *out = wasp_guest_range(caller, ARG(0), ARG(1), import, &trap);
+    if (!out) return trap;
+    size_t cap = (uint32_t)ARG(1);
+    if (n) memcpy(out, text, n < cap ? n : cap);
+    return RET(n);
+}
+
+static wasm_trap_t *host_sender(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                                wasmtime_val_t *results, size_t nresults) {
+    (void)env, (void)nargs, (void)nresults;
+    struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
+    char name[256];
+    int n = 0;
+    if (ci->msg && ci->msg->sender) n = wasp_actor_name(ci->sys, ci->msg->sender, name, sizeof(name));
+    return copy_out(caller, args, results, "sender", name, n > 0 ? (size_t)n : 0);
+}
+
+static wasm_trap_t *host_topic(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                               wasmtime_val_t *results, size_t nresults) {
+    (void)env, (void)nargs, (void)nresults;
+    struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
+    const char *t = ci->msg && ci->msg->topic ? ci->msg->topic : "";
+    return copy_out(caller, args, results, "topic", t, strlen(t));
+}
+
+static wasm_trap_t *host_self(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                              wasmtime_val_t *results, size_t nresults) {
+    (void)env, (void)nargs, (void)nresults;
+    struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
+    return copy_out(caller, args, results, "self", ci->slot->name, strlen(ci->slot->name));
+}
+
+static wasm_trap_t *host_log(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                             wasmtime_val_t *results, size_t nresults) {
+    (void)env, (void)nargs, (void)results, (void)nresults;
+    struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
+    wasm_trap_t *trap = NULL;
+    const uint8_t *p = wasp_guest_range(caller, ARG(1), ARG(2), "log", &trap);
+    if (!p) return trap;
+    int level = ARG(0) < WASP_LOG_TRACE ? WASP_LOG_TRACE : ARG(0) > WASP_LOG_ERROR ? WASP_LOG_ERROR : ARG(0);
+    if (!wasp_log_enabled(ci->sys, level)) return NULL;
+    uint32_t n = (uint32_t)ARG(2);
+    if (n > 900) n = 900; /* one line, not a flood: longer text is cut */
+    /* Control characters would forge log lines: show them as '?'. */
+    char text[901];
+    for (uint32_t i = 0; i < n; i++) text[i] = (p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f ? '?' : (char)p[i];
+    text[n] = 0;
+    wasp_log(ci->sys, level, ci->slot->name, "%s", text);
+    return NULL;
+}
+
+static wasm_trap_t *host_now_ms(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                                wasmtime_val_t *results, size_t nresults) {
+    (void)args, (void)nargs, (void)nresults, (void)caller;
+    struct wasp_wasm *w = env;
+    results[0].kind = WASMTIME_I64;
+    results[0].of.i64 = (int64_t)((wasp_clock_ns() - w->epoch_ns) / 1000000u);
+    return NULL;
+}
+
+static const struct {
+    const char *name;
+    wasmtime_func_callback_t fn;
+} sync_imports[] = {
+    {"send", host_send},   {"publish", host_publish}, {"subscribe", host_subscribe},
+    {"unsubscribe", host_unsubscribe}, {"reply", host_reply}, {"sender", host_sender},
+    {"topic", host_topic}, {"self", host_self},       {"send_after", host_send_after},
+    {"log", host_log},     {"now_ms", host_now_ms},
+};
+
+static const char *abi_sig(const char *name) {
+    for (size_t i = 0; i < wasp_abi_nimports; i++)
+        if (!strcmp(wasp_abi_imports[i].name, name)) return wasp_abi_imports[i].sig;
+    return NULL;
+}
+
+wasmtime_error_t *wasp_host_define(wasmtime_linker_t *linker, bool with_wasi, void *arg) {
+    (void)with_wasi;
+    const char *mod = WASP_ABI_MODULE;
+    wasmtime_error_t *we = NULL;
+    for (size_t i = 0; i < sizeof(sync_imports) / sizeof(sync_imports[0]) && !we; i++) {
+        wasm_functype_t *ft = wasp_abi_functype_new(abi_sig(sync_imports[i].name));
+        we = wasmtime_linker_define_func(linker, mod, strlen(mod), sync_imports[i].name,
+                                         strlen(sync_imports[i].name), ft, sync_imports[i].fn, arg, NULL);
+        wasm_functype_delete(ft);
+    }
+    if (!we) {
+        wasm_functype_t *ft = wasp_abi_functype_new(abi_sig("call"));
+        we = wasmtime_linker_define_async_func(linker, mod, strlen(mod), "call", 4, ft, wasp_host_call, arg, NULL);
+        wasm_functype_delete(ft);
+    }
+    return we;
+}

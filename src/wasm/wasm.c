@@ -1,0 +1,132 @@
+/* wasm.c - the wasm layer bound to a system: its engine, its components,
+ * the `wasp` host functions it links, and module inspection. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "runtime/ext.h"
+#include "wasm/component.h"
+
+const char *wasp_wasmtime_version(void) { return WASMTIME_VERSION; }
+
+wasp_wasm *wasp_wasm_get(wasp_system *sys) { return wasp_system_ext(sys); }
+
+int wasp_wasm_create(wasp_system *sys, const wasp_wasm_config *cfg, wasp_wasm **out) {
+    if (!sys || !out) return WASP_EINVAL;
+    wasp_wasm_config defaults = {.fuel = true};
+    if (!cfg) cfg = &defaults;
+    struct wasp_wasm *w = calloc(1, sizeof(*w));
+    if (!w) return WASP_ENOMEM;
+    w->sys = sys;
+    w->epoch_ns = wasp_clock_ns();
+    pthread_mutex_init(&w->lock, NULL);
+
+    struct wasp_engine_config ec;
+    wasp_engine_config_init(&ec);
+    ec.fuel = cfg->fuel;
+    ec.pooling = cfg->pooling;
+    if (cfg->pool_instances) ec.pool_instances = cfg->pool_instances;
+    ec.cache_dir = cfg->cache_dir;
+    ec.define_imports = wasp_host_define;
+    ec.define_arg = w;
+    struct wasp_error err = {0};
+    int rc = wasp_engine_new(&ec, &w->engine, &err);
+    if (rc == WASP_OK) rc = wasp_system_ext_claim(sys, w);
+    if (rc != WASP_OK) {
+        if (err.msg[0]) wasp_log(sys, WASP_LOG_ERROR, NULL, "wasm engine: %s", err.msg);
+        wasp_engine_free(w->engine);
+        pthread_mutex_destroy(&w->lock);
+        free(w);
+        return rc;
+    }
+    *out = w;
+    return WASP_OK;
+}
+
+void wasp_wasm_destroy(wasp_wasm *w) {
+    if (!w) return;
+    wasp_system_ext_release(w->sys, w);
+    for (size_t i = 0; i < w->ncomps; i++) wasp_component_free(w->comps[i]);
+    free(w->comps);
+    wasp_engine_free(w->engine);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}
+
+/* ---- inspect -------------------------------------------------------------- */
+
+static void print_functype(FILE *f, const wasm_externtype_t *et) {
+    const wasm_functype_t *ft = wasm_externtype_as_functype_const(et);
+    if (!ft) {
+        static const char *const kinds[] = {"func", "global", "table", "memory"};
+        wasm_externkind_t k = wasm_externtype_kind(et);
+        fprintf(f, "%s", k < 4 ? kinds[k] : "other");
+        return;
+    }
+    char sig[64];
+    wasp_abi_functype_sig(ft, sig, sizeof(sig));
+    fprintf(f, "func %s", sig);
+}
+
+int wasp_wasm_inspect(wasp_wasm *w, const char *path, void *out) {
+    FILE *f = out ? out : stdout;
+    if (!w || !path) return WASP_EINVAL;
+    struct wasp_module *m = NULL;
+    struct wasp_error err = {0};
+    int rc = wasp_module_load_file(w->engine, path, &m, &err);
+    if (rc != WASP_OK && rc != WASP_EABI) {
+        fprintf(f, "%s: %s\n", path, err.msg[0] ? err.msg : wasp_strerror(rc));
+        return rc;
+    }
+    /* ABI failures still describe the module: compile it bare to list it. */
+    size_t len = 0;
+    uint8_t *bytes = NULL;
+    FILE *in = fopen(path, "rb");
+    if (in) {
+        fseek(in, 0, SEEK_END);
+        long n = ftell(in);
+        fseek(in, 0, SEEK_SET);
+        if (n > 0 && (bytes = malloc((size_t)n)) && fread(bytes, 1, (size_t)n, in) == (size_t)n) len = (size_t)n;
+        fclose(in);
+    }
+    wasmtime_module_t *mod = NULL;
+    wasmtime_error_t *we = len ? wasmtime_module_new(wasp_engine_wasmtime(w->engine), bytes, len, &mod) : NULL;
+    free(bytes);
+    if (we) wasmtime_error_delete(we);
+    fprintf(f, "%s\n", path);
+    if (mod) {
+        wasm_importtype_vec_t imps;
+        wasmtime_module_imports(mod, &imps);
+        fprintf(f, "imports (%zu):\n", imps.size);
+        for (size_t i = 0; i < imps.size; i++) {
+            const wasm_name_t *mn = wasm_importtype_module(imps.data[i]), *nn = wasm_importtype_name(imps.data[i]);
+            fprintf(f, "  %.*s.%.*s: ", (int)mn->size, mn->data, (int)nn->size, nn->data);
+            print_functype(f, wasm_importtype_type(imps.data[i]));
+            fputc('\n', f);
+        }
+        wasm_importtype_vec_delete(&imps);
+        wasm_exporttype_vec_t exps;
+        wasmtime_module_exports(mod, &exps);
+        fprintf(f, "exports (%zu):\n", exps.size);
+        for (size_t i = 0; i < exps.size; i++) {
+            const wasm_name_t *nn = wasm_exporttype_name(exps.data[i]);
+            fprintf(f, "  %.*s: ", (int)nn->size, nn->data);
+            print_functype(f, wasm_exporttype_type(exps.data[i]));
+            fputc('\n', f);
+        }
+        wasm_exporttype_vec_delete(&exps);
+        wasmtime_module_delete(mod);
+    }
+    if (rc == WASP_OK) {
+        const struct wasp_abi_info *abi = wasp_module_abi(m);
+        fprintf(f, "abi: ok (%s%s%s%s%s%s)\n", abi->receives ? "receives messages" : "sends only",
+                abi->has_initialize ? ", _initialize" : "", abi->has_start ? ", _start" : "",
+                abi->has_cleanup ? ", _cleanup" : "", abi->has_health ? ", _health" : "",
+                abi->imports_wasi ? ", needs WASI" : "");
+        wasp_module_release(m);
+    } else {
+        fprintf(f, "abi: not satisfied: %s\n", err.msg);
+    }
+    return rc;
+}
