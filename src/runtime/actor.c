@@ -197,7 +197,7 @@ static void monitors_fire(wasp_system *sys, wasp_aid id, struct mon_call *v, siz
 
 void wasp_actor_release(struct wasp_actor *a) {
     atomic_store(&a->sched, 0);
-    if ((atomic_load(&a->qlen) || atomic_load(&a->stop_req)) && !atomic_exchange(&a->sched, 1))
+    if ((atomic_load(&a->qlen) || wasp_actor_has_request(a)) && !atomic_exchange(&a->sched, 1))
         wasp_sched_push(a->sys, a, false);
 }
 
@@ -240,9 +240,12 @@ void wasp_actor_terminate(struct wasp_actor *a, int reason) {
 }
 
 /* After a crash or a failed restart: failed (awaiting restart), or, if a stop
- * was requested meanwhile, terminated. Owner only. */
+ * was requested meanwhile, terminated. Owner only. A kill requested before
+ * this point is satisfied by this crash (wasp_actor_kill checks the state
+ * under the same lock, so a later kill sees FAILED instead). */
 static void actor_fail(struct wasp_actor *a, int why) {
     wasp_spin_lock(&a->lock);
+    atomic_store(&a->kill_req, 0);
     int stop = atomic_load(&a->stop_req);
     size_t n = 0;
     struct mon_call *v = NULL;
@@ -269,8 +272,8 @@ void wasp_actor_crash(struct wasp_actor *a) {
 void wasp_actor_park(struct wasp_actor *a) {
     int exp = WASP_PW_RUN;
     if (atomic_compare_exchange_strong(&a->parkw, &exp, WASP_PW_PARKED)) {
-        /* a stop that raced with the park: whoever flips PARKED->RUN owns it */
-        if (atomic_load(&a->stop_req)) {
+        /* a stop or kill that raced with the park: whoever flips PARKED->RUN owns it */
+        if (wasp_actor_has_request(a)) {
             exp = WASP_PW_PARKED;
             if (atomic_compare_exchange_strong(&a->parkw, &exp, WASP_PW_RUN))
                 wasp_sched_push(a->sys, a, true);
@@ -325,6 +328,7 @@ int wasp_spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp_aid *out) {
     atomic_store_explicit(&a->sched, 1, memory_order_relaxed); /* the spawner owns it */
     atomic_store_explicit(&a->parkw, WASP_PW_RUN, memory_order_relaxed);
     atomic_store_explicit(&a->stop_req, 0, memory_order_relaxed);
+    atomic_store_explicit(&a->kill_req, 0, memory_order_relaxed);
     atomic_store_explicit(&a->lstate, WASP_STATE_CREATING, memory_order_relaxed);
     atomic_store_explicit(&a->lock.v, 0, memory_order_relaxed);
     a->closed = a->alive = a->replied = false;
@@ -429,6 +433,34 @@ int wasp_actor_restart(wasp_system *sys, wasp_aid id, const wasp_actor_spec *spe
         rc = WASP_ECRASH;
     } else {
         wasp_actor_release(a);
+    }
+    wasp_actor_unref(a);
+    return rc;
+}
+
+/* A crash from outside. The request is written under the lock after checking
+ * the state, then the caller tries to become the owner exactly like a stop:
+ * an idle actor (sched 0->1) or a parked one (PARKED->RUN) is crashed here;
+ * otherwise the current owner crashes it when its handler call returns (see
+ * run_actor) or, if it is queued or starting, before its handler runs again. */
+int wasp_actor_kill(wasp_system *sys, wasp_aid id) {
+    struct wasp_actor *a = wasp_actor_get(sys, id);
+    if (!a) return WASP_ENOENT;
+    int rc = WASP_OK;
+    wasp_spin_lock(&a->lock);
+    int st = atomic_load(&a->lstate);
+    if (st == WASP_STATE_STOPPING || st == WASP_STATE_TERMINATED || atomic_load(&a->stop_req))
+        rc = WASP_ESTOPPED;
+    else if (st == WASP_STATE_FAILED)
+        rc = WASP_ESTATE;
+    else
+        atomic_store(&a->kill_req, 1);
+    wasp_spin_unlock(&a->lock);
+    if (rc == WASP_OK) {
+        int exp = WASP_PW_PARKED;
+        if (!atomic_exchange(&a->sched, 1) ||
+            atomic_compare_exchange_strong(&a->parkw, &exp, WASP_PW_RUN))
+            wasp_actor_crash(a);
     }
     wasp_actor_unref(a);
     return rc;

@@ -60,6 +60,8 @@ int wasp_broker_publish(wasp_system *sys, wasp_aid sender, unsigned flags, const
                 queued++;
             } else { /* never entered the mailbox: counted system-wide only */
                 atomic_fetch_add_explicit(&sys->dead, 1, memory_order_relaxed);
+                if (!(flags & WASP_MSG_DEAD))
+                    wasp_dead_letter_log(sys, a->name, iv.v[i], len, "subscriber full or stopping");
                 wasp_env_free(e);
             }
         }

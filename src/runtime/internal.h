@@ -6,7 +6,8 @@
  *   envelope.c   envelopes, shared publish payloads, pending asks
  *   scheduler.c  workers, run queue, the run step of one actor
  *   registry.c   names and pools
- *   send.c       send, ask, reply, dead letters, send_after
+ *   send.c       send, ask, reply, send_after
+ *   dead_letters.c  dead letters: count, complete, log (rate-limited), publish
  *   broker.c     publish/subscribe over the topic trie (topics.c)
  *   system.c     system lifecycle and introspection
  */
@@ -138,6 +139,7 @@ struct wasp_actor {
     atomic_int sched;
     atomic_int parkw;      /* WASP_PW_* */
     atomic_int stop_req;   /* 0, or 1 + exit reason */
+    atomic_int kill_req;   /* 1: crash at the next handler return (wasp_actor_kill) */
     atomic_int lstate;     /* WASP_STATE_* (changed under lock) */
     wasp_spin lock;        /* mailbox, monitors, lifecycle transitions */
     bool closed;           /* mailbox takes no more messages */
@@ -171,11 +173,15 @@ static inline wasp_aid wasp_actor_id(const struct wasp_actor *a) {
 struct wasp_actor *wasp_actor_get(wasp_system *sys, wasp_aid id);
 void wasp_actor_ref(struct wasp_actor *a);
 void wasp_actor_unref(struct wasp_actor *a);
-/* Releases run ownership; reschedules if there is work or a stop request. */
+/* Releases run ownership; reschedules if there is work or a stop/kill request. */
 void wasp_actor_release(struct wasp_actor *a);
 /* Owner-only transitions (scheduler.c calls them from the run step). */
 void wasp_actor_terminate(struct wasp_actor *a, int reason);
 void wasp_actor_crash(struct wasp_actor *a);
+/* A stop or kill is pending: the owner must act on it before running the handler. */
+static inline bool wasp_actor_has_request(struct wasp_actor *a) {
+    return atomic_load(&a->stop_req) || atomic_load(&a->kill_req);
+}
 void wasp_actor_park(struct wasp_actor *a);
 /* Starts a stop; true if the caller became the owner and must terminate. */
 bool wasp_actor_stop_begin(struct wasp_actor *a, int reason, int *rc);
@@ -243,6 +249,7 @@ static inline wasp_aid wasp_current_sender(wasp_system *sys) {
 struct wasp_registry {
     pthread_rwlock_t lk;
     struct wasp_hashmap map; /* name -> struct wasp_reg_entry */
+    struct wasp_reg_entry *pools; /* every pool entry, linked (pools are few) */
 };
 /* An actor or pool name is 1..255 bytes (the guest ABI's rule). WASP_OK with
  * *len set, or WASP_EINVAL (also for NULL). */
@@ -276,10 +283,19 @@ struct wasp_batch {
     size_t n;
 };
 int wasp_deliver_batched(struct wasp_actor *a, struct wasp_env *e, struct wasp_batch *b);
-/* A message that will never be handled: counted (on a if not NULL),
- * its request completed with status, published on wasp.dead_letters,
- * freed. */
+/* A message that will never be handled (dead_letters.c): counted (on a if
+ * not NULL), its request completed with status, logged at warn (rate-limited),
+ * published on wasp.dead_letters, freed. */
 void wasp_dead_letter(wasp_system *sys, struct wasp_actor *a, struct wasp_env *e, int status);
+/* The same when the target could not be resolved: to_name names it in the log. */
+void wasp_dead_letter_to(wasp_system *sys, struct wasp_actor *a, const char *to_name,
+                         struct wasp_env *e, int status);
+/* Only the (rate-limited) warn line, for letters counted elsewhere. to: the
+ * intended actor's name (or NULL: id, or nothing, is shown). */
+void wasp_dead_letter_log(wasp_system *sys, const char *to, wasp_aid id, size_t len,
+                          const char *why);
+/* Writes the summary of dead letters not logged yet (system stop). */
+void wasp_dead_letters_flush(wasp_system *sys);
 
 /* ---- system ---------------------------------------------------------------- */
 #define WASP_SYS_CREATED 0
@@ -314,6 +330,13 @@ struct wasp_system {
 
     _Atomic uint64_t seq, corr, mon_ids;
     _Atomic uint64_t live, spawned, dead, retired_received;
+    atomic_bool timers_draining; /* system stop: pending send_afters become dead letters */
+
+    /* dead-letter log rate limit (dead_letters.c) */
+    pthread_mutex_t dl_mu;
+    _Atomic uint64_t dl_window; /* start of the current window (monotonic ns) */
+    atomic_uint dl_shown;       /* lines written in it */
+    _Atomic uint64_t dl_hidden; /* letters not logged since the last summary */
 
     /* logging (log.c) */
     int log_level;

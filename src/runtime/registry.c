@@ -4,7 +4,10 @@
  * by name take the read side. An entry owns its name bytes (the map borrows
  * them as the key). A pool entry holds its members' ids and a round-robin
  * cursor; members are resolved at send time, so a member that terminated is
- * simply skipped (and it removes itself from its pools when it terminates). */
+ * simply skipped (and it removes itself from its pools when it terminates).
+ * Pools can be large (a component with 100,000 instances is one pool), so a
+ * pool also indexes its members by id: joining and leaving are O(1), and a
+ * terminating actor visits only the pool list, never every name. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +18,8 @@ struct wasp_reg_entry {
     wasp_aid id;         /* actor entries */
     wasp_aid *members;   /* pool entries */
     size_t n, cap;
+    struct wasp_hashmap index;         /* pool: member id -> position + 1 */
+    struct wasp_reg_entry *next_pool;  /* pool: in wasp_registry.pools */
     atomic_size_t rr;
     size_t len;
     char name[];
@@ -25,13 +30,25 @@ static struct wasp_reg_entry *entry_new(const char *name, size_t len) {
     if (!e) return NULL;
     memcpy(e->name, name, len);
     e->len = len;
+    wasp_hashmap_init(&e->index);
     return e;
 }
 
 static void entry_free(struct wasp_reg_entry *e) {
     if (!e) return;
     free(e->members);
+    wasp_hashmap_free(&e->index);
     free(e);
+}
+
+/* Unlinks an emptied pool and removes its name; the caller frees it. */
+static struct wasp_reg_entry *pool_forget(wasp_system *sys, struct wasp_reg_entry *e) {
+    for (struct wasp_reg_entry **p = &sys->reg.pools; *p; p = &(*p)->next_pool)
+        if (*p == e) {
+            *p = e->next_pool;
+            break;
+        }
+    return wasp_hashmap_del(&sys->reg.map, e->name, e->len);
 }
 
 int wasp_name_check(const char *name, size_t *len) {
@@ -55,14 +72,16 @@ int wasp_registry_add_actor(wasp_system *sys, const char *name, wasp_aid id) {
     return rc;
 }
 
-static void pool_drop_member(struct wasp_reg_entry *e, wasp_aid id) {
-    for (size_t i = 0; i < e->n; i++) {
-        if (e->members[i] == id) {
-            memmove(&e->members[i], &e->members[i + 1], (e->n - i - 1) * sizeof(wasp_aid));
-            e->n--;
-            return;
-        }
+/* Swap-removes a member: O(1) through the index. */
+static bool pool_drop_member(struct wasp_reg_entry *e, wasp_aid id) {
+    void *pos = wasp_hashmap_del_u64(&e->index, id);
+    if (!pos) return false;
+    size_t i = (size_t)(uintptr_t)pos - 1, last = --e->n;
+    if (i != last) {
+        e->members[i] = e->members[last];
+        wasp_hashmap_put_u64(&e->index, e->members[i], (void *)(uintptr_t)(i + 1), NULL); /* replaces: no alloc */
     }
+    return true;
 }
 
 void wasp_registry_remove_actor(wasp_system *sys, struct wasp_actor *a) {
@@ -76,19 +95,11 @@ void wasp_registry_remove_actor(wasp_system *sys, struct wasp_actor *a) {
         if (e && !e->pool && e->id == id) gone = wasp_hashmap_del(&sys->reg.map, a->name, e->len);
     }
     if (in_pool) {
-        /* pools are few: walk them, collecting emptied ones */
-        size_t it = 0;
-        const struct wasp_hashmap_entry *he;
-        struct wasp_reg_entry *empty[16];
-        size_t nempty = 0;
-        while ((he = wasp_hashmap_next(&sys->reg.map, &it))) {
-            struct wasp_reg_entry *e = he->value;
-            if (!e->pool) continue;
-            pool_drop_member(e, id);
-            if (!e->n && nempty < 16) empty[nempty++] = e;
+        struct wasp_reg_entry *next;
+        for (struct wasp_reg_entry *e = sys->reg.pools; e; e = next) {
+            next = e->next_pool;
+            if (pool_drop_member(e, id) && !e->n) entry_free(pool_forget(sys, e));
         }
-        for (size_t i = 0; i < nempty; i++)
-            entry_free(wasp_hashmap_del(&sys->reg.map, empty[i]->name, empty[i]->len));
     }
     pthread_rwlock_unlock(&sys->reg.lk);
     entry_free(gone);
@@ -147,8 +158,7 @@ int wasp_pool_add(wasp_system *sys, const char *pool, wasp_aid member) {
             if (!e) rc = WASP_ENOMEM;
             else e->pool = true;
         }
-        for (size_t i = 0; !rc && i < e->n; i++)
-            if (e->members[i] == member) rc = WASP_EEXIST;
+        if (!rc && wasp_hashmap_get_u64(&e->index, member)) rc = WASP_EEXIST;
         if (!rc && e->n == e->cap) {
             size_t cap = e->cap ? e->cap * 2 : 4;
             wasp_aid *m = realloc(e->members, cap * sizeof(*m));
@@ -158,7 +168,14 @@ int wasp_pool_add(wasp_system *sys, const char *pool, wasp_aid member) {
                 e->cap = cap;
             }
         }
-        if (!rc && fresh) rc = wasp_hashmap_put(&sys->reg.map, e->name, len, e, NULL);
+        if (!rc) rc = wasp_hashmap_put_u64(&e->index, member, (void *)(uintptr_t)(e->n + 1), NULL);
+        if (!rc && fresh) {
+            rc = wasp_hashmap_put(&sys->reg.map, e->name, len, e, NULL);
+            if (!rc) {
+                e->next_pool = sys->reg.pools;
+                sys->reg.pools = e;
+            }
+        }
         if (!rc) {
             e->members[e->n++] = member;
             atomic_store(&a->in_pool, true); /* pairs with lstate (seq_cst) */
@@ -179,10 +196,8 @@ int wasp_pool_remove(wasp_system *sys, const char *pool, wasp_aid member) {
     pthread_rwlock_wrlock(&sys->reg.lk);
     struct wasp_reg_entry *e = wasp_hashmap_get(&sys->reg.map, pool, len);
     if (e && e->pool) {
-        size_t n = e->n;
-        pool_drop_member(e, member);
-        if (e->n < n) rc = WASP_OK;
-        if (!e->n) gone = wasp_hashmap_del(&sys->reg.map, pool, len);
+        if (pool_drop_member(e, member)) rc = WASP_OK;
+        if (!e->n) gone = pool_forget(sys, e);
     }
     pthread_rwlock_unlock(&sys->reg.lk);
     entry_free(gone);

@@ -116,6 +116,11 @@ static void run_actor(struct wasp_actor *a) {
             wasp_actor_terminate(a, stop - 1);
             return;
         }
+        if (atomic_load_explicit(&a->kill_req, memory_order_relaxed)) { /* wasp_actor_kill */
+            wasp_tls_ctx = prev;
+            wasp_actor_crash(a);
+            return;
+        }
         if (n == WASP_BATCH) {
             wasp_sched_push(a->sys, a, true);
             break;
@@ -146,6 +151,8 @@ static void run_actor(struct wasp_actor *a) {
         ctx.msg = &m;
         int rc = a->handle(&ctx, &m);
         ctx.msg = NULL;
+        /* a kill lands at the end of this handler call, even mid-message */
+        if ((rc == WASP_YIELD || rc == WASP_PARK) && atomic_load(&a->kill_req)) rc = WASP_ECRASH;
         if (rc == WASP_YIELD) {
             wasp_sched_push(a->sys, a, true);
             break;

@@ -1,4 +1,5 @@
-/* send.c - send, ask, reply, dead letters and delayed sends. */
+/* send.c - send, ask, reply and delayed sends (dead letters: dead_letters.c). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,24 +32,6 @@ int wasp_deliver_batched(struct wasp_actor *a, struct wasp_env *e, struct wasp_b
 }
 
 int wasp_deliver(struct wasp_actor *a, struct wasp_env *e) { return wasp_deliver_batched(a, e, NULL); }
-
-static _Thread_local bool tls_in_dead_letter;
-
-void wasp_dead_letter(wasp_system *sys, struct wasp_actor *a, struct wasp_env *e, int status) {
-    if (a) atomic_fetch_add_explicit(&a->dead, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&sys->dead, 1, memory_order_relaxed);
-    if (e->pending) wasp_pending_complete(e->pending, status, NULL, 0);
-    /* notices are not re-published, and a notice's own fallout (a full
-     * subscriber dropping its oldest) is only counted: no cascades */
-    if (!(e->flags & WASP_MSG_DEAD) && !tls_in_dead_letter &&
-        atomic_load_explicit(&sys->broker.nsubs, memory_order_relaxed)) {
-        tls_in_dead_letter = true;
-        wasp_broker_publish(sys, a ? wasp_actor_id(a) : WASP_AID_NONE, WASP_MSG_DEAD,
-                            WASP_DEAD_LETTERS_TOPIC, e->data, e->len);
-        tls_in_dead_letter = false;
-    }
-    wasp_env_free(e);
-}
 
 /* ---- send ------------------------------------------------------------------- */
 
@@ -306,8 +289,11 @@ int wasp_reply(wasp_ctx *ctx, const void *data, size_t len) {
     if (len > ctx->sys->cfg.max_message) return WASP_E2BIG;
     a->replied = true;
     if (e->pending) {
-        if (!wasp_pending_complete(e->pending, WASP_OK, data ? data : "", len))
-            atomic_fetch_add_explicit(&ctx->sys->dead, 1, memory_order_relaxed); /* asker gave up */
+        if (!wasp_pending_complete(e->pending, WASP_OK, data ? data : "", len)) { /* asker gave up */
+            atomic_fetch_add_explicit(&ctx->sys->dead, 1, memory_order_relaxed);
+            wasp_dead_letter_log(ctx->sys, NULL, WASP_AID_NONE, len,
+                                 "reply after the asker gave up");
+        }
     } else if (e->reply_to) {
         send_reply_msg(ctx->sys, e->reply_to, e->corr, WASP_OK, data, len);
     }
@@ -323,19 +309,30 @@ struct delayed {
     char name[];
 };
 
+/* A delayed message that will never be delivered, logged under its target's
+ * name or id. */
+static void delayed_dead(struct delayed *d, struct wasp_actor *a, int status) {
+    char id[32];
+    if (!d->o.to_name) snprintf(id, sizeof(id), "%#llx", (unsigned long long)d->o.to);
+    wasp_dead_letter_to(d->sys, a, d->o.to_name ? d->o.to_name : id, d->e, status);
+}
+
 static void delayed_fire(void *arg) {
     struct delayed *d = arg;
     int rc;
     struct wasp_actor *a = resolve(d->sys, &d->o, &rc);
     if (a && (rc = wasp_deliver(a, d->e)) == WASP_OK) d->e = NULL;
-    if (d->e) wasp_dead_letter(d->sys, a, d->e, rc);
+    if (d->e) delayed_dead(d, a, rc);
     if (a) wasp_actor_unref(a);
     free(d);
 }
 
+/* Cancelled (never sent: not a dead letter), or still pending when the system
+ * stops (accepted for delivery and never delivered: a dead letter). */
 static void delayed_drop(void *arg) {
     struct delayed *d = arg;
-    wasp_env_free(d->e);
+    if (atomic_load(&d->sys->timers_draining)) delayed_dead(d, NULL, WASP_ESTOPPED);
+    else wasp_env_free(d->e);
     free(d);
 }
 

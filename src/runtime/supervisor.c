@@ -86,6 +86,7 @@ static struct child *kids_push(struct wasp_supervisor *s, const struct child *c)
 
 static void kids_remove(struct wasp_supervisor *s, struct child *c) {
     if (c->timer) wasp_timer_cancel(s->sys, c->timer);
+    if (c->drain_timer) wasp_timer_cancel(s->sys, c->drain_timer);
     sup_health_cancel(s, c);
     pthread_mutex_lock(&s->mu);
     size_t i = (size_t)(c - s->kids);
@@ -130,6 +131,7 @@ int sup_spawn_actor(struct wasp_supervisor *s, wasp_aid *out) {
 static int child_start(struct wasp_supervisor *s, struct child *c) {
     wasp_aid aid = 0;
     int rc;
+    c->health_killed = false;
     if (c->status == ST_FAILED && c->aid) {
         rc = wasp_actor_restart(s->sys, c->aid, c->sub ? NULL : &c->actor);
         if (rc == WASP_OK) {
@@ -191,6 +193,82 @@ static void arm_timer(struct wasp_supervisor *s, struct child *c, uint64_t now) 
     }
 }
 
+/* ---- draining: a nested supervisor's tree must be gone before it restarts ---- */
+
+/* Stopping a nested supervisor only requests its children's stops (from its
+ * `stopped` hook); a child busy in a long handler outlives it. Starting the
+ * nested supervisor again before that child is gone would find its name
+ * taken. So a terminated nested supervisor is "draining" until every actor
+ * of its old tree has terminated: we monitor them (their exit events wake us)
+ * and, for any we cannot monitor (already terminating), poll with a timer.
+ * The old tree's tables are stable: its supervisors' actors are gone. */
+static bool tree_live(struct wasp_supervisor *s, struct wasp_supervisor *sub, bool watch,
+                      bool *unwatched) {
+    bool live = false;
+    pthread_mutex_lock(&sub->mu);
+    for (size_t i = 0; i < sub->nkids; i++) {
+        struct child *k = &sub->kids[i];
+        wasp_actor_stats st;
+        if (k->aid && wasp_actor_stats_get(s->sys, k->aid, &st) == WASP_OK &&
+            st.state != WASP_STATE_TERMINATED) {
+            live = true;
+            if (watch && wasp_actor_monitor(s->sys, k->aid, on_child_exit,
+                                            (void *)(uintptr_t)s->aid, NULL) != WASP_OK)
+                *unwatched = true;
+        }
+        if (k->sub && tree_live(s, k->sub, watch, unwatched)) live = true;
+    }
+    pthread_mutex_unlock(&sub->mu);
+    return live;
+}
+
+static void drain_poll(struct wasp_supervisor *s, struct child *c) {
+    struct sup_event ev = {.kind = EV_DRAIN, .uid = c->uid};
+    wasp_send_opts o = {.to = s->aid, .data = &ev, .len = sizeof(ev), .priority = WASP_PRIO_HIGH};
+    uint64_t id = 0;
+    c->drain_timer = wasp_send_after(s->sys, &o, 1000000, &id) == WASP_OK ? id : 0;
+}
+
+/* Nested supervisor c is gone; if its old tree is not, wait for it (true).
+ * was/reason: what to conclude once it is (see child_terminated). */
+static bool drain_begin(struct wasp_supervisor *s, struct child *c, int was, int reason) {
+    bool unwatched = false;
+    if (!c->sub || c->draining || !tree_live(s, c->sub, true, &unwatched)) return false;
+    c->draining = true;
+    c->drain_was = was;
+    c->drain_reason = reason;
+    set_status(s, c, ST_STOPPING, c->aid);
+    if (unwatched) drain_poll(s, c);
+    return true;
+}
+
+/* Child c's actor terminated: it is down now, or draining. */
+static void child_terminated(struct wasp_supervisor *s, struct child *c, int was, int reason) {
+    if (drain_begin(s, c, was, reason)) return;
+    c->draining = false;
+    set_status(s, c, ST_DOWN, 0);
+    if (c->remove_when_down) {
+        kids_remove(s, c);
+        return;
+    }
+    if (was != ST_STOPPING && !c->pending) sup_child_crashed(s, c, reason);
+}
+
+/* After any event: finish the drains whose trees are gone. */
+static void drain_check(struct wasp_supervisor *s) {
+    for (size_t i = 0; i < s->nkids; i++) {
+        struct child *c = &s->kids[i];
+        if (!c->draining) continue;
+        bool unwatched = false;
+        if (tree_live(s, c->sub, false, &unwatched)) continue;
+        if (c->drain_timer) wasp_timer_cancel(s->sys, c->drain_timer);
+        c->drain_timer = 0;
+        c->draining = false;
+        child_terminated(s, c, c->drain_was, c->drain_reason);
+        i = (size_t)-1; /* the table may have changed */
+    }
+}
+
 /* Starts every pending child that may start now. */
 static void pump(struct wasp_supervisor *s) {
     if (s->giving_up || s->terminating) return;
@@ -205,6 +283,11 @@ static void pump(struct wasp_supervisor *s) {
         }
         if (now < c->ready_at) {
             arm_timer(s, c, now);
+            if (ordered) return;
+            continue;
+        }
+        /* e.g. a retry after a failed start, whose children may still be terminating */
+        if (c->status == ST_DOWN && drain_begin(s, c, ST_STOPPING, WASP_EXIT_NORMAL)) {
             if (ordered) return;
             continue;
         }
@@ -292,27 +375,24 @@ void sup_child_crashed(struct wasp_supervisor *s, struct child *c, int reason) {
 
 static int handle_exit(struct wasp_supervisor *s, const struct sup_event *ev) {
     struct child *c = find_aid(s, ev->aid);
-    if (!c) return 0;
+    if (!c) return 0; /* e.g. a draining tree's actor: drain_check follows */
     if (ev->reason == WASP_EXIT_START_FAILED) return 0; /* seen synchronously */
     if (ev->reason == WASP_EXIT_CRASH) {
         if (c->status != ST_RUNNING || ev->crashes <= c->seen_crashes) return 0;
         c->seen_crashes = ev->crashes;
+        int why = c->health_killed ? WASP_SUP_REASON_HEALTH : WASP_EXIT_CRASH;
+        c->health_killed = false;
         set_status(s, c, ST_FAILED, c->aid);
         if (s->giving_up) {
             sup_child_stop(s, c);
             return 0;
         }
-        sup_child_crashed(s, c, WASP_EXIT_CRASH);
+        sup_child_crashed(s, c, why);
         return 0;
     }
     /* terminated */
-    int was = c->status;
-    set_status(s, c, ST_DOWN, 0);
-    if (c->remove_when_down) {
-        kids_remove(s, c);
-        return 0;
-    }
-    if (was != ST_STOPPING && !c->pending) sup_child_crashed(s, c, ev->reason);
+    if (c->draining) return 0; /* a second report of the same termination */
+    child_terminated(s, c, c->status, ev->reason);
     return 0;
 }
 
@@ -365,6 +445,14 @@ static int sup_handle(wasp_ctx *ctx, const wasp_msg *msg) {
         }
         break;
     }
+    case EV_DRAIN: {
+        struct child *c = sup_find_uid(s, ev.uid);
+        if (c) {
+            c->drain_timer = 0;
+            if (c->draining) drain_poll(s, c); /* drain_check below may cancel it */
+        }
+        break;
+    }
     case EV_HPOLL:
     case EV_HRESULT:
     case EV_HTIMEOUT:
@@ -385,6 +473,7 @@ static int sup_handle(wasp_ctx *ctx, const wasp_msg *msg) {
     default:
         return 0;
     }
+    drain_check(s);
     pump(s);
     if (s->giving_up && !any_stopping(s)) {
         if (!atomic_exchange(&s->gave_up, true)) {
@@ -433,8 +522,10 @@ static void sup_stopped(wasp_ctx *ctx, int reason) {
     for (size_t i = s->nkids; i-- > 0;) {
         struct child *c = &s->kids[i];
         if (c->armed && c->timer) wasp_timer_cancel(s->sys, c->timer);
+        if (c->drain_timer) wasp_timer_cancel(s->sys, c->drain_timer);
         c->armed = false;
         c->pending = false;
+        c->drain_timer = 0;
         sup_health_cancel(s, c);
         sup_child_stop(s, c);
     }

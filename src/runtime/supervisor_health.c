@@ -58,8 +58,18 @@ static void health_result(struct wasp_supervisor *s, struct child *c, int result
     bool trip = run >= c->hc.unhealthy_after;
     health_publish(s, c, result, trip ? 0 : run);
     if (!trip || c->status != ST_RUNNING || s->giving_up || s->terminating) return;
-    /* counts as a crash: decide (restart type, intensity, strategy), then end
-     * this incarnation; its termination event lets the pump restart it. */
+    if (!c->sub) {
+        /* An actor child is crashed for real: its crash event then takes the
+         * normal path (restart type, intensity, strategy, back-off) and
+         * wasp_actor_restart keeps its id and mailbox. If it is already
+         * failing (WASP_ESTATE) or stopping, that event is on its way. */
+        if (wasp_actor_kill(s->sys, c->aid) == WASP_OK) c->health_killed = true;
+        return;
+    }
+    /* A nested supervisor is stopped and spawned again instead: a killed
+     * supervisor would leave its own children running. Decide first
+     * (intensity, strategy), then end it; its termination lets the pump
+     * start it again. */
     uint64_t uid = c->uid;
     sup_child_crashed(s, c, WASP_SUP_REASON_HEALTH);
     c = sup_find_uid(s, uid);

@@ -17,7 +17,7 @@
 #include "core/clock.h"
 
 enum { ST_DOWN, ST_RUNNING, ST_FAILED, ST_STOPPING };
-enum { EV_EXIT = 1, EV_TIMER, EV_ADD, EV_REMOVE, EV_HPOLL, EV_HRESULT, EV_HTIMEOUT };
+enum { EV_EXIT = 1, EV_TIMER, EV_ADD, EV_REMOVE, EV_HPOLL, EV_HRESULT, EV_HTIMEOUT, EV_DRAIN };
 
 struct sup_event {
     int kind;
@@ -41,6 +41,12 @@ struct child {
     uint32_t consecutive;  /* crashes counted for back-off */
     uint64_t started_at;
     bool pending, armed, remove_when_down, owns_sub;
+    bool health_killed; /* its next crash is our wasp_actor_kill: record it as health */
+    /* a nested supervisor that terminated while actors of its tree are still
+     * terminating: it stays STOPPING (not restartable) until they are gone */
+    bool draining;
+    int drain_was, drain_reason; /* status before, exit reason: finished later */
+    uint64_t drain_timer;        /* poll while some of them could not be monitored */
     uint64_t ready_at;
     uint64_t timer;
     uint64_t restarts;

@@ -33,6 +33,7 @@ int wasp_system_create(const wasp_system_config *cfg, wasp_system **out) {
     pthread_rwlock_init(&sys->broker.lk, NULL);
     pthread_mutex_init(&sys->term_mu, NULL);
     pthread_cond_init(&sys->term_cv, NULL);
+    pthread_mutex_init(&sys->dl_mu, NULL);
     sys->broker.tree = wasp_topic_tree_new();
     if (!sys->broker.tree || wasp_timers_start(&sys->timers)) {
         wasp_system_destroy(sys);
@@ -112,8 +113,10 @@ int wasp_system_stop(wasp_system *sys) {
     }
     if (owned) wasp_sched_take_all(sys);
     if (sys->workers_started) wasp_sched_stop(sys);
+    atomic_store(&sys->timers_draining, true); /* pending send_afters: dead letters */
     wasp_timers_stop(sys->timers);
     sys->timers = NULL;
+    wasp_dead_letters_flush(sys);
     atomic_store(&sys->state, WASP_SYS_STOPPED);
     pthread_mutex_unlock(&sys->life_mu);
     return WASP_OK;
@@ -137,6 +140,7 @@ void wasp_system_destroy(wasp_system *sys) {
     pthread_mutex_destroy(&sys->term_mu);
     pthread_cond_destroy(&sys->term_cv);
     pthread_mutex_destroy(&sys->life_mu);
+    pthread_mutex_destroy(&sys->dl_mu);
     wasp_table_free(sys);
     free(sys);
 }

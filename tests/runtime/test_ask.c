@@ -1,5 +1,7 @@
 /* test_ask.c - request/reply: blocking ask, timeouts, ENOREPLY, ctx ask,
  * completion callbacks. */
+#include <pthread.h>
+
 #include "rt_helpers.h"
 
 /* Replies "re:<payload>"; "silent" gets no reply; "twice" replies twice;
@@ -178,12 +180,97 @@ static void test_ask_cb_exactly_once(void **state) {
     wasp_system_destroy(sys);
 }
 
+/* ---- blocking ask without a timeout (0 = wait) on a target that goes away ---- */
+
+struct asker {
+    wasp_system *sys;
+    wasp_aid to;
+    const char *msg;
+    atomic_int done;
+    int rc;
+};
+
+static void *asker_main(void *arg) {
+    struct asker *k = arg;
+    void *rep = NULL;
+    size_t len = 0;
+    k->rc = wasp_ask(k->sys, k->to, k->msg, strlen(k->msg), 0, &rep, &len);
+    if (k->rc == WASP_OK) free(rep);
+    atomic_store(&k->done, 1);
+    return NULL;
+}
+
+static void start_asker(pthread_t *t, struct asker *k, wasp_system *sys, wasp_aid to,
+                        const char *msg) {
+    *k = (struct asker){.sys = sys, .to = to, .msg = msg};
+    assert_int_equal(pthread_create(t, NULL, asker_main, k), 0);
+}
+
+/* Waits for the asker (bounded: a hang fails the test instead of blocking it). */
+static int asker_result(pthread_t t, struct asker *k) {
+    if (!TU_WAIT_UNTIL(atomic_load(&k->done), 5000)) fail_msg("blocking ask hung");
+    pthread_join(t, NULL);
+    return k->rc;
+}
+
+static int crash_on_boom(wasp_ctx *ctx, const wasp_msg *m) {
+    if (m->len == 4 && !memcmp(m->data, "boom", 4)) return WASP_ECRASH;
+    return server_handle(ctx, m);
+}
+
+static void test_blocking_ask_target_goes_away(void **state) {
+    (void)state;
+    wasp_system *sys = sys_new(2);
+    wasp_system_set_log(sys, WASP_LOG_ERROR, NULL, NULL); /* dead letters are expected */
+    assert_int_equal(wasp_system_start(sys), WASP_OK);
+    wasp_actor_spec s = {.name = "srv", .handle = crash_on_boom};
+    wasp_aid id;
+    assert_int_equal(wasp_spawn(sys, &s, &id), WASP_OK);
+    pthread_t t1, t2, t3;
+    struct asker k1, k2, k3;
+
+    /* the request in hand (parked) and one queued behind it: the stop answers both */
+    start_asker(&t1, &k1, sys, id, "slow");
+    wasp_actor_stats st;
+    assert_true(TU_WAIT_UNTIL(wasp_actor_stats_get(sys, id, &st) == WASP_OK && st.received == 1 &&
+                                  st.mailbox_len == 0,
+                              5000)); /* "slow" is in hand */
+    start_asker(&t2, &k2, sys, id, "queued");
+    assert_true(TU_WAIT_UNTIL(wasp_actor_stats_get(sys, id, &st) == WASP_OK && st.received == 2 &&
+                                  st.mailbox_len == 1,
+                              5000));
+    assert_int_equal(wasp_actor_stop(sys, id), WASP_OK);
+    assert_int_equal(asker_result(t1, &k1), WASP_ESTOPPED);
+    assert_int_equal(asker_result(t2, &k2), WASP_ESTOPPED);
+
+    /* a crash while handling it: WASP_ECRASH; one queued at a failed actor
+     * waits for the restart or, here, the system stop */
+    assert_int_equal(wasp_spawn(sys, &s, &id), WASP_OK);
+    start_asker(&t1, &k1, sys, id, "boom");
+    assert_int_equal(asker_result(t1, &k1), WASP_ECRASH);
+    assert_true(TU_WAIT_UNTIL(wasp_actor_stats_get(sys, id, &st) == WASP_OK &&
+                                  st.state == WASP_STATE_FAILED,
+                              5000));
+    start_asker(&t3, &k3, sys, id, "later");
+    assert_true(TU_WAIT_UNTIL(wasp_actor_stats_get(sys, id, &st) == WASP_OK && st.mailbox_len == 1, 5000));
+    tu_sleep_ms(10);
+    assert_false(atomic_load(&k3.done)); /* no timeout: it waits */
+    assert_int_equal(wasp_system_stop(sys), WASP_OK);
+    assert_int_equal(asker_result(t3, &k3), WASP_ESTOPPED);
+    /* after the stop: refused at once */
+    void *rep;
+    size_t len;
+    assert_int_equal(wasp_ask(sys, id, "x", 1, 0, &rep, &len), WASP_ENOENT);
+    wasp_system_destroy(sys);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blocking_ask),
         cmocka_unit_test(test_reply_outside_request),
         cmocka_unit_test(test_ctx_ask),
         cmocka_unit_test(test_ask_cb_exactly_once),
+        cmocka_unit_test(test_blocking_ask_target_goes_away),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

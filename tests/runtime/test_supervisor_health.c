@@ -1,5 +1,6 @@
 /* test_supervisor_health.c - supervisor health checks: polling, unhealthy_after,
- * degraded, reset by a healthy result, probe timeout, status query. */
+ * degraded, reset by a healthy result, probe timeout, status query, and a
+ * health-triggered restart keeping the child's id and mailbox. */
 #include "sup_helpers.h"
 
 #define W 5000 /* generous wait, ms */
@@ -85,7 +86,12 @@ static void test_unhealthy_after_resets(void **st) {
     (void)st;
     struct hfx f;
     hfx_start(&f, "UUHUUDUUUH", 3, 0);
+    wasp_aid before = 0, after = 0;
+    assert_int_equal(wasp_supervisor_child(f.sup, "h", &before, NULL), WASP_OK);
     assert_true(TU_WAIT_UNTIL(atomic_load(&f.k.started) == 2, W));
+    assert_int_equal(atomic_load(&f.k.crashes_seen), 1); /* a crash, not a stop */
+    assert_int_equal(wasp_supervisor_child(f.sup, "h", &after, NULL), WASP_OK);
+    assert_int_equal(after, before); /* restarted in place */
     assert_true(TU_WAIT_UNTIL(atomic_load(&f.p.calls) >= 12, W));
     for (int i = 0; i < 9; i++) assert_int_equal(atomic_load(&f.p.starts_at[i]), 1);
     assert_int_equal(atomic_load(&f.p.starts_at[9]), 2);
@@ -170,6 +176,129 @@ static void test_status_query(void **st) {
     pthread_mutex_destroy(&k3.mu);
 }
 
+/* ---- mailbox continuity ---------------------------------------------------- */
+
+/* A probe whose answer the test switches: healthy until `bad` is set. */
+struct switch_probe {
+    atomic_int bad, calls, bad_calls;
+};
+
+static void switch_probe_fn(wasp_system *sys, wasp_aid child, void *arg, wasp_aid sup,
+                            uint64_t token) {
+    (void)child;
+    struct switch_probe *p = arg;
+    atomic_fetch_add(&p->calls, 1);
+    bool bad = atomic_load(&p->bad);
+    if (bad) atomic_fetch_add(&p->bad_calls, 1);
+    wasp_health_report(sys, sup, token, bad ? WASP_HEALTH_UNHEALTHY : WASP_HEALTH_HEALTHY);
+}
+
+/* "hold" keeps the handler busy until `release`; other messages are recorded
+ * with the incarnation (start count) that handled them. */
+static atomic_int hold_release;
+static atomic_int hold_inside;
+static atomic_int seen_incarnation[64];
+
+static int holdkid_handle(wasp_ctx *ctx, const wasp_msg *m) {
+    struct kid *k = wasp_ctx_state(ctx);
+    if (m->len == 4 && !memcmp(m->data, "hold", 4)) {
+        atomic_store(&hold_inside, 1);
+        for (int i = 0; i < 10000 && !atomic_load(&hold_release); i++) tu_sleep_ms(1);
+        return 0;
+    }
+    int i = atomic_load(&k->ngot);
+    if (i < 64) atomic_store(&seen_incarnation[i], atomic_load(&k->started));
+    return kid_handle(ctx, m);
+}
+
+/* Messages queued before a health-triggered restart are handled by the new
+ * incarnation, which has the same id; the restart is recorded as HEALTH and
+ * lands when the busy handler call returns. */
+static void test_health_restart_keeps_mailbox(void **st) {
+    (void)st;
+    wasp_system *sys = sup_sys(2);
+    struct kid k;
+    kid_init(&k, "busy", false);
+    wasp_actor_spec as = kid_spec(&k);
+    as.handle = holdkid_handle;
+    struct switch_probe p = {0};
+    wasp_health_check hc = {.probe = switch_probe_fn, .arg = &p, .interval_ns = 2000000,
+                            .unhealthy_after = 2};
+    wasp_child_spec cs = {.actor = &as, .restart = WASP_RESTART_PERMANENT, .health = &hc};
+    wasp_supervisor_spec sp = {.name = "hsup2", .intensity = 5, .period_ns = 10000000000ull,
+                               .children = &cs, .nchildren = 1};
+    wasp_supervisor *sup;
+    atomic_store(&hold_release, 0);
+    atomic_store(&hold_inside, 0);
+    assert_int_equal(wasp_supervisor_start(sys, &sp, &sup), WASP_OK);
+    wasp_aid before = 0, after = 0;
+    assert_int_equal(wasp_supervisor_child(sup, "busy", &before, NULL), WASP_OK);
+    assert_true(TU_WAIT_UNTIL(atomic_load(&p.calls) >= 2, W));
+
+    to_kid(sys, "busy", "hold");
+    assert_true(TU_WAIT_UNTIL(atomic_load(&hold_inside), W));
+    to_kid(sys, "busy", "a");
+    to_kid(sys, "busy", "b");
+    to_kid(sys, "busy", "c");
+    atomic_store(&p.bad, 1);
+    /* the threshold is crossed while the handler is still busy */
+    assert_true(TU_WAIT_UNTIL(atomic_load(&p.bad_calls) >= 3, W));
+    assert_int_equal(atomic_load(&k.started), 1);
+    assert_int_equal(wasp_supervisor_history(sup, NULL, 0), 0);
+    atomic_store(&p.bad, 0);
+    atomic_store(&hold_release, 1);
+
+    assert_true(TU_WAIT_UNTIL(atomic_load(&k.ngot) == 3, W));
+    assert_string_equal(k.got[0], "a");
+    assert_string_equal(k.got[1], "b");
+    assert_string_equal(k.got[2], "c");
+    for (int i = 0; i < 3; i++) assert_int_equal(atomic_load(&seen_incarnation[i]), 2);
+    assert_int_equal(atomic_load(&k.crashes_seen), 1);
+    assert_int_equal(wasp_supervisor_child(sup, "busy", &after, NULL), WASP_OK);
+    assert_int_equal(after, before);
+    wasp_restart_record r[4];
+    assert_int_equal(wasp_supervisor_history(sup, r, 4), 1);
+    assert_int_equal(r[0].reason, WASP_SUP_REASON_HEALTH);
+    wasp_actor_stats ast;
+    assert_int_equal(wasp_actor_stats_get(sys, after, &ast), WASP_OK);
+    assert_int_equal(ast.dead_letters, 0); /* "hold" finished before the kill landed */
+    assert_int_equal(ast.handled, 4);
+    assert_int_equal(ast.restarts, 1);
+    assert_false(wasp_supervisor_gave_up(sup));
+
+    assert_int_equal(wasp_supervisor_stop(sup), WASP_OK);
+    wasp_system_destroy(sys);
+    wasp_supervisor_destroy(sup);
+    pthread_mutex_destroy(&k.mu);
+}
+
+/* Health restarts count toward the intensity: with intensity 1, the second
+ * one makes the supervisor give up. */
+static void test_health_restarts_count_toward_intensity(void **st) {
+    (void)st;
+    wasp_system *sys = sup_sys(2);
+    struct kid k;
+    kid_init(&k, "sick", false);
+    wasp_actor_spec as = kid_spec(&k);
+    struct switch_probe p = {0};
+    atomic_store(&p.bad, 1);
+    wasp_health_check hc = {.probe = switch_probe_fn, .arg = &p, .interval_ns = 2000000,
+                            .unhealthy_after = 1};
+    wasp_child_spec cs = {.actor = &as, .restart = WASP_RESTART_PERMANENT, .health = &hc};
+    wasp_supervisor_spec sp = {.name = "hsup3", .intensity = 1, .period_ns = 60000000000ull,
+                               .children = &cs, .nchildren = 1};
+    wasp_supervisor *sup;
+    assert_int_equal(wasp_supervisor_start(sys, &sp, &sup), WASP_OK);
+    assert_true(TU_WAIT_UNTIL(wasp_supervisor_gave_up(sup), W));
+    assert_int_equal(atomic_load(&k.started), 2); /* one restart allowed, the second refused */
+    wasp_restart_record r[4];
+    assert_int_equal(wasp_supervisor_history(sup, r, 4), 1);
+    assert_int_equal(r[0].reason, WASP_SUP_REASON_HEALTH);
+    wasp_system_destroy(sys);
+    wasp_supervisor_destroy(sup);
+    pthread_mutex_destroy(&k.mu);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_healthy_never_restarted),
@@ -177,6 +306,8 @@ int main(void) {
         cmocka_unit_test(test_degraded_does_not_restart),
         cmocka_unit_test(test_probe_timeout),
         cmocka_unit_test(test_status_query),
+        cmocka_unit_test(test_health_restart_keeps_mailbox),
+        cmocka_unit_test(test_health_restarts_count_toward_intensity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
