@@ -2,6 +2,10 @@
  *
  * usage: wasp-bench [--json] [--list] [--smoke] [--workers N] [--reps N] [SCENARIO ...]
  * (the same options `wasp bench` takes; see docs/CLI.md)
+ *
+ * bench_main() is the harness's entry point: `wasp bench` (src/cli) calls it
+ * with its own arguments; built with WASP_BENCH_NO_MAIN, this file has no
+ * main() of its own.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +43,9 @@ static void print_result(const char *name, const struct bench_result *r, bool js
     fflush(stdout);
 }
 
-int main(int argc, char **argv) {
+int bench_main(int argc, char **argv);
+
+int bench_main(int argc, char **argv) {
     struct bench_config cfg = {.smoke = false, .workers = 0, .repetitions = 0};
     bool json = false, list = false;
     const char *wanted[BENCH_MAX];
@@ -88,3 +94,7 @@ int main(int argc, char **argv) {
     }
     return status;
 }
+
+#ifndef WASP_BENCH_NO_MAIN
+int main(int argc, char **argv) { return bench_main(argc, argv); }
+#endif

@@ -1,0 +1,252 @@
+/* cmd_run.c - `wasp run MANIFEST`: load, start, wait for a signal, --for or
+ * the root supervisor giving up, then stop gracefully (docs/CLI.md). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define MAX_SENDS 256
+
+/* Woken by signal handlers and the root supervisor's give-up callback. */
+static int wake_pipe[2] = {-1, -1};
+static volatile sig_atomic_t sigint_count;
+static volatile sig_atomic_t last_signal;
+static atomic_bool gave_up;
+
+static void wake(void) {
+    int saved = errno;
+    ssize_t r = write(wake_pipe[1], "x", 1);
+    (void)r;
+    errno = saved;
+}
+
+static void on_signal(int sig) {
+    if (sig == SIGINT && ++sigint_count >= 2) _exit(128 + SIGINT); /* second ^C: at once */
+    last_signal = sig;
+    wake();
+}
+
+static void on_give_up(wasp_supervisor *sup, void *arg) {
+    (void)sup, (void)arg;
+    atomic_store(&gave_up, true);
+    wake();
+}
+
+static uint64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int setup_wakeups(void) {
+    if (pipe(wake_pipe) != 0) return -1;
+    for (int i = 0; i < 2; i++) {
+        fcntl(wake_pipe[i], F_SETFL, fcntl(wake_pipe[i], F_GETFL) | O_NONBLOCK);
+        fcntl(wake_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    return 0;
+}
+
+/* Waits until a signal, give-up or the deadline (0 = none). */
+static void wait_for_end(uint64_t deadline_ms) {
+    for (;;) {
+        if (last_signal || atomic_load(&gave_up)) return;
+        int timeout = -1;
+        if (deadline_ms) {
+            uint64_t now = now_ms();
+            if (now >= deadline_ms) return;
+            uint64_t left = deadline_ms - now;
+            timeout = left > 60000 ? 60000 : (int)left;
+        }
+        struct pollfd p = {.fd = wake_pipe[0], .events = POLLIN};
+        int r = poll(&p, 1, timeout);
+        if (r > 0) {
+            char buf[64];
+            while (read(wake_pipe[0], buf, sizeof(buf)) > 0) {
+            }
+        }
+    }
+}
+
+struct run_args {
+    const char *manifest;
+    uint64_t for_ns;
+    int workers;
+    const char *sends[MAX_SENDS];
+    size_t nsends;
+    const char *stats;
+    int log_level;
+};
+
+static int parse_args(int argc, char **argv, struct run_args *a) {
+    memset(a, 0, sizeof(*a));
+    a->log_level = WASP_LOG_INFO;
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        int r;
+        if (cli_is_help(argv[i])) {
+            cli_help_run(stdout);
+            return -1;
+        }
+        if ((r = cli_flag(argc, argv, &i, "--for", &v)) != 0) {
+            if (r < 0) return cli_usage_error("run", "--for needs a DURATION");
+            if (wasp_parse_duration(v, &a->for_ns) != WASP_OK || a->for_ns == 0)
+                return cli_usage_error("run", "invalid --for '%s' (a duration such as 500ms, 10s, 2m)", v);
+        } else if ((r = cli_flag(argc, argv, &i, "--workers", &v)) != 0) {
+            if (r < 0) return cli_usage_error("run", "--workers needs a number");
+            char *end = NULL;
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || n < 1 || n > 1024)
+                return cli_usage_error("run", "invalid --workers '%s' (1 to 1024)", v);
+            a->workers = (int)n;
+        } else if ((r = cli_flag(argc, argv, &i, "--send", &v)) != 0) {
+            if (r < 0) return cli_usage_error("run", "--send needs TARGET=TEXT");
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v) return cli_usage_error("run", "invalid --send '%s' (TARGET=TEXT)", v);
+            if (a->nsends == MAX_SENDS) return cli_usage_error("run", "too many --send flags");
+            a->sends[a->nsends++] = v;
+        } else if ((r = cli_flag(argc, argv, &i, "--stats", &v)) != 0) {
+            if (r < 0 || !*v) return cli_usage_error("run", "--stats needs a FILE");
+            a->stats = v;
+        } else if ((r = cli_flag(argc, argv, &i, "--log-level", &v)) != 0) {
+            if (r < 0) return cli_usage_error("run", "--log-level needs a LEVEL");
+            if (wasp_log_level_parse(v, &a->log_level) != WASP_OK)
+                return cli_usage_error("run", "invalid --log-level '%s' (trace, debug, info, warn, error)", v);
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return cli_usage_error("run", "unknown option '%s'", argv[i]);
+        } else if (a->manifest) {
+            return cli_usage_error("run", "one MANIFEST only (got '%s' and '%s')", a->manifest, argv[i]);
+        } else {
+            a->manifest = argv[i];
+        }
+    }
+    if (!a->manifest) return cli_usage_error("run", "missing MANIFEST");
+    return 0;
+}
+
+static void send_all(wasp_system *sys, const struct run_args *a) {
+    for (size_t i = 0; i < a->nsends; i++) {
+        const char *eq = strchr(a->sends[i], '=');
+        size_t tl = (size_t)(eq - a->sends[i]);
+        char target[256];
+        if (tl >= sizeof(target)) {
+            wasp_log(sys, WASP_LOG_WARN, "wasp", "--send: target name too long");
+            continue;
+        }
+        memcpy(target, a->sends[i], tl);
+        target[tl] = 0;
+        int rc = wasp_send_name(sys, target, eq + 1, strlen(eq + 1));
+        if (rc != WASP_OK)
+            wasp_log(sys, WASP_LOG_WARN, "wasp", "--send %s: %s", target, wasp_strerror(rc));
+    }
+}
+
+static void write_stats(const struct run_args *a, const struct cli_stats_input *in) {
+    FILE *f = fopen(a->stats, "w");
+    if (!f) {
+        fprintf(stderr, "wasp run: cannot write %s: %s\n", a->stats, strerror(errno));
+        return;
+    }
+    int rc = cli_write_stats(f, in);
+    if (fclose(f) != 0 || rc != WASP_OK)
+        fprintf(stderr, "wasp run: cannot write %s: %s\n", a->stats, strerror(errno));
+}
+
+int cmd_run(int argc, char **argv) {
+    struct run_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc < 0) return CLI_OK; /* --help */
+    if (rc) return rc;
+
+    /* The manifest is read first, without an engine, so that its problems
+     * are reported quickly; then again into the wasm layer. */
+    wasp_manifest *m = NULL;
+    wasp_manifest_options check = {.skip_files = false};
+    if (wasp_manifest_load(a.manifest, &check, &m) != WASP_OK) return CLI_FAILED;
+
+    wasp_system_config cfg = {
+        .workers = a.workers ? a.workers : wasp_manifest_workers(m),
+        .retain_terminated = true,
+    };
+    uint64_t maxmsg = wasp_manifest_max_message(m);
+    cfg.max_message = maxmsg > (1u << 20) ? (size_t)maxmsg : 0;
+    wasp_manifest_free(m);
+    m = NULL;
+
+    wasp_system *sys = NULL;
+    wasp_wasm *w = NULL;
+    wasp_supervisor *root = NULL;
+    int status = CLI_FAILED;
+    rc = wasp_system_create(&cfg, &sys);
+    if (rc == WASP_OK) {
+        wasp_system_set_log(sys, a.log_level, NULL, NULL);
+        rc = wasp_wasm_create(sys, NULL, &w);
+    }
+    if (rc != WASP_OK) {
+        fprintf(stderr, "wasp run: cannot create the system: %s\n", wasp_strerror(rc));
+        goto out;
+    }
+    wasp_manifest_options opts = {.wasm = w};
+    if (wasp_manifest_load(a.manifest, &opts, &m) != WASP_OK) goto out;
+    if (setup_wakeups() != 0) {
+        fprintf(stderr, "wasp run: cannot set up signal handling: %s\n", strerror(errno));
+        goto out;
+    }
+    rc = wasp_system_start(sys);
+    if (rc != WASP_OK) {
+        fprintf(stderr, "wasp run: cannot start the system: %s\n", wasp_strerror(rc));
+        goto out;
+    }
+    uint64_t started = now_ms();
+    char err[2048];
+    rc = wasp_manifest_start(m, sys, on_give_up, NULL, &root, err, sizeof(err));
+    if (rc != WASP_OK) {
+        fprintf(stderr, "wasp run: %s: cannot start: %s\n", a.manifest, err);
+        wasp_system_stop(sys);
+        goto out;
+    }
+    wasp_log(sys, WASP_LOG_INFO, "wasp", "system %s started (%zu components, %d workers)",
+             wasp_manifest_name(m), wasp_manifest_component_count(m), wasp_system_workers(sys));
+    send_all(sys, &a);
+
+    wait_for_end(a.for_ns ? started + (a.for_ns + 999999) / 1000000 : 0);
+
+    bool failed = atomic_load(&gave_up) || wasp_supervisor_gave_up(root);
+    if (failed)
+        wasp_log(sys, WASP_LOG_ERROR, "wasp", "the root supervisor gave up; stopping");
+    else if (last_signal)
+        wasp_log(sys, WASP_LOG_INFO, "wasp", "%s: stopping",
+                 last_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    else
+        wasp_log(sys, WASP_LOG_INFO, "wasp", "--for elapsed: stopping");
+
+    /* Statistics are taken before the stop, so they show the system as it ran. */
+    if (a.stats) {
+        struct cli_stats_input in = {.sys = sys, .wasm = w, .manifest = m, .root = root,
+                                     .uptime_ms = now_ms() - started};
+        write_stats(&a, &in);
+    }
+    wasp_system_stop(sys);
+    wasp_log(sys, WASP_LOG_INFO, "wasp", "system %s stopped", wasp_manifest_name(m));
+    status = failed ? CLI_GAVE_UP : CLI_OK;
+out:
+    if (sys) wasp_system_stop(sys);
+    wasp_supervisor_destroy(root);
+    wasp_manifest_free(m);
+    wasp_wasm_destroy(w);
+    wasp_system_destroy(sys);
+    return status;
+}

@@ -1,0 +1,160 @@
+/* main.c - `wasp`: dispatches to the subcommands; --help and --version. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void help_main(FILE *f) {
+    fprintf(f,
+            "usage: wasp COMMAND [ARGS]\n"
+            "\n"
+            "wasp runs sandboxed WebAssembly components as supervised actors.\n"
+            "\n"
+            "commands:\n"
+            "  run MANIFEST      start the system a YAML manifest describes and run it\n"
+            "  check MANIFEST    validate a manifest and its components without running them\n"
+            "  inspect FILE.wasm show a module's imports and exports and whether it fits the ABI\n"
+            "  bench [SCENARIO]  run benchmark scenarios\n"
+            "  help [COMMAND]    show help (also: wasp COMMAND --help)\n"
+            "\n"
+            "options:\n"
+            "  -h, --help        show this help\n"
+            "  -V, --version     show the wasp and Wasmtime versions\n"
+            "\n"
+            "exit status: 0 success, 1 a manifest or component could not be loaded or\n"
+            "started (or a check failed), 2 usage error, 3 the root supervisor gave up.\n"
+            "See docs/CLI.md and docs/MANIFEST.md.\n");
+}
+
+void cli_help_run(FILE *f) {
+    fprintf(f,
+            "usage: wasp run MANIFEST [--for DURATION] [--workers N] [--send TARGET=TEXT]...\n"
+            "                [--stats FILE] [--log-level LEVEL]\n"
+            "\n"
+            "Loads MANIFEST, starts its supervisors and components in manifest order and runs\n"
+            "until SIGINT or SIGTERM, or until --for elapses; then stops every actor gracefully\n"
+            "in reverse order (each component's _cleanup, bounded by its stop_timeout).\n"
+            "A second SIGINT exits at once.\n"
+            "\n"
+            "  --for DURATION        stop after this long (e.g. 500ms, 10s, 2m)\n"
+            "  --workers N           scheduler threads, overriding the manifest's `workers`\n"
+            "  --send TARGET=TEXT    after start-up, send TEXT to actor TARGET as a message from\n"
+            "                        outside; repeatable, sent in the order given\n"
+            "  --stats FILE          on exit, write the system's statistics as JSON to FILE\n"
+            "  --log-level LEVEL     trace, debug, info (default), warn or error\n"
+            "\n"
+            "Log lines (components' and the host's) go to stderr as `LEVEL ACTOR: text`.\n"
+            "exit status: 0 clean stop, 1 the manifest or a component could not be loaded or\n"
+            "started, 2 usage error, 3 the root supervisor gave up.\n");
+}
+
+void cli_help_check(FILE *f) {
+    fprintf(f,
+            "usage: wasp check MANIFEST\n"
+            "\n"
+            "Loads and validates MANIFEST and checks every component's module against the\n"
+            "ABI, without running anything. Prints `ok` (exit 0), or each problem as\n"
+            "FILE:LINE:COL: problem (exit 1).\n");
+}
+
+void cli_help_inspect(FILE *f) {
+    fprintf(f,
+            "usage: wasp inspect COMPONENT.wasm\n"
+            "\n"
+            "Prints the module's imports and exports and whether it satisfies the wasp ABI.\n"
+            "exit status: 0 it does, 1 it does not (or cannot be read).\n");
+}
+
+void cli_help_bench(FILE *f) {
+    fprintf(f,
+            "usage: wasp bench [SCENARIO ...] [--json] [--list] [--smoke] [--workers N] [--reps N]\n"
+            "\n"
+            "Runs the benchmark scenarios (all of them when none is named).\n"
+            "\n"
+            "  --json        one JSON object per scenario and line: scenario, n, median_ns,\n"
+            "                p99_ns, ops_per_s and, where it applies, rss_kib_per_actor\n"
+            "  --list        list the scenarios and what one operation is\n"
+            "  --smoke       tiny sizes: prove each scenario runs, do not measure\n"
+            "  --workers N   worker threads of the systems the scenarios create\n"
+            "  --reps N      measured repetitions\n");
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "wasp%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\ntry 'wasp %s%s--help'\n", cmd ? cmd : "", cmd ? " " : "");
+    va_end(ap);
+    return CLI_USAGE;
+}
+
+bool cli_is_help(const char *arg) { return !strcmp(arg, "-h") || !strcmp(arg, "--help"); }
+
+int cli_flag(int argc, char **argv, int *i, const char *name, const char **value) {
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n)) return 0;
+    if (arg[n] == '=') {
+        *value = arg + n + 1;
+        return 1;
+    }
+    if (arg[n]) return 0;
+    if (*i + 1 >= argc) return -1;
+    *value = argv[++*i];
+    return 1;
+}
+
+int cmd_bench(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (cli_is_help(argv[i])) {
+            cli_help_bench(stdout);
+            return CLI_OK;
+        }
+    return bench_main(argc, argv);
+}
+
+static const struct {
+    const char *name;
+    int (*run)(int, char **);
+    void (*help)(FILE *);
+} commands[] = {
+    {"run", cmd_run, cli_help_run},
+    {"check", cmd_check, cli_help_check},
+    {"inspect", cmd_inspect, cli_help_inspect},
+    {"bench", cmd_bench, cli_help_bench},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        help_main(stderr);
+        return CLI_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (cli_is_help(cmd)) {
+        help_main(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") || !strcmp(cmd, "version")) {
+        printf("wasp %s (wasmtime %s)\n", wasp_version(), wasp_wasmtime_version());
+        return CLI_OK;
+    }
+    if (!strcmp(cmd, "help")) {
+        if (argc < 3) {
+            help_main(stdout);
+            return CLI_OK;
+        }
+        for (size_t i = 0; i < NCOMMANDS; i++)
+            if (!strcmp(argv[2], commands[i].name)) {
+                commands[i].help(stdout);
+                return CLI_OK;
+            }
+        return cli_usage_error(NULL, "unknown command '%s'", argv[2]);
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(cmd, commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    if (cmd[0] == '-') return cli_usage_error(NULL, "unknown option '%s'", cmd);
+    return cli_usage_error(NULL, "unknown command '%s'", cmd);
+}

@@ -1,0 +1,161 @@
+/* manifest_api.c - loading a manifest (file or text) and its accessors. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "manifest/internal.h"
+
+/* Largest manifest file read (a manifest is a few KiB; this bounds hostile input). */
+#define MF_MAX_FILE (16u << 20)
+
+static char *dir_of(const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (!slash) return strdup("");
+    if (slash == path) return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+int wasp_manifest_parse(const char *text, size_t len, const char *filename,
+                        const wasp_manifest_options *opts, wasp_manifest **out) {
+    if (out) *out = NULL;
+    if (!text || !out) return WASP_EINVAL;
+    if (!filename) filename = "<manifest>";
+    struct wasp_manifest *m = calloc(1, sizeof(*m));
+    if (!m) return WASP_ENOMEM;
+    m->path = strdup(filename);
+    m->dir = dir_of(filename);
+    struct mf_errors e = {.file = filename};
+    if (!m->path || !m->dir) {
+        wasp_manifest_free(m);
+        return WASP_ENOMEM;
+    }
+
+    /* The tree shares the manifest's arena: the model points into its strings. */
+    const struct mf_node *root = mf_yaml_parse(&m->arena, text, len, &e);
+    if (e.len == 0 && !m->arena.failed) {
+        mf_read_manifest(m, root, &e);
+        if (!m->arena.failed && !(opts && opts->skip_files)) mf_check_files(m, opts, &e);
+    }
+    bool oom = m->arena.failed || e.oom;
+    int rc = oom ? WASP_ENOMEM : e.len ? WASP_EINVAL : WASP_OK;
+    if (rc != WASP_OK) {
+        e.oom = oom;
+        mf_errors_report(&e, opts ? opts->on_error : NULL, opts ? opts->error_arg : NULL);
+        wasp_manifest_free(m);
+        m = NULL;
+    }
+    mf_errors_free(&e);
+    *out = m;
+    return rc;
+}
+
+int wasp_manifest_load(const char *path, const wasp_manifest_options *opts, wasp_manifest **out) {
+    if (out) *out = NULL;
+    if (!path || !out) return WASP_EINVAL;
+    struct mf_errors e = {.file = path};
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = WASP_OK;
+    if (!f) {
+        mf_error_at(&e, 0, 0, "cannot read the manifest: %s", strerror(errno));
+        rc = WASP_EIO;
+    } else {
+        size_t cap = 4096;
+        buf = malloc(cap);
+        while (buf) {
+            size_t got = fread(buf + len, 1, cap - len, f);
+            len += got;
+            if (got == 0) break;
+            if (len == cap) {
+                if (cap >= MF_MAX_FILE) {
+                    mf_error_at(&e, 0, 0, "the manifest is larger than %u MiB", MF_MAX_FILE >> 20);
+                    rc = WASP_EINVAL;
+                    break;
+                }
+                char *nb = realloc(buf, cap * 2);
+                if (!nb) {
+                    free(buf);
+                    buf = NULL;
+                    break;
+                }
+                buf = nb;
+                cap *= 2;
+            }
+        }
+        if (!buf) rc = WASP_ENOMEM;
+        else if (rc == WASP_OK && ferror(f)) {
+            mf_error_at(&e, 0, 0, "cannot read the manifest: %s", strerror(errno));
+            rc = WASP_EIO;
+        }
+        fclose(f);
+    }
+    if (rc == WASP_OK) rc = wasp_manifest_parse(buf, len, path, opts, out);
+    else mf_errors_report(&e, opts ? opts->on_error : NULL, opts ? opts->error_arg : NULL);
+    mf_errors_free(&e);
+    free(buf);
+    return rc;
+}
+
+void wasp_manifest_free(wasp_manifest *m) {
+    if (!m) return;
+    mf_arena_free(&m->arena);
+    free(m->supervisors);
+    free(m->path);
+    free(m->dir);
+    free(m);
+}
+
+int wasp_manifest_check(const char *path, wasp_manifest_error_fn on_error, void *error_arg) {
+    wasp_system *sys = NULL;
+    wasp_wasm *w = NULL;
+    int rc = wasp_system_create(NULL, &sys);
+    if (rc == WASP_OK) rc = wasp_wasm_create(sys, NULL, &w);
+    if (rc != WASP_OK) {
+        char line[256];
+        snprintf(line, sizeof(line), "%s: cannot set up the wasm engine: %s", path ? path : "?",
+                 wasp_strerror(rc));
+        if (on_error) on_error(error_arg, line);
+        else fprintf(stderr, "%s\n", line);
+        wasp_system_destroy(sys);
+        return rc;
+    }
+    wasp_manifest_options opts = {.wasm = w, .on_error = on_error, .error_arg = error_arg};
+    wasp_manifest *m = NULL;
+    rc = wasp_manifest_load(path, &opts, &m);
+    wasp_manifest_free(m);
+    wasp_wasm_destroy(w); /* before the system: it detaches from it */
+    wasp_system_destroy(sys);
+    return rc;
+}
+
+/* ---- accessors -------------------------------------------------------------- */
+
+const char *wasp_manifest_name(const wasp_manifest *m) { return m ? m->name : NULL; }
+const char *wasp_manifest_path(const wasp_manifest *m) { return m ? m->path : NULL; }
+int wasp_manifest_workers(const wasp_manifest *m) { return m ? m->workers : 0; }
+
+uint64_t wasp_manifest_max_message(const wasp_manifest *m) {
+    uint64_t max = 0;
+    for (size_t i = 0; m && i < m->ncomponents; i++)
+        if (m->components[i].spec.limits.max_message > max)
+            max = m->components[i].spec.limits.max_message;
+    return max;
+}
+
+size_t wasp_manifest_component_count(const wasp_manifest *m) { return m ? m->ncomponents : 0; }
+
+const wasp_component_spec *wasp_manifest_component(const wasp_manifest *m, size_t i) {
+    return m && i < m->ncomponents ? &m->components[i].spec : NULL;
+}
+
+wasp_component *wasp_manifest_component_handle(const wasp_manifest *m, size_t i) {
+    return m && i < m->ncomponents ? m->components[i].loaded : NULL;
+}
+
+size_t wasp_manifest_supervisor_count(const wasp_manifest *m) { return m ? m->nsupervisors : 0; }
+
+const wasp_manifest_supervisor *wasp_manifest_supervisor_get(const wasp_manifest *m, size_t i) {
+    return m && i < m->nsupervisors ? &m->supervisors[i].pub : NULL;
+}
