@@ -25,8 +25,9 @@ setup:
 build: setup
 	$(call cmake_build,$(BUILD),)
 
+# The showcase: examples/resilience runs for 3 seconds, then prints its statistics.
 run: build
-	./$(BUILD)/wasp-engine-demo
+	./$(BUILD)/wasp run $(BUILD)/examples/resilience/wasp.yaml --for 3s --stats /dev/stdout
 
 test: build
 	cd $(BUILD) && ctest $(CTEST_ARGS)
@@ -42,11 +43,24 @@ tsan: setup
 	cmake --build $(BUILD)-tsan -j$(JOBS)
 	cd $(BUILD)-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest $(CTEST_ARGS)
 
+# wasp beside Erlang/OTP and CAF, interleaved (docs/BENCHMARKS.md); BENCH_ARGS=--quick for a short look.
 bench: build
-	./$(BUILD)/wasp-bench
+	./bench/compare $(BENCH_ARGS)
 
 bench-smoke: build
 	./$(BUILD)/wasp-bench --smoke --json
+
+# Example systems (examples/NAME): each runs for 2 seconds and prints its statistics.
+EXAMPLES := pingpong pipeline pubsub resilience
+.PHONY: $(addprefix example-,$(EXAMPLES))
+$(addprefix example-,$(EXAMPLES)): example-%: build
+	./$(BUILD)/wasp run $(BUILD)/examples/$*/wasp.yaml --for 2s --stats /dev/stdout
+
+# Installs libwasp, its headers, wasp.pc and the wasp command under PREFIX.
+PREFIX ?= /usr/local
+.PHONY: install
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan

@@ -1,6 +1,7 @@
 /* bench_wasm_life.c - component lifecycles: spawn-wasm, density-wasm,
  * restart-wasm (docs/CLI.md). A spawn is a full actor start: instance from
  * the cached InstancePre, `_initialize`/`_start`, registration, ready. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@ static int spawn_many(struct bench_world *w, uint32_t n, struct bench_samples *s
     wasp_child_spec *kids = c ? calloc(n, sizeof(*kids)) : NULL;
     if (!kids) return 1;
     wasp_component_child_specs(c, kids);
+    malloc_trim(0); /* memory freed by earlier scenarios must not hide this one's growth */
     double rss0 = bench_rss_kib();
     int status = 0;
     for (uint32_t i = 0; i < n && !status; i++) {

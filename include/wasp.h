@@ -102,7 +102,8 @@ int wasp_system_start(wasp_system *sys);
 /* Graceful stop: refuses new spawns (WASP_ESTOPPED), then stops every actor
  * in reverse order of start, one at a time: the `stopped` hook runs with
  * WASP_EXIT_SHUTDOWN and the messages still queued become dead letters.
- * Then joins the workers and drops pending timers. Idempotent. Must be
+ * Then joins the workers and drops pending timers (wasp_send_after messages
+ * still pending count as dead letters). Idempotent. Must be
  * called from outside any actor (WASP_ESTATE otherwise). */
 int wasp_system_stop(wasp_system *sys);
 
@@ -196,6 +197,21 @@ int wasp_actor_stop(wasp_system *sys, wasp_aid id);
  * WASP_ECRASH (`started` failed: the actor is failed again, monitors told). */
 int wasp_actor_restart(wasp_system *sys, wasp_aid id, const wasp_actor_spec *spec);
 
+/* Crashes an actor from outside, as if its handler had returned WASP_ECRASH
+ * (a supervisor uses it for health-triggered restarts). Idle or parked: at
+ * once, on this thread (a parked message becomes a dead letter). Queued or
+ * yielded: before its handler runs again (the message in hand becomes a dead
+ * letter). Running on a worker: when that handler call returns, whatever it
+ * returns (WASP_YIELD included), so a component handler is crashed at the
+ * end of its current time slice, not of its message. Then, as for any
+ * crash: `stopped` runs with WASP_EXIT_CRASH, the actor is WASP_STATE_FAILED
+ * keeping id, name, mailbox, subscriptions, pools and counters, monitors are
+ * told WASP_EXIT_CRASH, and it awaits wasp_actor_restart / wasp_actor_stop.
+ * A stop requested meanwhile wins. Any thread, also inside handlers.
+ * WASP_OK (also if a kill is already pending), WASP_ENOENT, WASP_ESTOPPED
+ * (stopping/terminated), WASP_ESTATE (already failed). */
+int wasp_actor_kill(wasp_system *sys, wasp_aid id);
+
 /* Makes a parked actor runnable again (see WASP_PARK). Any thread.
  * WASP_OK or WASP_ENOENT. */
 int wasp_actor_wake(wasp_system *sys, wasp_aid id);
@@ -213,7 +229,7 @@ const char *wasp_state_name(int state);
 /* Exit reasons, given to `stopped` hooks and monitors. */
 #define WASP_EXIT_NORMAL 0       /* wasp_actor_stop or WASP_STOP */
 #define WASP_EXIT_SHUTDOWN 1     /* wasp_system_stop */
-#define WASP_EXIT_CRASH 2        /* the handler returned WASP_ECRASH */
+#define WASP_EXIT_CRASH 2        /* the handler returned WASP_ECRASH, or wasp_actor_kill */
 #define WASP_EXIT_START_FAILED 3 /* `started` failed (monitors only) */
 
 /* Monitors: fn(sys, id, reason, arg) runs once per exit of the actor's
@@ -292,7 +308,13 @@ int wasp_ask_cb(wasp_system *sys, const wasp_send_opts *opts, uint64_t timeout_n
 
 /* Blocking request/reply from outside any actor (WASP_ESTATE on a worker).
  * On WASP_OK *reply is a malloc'd copy of the reply (free() it) of *reply_len
- * bytes. Otherwise the wasp_ask_cb statuses and wasp_send_ex errors. */
+ * bytes. Otherwise the wasp_ask_cb statuses and wasp_send_ex errors.
+ * timeout_ns == 0 means NO timeout: the call waits until the request is
+ * answered, handled without a reply (WASP_ENOREPLY) or becomes a dead letter
+ * (the target stops: WASP_ESTOPPED; crashes while handling it: WASP_ECRASH),
+ * so it can wait forever on a target that keeps it queued (e.g. a failed
+ * actor that is never restarted, or a handler that never returns). Pass a
+ * timeout unless the target is known to answer. */
 int wasp_ask(wasp_system *sys, wasp_aid to, const void *data, size_t len, uint64_t timeout_ns,
              void **reply, size_t *reply_len);
 int wasp_ask_name(wasp_system *sys, const char *to, const void *data, size_t len,
@@ -342,7 +364,9 @@ int wasp_unsubscribe(wasp_system *sys, wasp_aid id, const char *pattern);
 int wasp_publish(wasp_system *sys, const char *topic, const void *data, size_t len);
 
 /* Dead letters are published here (payload = original bytes, sender = the
- * actor the letter was meant for) while anyone subscribes. */
+ * actor the letter was meant for) while anyone subscribes. Each is also
+ * logged at WASP_LOG_WARN ("ACTOR: dead letter (N bytes): why"), at most ~20
+ * lines per second per system, then one "N more dead letters not shown". */
 #define WASP_DEAD_LETTERS_TOPIC "wasp.dead_letters"
 
 /* ---- Timers ------------------------------------------------------------------ */
@@ -676,7 +700,8 @@ typedef struct wasp_component_spec {
  * `subscribe` is covered by permissions.subscribe. Copies everything it
  * needs from spec. The component belongs to w. On failure err (may be NULL)
  * gets "NAME: what is wrong". WASP_OK, WASP_EINVAL, WASP_EEXIST (name taken
- * in w), WASP_EIO, WASP_ECOMPILE, WASP_EABI, WASP_ELINK, WASP_ENOMEM. */
+ * in w), WASP_EPERM (a subscribe not covered by permissions.subscribe),
+ * WASP_EIO, WASP_ECOMPILE, WASP_EABI, WASP_ELINK, WASP_ENOMEM. */
 int wasp_component_load(wasp_wasm *w, const wasp_component_spec *spec, wasp_component **out,
                         char *err, size_t errcap);
 
@@ -719,6 +744,103 @@ const char *wasp_wasmtime_version(void);
 
 /* ==== end Component actors ==== */
 
+
+/* ==== Manifests ============================================================
+ * The YAML system manifest (docs/MANIFEST.md) read into component specs and a
+ * supervision tree, then started through the calls above; the `wasp` command
+ * uses nothing else. Available with the wasm layer (WASP_HAVE_WASM).
+ *
+ * Every problem is reported as one line "FILE:LINE:COL: what is wrong"
+ * (1-based; "FILE: what is wrong" when there is no position), all of them,
+ * sorted by position. Defaults where the manifest format is silent: the
+ * implicit root supervisor is named "root"; a supervisor without them has
+ * intensity 3, period 5s and backoff {initial 10ms, max 5s, multiplier 2,
+ * jitter 0.2}.
+ */
+
+typedef struct wasp_manifest wasp_manifest;
+
+/* Called once per problem with the full line (no trailing newline). */
+typedef void (*wasp_manifest_error_fn)(void *arg, const char *message);
+
+typedef struct wasp_manifest_options {
+    /* If set, every component whose entry is valid is loaded into this wasm
+     * layer (wasp_component_load: compile and ABI check); its failure is a
+     * problem at the component's `wasm` key. Required for
+     * wasp_manifest_start. NULL: check the manifest itself only. */
+    wasp_wasm *wasm;
+    /* Do not look at the file system for wasm files and WASI directories
+     * (e.g. to validate text that has no files around it). */
+    bool skip_files;
+    /* Problem sink; NULL prints each line to stderr. */
+    wasp_manifest_error_fn on_error;
+    void *error_arg;
+} wasp_manifest_options;
+
+/* Reads and validates a manifest file (opts may be NULL). On WASP_OK *out is
+ * the manifest (wasp_manifest_free it). Otherwise *out is NULL and every
+ * problem went to the sink: WASP_EINVAL (the manifest or a component is
+ * invalid), WASP_EIO (the file could not be read), WASP_ENOMEM. */
+int wasp_manifest_load(const char *path, const wasp_manifest_options *opts, wasp_manifest **out);
+/* The same from text in memory; `filename` names it in messages and
+ * relative paths are resolved against its directory. */
+int wasp_manifest_parse(const char *text, size_t len, const char *filename,
+                        const wasp_manifest_options *opts, wasp_manifest **out);
+/* After wasp_system_stop when it was started. NULL is a no-op. The loaded
+ * components belong to their wasm layer and are freed with it. */
+void wasp_manifest_free(wasp_manifest *m);
+
+/* Creates a private system and wasm layer, loads the manifest with every
+ * component checked against the ABI, and frees them: what `wasp check` does.
+ * WASP_OK or the wasp_manifest_load errors. */
+int wasp_manifest_check(const char *path, wasp_manifest_error_fn on_error, void *error_arg);
+
+const char *wasp_manifest_name(const wasp_manifest *m);  /* `name` */
+const char *wasp_manifest_path(const wasp_manifest *m);  /* as given */
+int wasp_manifest_workers(const wasp_manifest *m);       /* `workers`; 0 = not given */
+/* The largest limits.max_message of any component (bytes). */
+uint64_t wasp_manifest_max_message(const wasp_manifest *m);
+
+/* Components in manifest order, as specs with every default filled in and
+ * wasm_path resolved against the manifest's directory; valid as long as m. */
+size_t wasp_manifest_component_count(const wasp_manifest *m);
+const wasp_component_spec *wasp_manifest_component(const wasp_manifest *m, size_t i);
+/* The loaded component i (after a load with opts->wasm), or NULL. */
+wasp_component *wasp_manifest_component_handle(const wasp_manifest *m, size_t i);
+
+/* Supervisors in tree order (0 is the root, then depth first). */
+typedef struct wasp_manifest_supervisor {
+    const char *name;
+    int strategy;         /* WASP_SUP_* */
+    uint32_t intensity;
+    uint64_t period_ns;
+    wasp_backoff backoff;
+    int parent;           /* index of the parent supervisor, -1 for the root */
+    size_t nchildren;     /* entries in `children` (a component counts once) */
+    size_t nactors;       /* actor children (a component counts its instances) */
+} wasp_manifest_supervisor;
+size_t wasp_manifest_supervisor_count(const wasp_manifest *m);
+const wasp_manifest_supervisor *wasp_manifest_supervisor_get(const wasp_manifest *m, size_t i);
+
+/* Starts the system's supervision tree on sys, whose wasm layer is the one
+ * the manifest was loaded with: supervisors and components in manifest
+ * order (wasp_supervisor_start). on_give_up (may be NULL) is the root's give
+ * up callback. *root gets the root supervisor: wasp_supervisor_destroy it
+ * after wasp_system_stop. On failure err (may be NULL) gets what went wrong,
+ * naming the component. WASP_OK, WASP_ESTATE (not loaded with a wasm layer,
+ * or started already), WASP_EINVAL (sys is not the loading wasm layer's),
+ * or the wasp_supervisor_start errors. */
+int wasp_manifest_start(wasp_manifest *m, wasp_system *sys,
+                        void (*on_give_up)(wasp_supervisor *sup, void *arg), void *give_up_arg,
+                        wasp_supervisor **root, char *err, size_t errcap);
+
+/* Value syntax of the manifest: durations "250us", "10ms", "2s", "1m" (a
+ * decimal number and a unit) and sizes (bytes, or a whole number with KiB,
+ * MiB or GiB). WASP_OK, WASP_EINVAL (malformed) or WASP_E2BIG (too large). */
+int wasp_parse_duration(const char *text, uint64_t *ns);
+int wasp_parse_size(const char *text, uint64_t *bytes);
+
+/* ==== end Manifests ==== */
 
 #ifdef __cplusplus
 }

@@ -21,22 +21,34 @@ void wasp_engine_config_init(struct wasp_engine_config *cfg) {
 }
 
 /* ---- Epoch ticker ---------------------------------------------------------
- * One thread per engine advances the epoch every tick while any call is
- * running, and sleeps on a condition variable otherwise, so an idle system
- * costs no CPU.
+ * One thread per engine advances the epoch every tick while calls run. It
+ * goes to sleep only after WASP_TICKER_LINGER idle ticks, so a busy system's
+ * calls cost one atomic add to enter, not a lock and a wake-up each time the
+ * count of running calls touches zero; an idle system still costs no CPU.
  */
+#define WASP_TICKER_LINGER 50
+
 static void *ticker_main(void *arg) {
     struct wasp_engine *e = arg;
     struct timespec period = {(time_t)(e->tick_ns / 1000000000ull), (long)(e->tick_ns % 1000000000ull)};
+    unsigned idle = 0;
     pthread_mutex_lock(&e->ticker_lock);
     while (!e->ticker_stop) {
-        if (atomic_load_explicit(&e->active_calls, memory_order_acquire) == 0) {
-            pthread_cond_wait(&e->ticker_wake, &e->ticker_lock);
+        if (idle >= WASP_TICKER_LINGER) {
+            /* The flag is set before the last look at the count, under the
+             * lock: a caller that enters after that look sees the flag and
+             * signals, and cannot signal before we wait (it needs the lock). */
+            atomic_store(&e->ticker_sleeping, true);
+            if (atomic_load(&e->active_calls) == 0 && !e->ticker_stop)
+                pthread_cond_wait(&e->ticker_wake, &e->ticker_lock);
+            atomic_store(&e->ticker_sleeping, false);
+            idle = 0;
             continue;
         }
         pthread_mutex_unlock(&e->ticker_lock);
         nanosleep(&period, NULL);
         wasmtime_engine_increment_epoch(e->engine);
+        idle = atomic_load_explicit(&e->active_calls, memory_order_relaxed) ? 0 : idle + 1;
         pthread_mutex_lock(&e->ticker_lock);
     }
     pthread_mutex_unlock(&e->ticker_lock);
@@ -44,7 +56,7 @@ static void *ticker_main(void *arg) {
 }
 
 void wasp_engine_call_enter(struct wasp_engine *e) {
-    if (atomic_fetch_add_explicit(&e->active_calls, 1, memory_order_acq_rel) == 0) {
+    if (atomic_fetch_add(&e->active_calls, 1) == 0 && atomic_load(&e->ticker_sleeping)) {
         pthread_mutex_lock(&e->ticker_lock);
         pthread_cond_signal(&e->ticker_wake);
         pthread_mutex_unlock(&e->ticker_lock);
@@ -52,7 +64,7 @@ void wasp_engine_call_enter(struct wasp_engine *e) {
 }
 
 void wasp_engine_call_leave(struct wasp_engine *e) {
-    atomic_fetch_sub_explicit(&e->active_calls, 1, memory_order_acq_rel);
+    atomic_fetch_sub_explicit(&e->active_calls, 1, memory_order_release);
 }
 
 /* ---- Configuration --------------------------------------------------------- */

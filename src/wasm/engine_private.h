@@ -26,6 +26,7 @@ struct wasp_engine {
     pthread_mutex_t ticker_lock;
     pthread_cond_t ticker_wake;
     atomic_uint active_calls;
+    atomic_bool ticker_sleeping;
 };
 
 struct wasp_module {

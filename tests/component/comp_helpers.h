@@ -111,7 +111,9 @@ static inline wasp_component *comp_load(struct world *w, const wasp_component_sp
     return c;
 }
 
+/* Spawns a single-instance component and returns its id. */
 static inline wasp_aid comp_spawn(struct world *w, const wasp_component_spec *s) {
+    assert_true(s->instances <= 1);
     wasp_component *c = comp_load(w, s);
     wasp_aid id = 0;
     int rc = wasp_component_spawn(c, &id);

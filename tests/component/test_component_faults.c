@@ -160,7 +160,7 @@ static void spinners_do_not_stall_others(void **state) {
     wasp_component_spec spin = comp_spec("spin", "comp_echo.wasm");
     spin.instances = 2;
     spin.limits.max_handle_ns = 60000000000ull;
-    comp_spawn(&w, &spin);
+    assert_int_equal(wasp_component_spawn(comp_load(&w, &spin), NULL), WASP_OK);
     wasp_component_spec s = comp_spec("echo", "comp_echo.wasm");
     comp_spawn(&w, &s);
     assert_int_equal(wasp_send_name(w.sys, "spin.0", "l", 1), WASP_OK);
