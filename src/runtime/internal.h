@@ -287,6 +287,10 @@ int wasp_deliver_batched(struct wasp_actor *a, struct wasp_env *e, struct wasp_b
  * not NULL), its request completed with status, logged at warn (rate-limited),
  * published on wasp.dead_letters, freed. */
 void wasp_dead_letter(wasp_system *sys, struct wasp_actor *a, struct wasp_env *e, int status);
+/* The handler of every supervisor's own actor (supervisor.c): its queued
+ * events are internal bookkeeping, so when they are dropped they are
+ * counted but neither logged nor published. */
+extern const wasp_handle_fn wasp_supervisor_handler;
 /* The same when the target could not be resolved: to_name names it in the log. */
 void wasp_dead_letter_to(wasp_system *sys, struct wasp_actor *a, const char *to_name,
                          struct wasp_env *e, int status);

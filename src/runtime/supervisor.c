@@ -111,6 +111,9 @@ static int sup_handle(wasp_ctx *ctx, const wasp_msg *msg);
 static int sup_started(wasp_ctx *ctx);
 static void sup_stopped(wasp_ctx *ctx, int reason);
 
+/* How the runtime recognises a supervisor's actor (internal.h). */
+const wasp_handle_fn wasp_supervisor_handler = sup_handle;
+
 static void on_child_exit(wasp_system *sys, wasp_aid id, int reason, void *arg) {
     wasp_aid sup = (wasp_aid)(uintptr_t)arg;
     struct sup_event ev = {.kind = EV_EXIT, .reason = reason, .aid = id};

@@ -10,8 +10,10 @@
 #include "core/clock.h"
 #include "wasm/component.h"
 
-#define ARG(i) (args[i].of.i32)
-#define RET(v) (results[0].kind = WASMTIME_I32, results[0].of.i32 = (int32_t)(v), (wasm_trap_t *)NULL)
+/* Imports are defined "unchecked": arguments and results share one array of
+ * raw values, which spares Wasmtime a type check per call (its hot path). */
+#define ARG(i) (av[i].i32)
+#define RET(v) (av[0].i32 = (int32_t)(v), (wasm_trap_t *)NULL)
 
 /* Shared prologue: the incarnation, a checked target/topic name and payload. */
 struct call_args {
@@ -22,7 +24,7 @@ struct call_args {
 };
 
 /* 0 = go on; 1 = *trap set; < 0 = return this ABI error. */
-static int take_args(wasmtime_caller_t *caller, const wasmtime_val_t *args, bool has_msg, const char *import,
+static int take_args(wasmtime_caller_t *caller, const wasmtime_val_raw_t *av, bool has_msg, const char *import,
                      struct call_args *a, wasm_trap_t **trap) {
     a->ci = wasp_cinst_from_caller(caller);
     a->msg = NULL;
@@ -38,24 +40,22 @@ static int take_args(wasmtime_caller_t *caller, const wasmtime_val_t *args, bool
     return 0;
 }
 
-static wasm_trap_t *host_send(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
-                              wasmtime_val_t *results, size_t nresults) {
-    (void)env, (void)nargs, (void)nresults;
+static wasm_trap_t *host_send(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
     struct call_args a;
     wasm_trap_t *trap = NULL;
-    int rc = take_args(caller, args, true, "send", &a, &trap);
+    int rc = take_args(caller, av, true, "send", &a, &trap);
     if (rc == 1) return trap;
     if (rc) return RET(rc);
     if (!wasp_perm_send(a.ci->slot->comp, a.name)) return RET(WASP_EPERM);
     return RET(wasp_send_name(a.ci->sys, a.name, a.msg, a.len));
 }
 
-static wasm_trap_t *host_send_after(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args,
-                                    size_t nargs, wasmtime_val_t *results, size_t nresults) {
-    (void)env, (void)nargs, (void)nresults;
+static wasm_trap_t *host_send_after(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
     struct call_args a;
     wasm_trap_t *trap = NULL;
-    int rc = take_args(caller, args, true, "send_after", &a, &trap);
+    int rc = take_args(caller, av, true, "send_after", &a, &trap);
     if (rc == 1) return trap;
     if (rc) return RET(rc);
     if (ARG(4) < 0) return RET(WASP_EINVAL);
@@ -64,12 +64,11 @@ static wasm_trap_t *host_send_after(void *env, wasmtime_caller_t *caller, const 
     return RET(wasp_send_after(a.ci->sys, &o, (uint64_t)ARG(4) * 1000000u, NULL));
 }
 
-static wasm_trap_t *host_publish(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
-                                 wasmtime_val_t *results, size_t nresults) {
-    (void)env, (void)nargs, (void)nresults;
+static wasm_trap_t *host_publish(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
     struct call_args a;
     wasm_trap_t *trap = NULL;
-    int rc = take_args(caller, args, true, "publish", &a, &trap);
+    int rc = take_args(caller, av, true, "publish", &a, &trap);
     if (rc == 1) return trap;
     if (rc) return RET(rc);
     if (wasp_topic_validate(a.name, true)) return RET(WASP_EINVAL);
@@ -77,12 +76,11 @@ static wasm_trap_t *host_publish(void *env, wasmtime_caller_t *caller, const was
     return RET(wasp_publish(a.ci->sys, a.name, a.msg, a.len));
 }
 
-static wasm_trap_t *host_subscribe(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args,
-                                   size_t nargs, wasmtime_val_t *results, size_t nresults) {
-    (void)env, (void)nargs, (void)nresults;
+static wasm_trap_t *host_subscribe(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
     struct call_args a;
     wasm_trap_t *trap = NULL;
-    int rc = take_args(caller, args, false, "subscribe", &a, &trap);
+    int rc = take_args(caller, av, false, "subscribe", &a, &trap);
     if (rc == 1) return trap;
     if (rc) return RET(rc);
     if (wasp_topic_validate(a.name, false)) return RET(WASP_EINVAL);
@@ -91,21 +89,19 @@ static wasm_trap_t *host_subscribe(void *env, wasmtime_caller_t *caller, const w
     return RET(rc == WASP_EEXIST ? WASP_OK : rc);
 }
 
-static wasm_trap_t *host_unsubscribe(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args,
-                                     size_t nargs, wasmtime_val_t *results, size_t nresults) {
-    (void)env, (void)nargs, (void)nresults;
+static wasm_trap_t *host_unsubscribe(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
     struct call_args a;
     wasm_trap_t *trap = NULL;
-    int rc = take_args(caller, args, false, "unsubscribe", &a, &trap);
+    int rc = take_args(caller, av, false, "unsubscribe", &a, &trap);
     if (rc == 1) return trap;
     if (rc) return RET(rc);
     if (wasp_topic_validate(a.name, false)) return RET(WASP_EINVAL);
     return RET(wasp_unsubscribe(a.ci->sys, a.ci->self, a.name));
 }
 
-static wasm_trap_t *host_reply(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
-                               wasmtime_val_t *results, size_t nresults) {
-    (void)env, (void)nargs, (void)nresults;
+static wasm_trap_t *host_reply(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
     struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
     wasm_trap_t *trap = NULL;
     const uint8_t *p = wasp_guest_range(caller, ARG(0), ARG(1), "reply", &trap);
@@ -117,8 +113,8 @@ static wasm_trap_t *host_reply(void *env, wasmtime_caller_t *caller, const wasmt
 }
 
 /* Copies text (n bytes) into the guest's [out, out+cap) and returns n. */
-static wasm_trap_t *copy_out(wasmtime_caller_t *caller, const wasmtime_val_t *args, wasmtime_val_t *results,
-                             const char *import, const char *text, size_t n) {
+static wasm_trap_t *copy_out(wasmtime_caller_t *caller, wasmtime_val_raw_t *av, const char *import,
+                             const char *text, size_t n) {
     wasm_trap_t *trap = NULL;
     uint8_t *out = wasp_guest_range(caller, ARG(0), ARG(1), import, &trap);
     if (!out) return trap;
@@ -127,34 +123,30 @@ static wasm_trap_t *copy_out(wasmtime_caller_t *caller, const wasmtime_val_t *ar
     return RET(n);
 }
 
-static wasm_trap_t *host_sender(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
-                                wasmtime_val_t *results, size_t nresults) {
-    (void)env, (void)nargs, (void)nresults;
+static wasm_trap_t *host_sender(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
     struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
     char name[256];
     int n = 0;
     if (ci->msg && ci->msg->sender) n = wasp_actor_name(ci->sys, ci->msg->sender, name, sizeof(name));
-    return copy_out(caller, args, results, "sender", name, n > 0 ? (size_t)n : 0);
+    return copy_out(caller, av, "sender", name, n > 0 ? (size_t)n : 0);
 }
 
-static wasm_trap_t *host_topic(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
-                               wasmtime_val_t *results, size_t nresults) {
-    (void)env, (void)nargs, (void)nresults;
+static wasm_trap_t *host_topic(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
     struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
     const char *t = ci->msg && ci->msg->topic ? ci->msg->topic : "";
-    return copy_out(caller, args, results, "topic", t, strlen(t));
+    return copy_out(caller, av, "topic", t, strlen(t));
 }
 
-static wasm_trap_t *host_self(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
-                              wasmtime_val_t *results, size_t nresults) {
-    (void)env, (void)nargs, (void)nresults;
+static wasm_trap_t *host_self(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
     struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
-    return copy_out(caller, args, results, "self", ci->slot->name, strlen(ci->slot->name));
+    return copy_out(caller, av, "self", ci->slot->name, strlen(ci->slot->name));
 }
 
-static wasm_trap_t *host_log(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
-                             wasmtime_val_t *results, size_t nresults) {
-    (void)env, (void)nargs, (void)results, (void)nresults;
+static wasm_trap_t *host_log(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
     struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
     wasm_trap_t *trap = NULL;
     const uint8_t *p = wasp_guest_range(caller, ARG(1), ARG(2), "log", &trap);
@@ -171,18 +163,16 @@ static wasm_trap_t *host_log(void *env, wasmtime_caller_t *caller, const wasmtim
     return NULL;
 }
 
-static wasm_trap_t *host_now_ms(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
-                                wasmtime_val_t *results, size_t nresults) {
-    (void)args, (void)nargs, (void)nresults, (void)caller;
+static wasm_trap_t *host_now_ms(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)nav, (void)caller;
     struct wasp_wasm *w = env;
-    results[0].kind = WASMTIME_I64;
-    results[0].of.i64 = (int64_t)((wasp_clock_ns() - w->epoch_ns) / 1000000u);
+    av[0].i64 = (int64_t)((wasp_clock_ns() - w->epoch_ns) / 1000000u);
     return NULL;
 }
 
 static const struct {
     const char *name;
-    wasmtime_func_callback_t fn;
+    wasmtime_func_unchecked_callback_t fn;
 } sync_imports[] = {
     {"send", host_send},   {"publish", host_publish}, {"subscribe", host_subscribe},
     {"unsubscribe", host_unsubscribe}, {"reply", host_reply}, {"sender", host_sender},
@@ -202,8 +192,8 @@ wasmtime_error_t *wasp_host_define(wasmtime_linker_t *linker, bool with_wasi, vo
     wasmtime_error_t *we = NULL;
     for (size_t i = 0; i < sizeof(sync_imports) / sizeof(sync_imports[0]) && !we; i++) {
         wasm_functype_t *ft = wasp_abi_functype_new(abi_sig(sync_imports[i].name));
-        we = wasmtime_linker_define_func(linker, mod, strlen(mod), sync_imports[i].name,
-                                         strlen(sync_imports[i].name), ft, sync_imports[i].fn, arg, NULL);
+        we = wasmtime_linker_define_func_unchecked(linker, mod, strlen(mod), sync_imports[i].name,
+                                                   strlen(sync_imports[i].name), ft, sync_imports[i].fn, arg, NULL);
         wasm_functype_delete(ft);
     }
     if (!we) {
