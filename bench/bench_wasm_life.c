@@ -36,7 +36,9 @@ static int spawn_many(struct bench_world *w, uint32_t n, struct bench_samples *s
 static int bench_spawn(const struct bench_config *cfg, struct bench_result *out) {
     const uint32_t n = cfg->smoke ? 500 : 10000;
     struct bench_world w;
-    if (bench_world_new(&w, cfg, NULL)) return 1;
+    /* The allocator `wasp run` picks for a system of this size. */
+    wasp_wasm_config wc = {.pooling = true, .pool_instances = 2 * n + 16, .pool_memory_max = 16u << 20};
+    if (bench_world_new(&w, cfg, &wc)) return 1;
     struct bench_samples s = {0};
     double rss = -1;
     int status = spawn_many(&w, n, &s, &rss);
@@ -45,7 +47,7 @@ static int bench_spawn(const struct bench_config *cfg, struct bench_result *out)
     if (st.actors != n) status = 1; /* all alive at the end */
     bench_result_from_samples(out, &s, n);
     out->rss_kib_per_actor = rss;
-    snprintf(out->note, sizeof(out->note), "%u components alive at the end, module compiled once", n);
+    snprintf(out->note, sizeof(out->note), "%u components alive at the end, module compiled once, pooling", n);
     bench_samples_free(&s);
     bench_world_free(&w);
     return status;
@@ -106,7 +108,10 @@ static bool restarted_n(void *arg) {
 static int bench_restart(const struct bench_config *cfg, struct bench_result *out) {
     const uint32_t n = cfg->smoke ? 200 : 20000;
     struct bench_world w;
-    if (bench_world_new(&w, cfg, NULL)) return 1;
+    /* Pooling, as `wasp run` sizes it for a small system: a restart's
+     * fresh instance reuses a warm slot instead of mapping new memory. */
+    wasp_wasm_config wc = {.pooling = true, .pool_instances = 64, .pool_memory_max = 16u << 20};
+    if (bench_world_new(&w, cfg, &wc)) return 1;
     wasp_component_spec spec = {.name = "crasher", .mailbox = n + 16};
     wasp_component *c = bench_component(&w, &spec, bench_wat_crasher);
     if (!c) {

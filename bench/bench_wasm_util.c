@@ -17,7 +17,8 @@ int bench_world_new(struct bench_world *w, const struct bench_config *cfg, const
     wasp_system_config sc = {.workers = cfg->workers, .mailbox_capacity = 1024};
     if (wasp_system_create(&sc, &w->sys)) return 1;
     wasp_system_set_log(w->sys, WASP_LOG_ERROR + 1, quiet, NULL);
-    if (wasp_wasm_create(w->sys, wc, &w->wasm) || wasp_system_start(w->sys)) {
+    wasp_wasm_config plain = {0}; /* no fuel metering: no scenario sets a fuel limit */
+    if (wasp_wasm_create(w->sys, wc ? wc : &plain, &w->wasm) || wasp_system_start(w->sys)) {
         bench_world_free(w);
         return 1;
     }
@@ -127,8 +128,8 @@ const char bench_wat_pinger[] =
     "   (block $end (loop $l (br_if $end (i32.eqz (local.get $i)))"
     "     (if (i32.ne (call $call (i32.const 0) (i32.const 4) (i32.const 16) (i32.const 4)"
     "                  (i32.const 64) (i32.const 16) (i32.const 0)) (i32.const 4)) (then (return (i32.const 1))))"
-    "     (drop (call $send (i32.const 8) (i32.const 4) (i32.const 16) (i32.const 4)))"
     "     (local.set $i (i32.sub (local.get $i) (i32.const 1))) (br $l)))"
+    "   (drop (call $send (i32.const 8) (i32.const 4) (i32.const 16) (i32.const 4)))"
     "   (i32.const 0)))";
 
 /* Token [hops_left, N]. The actor's index k comes from its own name

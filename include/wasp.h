@@ -631,6 +631,8 @@ typedef struct wasp_wasm_config {
     const char *cache_dir;   /* on-disk cache of compiled modules; NULL = none */
     bool pooling;            /* pooling instance allocator (fast spawn, fixed slots) */
     uint32_t pool_instances; /* pooling: instance slots; 0 = 1000 */
+    uint64_t pool_memory_max;/* pooling: largest linear memory; 0 = 64 MiB. A component
+                                whose limits.memory is larger is refused at load */
     bool fuel;               /* allow `limits.fuel` (meters every component a little) */
 } wasp_wasm_config;
 

@@ -165,6 +165,35 @@ static void write_stats(const struct run_args *a, const struct cli_stats_input *
         fprintf(stderr, "wasp run: cannot write %s: %s\n", a->stats, strerror(errno));
 }
 
+/* The engine for this manifest: fuel metering only if a component asks
+ * for it (it slows every guest down a little); the pooling allocator, sized
+ * for every instance twice over and the largest memory limit, when that is
+ * modest (it reserves its address space up front); and a disk cache of
+ * compiled modules ($WASP_CACHE_DIR, else ~/.cache/wasp/modules; an empty
+ * WASP_CACHE_DIR turns it off) so the next start of the system is warm. */
+static wasp_wasm_config engine_config(const wasp_manifest *m, char *cache, size_t cap) {
+    wasp_wasm_config wc = {0};
+    uint64_t instances = 0, memory = 0;
+    for (size_t i = 0; i < wasp_manifest_component_count(m); i++) {
+        const wasp_component_spec *c = wasp_manifest_component(m, i);
+        instances += c->instances ? c->instances : 1;
+        if (c->limits.memory > memory) memory = c->limits.memory;
+        if (c->limits.fuel) wc.fuel = true;
+    }
+    if (instances <= 10000 && memory <= (1ull << 30)) {
+        wc.pooling = true;
+        wc.pool_instances = (uint32_t)(instances * 2 + 16);
+        wc.pool_memory_max = memory ? memory : 16ull << 20;
+    }
+    const char *dir = getenv("WASP_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    cache[0] = 0;
+    if (dir) snprintf(cache, cap, "%s", dir);
+    else if (xdg && *xdg) snprintf(cache, cap, "%s/wasp/modules", xdg);
+    else if (home && *home) snprintf(cache, cap, "%s/.cache/wasp/modules", home);
+    wc.cache_dir = cache[0] ? cache : NULL;
+    return wc;
+}
+
 int cmd_run(int argc, char **argv) {
     struct run_args a;
     int rc = parse_args(argc, argv, &a);
@@ -183,6 +212,8 @@ int cmd_run(int argc, char **argv) {
     };
     uint64_t maxmsg = wasp_manifest_max_message(m);
     cfg.max_message = maxmsg > (1u << 20) ? (size_t)maxmsg : 0;
+    char cache[4096];
+    wasp_wasm_config wcfg = engine_config(m, cache, sizeof(cache));
     wasp_manifest_free(m);
     m = NULL;
 
@@ -193,7 +224,7 @@ int cmd_run(int argc, char **argv) {
     rc = wasp_system_create(&cfg, &sys);
     if (rc == WASP_OK) {
         wasp_system_set_log(sys, a.log_level, NULL, NULL);
-        rc = wasp_wasm_create(sys, NULL, &w);
+        rc = wasp_wasm_create(sys, &wcfg, &w);
     }
     if (rc != WASP_OK) {
         fprintf(stderr, "wasp run: cannot create the system: %s\n", wasp_strerror(rc));

@@ -49,6 +49,11 @@ struct wasp_timers {
     pthread_cond_t wake; /* only the timer thread waits on it */
     pthread_t thread;
     bool stopping;
+    /* When the sleeping thread will look at the heap next: UINT64_MAX while
+     * it waits for any timer, 0 while it is awake. A new timer due before
+     * this needs a signal; any other (the common case: timeouts that get
+     * cancelled) does not, so short-lived timeouts cost no wake-up. */
+    uint64_t sleep_until;
 
     struct heap_item *heap;
     size_t len, cap;
@@ -158,7 +163,9 @@ static void *timer_thread(void *arg) {
     pthread_mutex_lock(&t->lock);
     while (!t->stopping) {
         if (t->len == 0) {
+            t->sleep_until = UINT64_MAX;
             pthread_cond_wait(&t->wake, &t->lock);
+            t->sleep_until = 0;
             continue;
         }
         uint64_t deadline = t->heap[0].deadline;
@@ -166,7 +173,9 @@ static void *timer_thread(void *arg) {
             /* Woken early by a new earlier timer, stop, or spuriously: re-check. */
             struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000ull),
                                   .tv_nsec = (long)(deadline % 1000000000ull)};
+            t->sleep_until = deadline;
             pthread_cond_timedwait(&t->wake, &t->lock, &ts);
+            t->sleep_until = 0;
             continue;
         }
         uint32_t i = t->heap[0].slot;
@@ -261,8 +270,7 @@ uint64_t wasp_timers_schedule(struct wasp_timers *t, uint64_t delay_ns, wasp_tim
     s->arg = arg;
     t->heap[t->len] = (struct heap_item){.deadline = deadline, .seq = t->seq++, .slot = i};
     sift_up(t, t->len++);
-    /* Only a new earliest deadline changes how long the thread should sleep. */
-    if (s->heap_pos == 0) pthread_cond_signal(&t->wake);
+    if (deadline < t->sleep_until) pthread_cond_signal(&t->wake);
     uint64_t id = slot_id(t, i);
     pthread_mutex_unlock(&t->lock);
     return id;

@@ -193,6 +193,11 @@ static int make_slots(struct wasp_component *c) {
 
 static int load_module(struct wasp_component *c, const wasp_component_spec *in, char *err, size_t cap) {
     struct wasp_engine *e = c->wasm->engine;
+    uint64_t slot = wasp_engine_pool_memory_max(e);
+    if (slot && c->spec.limits.memory > slot)
+        return fail(err, cap, WASP_EINVAL, in->name,
+                    "limits.memory (%llu bytes) is larger than the pooling allocator's memory slot (%llu bytes)",
+                    (unsigned long long)c->spec.limits.memory, (unsigned long long)slot);
     struct wasp_error werr = {0};
     int rc = in->wasm_path ? wasp_module_load_file(e, in->wasm_path, &c->module, &werr)
                            : wasp_module_load(e, in->wasm, in->wasm_len, &c->module, &werr);

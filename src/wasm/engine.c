@@ -173,6 +173,10 @@ int wasp_engine_new(const struct wasp_engine_config *cfg_in, struct wasp_engine 
     return WASP_OK;
 }
 
+uint64_t wasp_engine_pool_memory_max(const struct wasp_engine *e) {
+    return e->cfg.pooling ? e->cfg.pool_memory_max : 0;
+}
+
 void wasp_engine_free(struct wasp_engine *e) {
     if (!e) return;
     if (e->ticker_running) {

@@ -61,6 +61,8 @@ void wasp_engine_free(struct wasp_engine *e);
 /* The underlying Wasmtime engine (for the wasm layer's own use). */
 wasm_engine_t *wasp_engine_wasmtime(struct wasp_engine *e);
 uint64_t wasp_engine_tick_ns(const struct wasp_engine *e);
+/* With pooling, the largest linear memory a slot holds; 0 without pooling. */
+uint64_t wasp_engine_pool_memory_max(const struct wasp_engine *e);
 
 struct wasp_engine_stats {
     uint64_t compiled;    /* modules compiled from WebAssembly */

@@ -27,6 +27,7 @@ int wasp_wasm_create(wasp_system *sys, const wasp_wasm_config *cfg, wasp_wasm **
     ec.fuel = cfg->fuel;
     ec.pooling = cfg->pooling;
     if (cfg->pool_instances) ec.pool_instances = cfg->pool_instances;
+    if (cfg->pool_memory_max) ec.pool_memory_max = cfg->pool_memory_max;
     ec.cache_dir = cfg->cache_dir;
     ec.define_imports = wasp_host_define;
     ec.define_arg = w;
