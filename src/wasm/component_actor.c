@@ -144,9 +144,16 @@ void wasp_cactor_health_probe(wasp_system *sys, wasp_aid child, void *arg, wasp_
     struct health_req *h = malloc(sizeof(*h));
     if (!h) return; /* no answer: the probe times out as unhealthy */
     *h = (struct health_req){sl, sup, token};
+    /* One probe in flight at a time: an actor still busy with the last one
+     * does not answer this one either, and its timeout counts as unhealthy. */
     pthread_mutex_lock(&sl->err_lock);
-    sl->health_req = h;
+    bool busy = sl->health_req != NULL;
+    if (!busy) sl->health_req = h;
     pthread_mutex_unlock(&sl->err_lock);
+    if (busy) {
+        free(h);
+        return;
+    }
     wasp_send_opts o = {.to = child, .data = h, .len = sizeof(*h), .free_fn = health_req_free,
                         .priority = WASP_PRIO_HIGH};
     if (wasp_send_ex(sys, &o) != WASP_OK) health_req_free(h);
@@ -182,7 +189,8 @@ static int begin(struct wasp_cinst *ci, const wasmtime_func_t *f, const char *na
     return WASP_OK;
 }
 
-/* Starts work on a new message; WASP_OK when a call is running. */
+/* Starts work on a new message: WASP_OK with a call running (phase set), or
+ * the message's final result (phase still idle). */
 static int accept(struct wasp_cinst *ci, const wasp_msg *msg) {
     struct wasp_cslot *sl = ci->slot;
     if (is_health_req(sl, msg)) {
@@ -248,7 +256,10 @@ static int finished(struct wasp_cinst *ci, const wasp_msg *msg, int rc, const st
 int wasp_cactor_handle(wasp_ctx *ctx, const wasp_msg *msg) {
     struct wasp_cinst *ci = wasp_ctx_state(ctx);
     int rc;
-    if (ci->phase == CPHASE_IDLE && (rc = accept(ci, msg)) != WASP_OK) return rc;
+    if (ci->phase == CPHASE_IDLE) {
+        rc = accept(ci, msg);
+        if (rc != WASP_OK || ci->phase == CPHASE_IDLE) return rc; /* settled without a call */
+    }
     ci->msg = msg; /* what sender/topic/reply answer while the guest runs */
     for (;;) {
         struct wasp_error err = {0};

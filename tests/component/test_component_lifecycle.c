@@ -157,6 +157,32 @@ static void unhealthy_component_is_restarted(void **state) {
     wasp_supervisor_destroy(sv);
 }
 
+/* Without a `_health` export the probe still runs through the mailbox: an
+ * actor that answers is healthy, and nothing crashes. */
+static void health_without_export_is_liveness(void **state) {
+    (void)state;
+    struct world w = world_new(2);
+    wasp_component_spec s = comp_spec("plain", "comp_no_health.wasm");
+    s.health.interval_ns = 5000000ull;
+    wasp_component *c = comp_load(&w, &s);
+    wasp_child_spec child;
+    wasp_component_child_specs(c, &child);
+    wasp_supervisor_spec sup = {.name = "sup", .intensity = 10, .period_ns = 10000000000ull,
+                                .children = &child, .nchildren = 1};
+    wasp_supervisor *sv = NULL;
+    assert_int_equal(wasp_supervisor_start(w.sys, &sup, &sv), WASP_OK);
+    int health = -5;
+    assert_true(TU_WAIT_UNTIL(wasp_supervisor_child_health(sv, "plain", &health, NULL) == WASP_OK &&
+                                  health == WASP_HEALTH_HEALTHY, 3000));
+    tu_sleep_ms(50); /* several more probes */
+    wasp_aid id;
+    assert_int_equal(wasp_lookup(w.sys, "plain", &id), WASP_OK);
+    assert_int_equal(comp_stats(&w, id).crashes, 0);
+    assert_int_equal(comp_ask(&w, "plain", "still", NULL, 0), WASP_OK);
+    world_free(&w);
+    wasp_supervisor_destroy(sv);
+}
+
 int main(void) {
     comp_signals_init();
     const struct CMUnitTest tests[] = {
@@ -167,6 +193,7 @@ int main(void) {
         cmocka_unit_test(cleanup_is_bounded),
         cmocka_unit_test(instances_form_a_pool),
         cmocka_unit_test(unhealthy_component_is_restarted),
+        cmocka_unit_test(health_without_export_is_liveness),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
