@@ -14,19 +14,8 @@ packages=(
     valgrind
 )
 
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "setup: installing ${missing[*]}" >&2
-    sudo_cmd=""
-    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo_cmd apt-get update -q >&2
-    $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
-fi
+. "$(dirname "$0")/apt-ensure.sh"
+apt_ensure setup "${packages[@]}"
 
 if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: cargo is required to build Wasmtime (install Rust with rustup)" >&2

@@ -15,14 +15,41 @@ uint8_t *tu_read_file(const char *path, size_t *len) {
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
     fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(size > 0 ? (size_t)size : 1);
+    if (size < 0) {
+        fclose(f);
+        return NULL;
+    }
+    uint8_t *buf = malloc((size_t)size + 1); /* NUL-terminated, for text */
     if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
         free(buf);
         buf = NULL;
     }
     fclose(f);
-    if (buf) *len = (size_t)size;
+    if (buf) {
+        buf[size] = 0;
+        *len = (size_t)size;
+    }
     return buf;
+}
+
+void tu_write_file(const char *dir, const char *name, const char *text) {
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) fail_msg("cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+void tu_copy_fixture(const char *dir, const char *fixture, const char *as) {
+    size_t len;
+    uint8_t *b = tu_fixture_bytes(fixture, &len);
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/%s", dir, as);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(b, 1, len, f) != len) fail_msg("cannot write %s", path);
+    fclose(f);
+    free(b);
 }
 
 const char *tu_fixture(const char *name) {

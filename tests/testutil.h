@@ -13,8 +13,14 @@
 
 #include "wasp.h"
 
-/* Read a whole file; returns NULL on error. Free with free(). */
+/* Read a whole file (NUL-terminated past its end, for text); returns NULL
+ * on error. Free with free(). */
 uint8_t *tu_read_file(const char *path, size_t *len);
+
+/* Write text to dir/name, or copy a compiled fixture to dir/as; failing
+ * the test on error. */
+void tu_write_file(const char *dir, const char *name, const char *text);
+void tu_copy_fixture(const char *dir, const char *fixture, const char *as);
 
 /* Path of a compiled fixture: WASP_FIXTURES "/" name (static buffer). */
 const char *tu_fixture(const char *name);

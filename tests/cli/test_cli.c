@@ -20,34 +20,10 @@ struct proc {
     char out[4200], err[4200]; /* paths of captured stdout / stderr */
 };
 
-static void write_file(const char *name, const char *text) {
-    char path[4200];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static void copy_fixture(const char *fixture, const char *as) {
-    size_t len;
-    uint8_t *b = tu_fixture_bytes(fixture, &len);
-    char path[4200];
-    snprintf(path, sizeof(path), "%s/%s", dir, as);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(b, 1, len, f), len);
-    fclose(f);
-    free(b);
-}
-
 static char *slurp(const char *path) {
     size_t len = 0;
-    uint8_t *b = tu_read_file(path, &len);
-    if (!b) return strdup("");
-    char *s = realloc(b, len + 1);
-    s[len] = 0;
-    return s;
+    char *s = (char *)tu_read_file(path, &len);
+    return s ? s : strdup("");
 }
 
 /* Starts wasp with args (NULL-terminated), in dir, output captured. */
@@ -177,10 +153,10 @@ static const char *actor_entry(const char *json, const char *name) {
 static int setup(void **state) {
     (void)state;
     dir = tu_tempdir();
-    copy_fixture("cli_worker.wasm", "w.wasm");
-    copy_fixture("cli_badstart.wasm", "badstart.wasm");
-    copy_fixture("abi_foreign_import.wasm", "foreign.wasm");
-    write_file("ok.yaml",
+    tu_copy_fixture(dir, "cli_worker.wasm", "w.wasm");
+    tu_copy_fixture(dir, "cli_badstart.wasm", "badstart.wasm");
+    tu_copy_fixture(dir, "abi_foreign_import.wasm", "foreign.wasm");
+    tu_write_file(dir, "ok.yaml",
                "name: demo\n"
                "components:\n"
                "  - name: w\n"
@@ -195,7 +171,7 @@ static int setup(void **state) {
                "        name: inner\n"
                "        strategy: one_for_all\n"
                "        children: [pool]\n");
-    write_file("bad.yaml",
+    tu_write_file(dir, "bad.yaml",
                "name: demo\n"
                "components:\n"
                "  - name: w\n"
@@ -203,9 +179,9 @@ static int setup(void **state) {
                "    instancez: 2\n"
                "  - name: v\n"
                "    wasm: missing.wasm\n");
-    write_file("abi.yaml", "name: demo\ncomponents:\n  - name: f\n    wasm: foreign.wasm\n");
-    write_file("badstart.yaml", "name: demo\ncomponents:\n  - name: b\n    wasm: badstart.wasm\n");
-    write_file("fragile.yaml",
+    tu_write_file(dir, "abi.yaml", "name: demo\ncomponents:\n  - name: f\n    wasm: foreign.wasm\n");
+    tu_write_file(dir, "badstart.yaml", "name: demo\ncomponents:\n  - name: b\n    wasm: badstart.wasm\n");
+    tu_write_file(dir, "fragile.yaml",
                "name: fragile\n"
                "components:\n"
                "  - name: w\n"

@@ -24,31 +24,10 @@ static void mf_problems_free(struct mf_problems *p) {
     p->n = 0;
 }
 
-static void mf_write(const char *dir, const char *name, const char *text) {
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static void mf_copy_fixture(const char *dir, const char *fixture, const char *as) {
-    size_t len;
-    uint8_t *b = tu_fixture_bytes(fixture, &len);
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir, as);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(b, 1, len, f), len);
-    fclose(f);
-    free(b);
-}
-
 /* Writes text as DIR/m.yaml and loads it (w may be NULL); problems collected. */
 static int mf_load_text(const char *dir, const char *text, wasp_wasm *w, struct mf_problems *p,
                         wasp_manifest **out) {
-    mf_write(dir, "m.yaml", text);
+    tu_write_file(dir, "m.yaml", text);
     char path[4096];
     snprintf(path, sizeof(path), "%s/m.yaml", dir);
     wasp_manifest_options o = {.wasm = w, .on_error = mf_collect, .error_arg = p};

@@ -148,7 +148,7 @@ static char *dir;
 static int setup(void **state) {
     (void)state;
     dir = tu_tempdir();
-    mf_copy_fixture(dir, "cli_worker.wasm", "c.wasm");
+    tu_copy_fixture(dir, "cli_worker.wasm", "c.wasm");
     return 0;
 }
 
@@ -221,8 +221,8 @@ static void test_abi_violation(void **state) {
     wasp_wasm *w;
     assert_int_equal(wasp_system_create(NULL, &sys), WASP_OK);
     assert_int_equal(wasp_wasm_create(sys, NULL, &w), WASP_OK);
-    mf_copy_fixture(dir, "abi_foreign_import.wasm", "foreign.wasm");
-    mf_write(dir, "junk.wasm", "this is not wasm");
+    tu_copy_fixture(dir, "abi_foreign_import.wasm", "foreign.wasm");
+    tu_write_file(dir, "junk.wasm", "this is not wasm");
     struct mf_problems p = {0};
     wasp_manifest *m = NULL;
     int rc = mf_load_text(dir,
@@ -254,12 +254,12 @@ static void test_check(void **state) {
     (void)state;
     char path[4096];
     snprintf(path, sizeof(path), "%s/m.yaml", dir);
-    mf_write(dir, "m.yaml", HEAD);
+    tu_write_file(dir, "m.yaml", HEAD);
     struct mf_problems p = {0};
     assert_int_equal(wasp_manifest_check(path, mf_collect, &p), WASP_OK);
     assert_int_equal(p.n, 0);
-    mf_copy_fixture(dir, "abi_bad_handle_sig.wasm", "sig.wasm");
-    mf_write(dir, "m.yaml", "name: s\ncomponents:\n  - name: a\n    wasm: sig.wasm\n");
+    tu_copy_fixture(dir, "abi_bad_handle_sig.wasm", "sig.wasm");
+    tu_write_file(dir, "m.yaml", "name: s\ncomponents:\n  - name: a\n    wasm: sig.wasm\n");
     assert_int_equal(wasp_manifest_check(path, mf_collect, &p), WASP_EINVAL);
     assert_int_equal(p.n, 1);
     char want[4200];

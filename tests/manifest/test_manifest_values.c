@@ -9,7 +9,7 @@ static char *dir;
 static int setup(void **state) {
     (void)state;
     dir = tu_tempdir();
-    mf_copy_fixture(dir, "cli_worker.wasm", "c.wasm");
+    tu_copy_fixture(dir, "cli_worker.wasm", "c.wasm");
     char data[4200];
     snprintf(data, sizeof(data), "%s/data", dir);
     assert_int_equal(mkdir(data, 0700), 0);
