@@ -87,6 +87,15 @@ static void reply_outside_request(void **state) {
     assert_int_equal(op("R"), WASP_ENOREPLY);
 }
 
+static void second_reply_is_refused(void **state) {
+    (void)state;
+    int before = atomic_load(&g_probe.n);
+    char out[8];
+    assert_int_equal(comp_ask(&g_w, "imp", "D", out, sizeof(out)), WASP_OK);
+    assert_string_equal(out, "D"); /* the first reply arrived */
+    assert_int_equal(probe_result(before), WASP_ENOREPLY);
+}
+
 static void send_after_log_now(void **state) {
     (void)state;
     int before = atomic_load(&g_probe.n);
@@ -115,6 +124,7 @@ int main(void) {
         cmocka_unit_test(publish_and_subscribe),
         cmocka_unit_test(sender_self_topic),
         cmocka_unit_test(reply_outside_request),
+        cmocka_unit_test(second_reply_is_refused),
         cmocka_unit_test(send_after_log_now),
         cmocka_unit_test(probe_sees_component_as_sender),
     };
