@@ -82,11 +82,15 @@ int wasp_module_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, st
 int wasp_module_load_file(struct wasp_engine *e, const char *path, struct wasp_module **out,
                           struct wasp_error *err);
 
+/* Reads a whole file (for the loaders above and tools). *out is malloc'd. */
+int wasp_module_read_file(const char *path, uint8_t **out, size_t *len, struct wasp_error *err);
+
 struct wasp_module *wasp_module_retain(struct wasp_module *m);
 void wasp_module_release(struct wasp_module *m);
 
 const struct wasp_abi_info *wasp_module_abi(const struct wasp_module *m);
 const uint8_t *wasp_module_hash(const struct wasp_module *m); /* WASP_SHA256_LEN bytes */
+const wasmtime_module_t *wasp_module_wasmtime(const struct wasp_module *m);
 
 /* Checks that the module may be linked with or without WASI and prepares its
  * InstancePre for that linker (once; later calls are free). */

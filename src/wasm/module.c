@@ -137,8 +137,7 @@ int wasp_module_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, st
     return WASP_OK;
 }
 
-int wasp_module_load_file(struct wasp_engine *e, const char *path, struct wasp_module **out,
-                          struct wasp_error *err) {
+int wasp_module_read_file(const char *path, uint8_t **out, size_t *out_len, struct wasp_error *err) {
     if (!path) return wasp_error_set(err, WASP_EINVAL, "no path");
     FILE *fp = fopen(path, "rb");
     if (!fp) return wasp_error_set(err, WASP_EIO, "%s: cannot open", path);
@@ -164,7 +163,18 @@ int wasp_module_load_file(struct wasp_engine *e, const char *path, struct wasp_m
         free(buf);
         return wasp_error_set(err, WASP_EIO, "%s: read error", path);
     }
-    int rc = wasp_module_load(e, buf, len, out, err);
+    *out = buf;
+    *out_len = len;
+    return WASP_OK;
+}
+
+int wasp_module_load_file(struct wasp_engine *e, const char *path, struct wasp_module **out,
+                          struct wasp_error *err) {
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = wasp_module_read_file(path, &buf, &len, err);
+    if (rc != WASP_OK) return rc;
+    rc = wasp_module_load(e, buf, len, out, err);
     free(buf);
     if (rc != WASP_OK && err) {
         /* Prefix the path: "PATH: reason", truncated to fit. */
@@ -196,6 +206,8 @@ void wasp_module_release(struct wasp_module *m) {
 const struct wasp_abi_info *wasp_module_abi(const struct wasp_module *m) { return &m->abi; }
 
 const uint8_t *wasp_module_hash(const struct wasp_module *m) { return m->hash; }
+
+const wasmtime_module_t *wasp_module_wasmtime(const struct wasp_module *m) { return m->module; }
 
 int wasp_module_prepare(struct wasp_module *m, bool with_wasi, struct wasp_error *err) {
     if (m->abi.imports_wasi && !with_wasi)

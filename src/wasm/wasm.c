@@ -73,28 +73,26 @@ static void print_functype(FILE *f, const wasm_externtype_t *et) {
 int wasp_wasm_inspect(wasp_wasm *w, const char *path, void *out) {
     FILE *f = out ? out : stdout;
     if (!w || !path) return WASP_EINVAL;
-    struct wasp_module *m = NULL;
     struct wasp_error err = {0};
-    int rc = wasp_module_load_file(w->engine, path, &m, &err);
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    struct wasp_module *m = NULL;
+    int rc = wasp_module_read_file(path, &bytes, &len, &err);
+    if (rc == WASP_OK) rc = wasp_module_load(w->engine, bytes, len, &m, &err);
     if (rc != WASP_OK && rc != WASP_EABI) {
         fprintf(f, "%s: %s\n", path, err.msg[0] ? err.msg : wasp_strerror(rc));
+        free(bytes);
         return rc;
     }
-    /* ABI failures still describe the module: compile it bare to list it. */
-    size_t len = 0;
-    uint8_t *bytes = NULL;
-    FILE *in = fopen(path, "rb");
-    if (in) {
-        fseek(in, 0, SEEK_END);
-        long n = ftell(in);
-        fseek(in, 0, SEEK_SET);
-        if (n > 0 && (bytes = malloc((size_t)n)) && fread(bytes, 1, (size_t)n, in) == (size_t)n) len = (size_t)n;
-        fclose(in);
+    /* A module that fails the ABI check is not kept: compile it bare so
+     * that it can still be listed. */
+    wasmtime_module_t *bare = NULL;
+    if (!m) {
+        wasmtime_error_t *we = wasmtime_module_new(wasp_engine_wasmtime(w->engine), bytes, len, &bare);
+        if (we) wasmtime_error_delete(we);
     }
-    wasmtime_module_t *mod = NULL;
-    wasmtime_error_t *we = len ? wasmtime_module_new(wasp_engine_wasmtime(w->engine), bytes, len, &mod) : NULL;
     free(bytes);
-    if (we) wasmtime_error_delete(we);
+    const wasmtime_module_t *mod = m ? wasp_module_wasmtime(m) : bare;
     fprintf(f, "%s\n", path);
     if (mod) {
         wasm_importtype_vec_t imps;
@@ -117,8 +115,8 @@ int wasp_wasm_inspect(wasp_wasm *w, const char *path, void *out) {
             fputc('\n', f);
         }
         wasm_exporttype_vec_delete(&exps);
-        wasmtime_module_delete(mod);
     }
+    if (bare) wasmtime_module_delete(bare);
     if (rc == WASP_OK) {
         const struct wasp_abi_info *abi = wasp_module_abi(m);
         fprintf(f, "abi: ok (%s%s%s%s%s%s)\n", abi->receives ? "receives messages" : "sends only",
