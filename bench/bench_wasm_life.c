@@ -131,7 +131,7 @@ static int bench_restart(const struct bench_config *cfg, struct bench_result *ou
         uint64_t t0 = bench_now_ns();
         for (uint32_t i = 0; i < n && !status; i++) status = wasp_send_name(w.sys, "crasher", "boom", 4);
         r.n += n;
-        if (status || !bench_wait(restarted_n, &r, 300000)) {
+        if (status || !bench_wait(restarted_n, &r, 300000, 50)) {
             status = 1;
             break;
         }

@@ -145,7 +145,7 @@ static int bench_throughput(const struct bench_config *cfg, struct bench_result 
         uint64_t t0 = bench_now_ns();
         for (uint64_t i = 0; i < n && !status; i++) status = send_retry(w.sys, "sink", msg, sizeof(msg));
         h.n += n;
-        if (status || !bench_wait(all_handled, &h, 300000)) {
+        if (status || !bench_wait(all_handled, &h, 300000, 50)) {
             status = 1;
             break;
         }
@@ -178,7 +178,7 @@ static int bench_fanout(const struct bench_config *cfg, struct bench_result *out
             status = r != (int)subs;
         }
         h.n += pubs * subs;
-        if (status || !bench_wait(all_handled, &h, 300000)) {
+        if (status || !bench_wait(all_handled, &h, 300000, 50)) {
             status = 1;
             break;
         }

@@ -70,23 +70,28 @@ int bench_done_spawn(struct bench_world *w, struct bench_done *d, size_t cap) {
     return wasp_spawn(w->sys, &spec, NULL);
 }
 
+struct done_target {
+    struct bench_done *d;
+    uint64_t n;
+};
+
+static bool done_reached(void *arg) {
+    struct done_target *t = arg;
+    return atomic_load_explicit(&t->d->count, memory_order_acquire) >= t->n;
+}
+
 bool bench_done_wait(struct bench_done *d, uint64_t n, unsigned timeout_ms) {
-    uint64_t deadline = bench_now_ns() + (uint64_t)timeout_ms * 1000000u;
-    while (atomic_load_explicit(&d->count, memory_order_acquire) < n) {
-        if (bench_now_ns() > deadline) return false;
-        struct timespec ts = {0, 20000};
-        nanosleep(&ts, NULL);
-    }
-    return true;
+    struct done_target t = {d, n};
+    return bench_wait(done_reached, &t, timeout_ms, 20); /* latency samples: poll finely */
 }
 
 void bench_done_free(struct bench_done *d) { free(d->times); }
 
-bool bench_wait(bool (*fn)(void *arg), void *arg, unsigned timeout_ms) {
+bool bench_wait(bool (*fn)(void *arg), void *arg, unsigned timeout_ms, unsigned poll_us) {
     uint64_t deadline = bench_now_ns() + (uint64_t)timeout_ms * 1000000u;
     while (!fn(arg)) {
         if (bench_now_ns() > deadline) return false;
-        struct timespec ts = {0, 50000};
+        struct timespec ts = {0, (long)poll_us * 1000};
         nanosleep(&ts, NULL);
     }
     return true;

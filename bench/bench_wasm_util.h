@@ -33,8 +33,9 @@ int bench_done_spawn(struct bench_world *w, struct bench_done *d, size_t cap);
 bool bench_done_wait(struct bench_done *d, uint64_t n, unsigned timeout_ms);
 void bench_done_free(struct bench_done *d);
 
-/* Waits until fn(arg) or timeout; true if it became true. */
-bool bench_wait(bool (*fn)(void *arg), void *arg, unsigned timeout_ms);
+/* Waits until fn(arg) or timeout, checking every poll_us; true if it
+ * became true. */
+bool bench_wait(bool (*fn)(void *arg), void *arg, unsigned timeout_ms, unsigned poll_us);
 
 /* Module texts. */
 extern const char bench_wat_sink[];   /* handles and forgets */
