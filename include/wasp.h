@@ -88,6 +88,9 @@ typedef struct wasp_system_config {
     uint32_t mailbox_capacity; /* default mailbox capacity; 0 = 1024 */
     bool retain_terminated;    /* keep terminated actors' records (stats, foreach)
                                   until wasp_system_destroy instead of freeing them */
+    bool virtual_clock;        /* time stands still until wasp_system_advance_clock
+                                  moves it (tests): timers, send_after, ask timeouts,
+                                  restart back-off and components' now_ms follow it */
 } wasp_system_config;
 
 /* Creates a system (workers not running yet; actors may already be spawned
@@ -332,6 +335,20 @@ int wasp_ctx_ask(wasp_ctx *ctx, const wasp_send_opts *opts, uint64_t timeout_ns,
  * request, or answered already), WASP_E2BIG, WASP_EINVAL. */
 int wasp_reply(wasp_ctx *ctx, const void *data, size_t len);
 
+/* Answering later (Erlang's noreply): takes the request being handled out
+ * of this handler call, so that the handler may return and the request be
+ * answered afterwards, from any thread, while the asker keeps waiting (up
+ * to its own timeout). *out gets a token that exactly one of
+ * wasp_reply_deferred (answers; WASP_E2BIG keeps the token) and
+ * wasp_reply_deferred_drop (gives up: an asker with a completion sees
+ * WASP_ENOREPLY) consumes, before wasp_system_destroy. WASP_OK,
+ * WASP_ENOREPLY (not a request, or answered already), WASP_EINVAL,
+ * WASP_ENOMEM. */
+typedef struct wasp_deferred wasp_deferred;
+int wasp_reply_defer(wasp_ctx *ctx, wasp_deferred **out);
+int wasp_reply_deferred(wasp_deferred *d, const void *data, size_t len);
+void wasp_reply_deferred_drop(wasp_deferred *d);
+
 /* ---- Pools ---------------------------------------------------------------- */
 /* A pool is a name for a group of actors: a send to it goes to one member,
  * round-robin (members that are gone are skipped). Manifest `instances: N`
@@ -379,6 +396,35 @@ int wasp_send_after(wasp_system *sys, const wasp_send_opts *opts, uint64_t delay
                     uint64_t *timer);
 /* WASP_OK (cancelled: never sent) or WASP_ENOENT (unknown, fired already). */
 int wasp_timer_cancel(wasp_system *sys, uint64_t timer);
+
+/* ---- Clock ---------------------------------------------------------------- */
+
+/* The system's time in nanoseconds: the monotonic clock, or with
+ * virtual_clock the virtual time (0 at creation). */
+uint64_t wasp_system_now(wasp_system *sys);
+
+/* Waits until the system is quiescent: no actor queued to run and none
+ * running (parked actors, waiting for a reply or a wake, count as idle).
+ * Only what runs on the workers is seen, so call it after your own sends
+ * have returned. From outside any actor, once started. WASP_OK,
+ * WASP_ETIMEDOUT (timeout_ns of real time passed; 0 = wait forever),
+ * WASP_ESTATE (inside an actor, not started, or stopped). */
+int wasp_system_wait_idle(wasp_system *sys, uint64_t timeout_ns);
+
+/* Virtual clock only: moves time forward by ns. Every timer due by then
+ * fires in deadline order, each at its own deadline and only once what the
+ * earlier ones caused has settled (wasp_system_wait_idle), so a component
+ * that re-arms a 1 s timer ticks ten times in an advance of 10 s. From
+ * outside any actor of a started system. WASP_OK, WASP_ETIMEDOUT (the
+ * system did not become idle within idle_timeout_ns of real time after a
+ * timer; 0 = no bound), WASP_ESTATE (no virtual clock, inside an actor,
+ * not started or stopped). */
+int wasp_system_advance_clock(wasp_system *sys, uint64_t ns, uint64_t idle_timeout_ns);
+
+/* When the earliest pending timer (send_after, ask timeout, back-off, ...)
+ * is due, in wasp_system_now time: WASP_OK, WASP_ENOENT (none pending, or
+ * the system is stopping), WASP_EINVAL. */
+int wasp_system_next_timer(wasp_system *sys, uint64_t *deadline);
 
 /* ---- Introspection ---------------------------------------------------------- */
 

@@ -217,6 +217,8 @@ struct wasp_sched {
     struct wasp_actor *head, *tail;
     atomic_size_t len;
     int sleepers;
+    int idle_waiters;    /* threads in wasp_system_wait_idle */
+    pthread_cond_t idle; /* signalled when the last worker goes to sleep */
     bool stop;
     int nworkers;
     struct wasp_worker *workers;
@@ -335,6 +337,7 @@ struct wasp_system {
     _Atomic uint64_t seq, corr, mon_ids;
     _Atomic uint64_t live, spawned, dead, retired_received;
     atomic_bool timers_draining; /* system stop: pending send_afters become dead letters */
+    _Atomic uint64_t vclock;     /* virtual time (ns) with cfg.virtual_clock */
 
     /* dead-letter log rate limit (dead_letters.c) */
     pthread_mutex_t dl_mu;

@@ -13,6 +13,7 @@
  * Idle workers spin briefly on the queue length, then sleep on the condvar;
  * a push wakes one sleeper. An idle system therefore costs ~0% CPU.
  * See docs/RUNTIME.md for why a shared queue rather than work stealing. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "core/clock.h"
@@ -94,7 +95,7 @@ static struct wasp_actor *next_actor(struct wasp_worker *w) {
     pthread_mutex_lock(&s->mu);
     struct wasp_actor *a;
     while (!(a = rq_pop_locked(s)) && !s->stop) {
-        s->sleepers++;
+        if (++s->sleepers == s->nworkers && s->idle_waiters) pthread_cond_broadcast(&s->idle);
         pthread_cond_wait(&s->cv, &s->mu);
         s->sleepers--;
     }
@@ -213,10 +214,39 @@ void wasp_sched_stop(wasp_system *sys) {
     pthread_mutex_lock(&s->mu);
     s->stop = true;
     pthread_cond_broadcast(&s->cv);
+    pthread_cond_broadcast(&s->idle);
     pthread_mutex_unlock(&s->mu);
     for (int i = 0; i < s->nworkers && s->workers; i++) pthread_join(s->workers[i].thread, NULL);
     free(s->workers);
     s->workers = NULL;
+}
+
+/* Idle: every worker asleep on an empty queue (a worker's next slot is
+ * empty whenever it sleeps). */
+int wasp_system_wait_idle(wasp_system *sys, uint64_t timeout_ns) {
+    if (!sys) return WASP_EINVAL;
+    if (wasp_tls_ctx || wasp_on_worker(sys) || !sys->workers_started) return WASP_ESTATE;
+    struct wasp_sched *s = &sys->sched;
+    struct timespec until = {0};
+    if (timeout_ns) { /* the condvar waits on the realtime clock */
+        clock_gettime(CLOCK_REALTIME, &until);
+        uint64_t t = (uint64_t)until.tv_sec * 1000000000u + (uint64_t)until.tv_nsec + timeout_ns;
+        until = (struct timespec){.tv_sec = (time_t)(t / 1000000000u), .tv_nsec = (long)(t % 1000000000u)};
+    }
+    int rc = WASP_OK;
+    pthread_mutex_lock(&s->mu);
+    s->idle_waiters++;
+    while (!s->stop && !(s->sleepers == s->nworkers && !s->head)) {
+        if (!timeout_ns) pthread_cond_wait(&s->idle, &s->mu);
+        else if (pthread_cond_timedwait(&s->idle, &s->mu, &until) == ETIMEDOUT) {
+            rc = s->sleepers == s->nworkers && !s->head ? WASP_OK : WASP_ETIMEDOUT;
+            break;
+        }
+    }
+    if (s->stop) rc = WASP_ESTATE;
+    s->idle_waiters--;
+    pthread_mutex_unlock(&s->mu);
+    return rc;
 }
 
 struct wasp_actor *wasp_sched_take_all(wasp_system *sys) {

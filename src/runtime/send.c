@@ -300,6 +300,50 @@ int wasp_reply(wasp_ctx *ctx, const void *data, size_t len) {
     return WASP_OK;
 }
 
+/* A deferred request: whatever the envelope held to answer it. */
+struct wasp_deferred {
+    wasp_system *sys;
+    struct wasp_pending *pending;
+    wasp_aid reply_to;
+    uint64_t corr;
+};
+
+int wasp_reply_defer(wasp_ctx *ctx, wasp_deferred **out) {
+    if (!ctx || !out) return WASP_EINVAL;
+    struct wasp_actor *a = ctx->a;
+    struct wasp_env *e = a->cur;
+    if (!e || !ctx->msg || !(e->flags & WASP_MSG_REQUEST) || a->replied) return WASP_ENOREPLY;
+    wasp_deferred *d = malloc(sizeof(*d));
+    if (!d) return WASP_ENOMEM;
+    *d = (wasp_deferred){ctx->sys, e->pending, e->reply_to, e->corr};
+    e->pending = NULL; /* freeing the envelope no longer answers it */
+    e->reply_to = 0;
+    a->replied = true;
+    *out = d;
+    return WASP_OK;
+}
+
+static void deferred_complete(wasp_deferred *d, int status, const void *data, size_t len) {
+    if (d->pending) {
+        wasp_pending_complete(d->pending, status, data, len);
+        wasp_pending_unref(d->pending);
+    } else if (d->reply_to && status == WASP_OK) {
+        send_reply_msg(d->sys, d->reply_to, d->corr, status, data, len);
+    }
+    free(d);
+}
+
+int wasp_reply_deferred(wasp_deferred *d, const void *data, size_t len) {
+    if (!d || (!data && len)) return WASP_EINVAL;
+    if (len > d->sys->cfg.max_message) return WASP_E2BIG;
+    deferred_complete(d, WASP_OK, data ? data : "", len);
+    return WASP_OK;
+}
+
+void wasp_reply_deferred_drop(wasp_deferred *d) {
+    if (d) deferred_complete(d, WASP_ENOREPLY, NULL, 0);
+}
+
 /* ---- send_after -------------------------------------------------------------- */
 
 struct delayed {

@@ -27,6 +27,7 @@ int wasp_system_create(const wasp_system_config *cfg, wasp_system **out) {
     wasp_table_init(sys);
     pthread_mutex_init(&sys->sched.mu, NULL);
     pthread_cond_init(&sys->sched.cv, NULL);
+    pthread_cond_init(&sys->sched.idle, NULL);
     sys->sched.nworkers = c.workers;
     pthread_rwlock_init(&sys->reg.lk, NULL);
     wasp_hashmap_init(&sys->reg.map);
@@ -35,7 +36,9 @@ int wasp_system_create(const wasp_system_config *cfg, wasp_system **out) {
     pthread_cond_init(&sys->term_cv, NULL);
     pthread_mutex_init(&sys->dl_mu, NULL);
     sys->broker.tree = wasp_topic_tree_new();
-    if (!sys->broker.tree || wasp_timers_start(&sys->timers)) {
+    int trc = c.virtual_clock ? wasp_timers_start_manual(&sys->timers, &sys->vclock)
+                              : wasp_timers_start(&sys->timers);
+    if (!sys->broker.tree || trc) {
         wasp_system_destroy(sys);
         return WASP_ENOMEM;
     }
@@ -137,6 +140,7 @@ void wasp_system_destroy(wasp_system *sys) {
     pthread_rwlock_destroy(&sys->broker.lk);
     pthread_mutex_destroy(&sys->sched.mu);
     pthread_cond_destroy(&sys->sched.cv);
+    pthread_cond_destroy(&sys->sched.idle);
     pthread_mutex_destroy(&sys->term_mu);
     pthread_cond_destroy(&sys->term_cv);
     pthread_mutex_destroy(&sys->life_mu);

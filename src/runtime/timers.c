@@ -18,6 +18,11 @@
  * freed (generation bumped) in the same critical section, either by the
  * thread about to fire it or by cancel about to drop it. Whoever wins owns
  * the callback; the other sees a stale id.
+ *
+ * A manual (virtual) clock replaces the monotonic one for tests: then no
+ * thread runs, and wasp_timers_fire_next fires due timers one at a time on
+ * the caller's thread, each after moving the clock to its deadline, so a
+ * timer armed by a fire callback counts from the moment it fired.
  */
 #include "runtime/timers.h"
 
@@ -48,6 +53,7 @@ struct wasp_timers {
     pthread_mutex_t lock;
     pthread_cond_t wake; /* only the timer thread waits on it */
     pthread_t thread;
+    _Atomic uint64_t *manual_now; /* the manual clock, or NULL: monotonic time and a thread */
     bool stopping;
     /* When the sleeping thread will look at the heap next: UINT64_MAX while
      * it waits for any timer, 0 while it is awake. A new timer due before
@@ -158,6 +164,19 @@ static uint32_t slot_take(struct wasp_timers *t) {
 
 /* ---- Thread ------------------------------------------------------------------ */
 
+static uint64_t timers_now(const struct wasp_timers *t) {
+    return t->manual_now ? atomic_load(t->manual_now) : wasp_clock_ns();
+}
+
+/* Takes the earliest timer out of the heap (lock held); the caller fires it. */
+static void pop_first(struct wasp_timers *t, wasp_timer_fn *fire, void **arg) {
+    uint32_t i = t->heap[0].slot;
+    heap_remove(t, 0);
+    *fire = t->slots[i].fire;
+    *arg = t->slots[i].arg;
+    slot_release(t, i);
+}
+
 static void *timer_thread(void *arg) {
     struct wasp_timers *t = arg;
     pthread_mutex_lock(&t->lock);
@@ -169,7 +188,7 @@ static void *timer_thread(void *arg) {
             continue;
         }
         uint64_t deadline = t->heap[0].deadline;
-        if (deadline > wasp_clock_ns()) {
+        if (deadline > timers_now(t)) {
             /* Woken early by a new earlier timer, stop, or spuriously: re-check. */
             struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000ull),
                                   .tv_nsec = (long)(deadline % 1000000000ull)};
@@ -178,12 +197,9 @@ static void *timer_thread(void *arg) {
             t->sleep_until = 0;
             continue;
         }
-        uint32_t i = t->heap[0].slot;
-        heap_remove(t, 0);
-        struct slot *s = &t->slots[i];
-        wasp_timer_fn fire = s->fire;
-        void *farg = s->arg;
-        slot_release(t, i);
+        wasp_timer_fn fire;
+        void *farg;
+        pop_first(t, &fire, &farg);
         pthread_mutex_unlock(&t->lock);
         fire(farg);
         pthread_mutex_lock(&t->lock);
@@ -194,12 +210,13 @@ static void *timer_thread(void *arg) {
 
 /* ---- API --------------------------------------------------------------------- */
 
-int wasp_timers_start(struct wasp_timers **out) {
+static int timers_start(struct wasp_timers **out, _Atomic uint64_t *manual_now) {
     if (!out) return WASP_EINVAL;
     *out = NULL;
     struct wasp_timers *t = calloc(1, sizeof(*t));
     if (!t) return WASP_ENOMEM;
     t->free_head = NOT_QUEUED;
+    t->manual_now = manual_now;
 
     pthread_condattr_t ca;
     if (pthread_condattr_init(&ca) != 0) goto fail_free;
@@ -210,7 +227,7 @@ int wasp_timers_start(struct wasp_timers **out) {
     pthread_condattr_destroy(&ca);
     if (!cond_ok) goto fail_free;
     if (pthread_mutex_init(&t->lock, NULL) != 0) goto fail_cond;
-    if (pthread_create(&t->thread, NULL, timer_thread, t) != 0) goto fail_mutex;
+    if (!manual_now && pthread_create(&t->thread, NULL, timer_thread, t) != 0) goto fail_mutex;
     *out = t;
     return WASP_OK;
 
@@ -223,13 +240,19 @@ fail_free:
     return WASP_ENOMEM;
 }
 
+int wasp_timers_start(struct wasp_timers **out) { return timers_start(out, NULL); }
+
+int wasp_timers_start_manual(struct wasp_timers **out, _Atomic uint64_t *now) {
+    return now ? timers_start(out, now) : WASP_EINVAL;
+}
+
 void wasp_timers_stop(struct wasp_timers *t) {
     if (!t) return;
     pthread_mutex_lock(&t->lock);
     t->stopping = true;
     pthread_cond_signal(&t->wake);
     pthread_mutex_unlock(&t->lock);
-    pthread_join(t->thread, NULL);
+    if (!t->manual_now) pthread_join(t->thread, NULL);
 
     /* Drop one at a time without the lock, so a drop callback that calls
      * cancel or schedule (which now fails) cannot deadlock or race us. */
@@ -255,7 +278,7 @@ void wasp_timers_stop(struct wasp_timers *t) {
 uint64_t wasp_timers_schedule(struct wasp_timers *t, uint64_t delay_ns, wasp_timer_fn fire,
                               wasp_timer_fn drop, void *arg) {
     if (!t || !fire) return 0;
-    uint64_t now = wasp_clock_ns();
+    uint64_t now = timers_now(t);
     uint64_t deadline = delay_ns > UINT64_MAX - now ? UINT64_MAX : now + delay_ns;
 
     pthread_mutex_lock(&t->lock);
@@ -303,4 +326,30 @@ size_t wasp_timers_pending(struct wasp_timers *t) {
     size_t n = t->len;
     pthread_mutex_unlock(&t->lock);
     return n;
+}
+
+bool wasp_timers_fire_next(struct wasp_timers *t, uint64_t until) {
+    if (!t || !t->manual_now) return false;
+    pthread_mutex_lock(&t->lock);
+    if (t->stopping || t->len == 0 || t->heap[0].deadline > until) {
+        pthread_mutex_unlock(&t->lock);
+        return false;
+    }
+    uint64_t deadline = t->heap[0].deadline;
+    if (deadline > atomic_load(t->manual_now)) atomic_store(t->manual_now, deadline);
+    wasp_timer_fn fire;
+    void *arg;
+    pop_first(t, &fire, &arg);
+    pthread_mutex_unlock(&t->lock);
+    fire(arg);
+    return true;
+}
+
+bool wasp_timers_next(struct wasp_timers *t, uint64_t *deadline) {
+    if (!t) return false;
+    pthread_mutex_lock(&t->lock);
+    bool any = t->len > 0;
+    if (any) *deadline = t->heap[0].deadline;
+    pthread_mutex_unlock(&t->lock);
+    return any;
 }

@@ -14,6 +14,7 @@
 #ifndef WASP_RUNTIME_TIMERS_H
 #define WASP_RUNTIME_TIMERS_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +25,11 @@ typedef void (*wasp_timer_fn)(void *arg);
 /* Starts the service and its thread: WASP_OK or WASP_ENOMEM (also used if
  * the thread cannot be created). */
 int wasp_timers_start(struct wasp_timers **out);
+
+/* The same on a manual clock: *now (ns) is the time, moved only by its
+ * owner; no thread runs and nothing fires but through wasp_timers_fire_next.
+ * WASP_OK, WASP_EINVAL (now NULL) or WASP_ENOMEM. */
+int wasp_timers_start_manual(struct wasp_timers **out, _Atomic uint64_t *now);
 
 /* Stops and joins the thread, calls drop(arg) for every timer still pending
  * (none of them fires), and frees the service. NULL is a no-op. */
@@ -42,5 +48,13 @@ bool wasp_timers_cancel(struct wasp_timers *t, uint64_t id);
 
 /* Timers scheduled and neither fired (or firing), cancelled nor dropped. */
 size_t wasp_timers_pending(struct wasp_timers *t);
+
+/* Manual clock only: if the earliest pending timer is due at or before
+ * `until`, moves the clock to its deadline (never backwards), fires it on
+ * this thread and returns true; otherwise false. */
+bool wasp_timers_fire_next(struct wasp_timers *t, uint64_t until);
+
+/* The earliest pending deadline (clock time, ns): true, or false if none. */
+bool wasp_timers_next(struct wasp_timers *t, uint64_t *deadline);
 
 #endif

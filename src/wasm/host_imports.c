@@ -166,7 +166,7 @@ static wasm_trap_t *host_log(void *env, wasmtime_caller_t *caller, wasmtime_val_
 static wasm_trap_t *host_now_ms(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
     (void)nav, (void)caller;
     struct wasp_wasm *w = env;
-    av[0].i64 = (int64_t)((wasp_clock_ns() - w->epoch_ns) / 1000000u);
+    av[0].i64 = (int64_t)((wasp_system_now(w->sys) - w->epoch_ns) / 1000000u);
     return NULL;
 }
 
