@@ -67,6 +67,7 @@ int wasp_system_workers(const wasp_system *sys) { return sys ? sys->cfg.workers 
 struct live_set {
     struct wasp_actor **v;
     size_t n, cap;
+    bool incomplete; /* an actor did not fit: out of memory */
 };
 
 static void collect_live(struct wasp_actor *a, void *arg) {
@@ -75,12 +76,27 @@ static void collect_live(struct wasp_actor *a, void *arg) {
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 64;
         struct wasp_actor **v = realloc(s->v, cap * sizeof(*v));
-        if (!v) return;
+        if (!v) {
+            s->incomplete = true;
+            return;
+        }
         s->v = v;
         s->cap = cap;
     }
     wasp_actor_ref(a);
     s->v[s->n++] = a;
+}
+
+/* The live actor started last, referenced; NULL when none is left. Needs no
+ * memory, so a stop still completes when allocation fails. */
+static void latest_live(struct wasp_actor *a, void *arg) {
+    struct wasp_actor **best = arg;
+    int st = atomic_load(&a->lstate);
+    if (st == WASP_STATE_TERMINATED || st == WASP_STATE_STOPPING) return;
+    if (*best && (*best)->start_seq >= a->start_seq) return;
+    if (*best) wasp_actor_unref(*best);
+    wasp_actor_ref(a);
+    *best = a;
 }
 
 static int by_seq_desc(const void *x, const void *y) {
@@ -104,7 +120,7 @@ int wasp_system_stop(wasp_system *sys) {
     for (int round = 0; round < 1000 && atomic_load(&sys->live); round++) {
         struct live_set s = {0};
         wasp_table_each(sys, collect_live, &s);
-        qsort(s.v, s.n, sizeof(*s.v), by_seq_desc);
+        if (s.n) qsort(s.v, s.n, sizeof(*s.v), by_seq_desc);
         for (size_t i = 0; i < s.n; i++) {
             struct wasp_actor *a = s.v[i];
             int st = atomic_load(&a->lstate);
@@ -113,6 +129,12 @@ int wasp_system_stop(wasp_system *sys) {
             wasp_actor_unref(a);
         }
         free(s.v);
+        for (struct wasp_actor *a = NULL; s.incomplete; a = NULL) {
+            wasp_table_each(sys, latest_live, &a);
+            if (!a) break;
+            wasp_actor_shutdown(sys, a, owned);
+            wasp_actor_unref(a);
+        }
     }
     if (owned) wasp_sched_take_all(sys);
     if (sys->workers_started) wasp_sched_stop(sys);
