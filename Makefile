@@ -56,11 +56,13 @@ EXAMPLES := pingpong pipeline pubsub resilience
 $(addprefix example-,$(EXAMPLES)): example-%: build
 	./$(BUILD)/wasp run $(BUILD)/examples/$*/wasp.yaml --for 2s --stats /dev/stdout
 
-# Installs libwasp, its headers, wasp.pc and the wasp command under PREFIX.
+# Installs libwasp (static and shared), its headers, wasp.pc, the CMake
+# package and the wasp command under PREFIX; a tree of its own, no tests built.
 PREFIX ?= /usr/local
 .PHONY: install
-install: build
-	cmake --install $(BUILD) --prefix $(PREFIX)
+install: setup
+	$(call cmake_build,$(BUILD)-install,-DCMAKE_BUILD_TYPE=Release -DWASP_BUILD_TESTS=OFF)
+	cmake --install $(BUILD)-install --prefix $(PREFIX) --strip
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-install

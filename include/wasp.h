@@ -17,6 +17,13 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+/* The version of this header; wasp_version() gives the library's. CMake
+ * reads the project version from these three lines. */
+#define WASP_VERSION_MAJOR 0
+#define WASP_VERSION_MINOR 2
+#define WASP_VERSION_PATCH 0
+#define WASP_VERSION_HEX ((WASP_VERSION_MAJOR << 16) | (WASP_VERSION_MINOR << 8) | WASP_VERSION_PATCH)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
