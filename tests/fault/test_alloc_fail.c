@@ -123,7 +123,6 @@ static int scenario_manifest(void) {
     wasp_manifest_free(m);
     return err;
 }
-#endif
 
 /* ---- component actors --------------------------------------------------- */
 
@@ -157,6 +156,7 @@ static int scenario_component(void) {
     wasp_system_destroy(sys);
     return err;
 }
+#endif
 
 /* ---- the driver --------------------------------------------------------- */
 
