@@ -3,10 +3,11 @@
 # usage: scripts/fuzz.sh [SECONDS]   (default 30; split evenly between the targets)
 #   fuzz_module_load  the module boundary: compile, ABI check, instantiate, call
 #   fuzz_manifest     the manifest loader: YAML, model and rules, from memory
+#   fuzz_control      the control protocol: request lines, payloads, base64, metrics
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 secs="${1:-30}"
-per=$(( secs / 2 ))
+per=$(( secs / 3 ))
 [ "$per" -ge 1 ] || per=1
 wt="$("$root/scripts/build-wasmtime.sh")"
 out="$root/build-fuzz"
@@ -43,3 +44,12 @@ LSAN_OPTIONS="suppressions=$out/lsan-manifest.supp:print_suppressions=0" \
 "$out/fuzz_manifest" -max_total_time="$per" -max_len=16384 -timeout=10 -rss_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix="$out/manifest-" "$out/corpus-manifest" \
     "$root/fuzz/corpus/manifest" 2>&1 | tail -15
+
+# The control protocol sits on the public API and jansson (src/control).
+csrc=("$root"/src/control/*.c)
+clang "${cflags[@]}" $(pkg-config --cflags jansson) "$root/fuzz/fuzz_control.c" "${csrc[@]}" \
+    "${msrc[@]}" $(pkg-config --cflags --libs libfyaml) $(pkg-config --libs jansson) "${libs[@]}" -o "$out/fuzz_control"
+mkdir -p "$out/corpus-control"
+"$out/fuzz_control" -max_total_time="$per" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix="$out/control-" "$out/corpus-control" \
+    "$root/fuzz/corpus/control" 2>&1 | tail -15

@@ -12,6 +12,7 @@ packages=(
     libclang-rt-14-dev    # sanitizer and libFuzzer runtimes for clang
     wabt                  # wat2wasm for test fixtures
     libcmocka-dev         # unit test framework
+    libjansson-dev        # JSON: control protocol, statistics, logs
     valgrind
 )
 

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "wasp.h"
 
 /* Exit statuses (docs/CLI.md). */
@@ -18,12 +20,25 @@ int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+/* Talking to running systems (cmd_ctl.c, cmd_top.c; docs/CONTROL.md). */
+int cmd_ps(int argc, char **argv);
+int cmd_send(int argc, char **argv);
+int cmd_call(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 /* Help texts (main.c). */
 void cli_help_run(FILE *f);
 void cli_help_check(FILE *f);
 void cli_help_inspect(FILE *f);
 void cli_help_bench(FILE *f);
+void cli_help_ps(FILE *f);
+void cli_help_send(FILE *f);
+void cli_help_call(FILE *f);
+void cli_help_stats(FILE *f);
+void cli_help_stop(FILE *f);
+void cli_help_top(FILE *f);
 
 /* Prints "wasp CMD: message" and a hint to stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -45,6 +60,15 @@ struct cli_stats_input {
     uint64_t uptime_ms;
 };
 int cli_write_stats(FILE *f, const struct cli_stats_input *in);
+/* The same as a jansson object (a new reference), or NULL if out of memory. */
+json_t *cli_stats_json(const struct cli_stats_input *in);
+
+/* The log sink of `wasp run` (log_sink.c): timestamped lines on stderr;
+ * arg is the format, (void *)(intptr_t)CLI_LOG_TEXT or CLI_LOG_JSON. */
+#define CLI_LOG_TEXT 0
+#define CLI_LOG_JSON 1
+void cli_log_sink(void *arg, int level, const char *actor, const char *text);
+int cli_log_format_parse(const char *s, int *format); /* WASP_OK or WASP_EINVAL */
 
 /* The benchmark harness's entry point (bench/main.c). */
 int bench_main(int argc, char **argv);

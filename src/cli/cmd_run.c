@@ -7,10 +7,12 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "control/control.h"
 
 #define MAX_SENDS 256
 
@@ -19,6 +21,8 @@ static int wake_pipe[2] = {-1, -1};
 static volatile sig_atomic_t sigint_count;
 static volatile sig_atomic_t last_signal;
 static atomic_bool gave_up;
+static atomic_bool stop_requested; /* `wasp stop` */
+static volatile sig_atomic_t hangups;
 
 static void wake(void) {
     int saved = errno;
@@ -29,7 +33,8 @@ static void wake(void) {
 
 static void on_signal(int sig) {
     if (sig == SIGINT && ++sigint_count >= 2) _exit(128 + SIGINT); /* second ^C: at once */
-    last_signal = sig;
+    if (sig == SIGHUP) hangups++; /* never fatal: logged and ignored */
+    else last_signal = sig;
     wake();
 }
 
@@ -57,13 +62,19 @@ static int setup_wakeups(void) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     return 0;
 }
 
-/* Waits until a signal, give-up or the deadline (0 = none). */
-static void wait_for_end(uint64_t deadline_ms) {
+/* Waits until a signal, give-up, `wasp stop` or the deadline (0 = none). */
+static void wait_for_end(wasp_system *sys, uint64_t deadline_ms) {
+    sig_atomic_t hups_seen = 0;
     for (;;) {
-        if (last_signal || atomic_load(&gave_up)) return;
+        if (hangups != hups_seen) {
+            hups_seen = hangups;
+            wasp_log(sys, WASP_LOG_INFO, "wasp", "SIGHUP ignored (SIGTERM or `wasp stop` stops the system)");
+        }
+        if (last_signal || atomic_load(&gave_up) || atomic_load(&stop_requested)) return;
         int timeout = -1;
         if (deadline_ms) {
             uint64_t now = now_ms();
@@ -89,6 +100,9 @@ struct run_args {
     size_t nsends;
     const char *stats;
     int log_level;
+    int log_format;        /* CLI_LOG_* */
+    bool no_control;       /* --control none */
+    const char *control_tcp; /* --control tcp:HOST:PORT */
 };
 
 static int parse_args(int argc, char **argv, struct run_args *a) {
@@ -125,6 +139,15 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
             if (r < 0) return cli_usage_error("run", "--log-level needs a LEVEL");
             if (wasp_log_level_parse(v, &a->log_level) != WASP_OK)
                 return cli_usage_error("run", "invalid --log-level '%s' (trace, debug, info, warn, error)", v);
+        } else if ((r = cli_flag(argc, argv, &i, "--log-format", &v)) != 0) {
+            if (r < 0 || cli_log_format_parse(v, &a->log_format) != WASP_OK)
+                return cli_usage_error("run", "--log-format needs text or json");
+        } else if ((r = cli_flag(argc, argv, &i, "--control", &v)) != 0) {
+            if (r < 0) return cli_usage_error("run", "--control needs unix, none or tcp:HOST:PORT");
+            if (!strcmp(v, "none")) a->no_control = true;
+            else if (!strncmp(v, "tcp:", 4) && v[4]) a->control_tcp = v + 4;
+            else if (strcmp(v, "unix"))
+                return cli_usage_error("run", "invalid --control '%s' (unix, none or tcp:127.0.0.1:PORT)", v);
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage_error("run", "unknown option '%s'", argv[i]);
         } else if (a->manifest) {
@@ -154,15 +177,108 @@ static void send_all(wasp_system *sys, const struct run_args *a) {
     }
 }
 
-static void write_stats(const struct run_args *a, const struct cli_stats_input *in) {
-    FILE *f = fopen(a->stats, "w");
+/* Where --stats goes, settled before the system starts so that a bad path
+ * fails at once: "-" and a path that is our stdout or stderr (/dev/stdout
+ * redirected to a file) write to that descriptor; a terminal, FIFO or other
+ * device is opened when writing, without truncation; a regular file is
+ * opened now and truncated only when the statistics are written. */
+struct stats_out {
+    int fd;     /* open descriptor, or -1: open `path` when writing */
+    bool owned; /* we opened fd */
+    bool truncate;
+};
+
+static bool same_file(const struct stat *st, int fd) {
+    struct stat o;
+    return fstat(fd, &o) == 0 && o.st_dev == st->st_dev && o.st_ino == st->st_ino;
+}
+
+static int stats_open(const char *path, struct stats_out *o) {
+    *o = (struct stats_out){.fd = -1};
+    struct stat st;
+    if (!strcmp(path, "-")) {
+        o->fd = STDOUT_FILENO;
+        return 0;
+    }
+    if (stat(path, &st) == 0) {
+        if (same_file(&st, STDOUT_FILENO) || same_file(&st, STDERR_FILENO)) {
+            o->fd = same_file(&st, STDOUT_FILENO) ? STDOUT_FILENO : STDERR_FILENO;
+            return 0;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            errno = EISDIR;
+            return -1;
+        }
+        if (!S_ISREG(st.st_mode)) return access(path, W_OK); /* opened when writing */
+    }
+    o->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    o->owned = o->truncate = true;
+    return o->fd < 0 ? -1 : 0;
+}
+
+static int write_stats(const struct run_args *a, struct stats_out *o,
+                       const struct cli_stats_input *in) {
+    int fd = o->fd >= 0 ? dup(o->fd) : open(a->stats, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0 && o->truncate && (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) < 0)) {
+        close(fd);
+        fd = -1;
+    }
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
+        if (fd >= 0) close(fd);
         fprintf(stderr, "wasp run: cannot write %s: %s\n", a->stats, strerror(errno));
-        return;
+        return -1;
     }
     int rc = cli_write_stats(f, in);
-    if (fclose(f) != 0 || rc != WASP_OK)
-        fprintf(stderr, "wasp run: cannot write %s: %s\n", a->stats, strerror(errno));
+    if (fclose(f) != 0 || rc != WASP_OK) {
+        fprintf(stderr, "wasp run: cannot write %s: %s\n", a->stats,
+                rc == WASP_ENOMEM ? "out of memory" : strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the control endpoint's view of this run ---- */
+
+static struct cli_stats_input run_stats_input;
+static uint64_t run_started_ms;
+
+static json_t *control_stats(void *arg) {
+    (void)arg;
+    struct cli_stats_input in = run_stats_input;
+    in.uptime_ms = now_ms() - run_started_ms;
+    return cli_stats_json(&in);
+}
+
+static void control_stop(void *arg) {
+    (void)arg;
+    atomic_store(&stop_requested, true);
+    wake();
+}
+
+/* Starts the control endpoint (docs/CONTROL.md); a system without one still
+ * runs, unless TCP was asked for and cannot be had. */
+static int control_start(const struct run_args *a, wasp_system *sys, wasp__ctl_host *host,
+                         size_t max_message, wasp__ctl_server **out) {
+    *out = NULL;
+    if (a->no_control) return 0;
+    wasp__ctl_options opts = {.unix_socket = true, .tcp = a->control_tcp, .max_message = max_message};
+    char err[512];
+    int rc = wasp__ctl_server_start(host, &opts, out, err, sizeof(err));
+    if (rc != WASP_OK && a->control_tcp) {
+        fprintf(stderr, "wasp run: control endpoint: %s\n", err);
+        return -1;
+    }
+    if (rc != WASP_OK) {
+        wasp_log(sys, WASP_LOG_WARN, "wasp", "no control endpoint: %s", err);
+        return 0;
+    }
+    wasp_log(sys, WASP_LOG_INFO, "wasp", "control socket %s", wasp__ctl_server_path(*out));
+    if (a->control_tcp)
+        wasp_log(sys, WASP_LOG_INFO, "wasp", "control tcp %.*s:%d (loopback; also GET /metrics)",
+                 (int)(strrchr(a->control_tcp, ':') - a->control_tcp), a->control_tcp,
+                 wasp__ctl_server_port(*out));
+    return 0;
 }
 
 /* The engine for this manifest: fuel metering only if a component asks
@@ -199,12 +315,20 @@ int cmd_run(int argc, char **argv) {
     int rc = parse_args(argc, argv, &a);
     if (rc < 0) return CLI_OK; /* --help */
     if (rc) return rc;
+    struct stats_out stats_out = {.fd = -1};
+    if (a.stats && stats_open(a.stats, &stats_out) != 0) {
+        fprintf(stderr, "wasp run: --stats %s: %s\n", a.stats, strerror(errno));
+        return CLI_USAGE;
+    }
 
     /* The manifest is read first, without an engine, so that its problems
      * are reported quickly; then again into the wasm layer. */
     wasp_manifest *m = NULL;
     wasp_manifest_options check = {.skip_files = false};
-    if (wasp_manifest_load(a.manifest, &check, &m) != WASP_OK) return CLI_FAILED;
+    if (wasp_manifest_load(a.manifest, &check, &m) != WASP_OK) {
+        if (stats_out.owned) close(stats_out.fd);
+        return CLI_FAILED;
+    }
 
     wasp_system_config cfg = {
         .workers = a.workers ? a.workers : wasp_manifest_workers(m),
@@ -220,10 +344,11 @@ int cmd_run(int argc, char **argv) {
     wasp_system *sys = NULL;
     wasp_wasm *w = NULL;
     wasp_supervisor *root = NULL;
+    wasp__ctl_server *control = NULL;
     int status = CLI_FAILED;
     rc = wasp_system_create(&cfg, &sys);
     if (rc == WASP_OK) {
-        wasp_system_set_log(sys, a.log_level, NULL, NULL);
+        wasp_system_set_log(sys, a.log_level, cli_log_sink, (void *)(intptr_t)a.log_format);
         rc = wasp_wasm_create(sys, &wcfg, &w);
     }
     if (rc != WASP_OK) {
@@ -251,9 +376,19 @@ int cmd_run(int argc, char **argv) {
     }
     wasp_log(sys, WASP_LOG_INFO, "wasp", "system %s started (%zu components, %d workers)",
              wasp_manifest_name(m), wasp_manifest_component_count(m), wasp_system_workers(sys));
+    run_stats_input = (struct cli_stats_input){.sys = sys, .wasm = w, .manifest = m, .root = root};
+    run_started_ms = started;
+    wasp__ctl_host host = {.sys = sys, .wasm = w, .manifest = m, .root = root,
+                           .name = wasp_manifest_name(m), .started_ms = started,
+                           .stats = control_stats, .stop = control_stop};
+    if (control_start(&a, sys, &host, cfg.max_message ? cfg.max_message : (1u << 20), &control) != 0) {
+        wasp_system_stop(sys);
+        goto out;
+    }
     send_all(sys, &a);
 
-    wait_for_end(a.for_ns ? started + (a.for_ns + 999999) / 1000000 : 0);
+    wait_for_end(sys, a.for_ns ? started + (a.for_ns + 999999) / 1000000 : 0);
+    wasp__ctl_server_stop(control);
 
     bool failed = atomic_load(&gave_up) || wasp_supervisor_gave_up(root);
     if (failed)
@@ -261,20 +396,26 @@ int cmd_run(int argc, char **argv) {
     else if (last_signal)
         wasp_log(sys, WASP_LOG_INFO, "wasp", "%s: stopping",
                  last_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    else if (atomic_load(&stop_requested))
+        wasp_log(sys, WASP_LOG_INFO, "wasp", "wasp stop: stopping");
     else
         wasp_log(sys, WASP_LOG_INFO, "wasp", "--for elapsed: stopping");
 
     /* Statistics are taken before the stop, so they show the system as it ran. */
+    bool stats_failed = false;
     if (a.stats) {
         struct cli_stats_input in = {.sys = sys, .wasm = w, .manifest = m, .root = root,
                                      .uptime_ms = now_ms() - started};
-        write_stats(&a, &in);
+        stats_failed = write_stats(&a, &stats_out, &in) != 0;
     }
     wasp_system_stop(sys);
     wasp_log(sys, WASP_LOG_INFO, "wasp", "system %s stopped", wasp_manifest_name(m));
-    status = failed ? CLI_GAVE_UP : CLI_OK;
+    status = failed ? CLI_GAVE_UP : stats_failed ? CLI_FAILED : CLI_OK;
 out:
+    wasp__ctl_server_stop(control);
     if (sys) wasp_system_stop(sys);
+    wasp__ctl_server_free(control);
+    if (stats_out.owned) close(stats_out.fd);
     wasp_supervisor_destroy(root);
     wasp_manifest_free(m);
     wasp_wasm_destroy(w);

@@ -16,6 +16,14 @@ static void help_main(FILE *f) {
             "  check MANIFEST    validate a manifest and its components without running them\n"
             "  inspect FILE.wasm show a module's imports and exports and whether it fits the ABI\n"
             "  bench [SCENARIO]  run benchmark scenarios\n"
+            "\n"
+            "talking to running systems (SYSTEM is the manifest's name):\n"
+            "  ps                the systems running for this user\n"
+            "  send SYSTEM TARGET TEXT   queue TEXT for actor TARGET\n"
+            "  call SYSTEM TARGET TEXT   a request; prints the reply\n"
+            "  stats SYSTEM      the statistics JSON, now\n"
+            "  top SYSTEM        a live table of the actors\n"
+            "  stop SYSTEM       a graceful stop, as SIGTERM\n"
             "  help [COMMAND]    show help (also: wasp COMMAND --help)\n"
             "\n"
             "options:\n"
@@ -30,7 +38,8 @@ static void help_main(FILE *f) {
 void cli_help_run(FILE *f) {
     fprintf(f,
             "usage: wasp run MANIFEST [--for DURATION] [--workers N] [--send TARGET=TEXT]...\n"
-            "                [--stats FILE] [--log-level LEVEL]\n"
+            "                [--stats FILE] [--log-level LEVEL] [--log-format text|json]\n"
+            "                [--control unix|none|tcp:127.0.0.1:PORT]\n"
             "\n"
             "Loads MANIFEST, starts its supervisors and components in manifest order and runs\n"
             "until SIGINT or SIGTERM, or until --for elapses; then stops every actor gracefully\n"
@@ -42,9 +51,15 @@ void cli_help_run(FILE *f) {
             "  --send TARGET=TEXT    after start-up, send TEXT to actor TARGET as a message from\n"
             "                        outside; repeatable, sent in the order given\n"
             "  --stats FILE          on exit, write the system's statistics as JSON to FILE\n"
+            "                        (- is stdout; checked before the system starts)\n"
             "  --log-level LEVEL     trace, debug, info (default), warn or error\n"
+            "  --log-format FORMAT   text (default) or json: one object per line\n"
+            "  --control WHERE       the control endpoint (wasp ps/call/stop...): unix (default,\n"
+            "                        a 0600 socket in a per-user directory), none, or also\n"
+            "                        tcp:127.0.0.1:PORT on loopback (PORT 0 picks one)\n"
             "\n"
-            "Log lines (components' and the host's) go to stderr as `LEVEL ACTOR: text`.\n"
+            "Log lines (components' and the host's) go to stderr as `TIME LEVEL ACTOR: text`.\n"
+            "SIGHUP is ignored; `wasp stop SYSTEM` stops the system as SIGTERM does.\n"
             "exit status: 0 clean stop, 1 the manifest or a component could not be loaded or\n"
             "started, 2 usage error, 3 the root supervisor gave up.\n");
 }
@@ -78,6 +93,61 @@ void cli_help_bench(FILE *f) {
             "  --smoke       tiny sizes: prove each scenario runs, do not measure\n"
             "  --workers N   worker threads of the systems the scenarios create\n"
             "  --reps N      measured repetitions\n");
+}
+
+void cli_help_ps(FILE *f) {
+    fprintf(f,
+            "usage: wasp ps [--json]\n"
+            "\n"
+            "One line per system running for this user: its name, pid, uptime, actors and\n"
+            "control socket. --json: one JSON object per line.\n");
+}
+
+void cli_help_send(FILE *f) {
+    fprintf(f,
+            "usage: wasp send SYSTEM TARGET TEXT|-|--file FILE\n"
+            "\n"
+            "Queues TEXT (or stdin with -, or the bytes of FILE) for actor TARGET of the\n"
+            "running SYSTEM as an outside message. SYSTEM is the manifest's name, or a\n"
+            "control socket path, or HOST:PORT.\n"
+            "exit status: 0 queued; 1 not, naming the error on stderr (ENOENT no such\n"
+            "actor, EFULL mailbox full, E2BIG too large, ESTOPPED, ...); 2 usage error.\n");
+}
+
+void cli_help_call(FILE *f) {
+    fprintf(f,
+            "usage: wasp call SYSTEM TARGET TEXT|-|--file FILE [--timeout DURATION]\n"
+            "\n"
+            "Sends a request to actor TARGET of the running SYSTEM and prints the reply's\n"
+            "bytes to stdout. --timeout defaults to 5s.\n"
+            "exit status: 0 answered; 1 not, naming the error on stderr (ETIMEDOUT,\n"
+            "ENOENT, ENOREPLY handled without a reply, ECRASH it crashed, EFULL, ...);\n"
+            "2 usage error.\n");
+}
+
+void cli_help_stats(FILE *f) {
+    fprintf(f,
+            "usage: wasp stats SYSTEM [--json]\n"
+            "\n"
+            "Prints the running SYSTEM's statistics: the JSON of `wasp run --stats`, now.\n"
+            "--json prints it on one line.\n");
+}
+
+void cli_help_top(FILE *f) {
+    fprintf(f,
+            "usage: wasp top SYSTEM [--once]\n"
+            "\n"
+            "A table of the running SYSTEM's actors (state, messages handled per second,\n"
+            "handled, mailbox, restarts, crashes, memory), refreshed every second until\n"
+            "^C. --once prints one frame (rates measured over one second) and exits.\n");
+}
+
+void cli_help_stop(FILE *f) {
+    fprintf(f,
+            "usage: wasp stop SYSTEM [--timeout DURATION]\n"
+            "\n"
+            "Stops the running SYSTEM gracefully, as SIGTERM does, and waits (up to\n"
+            "--timeout, default 60s) until its process has exited.\n");
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
@@ -124,6 +194,12 @@ static const struct {
     {"check", cmd_check, cli_help_check},
     {"inspect", cmd_inspect, cli_help_inspect},
     {"bench", cmd_bench, cli_help_bench},
+    {"ps", cmd_ps, cli_help_ps},
+    {"send", cmd_send, cli_help_send},
+    {"call", cmd_call, cli_help_call},
+    {"stats", cmd_stats, cli_help_stats},
+    {"top", cmd_top, cli_help_top},
+    {"stop", cmd_stop, cli_help_stop},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -1,27 +1,11 @@
-/* stats_json.c - the statistics JSON written by `wasp run --stats FILE`
- * (docs/CLI.md): every named actor the system ever started, once, and every
- * supervisor of the manifest's tree. */
-#include <inttypes.h>
+/* stats_json.c - the statistics JSON of `wasp run --stats FILE`, `wasp
+ * stats` and /metrics (docs/CLI.md): every named actor the system ever
+ * started, once, every supervisor of the manifest's tree, and the system's
+ * totals. Built with jansson; fields beyond the contract's come after it. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-static void json_string(FILE *f, const char *s) {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-            else fputc(*p, f);
-        }
-    }
-    fputc('"', f);
-}
 
 static const char *strategy_name(int s) {
     switch (s) {
@@ -32,9 +16,8 @@ static const char *strategy_name(int s) {
 }
 
 struct visit {
-    FILE *f;
+    json_t *list;
     wasp_wasm *wasm;
-    size_t n;
 };
 
 static int visit_actor(const wasp_actor_stats *st, void *arg) {
@@ -42,40 +25,96 @@ static int visit_actor(const wasp_actor_stats *st, void *arg) {
     if (!st->name[0]) return 0; /* anonymous helpers are not the system's actors */
     wasp_component_info info;
     bool wasm = v->wasm && wasp_component_info_get(v->wasm, st->id, &info) == WASP_OK;
-    FILE *f = v->f;
-    fprintf(f, "%s\n    {\"name\": ", v->n++ ? "," : "");
-    json_string(f, st->name);
-    fprintf(f,
-            ", \"kind\": \"%s\", \"state\": \"%s\", \"handled\": %" PRIu64
-            ", \"handler_errors\": %" PRIu64 ", \"crashes\": %" PRIu64 ", \"restarts\": %" PRIu64
-            ", \"dead_letters\": %" PRIu64 ", \"mailbox_len\": %" PRIu32
-            ", \"memory_bytes\": %" PRIu64 "}",
-            wasm ? "wasm" : "native", wasp_state_name(st->state), st->handled, st->handler_errors,
-            st->crashes, st->restarts, st->dead_letters, st->mailbox_len,
-            wasm ? info.memory_bytes : (uint64_t)0);
-    return 0;
+    json_t *a = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+                          "name", st->name, "kind", wasm ? "wasm" : "native",
+                          "state", wasp_state_name(st->state),
+                          "handled", (json_int_t)st->handled,
+                          "handler_errors", (json_int_t)st->handler_errors,
+                          "crashes", (json_int_t)st->crashes,
+                          "restarts", (json_int_t)st->restarts,
+                          "dead_letters", (json_int_t)st->dead_letters,
+                          "mailbox_len", (json_int_t)st->mailbox_len,
+                          "memory_bytes", (json_int_t)(wasm ? info.memory_bytes : 0),
+                          "received", (json_int_t)st->received,
+                          "start_seq", (json_int_t)st->start_seq);
+    if (a && wasm && info.last_error[0])
+        json_object_set_new(a, "last_error", json_string(info.last_error));
+    return a && json_array_append_new(v->list, a) == 0 ? 0 : WASP_ENOMEM;
 }
 
-int cli_write_stats(FILE *f, const struct cli_stats_input *in) {
-    fprintf(f, "{\n  \"system\": ");
-    json_string(f, wasp_manifest_name(in->manifest));
-    fprintf(f, ",\n  \"uptime_ms\": %" PRIu64 ",\n  \"workers\": %d,\n  \"actors\": [",
-            in->uptime_ms, wasp_system_workers(in->sys));
-    struct visit v = {.f = f, .wasm = in->wasm};
-    wasp_system_foreach(in->sys, visit_actor, &v);
-    fprintf(f, "%s],\n  \"supervisors\": [", v.n ? "\n  " : "");
+static json_t *supervisors_json(const struct cli_stats_input *in) {
+    json_t *list = json_array();
     size_t ns = in->root ? wasp_manifest_supervisor_count(in->manifest) : 0;
-    for (size_t i = 0; i < ns; i++) {
+    for (size_t i = 0; list && i < ns; i++) {
         const wasp_manifest_supervisor *ms = wasp_manifest_supervisor_get(in->manifest, i);
         wasp_supervisor *sup = i == 0 ? in->root : wasp_supervisor_find(in->root, ms->name);
         wasp_supervisor_stats st;
         memset(&st, 0, sizeof(st));
         if (sup) wasp_supervisor_stats_get(sup, &st);
-        fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
-        json_string(f, ms->name);
-        fprintf(f, ", \"strategy\": \"%s\", \"restarts\": %" PRIu64 ", \"gave_up\": %s}",
-                strategy_name(ms->strategy), st.restarts, st.gave_up ? "true" : "false");
+        json_t *s = json_pack("{s:s,s:s,s:I,s:b}", "name", ms->name, "strategy",
+                              strategy_name(ms->strategy), "restarts", (json_int_t)st.restarts,
+                              "gave_up", st.gave_up);
+        if (!s || json_array_append_new(list, s) != 0) {
+            json_decref(list);
+            return NULL;
+        }
     }
-    fprintf(f, "%s]\n}\n", ns ? "\n  " : "");
-    return ferror(f) ? WASP_EIO : WASP_OK;
+    return list;
+}
+
+json_t *cli_stats_json(const struct cli_stats_input *in) {
+    struct visit v = {.list = json_array(), .wasm = in->wasm};
+    if (!v.list || wasp_system_foreach(in->sys, visit_actor, &v) != 0) {
+        json_decref(v.list);
+        return NULL;
+    }
+    wasp_system_stats sys;
+    wasp_system_stats_get(in->sys, &sys);
+    return json_pack("{s:s,s:I,s:i,s:o,s:o?,s:{s:I,s:I,s:I,s:I}}",
+                     "system", wasp_manifest_name(in->manifest),
+                     "uptime_ms", (json_int_t)in->uptime_ms,
+                     "workers", wasp_system_workers(in->sys),
+                     "actors", v.list,
+                     "supervisors", supervisors_json(in),
+                     "totals", "actors", (json_int_t)sys.actors, "spawned", (json_int_t)sys.spawned,
+                     "messages_sent", (json_int_t)sys.messages_sent,
+                     "dead_letters", (json_int_t)sys.dead_letters);
+}
+
+/* The file layout of docs/CLI.md: one top-level field per line and one
+ * array element per line ("key": value separators, as people read it). */
+static int write_value(FILE *f, const json_t *v) {
+    char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_INDENT(0));
+    if (!text) return WASP_ENOMEM;
+    fputs(text, f);
+    free(text);
+    return WASP_OK;
+}
+
+int cli_write_stats(FILE *f, const struct cli_stats_input *in) {
+    json_t *j = cli_stats_json(in);
+    if (!j) return WASP_ENOMEM;
+    int rc = WASP_OK;
+    const char *key;
+    json_t *v;
+    size_t n = 0;
+    fputs("{", f);
+    json_object_foreach(j, key, v) {
+        fprintf(f, "%s\n  \"%s\": ", n++ ? "," : "", key);
+        if (!json_is_array(v) || json_array_size(v) == 0) {
+            if (rc == WASP_OK) rc = write_value(f, v);
+            continue;
+        }
+        size_t i;
+        json_t *e;
+        fputs("[", f);
+        json_array_foreach(v, i, e) {
+            fprintf(f, "%s\n    ", i ? "," : "");
+            if (rc == WASP_OK) rc = write_value(f, e);
+        }
+        fputs("\n  ]", f);
+    }
+    fputs("\n}\n", f);
+    json_decref(j);
+    return rc != WASP_OK ? rc : ferror(f) ? WASP_EIO : WASP_OK;
 }
