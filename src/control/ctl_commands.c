@@ -26,6 +26,15 @@ static const char *target_of(wasp__ctl_call *c, const json_t *req) {
     return t;
 }
 
+/* The request's payload (see wasp__ctl_payload), or false after failing the call. */
+static bool payload_of(wasp__ctl_call *c, const json_t *req, const void **data, size_t *len,
+                       void **owned) {
+    int rc = wasp__ctl_payload(req, data, len, owned);
+    if (rc == WASP_OK) return true;
+    wasp__ctl_fail(c, rc, "give the payload as \"data\" (a string) or \"data_b64\" (base64)");
+    return false;
+}
+
 static void cmd_info(wasp__ctl_call *c, const json_t *req) {
     (void)req;
     const wasp__ctl_host *h = wasp__ctl_call_host(c);
@@ -55,13 +64,9 @@ static void cmd_send(wasp__ctl_call *c, const json_t *req) {
     const void *data;
     size_t len;
     void *owned;
-    int rc = wasp__ctl_payload(req, &data, &len, &owned);
-    if (rc != WASP_OK) {
-        wasp__ctl_fail(c, rc, "give the payload as \"data\" (a string) or \"data_b64\" (base64)");
-        return;
-    }
+    if (!payload_of(c, req, &data, &len, &owned)) return;
     wasp_send_opts o = {.to_name = target, .data = data, .len = len};
-    rc = wasp_send_ex(wasp__ctl_call_host(c)->sys, &o);
+    int rc = wasp_send_ex(wasp__ctl_call_host(c)->sys, &o);
     free(owned);
     if (rc == WASP_OK) wasp__ctl_reply(c, NULL);
     else wasp__ctl_fail(c, rc, "%s: %s", target, wasp_strerror(rc));
@@ -123,11 +128,7 @@ static void cmd_call(wasp__ctl_call *c, const json_t *req) {
     const void *data;
     size_t len;
     void *owned;
-    int rc = wasp__ctl_payload(req, &data, &len, &owned);
-    if (rc != WASP_OK) {
-        wasp__ctl_fail(c, rc, "give the payload as \"data\" (a string) or \"data_b64\" (base64)");
-        return;
-    }
+    if (!payload_of(c, req, &data, &len, &owned)) return;
     struct pending_call *p = malloc(sizeof(*p));
     if (!p) {
         free(owned);
@@ -141,7 +142,7 @@ static void cmd_call(wasp__ctl_call *c, const json_t *req) {
      * before wasp_ask_cb returns - unless wasp_ask_cb fails. */
     wasp_system *sys = wasp__ctl_call_host(c)->sys;
     wasp_send_opts o = {.to_name = target, .data = data, .len = len};
-    rc = wasp_ask_cb(sys, &o, (uint64_t)timeout * 1000000u, call_done, p);
+    int rc = wasp_ask_cb(sys, &o, (uint64_t)timeout * 1000000u, call_done, p);
     free(owned);
     if (rc != WASP_OK) {
         wasp__ctl_fail(c, rc, "%s: %s", target, wasp_strerror(rc));
