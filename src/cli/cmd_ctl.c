@@ -40,7 +40,7 @@ int cmd_ps(int argc, char **argv) {
     wasp__ctl_system *v;
     int n = wasp__ctl_systems(NULL, &v);
     if (n < 0) n = 0;
-    qsort(v, (size_t)n, sizeof(*v), by_name);
+    if (n > 1) qsort(v, (size_t)n, sizeof(*v), by_name);
     for (int i = 0; i < n; i++) {
         json_t *info = v[i].info;
         json_object_set_new(info, "socket", json_string(v[i].path));
