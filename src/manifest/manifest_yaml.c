@@ -13,6 +13,7 @@
 #include <libfyaml.h>
 
 #include "manifest/internal.h"
+#include "core/utf8.h"
 
 #define MF_MAX_WEIGHT 200000u
 #define MF_MAX_DEPTH 64
@@ -223,35 +224,11 @@ static void on_diag(struct fy_diag *diag, void *user, const char *buf, size_t le
         mf_error_at(d->e, ln > 0 ? ln : 1, col > 0 ? col : 1, "YAML syntax error: %s", msg);
 }
 
-/* Offset of the first byte that is not part of valid UTF-8 (or is NUL), or len.
- * The manifest must be UTF-8; checking first also keeps malformed bytes away
- * from libfyaml, whose scanner can spin on some of them. */
-static size_t utf8_invalid_at(const unsigned char *s, size_t len) {
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n;
-        uint32_t min, cp;
-        if (c == 0) return i;
-        if (c < 0x80) { i++; continue; }
-        if ((c & 0xE0) == 0xC0) n = 1, min = 0x80, cp = c & 0x1F;
-        else if ((c & 0xF0) == 0xE0) n = 2, min = 0x800, cp = c & 0x0F;
-        else if ((c & 0xF8) == 0xF0) n = 3, min = 0x10000, cp = c & 0x07;
-        else return i;
-        if (n >= len - i) return i;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-        i += n + 1;
-    }
-    return len;
-}
-
 struct mf_node *mf_yaml_parse(struct mf_arena *a, const char *text, size_t len,
                               struct mf_errors *errs) {
-    size_t bad = utf8_invalid_at((const unsigned char *)text, len);
+    /* The manifest must be UTF-8; checking first also keeps malformed bytes
+     * away from libfyaml, whose scanner can spin on some of them. */
+    size_t bad = wasp__utf8_invalid_at((const uint8_t *)text, len);
     if (bad < len) {
         int line = 1, col = 1;
         for (size_t i = 0; i < bad; i++) {

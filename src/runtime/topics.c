@@ -21,6 +21,7 @@
 
 #include "core/hashmap.h"
 #include "wasp.h"
+#include "core/utf8.h"
 
 #define MAX_SEGMENTS ((WASP_TOPIC_MAX + 1) / 2) /* "a.a.a...": 128 */
 #define MIN_ARRAY 4
@@ -71,36 +72,9 @@ struct segment {
 
 /* ---- Validation ------------------------------------------------------------ */
 
-/* Strict UTF-8 (Unicode table 3-7): no overlongs, surrogates or > U+10FFFF. */
-static bool utf8_valid(const unsigned char *s, size_t len) {
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        if (c < 0x80) { i++; continue; }
-        size_t need;
-        unsigned char lo = 0x80, hi = 0xBF; /* bounds for the second byte */
-        if (c >= 0xC2 && c <= 0xDF) need = 1;
-        else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            if (c == 0xE0) lo = 0xA0;
-            if (c == 0xED) hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            if (c == 0xF0) lo = 0x90;
-            if (c == 0xF4) hi = 0x8F;
-        } else return false;
-        if (len - i - 1 < need) return false;
-        if (s[i + 1] < lo || s[i + 1] > hi) return false;
-        for (size_t k = 2; k <= need; k++)
-            if ((s[i + k] & 0xC0) != 0x80) return false;
-        i += need + 1;
-    }
-    return true;
-}
-
 static int check(const char *s, size_t len, bool wildcards) {
     if (!s || len == 0 || len > WASP_TOPIC_MAX) return WASP_EINVAL;
-    if (!utf8_valid((const unsigned char *)s, len)) return WASP_EINVAL;
+    if (!wasp__utf8_valid(s, len)) return WASP_EINVAL;
     /* '.', '*' and '>' are ASCII, so they never occur inside a multibyte
      * sequence and a byte scan is enough. */
     size_t start = 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "wasm/component.h"
+#include "core/utf8.h"
 
 struct wasp_cinst *wasp_cinst_from_caller(wasmtime_caller_t *caller) {
     return wasp_instance_user(wasp_instance_from_caller(caller));
@@ -31,39 +32,12 @@ uint8_t *wasp_guest_range(wasmtime_caller_t *caller, int32_t ptr, int32_t len, c
     return base + p;
 }
 
-/* Strict UTF-8 (no overlongs, no surrogates, <= U+10FFFF), no NUL. */
-static bool utf8_valid(const uint8_t *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c == 0) return false;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        uint32_t cp;
-        if ((c & 0xE0) == 0xC0) need = 1, cp = c & 0x1F;
-        else if ((c & 0xF0) == 0xE0) need = 2, cp = c & 0x0F;
-        else if ((c & 0xF8) == 0xF0) need = 3, cp = c & 0x07;
-        else return false;
-        for (size_t k = 1; k <= need; k++) {
-            if (i + k >= n || (s[i + k] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        static const uint32_t min_cp[4] = {0, 0x80, 0x800, 0x10000};
-        if (cp < min_cp[need] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        i += need + 1;
-    }
-    return true;
-}
-
 int wasp_guest_name(wasmtime_caller_t *caller, int32_t ptr, int32_t len, const char *import, char *buf,
                     wasm_trap_t **trap) {
     uint8_t *p = wasp_guest_range(caller, ptr, len, import, trap);
     if (!p) return 1;
     uint32_t n = (uint32_t)len;
-    if (n == 0 || n > 255 || !utf8_valid(p, n)) return WASP_EINVAL;
+    if (n == 0 || n > 255 || !wasp__utf8_valid(p, n)) return WASP_EINVAL;
     memcpy(buf, p, n);
     buf[n] = 0;
     return WASP_OK;
