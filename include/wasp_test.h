@@ -8,7 +8,7 @@
  * component did in response is already recorded: messages the stand-ins
  * received, everything published, every log line. Time moves only when the
  * test advances it, so timer-driven components test instantly and the same
- * way every time.
+ * way every time. `wasp test SCENARIO.yaml` runs the same kit from YAML.
  *
  * Built on the embedding API (wasp.h) only; wasp_test_system gives the
  * system for anything the kit does not wrap. Calls are for the test's own
@@ -162,6 +162,40 @@ int wasp_test_last_error(wasp_test *t, const char *name, char *buf, size_t cap);
  * match (why says so). */
 bool wasp_test_match(int kind, const char *pattern, const void *data, size_t len, char *why,
                      size_t whycap);
+
+/* ---- Scenario files ------------------------------------------------------------- */
+/* The YAML scenarios of `wasp test` (docs/TESTING.md). */
+
+typedef struct wasp_test_case_result {
+    const char *file;
+    const char *name;
+    bool passed;
+    const char *failure; /* passed: NULL; else every failed expectation, one per line,
+                            each "FILE:LINE:COL: what was expected; what happened" */
+    uint64_t elapsed_ns; /* real time */
+} wasp_test_case_result;
+
+typedef struct wasp_test_run_options {
+    const char *filter;  /* run only cases whose name contains this text; NULL = all */
+    /* Called after each case that ran. */
+    void (*on_case)(void *arg, const wasp_test_case_result *r);
+    void *arg;
+    /* Problems in the scenario file, each "FILE:LINE:COL: message"; NULL = stderr. */
+    wasp_manifest_error_fn on_error;
+    void *error_arg;
+    const char *cache_dir; /* compiled-module cache for the cases; NULL = none */
+    bool echo_log;         /* components' log lines to stderr as they come */
+} wasp_test_run_options;
+
+/* Runs every case of a scenario file (each in a fresh wasp_test), adding to
+ * *passed and *failed. WASP_OK (whatever the cases' outcome), WASP_EINVAL
+ * (the file has problems: reported, nothing ran), WASP_EIO, WASP_ENOMEM. */
+int wasp_test_run_file(const char *path, const wasp_test_run_options *opts, unsigned *passed,
+                       unsigned *failed);
+/* Checks a scenario in memory without running it or looking at files
+ * (`filename` names it in messages). WASP_OK, WASP_EINVAL, WASP_ENOMEM. */
+int wasp_test_check_text(const char *text, size_t len, const char *filename,
+                         wasp_manifest_error_fn on_error, void *error_arg);
 
 #ifdef __cplusplus
 }

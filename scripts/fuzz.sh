@@ -4,14 +4,15 @@
 #   fuzz_module_load  the module boundary: compile, ABI check, instantiate, call
 #   fuzz_manifest     the manifest loader: YAML, model and rules, from memory
 #   fuzz_control      the control protocol: request lines, payloads, base64, metrics
+#   fuzz_scenario     `wasp test` scenario files: YAML, steps, matchers, from memory
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 secs="${1:-30}"
-per=$(( secs / 3 ))
+per=$(( secs / 4 ))
 [ "$per" -ge 1 ] || per=1
 wt="$("$root/scripts/build-wasmtime.sh")"
 out="$root/build-fuzz"
-mkdir -p "$out" "$out/corpus-module_load" "$out/corpus-manifest"
+mkdir -p "$out" "$out/corpus-module_load" "$out/corpus-manifest" "$out/corpus-scenario"
 
 # Fixtures seed the corpus of the module target.
 seed="$out/seed-module_load"
@@ -34,6 +35,11 @@ msrc=("$root"/src/core/*.c "$root"/src/runtime/*.c "$root"/src/wasm/*.c "$root"/
 clang "${cflags[@]}" $(pkg-config --cflags libfyaml) "$root/fuzz/fuzz_manifest.c" "${msrc[@]}" \
     $(pkg-config --libs libfyaml) "${libs[@]}" -o "$out/fuzz_manifest"
 
+# Scenario files: the testing kit on top of the manifest loader, JSON by jansson.
+ssrc=("${msrc[@]}" "$root"/src/testkit/*.c)
+clang "${cflags[@]}" $(pkg-config --cflags libfyaml jansson) "$root/fuzz/fuzz_scenario.c" "${ssrc[@]}" \
+    $(pkg-config --libs libfyaml jansson) "${libs[@]}" -o "$out/fuzz_scenario"
+
 corpus="$root/fuzz/corpus/module_load"
 "$out/fuzz_module_load" -max_total_time="$per" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix="$out/" "$out/corpus-module_load" "$corpus" "$seed" 2>&1 | tail -15
@@ -53,3 +59,8 @@ mkdir -p "$out/corpus-control"
 "$out/fuzz_control" -max_total_time="$per" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix="$out/control-" "$out/corpus-control" \
     "$root/fuzz/corpus/control" 2>&1 | tail -15
+
+LSAN_OPTIONS="suppressions=$out/lsan-manifest.supp:print_suppressions=0" \
+"$out/fuzz_scenario" -max_total_time="$per" -max_len=16384 -timeout=10 -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix="$out/scenario-" "$out/corpus-scenario" \
+    "$root/fuzz/corpus/scenario" 2>&1 | tail -15

@@ -27,6 +27,7 @@ int cmd_call(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_test(int argc, char **argv);
 
 /* Help texts (main.c). */
 void cli_help_run(FILE *f);
@@ -39,6 +40,7 @@ void cli_help_call(FILE *f);
 void cli_help_stats(FILE *f);
 void cli_help_stop(FILE *f);
 void cli_help_top(FILE *f);
+void cli_help_test(FILE *f);
 
 /* Prints "wasp CMD: message" and a hint to stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -50,6 +52,11 @@ bool cli_is_help(const char *arg);
  * the value (advancing *i past it) and it returns 1; returns -1 if the
  * value is missing, 0 if arg is not this flag. */
 int cli_flag(int argc, char **argv, int *i, const char *name, const char **value);
+
+/* The disk cache of compiled modules: $WASP_CACHE_DIR (empty: none), else
+ * $XDG_CACHE_HOME/wasp/modules, else ~/.cache/wasp/modules. Written to buf;
+ * returns buf, or NULL for no cache. */
+const char *cli_module_cache_dir(char *buf, size_t cap);
 
 /* The statistics JSON of docs/CLI.md for a running (or stopped) system. */
 struct cli_stats_input {

@@ -301,12 +301,7 @@ static wasp_wasm_config engine_config(const wasp_manifest *m, char *cache, size_
         wc.pool_instances = (uint32_t)(instances * 2 + 16);
         wc.pool_memory_max = memory ? memory : 16ull << 20;
     }
-    const char *dir = getenv("WASP_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    cache[0] = 0;
-    if (dir) snprintf(cache, cap, "%s", dir);
-    else if (xdg && *xdg) snprintf(cache, cap, "%s/wasp/modules", xdg);
-    else if (home && *home) snprintf(cache, cap, "%s/.cache/wasp/modules", home);
-    wc.cache_dir = cache[0] ? cache : NULL;
+    wc.cache_dir = cli_module_cache_dir(cache, cap);
     return wc;
 }
 

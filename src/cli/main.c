@@ -16,6 +16,7 @@ static void help_main(FILE *f) {
             "  check MANIFEST    validate a manifest and its components without running them\n"
             "  inspect FILE.wasm show a module's imports and exports and whether it fits the ABI\n"
             "  bench [SCENARIO]  run benchmark scenarios\n"
+            "  test SCENARIO...  run test scenarios (docs/TESTING.md)\n"
             "\n"
             "talking to running systems (SYSTEM is the manifest's name):\n"
             "  ps                the systems running for this user\n"
@@ -150,6 +151,24 @@ void cli_help_stop(FILE *f) {
             "--timeout, default 60s) until its process has exited.\n");
 }
 
+void cli_help_test(FILE *f) {
+    fprintf(f,
+            "usage: wasp test SCENARIO.yaml... [--filter PATTERN] [--junit FILE] [--verbose]\n"
+            "\n"
+            "Runs the cases of each scenario file, each in a fresh isolated system on a\n"
+            "virtual clock, with stand-ins for the actors the component talks to\n"
+            "(docs/TESTING.md). Prints one line per case, `ok` or `FAIL` with what was\n"
+            "expected and what happened, then `N passed, M failed`.\n"
+            "\n"
+            "  --filter PATTERN  run only the cases whose name contains PATTERN (or matches\n"
+            "                    it, if it has * ? or [ in it)\n"
+            "  --junit FILE      also write the results as JUnit XML to FILE\n"
+            "  --verbose         show the components' log lines as they come\n"
+            "\n"
+            "A scenario file with problems is reported as FILE:LINE:COL: problem and counts\n"
+            "as one failure. exit status: 0 all passed, 1 something failed, 2 usage error.\n");
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -200,6 +219,7 @@ static const struct {
     {"stats", cmd_stats, cli_help_stats},
     {"top", cmd_top, cli_help_top},
     {"stop", cmd_stop, cli_help_stop},
+    {"test", cmd_test, cli_help_test},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

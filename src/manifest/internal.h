@@ -45,6 +45,7 @@ struct mf_node {
     struct mf_node **keys;  /* map keys (n) */
     struct mf_node **items; /* map values or sequence items (n) */
     uint64_t weight;        /* nodes reachable from here, aliases expanded */
+    bool plain;             /* scalars: written unquoted (so `3` is a number, "3" text) */
 };
 
 /* ---- problems --------------------------------------------------------------- */
@@ -143,6 +144,17 @@ struct wasp_manifest {
 
 /* manifest_parse.c: reads the top level and the components. */
 void mf_read_manifest(struct wasp_manifest *m, const struct mf_node *root, struct mf_errors *e);
+/* Reads one entry of `components` (defaults filled in, paths resolved
+ * against m's directory, strings in m's arena) into c; c->ok tells. */
+void mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct mf_errors *e,
+                       const struct mf_node *n);
+/* A manifest holder with no content yet: path, directory, arena. */
+struct wasp_manifest *mf_manifest_new(const char *filename);
+/* Reads a whole text file (at most 16 MiB); `what` names it in problems.
+ * WASP_OK with *out malloc'd, or WASP_EIO / WASP_EINVAL / WASP_ENOMEM. */
+int mf_read_text_file(const char *path, const char *what, char **out, size_t *len,
+                      struct mf_errors *e);
+
 /* manifest_supervisor.c: reads the supervisor tree (NULL node = the default)
  * and checks that every component is supervised exactly once. */
 void mf_read_supervisors(struct wasp_manifest *m, const struct mf_node *key,

@@ -16,20 +16,73 @@ static char *dir_of(const char *path) {
     return strndup(path, (size_t)(slash - path));
 }
 
+struct wasp_manifest *mf_manifest_new(const char *filename) {
+    struct wasp_manifest *m = calloc(1, sizeof(*m));
+    if (!m) return NULL;
+    m->path = strdup(filename);
+    m->dir = dir_of(filename);
+    if (!m->path || !m->dir) {
+        wasp_manifest_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+int mf_read_text_file(const char *path, const char *what, char **out, size_t *out_len,
+                      struct mf_errors *e) {
+    *out = NULL;
+    *out_len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        mf_error_at(e, 0, 0, "cannot read the %s: %s", what, strerror(errno));
+        return WASP_EIO;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 4096;
+    int rc = WASP_OK;
+    buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) break;
+        if (len == cap) {
+            if (cap >= MF_MAX_FILE) {
+                mf_error_at(e, 0, 0, "the %s is larger than %u MiB", what, MF_MAX_FILE >> 20);
+                rc = WASP_EINVAL;
+                break;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (!buf) rc = WASP_ENOMEM;
+    else if (rc == WASP_OK && ferror(f)) {
+        mf_error_at(e, 0, 0, "cannot read the %s: %s", what, strerror(errno));
+        rc = WASP_EIO;
+    }
+    fclose(f);
+    if (rc != WASP_OK) free(buf);
+    else {
+        *out = buf;
+        *out_len = len;
+    }
+    return rc;
+}
+
 int wasp_manifest_parse(const char *text, size_t len, const char *filename,
                         const wasp_manifest_options *opts, wasp_manifest **out) {
     if (out) *out = NULL;
     if (!text || !out) return WASP_EINVAL;
     if (!filename) filename = "<manifest>";
-    struct wasp_manifest *m = calloc(1, sizeof(*m));
+    struct wasp_manifest *m = mf_manifest_new(filename);
     if (!m) return WASP_ENOMEM;
-    m->path = strdup(filename);
-    m->dir = dir_of(filename);
     struct mf_errors e = {.file = filename};
-    if (!m->path || !m->dir) {
-        wasp_manifest_free(m);
-        return WASP_ENOMEM;
-    }
 
     /* The tree shares the manifest's arena: the model points into its strings. */
     const struct mf_node *root = mf_yaml_parse(&m->arena, text, len, &e);
@@ -54,43 +107,9 @@ int wasp_manifest_load(const char *path, const wasp_manifest_options *opts, wasp
     if (out) *out = NULL;
     if (!path || !out) return WASP_EINVAL;
     struct mf_errors e = {.file = path};
-    FILE *f = fopen(path, "rb");
     char *buf = NULL;
     size_t len = 0;
-    int rc = WASP_OK;
-    if (!f) {
-        mf_error_at(&e, 0, 0, "cannot read the manifest: %s", strerror(errno));
-        rc = WASP_EIO;
-    } else {
-        size_t cap = 4096;
-        buf = malloc(cap);
-        while (buf) {
-            size_t got = fread(buf + len, 1, cap - len, f);
-            len += got;
-            if (got == 0) break;
-            if (len == cap) {
-                if (cap >= MF_MAX_FILE) {
-                    mf_error_at(&e, 0, 0, "the manifest is larger than %u MiB", MF_MAX_FILE >> 20);
-                    rc = WASP_EINVAL;
-                    break;
-                }
-                char *nb = realloc(buf, cap * 2);
-                if (!nb) {
-                    free(buf);
-                    buf = NULL;
-                    break;
-                }
-                buf = nb;
-                cap *= 2;
-            }
-        }
-        if (!buf) rc = WASP_ENOMEM;
-        else if (rc == WASP_OK && ferror(f)) {
-            mf_error_at(&e, 0, 0, "cannot read the manifest: %s", strerror(errno));
-            rc = WASP_EIO;
-        }
-        fclose(f);
-    }
+    int rc = mf_read_text_file(path, "manifest", &buf, &len, &e);
     if (rc == WASP_OK) rc = wasp_manifest_parse(buf, len, path, opts, out);
     else mf_errors_report(&e, opts ? opts->on_error : NULL, opts ? opts->error_arg : NULL);
     mf_errors_free(&e);

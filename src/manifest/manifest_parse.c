@@ -218,8 +218,8 @@ static void read_permissions(struct wasp_manifest *m, struct mf_component *c,
 enum { K_NAME, K_WASM, K_INSTANCES, K_MAILBOX, K_RESTART, K_SUBSCRIBE, K_STOP_TIMEOUT, K_HEALTH,
        K_LIMITS, K_PERMISSIONS, K_NKEYS };
 
-static void read_component(struct wasp_manifest *m, struct mf_component *c, struct mf_errors *e,
-                           const struct mf_node *n) {
+void mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct mf_errors *e,
+                       const struct mf_node *n) {
     static const char *const keys[] = {"name",      "wasm",         "instances", "mailbox",
                                        "restart",   "subscribe",    "stop_timeout", "health",
                                        "limits",    "permissions",  NULL};
@@ -336,7 +336,7 @@ void mf_read_manifest(struct wasp_manifest *m, const struct mf_node *root, struc
         m->ncomponents = comps->n;
         for (size_t i = 0; i < comps->n; i++) {
             struct mf_component *c = &m->components[i];
-            read_component(m, c, e, comps->items[i]);
+            mf_read_component(m, c, e, comps->items[i]);
             if (!c->spec.name) continue;
             for (size_t j = 0; j < i; j++) {
                 const struct mf_component *o = &m->components[j];

@@ -170,9 +170,8 @@ static bool scalar(struct builder *b, struct fy_event *ev) {
             (len == 0 || m->input_pos == b->textlen || b->text[m->input_pos] != q))
             n->col--;
     }
-    if (fy_token_scalar_style(ev->scalar.value) == FYSS_PLAIN && !ev->scalar.tag &&
-        is_null_text(n->text))
-        n->kind = MF_NULL;
+    n->plain = style == FYSS_PLAIN && !ev->scalar.tag;
+    if (n->plain && is_null_text(n->text)) n->kind = MF_NULL;
     const char *an = anchor_name(b, ev->scalar.anchor);
     if (an && !add_anchor(b, an, n)) return false;
     return attach(b, n);

@@ -138,7 +138,7 @@ static int child_start(struct wasp_supervisor *s, struct child *c) {
     if (c->status == ST_FAILED && c->aid) {
         rc = wasp_actor_restart(s->sys, c->aid, c->sub ? NULL : &c->actor);
         if (rc == WASP_OK) {
-            c->started_at = wasp_clock_ns();
+            c->started_at = wasp_system_now(s->sys);
             set_status(s, c, ST_RUNNING, c->aid);
             sup_health_on_start(s, c);
             return WASP_OK;
@@ -150,7 +150,7 @@ static int child_start(struct wasp_supervisor *s, struct child *c) {
     else rc = wasp_spawn(s->sys, &c->actor, &aid);
     if (rc != WASP_OK) return rc;
     c->seen_crashes = 0;
-    c->started_at = wasp_clock_ns();
+    c->started_at = wasp_system_now(s->sys);
     set_status(s, c, ST_RUNNING, aid);
     if (c->sub) c->sub->aid = aid;
     sup_health_on_start(s, c);
@@ -278,7 +278,7 @@ static void pump(struct wasp_supervisor *s) {
     for (size_t i = 0; i < s->nkids; i++) {
         struct child *c = &s->kids[i];
         if (!c->pending) continue;
-        uint64_t now = wasp_clock_ns();
+        uint64_t now = wasp_system_now(s->sys);
         bool ordered = s->strategy != WASP_SUP_ONE_FOR_ONE;
         if (c->status == ST_STOPPING) {
             if (ordered) return;
@@ -337,7 +337,7 @@ void sup_child_crashed(struct wasp_supervisor *s, struct child *c, int reason) {
         }
         return;
     }
-    uint64_t now = wasp_clock_ns();
+    uint64_t now = wasp_system_now(s->sys);
     if (sup_window_add(s, now)) {
         give_up_begin(s);
         return;

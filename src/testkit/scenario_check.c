@@ -1,0 +1,242 @@
+/* scenario_check.c - judging an expectation against what the kit recorded,
+ * and saying what happened when it does not hold: every failure starts
+ * with the expectation's FILE:LINE:COL, then shows what was seen. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testkit/scenario.h"
+
+#define SHOW_MAX 10 /* records shown after a failure */
+
+void sc_out_printf(struct sc_out *o, const char *fmt, ...) {
+    va_list ap;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        size_t room = o->cap - o->len;
+        va_start(ap, fmt);
+        int n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? room : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) return;
+        if (o->buf && (size_t)n < room) {
+            o->len += (size_t)n;
+            return;
+        }
+        size_t cap = (o->cap ? o->cap * 2 : 512) + (size_t)n;
+        char *b = realloc(o->buf, cap);
+        if (!b) return;
+        o->buf = b;
+        o->cap = cap;
+    }
+}
+
+void sc_out_bytes(struct sc_out *o, const void *data, size_t len) {
+    const unsigned char *p = data;
+    size_t shown = len > 200 ? 200 : len;
+    sc_out_printf(o, "\"");
+    for (size_t i = 0; i < shown; i++) {
+        unsigned char c = p[i];
+        if (c == '"' || c == '\\') sc_out_printf(o, "\\%c", c);
+        else if (c == '\n') sc_out_printf(o, "\\n");
+        else if (c < 0x20 || c == 0x7f) sc_out_printf(o, "\\x%02x", c);
+        else sc_out_printf(o, "%c", c);
+    }
+    sc_out_printf(o, "\"%s", shown < len ? "..." : "");
+}
+
+static void at(struct sc_out *o, const struct sc_file *f, const struct mf_node *n) {
+    sc_out_printf(o, "%s:%d:%d: ", f->m->path, n ? n->line : 0, n ? n->col : 0);
+}
+
+void sc_describe_matcher(struct sc_out *o, const struct sc_matcher *m) {
+    switch (m->kind) {
+    case WASP_TEST_MATCH_PREFIX: sc_out_printf(o, "text starting with "); break;
+    case WASP_TEST_MATCH_REGEX: sc_out_printf(o, "text matching /%s/", m->pattern); return;
+    case WASP_TEST_MATCH_JSON: sc_out_printf(o, "JSON containing %s", m->pattern); return;
+    default: break;
+    }
+    sc_out_bytes(o, m->pattern, strlen(m->pattern));
+}
+
+bool sc_match(const struct sc_matcher *m, const void *data, size_t len, char *why, size_t cap) {
+    return wasp_test_match(m->kind, m->pattern, data, len, why, cap);
+}
+
+/* ---- messages: sent to a stand-in, or published ------------------------------ */
+
+static bool wanted(const struct sc_expect *x, const wasp_test_message *m) {
+    if (x->from && strcmp(m->from, x->from)) return false;
+    if (x->kind == SC_SENT) return true;
+    /* published by actors (not the test's own publishes) on a matching topic */
+    return m->from[0] && m->topic && wasp_topic_matches(x->who, m->topic);
+}
+
+static size_t collect(wasp_test *t, const struct sc_expect *x, const wasp_test_message ***out) {
+    wasp_test_standin *s = x->kind == SC_SENT ? wasp_test_standin_get(t, x->who) : NULL;
+    size_t total = s ? wasp_test_standin_count(s) : wasp_test_published_count(t), n = 0;
+    *out = calloc(total ? total : 1, sizeof(**out));
+    if (!*out) return 0;
+    for (size_t i = 0; i < total; i++) {
+        const wasp_test_message *m = s ? wasp_test_standin_message(s, i) : wasp_test_published(t, i);
+        if (m && wanted(x, m)) (*out)[n++] = m;
+    }
+    return n;
+}
+
+static void describe_messages(struct sc_out *o, const struct sc_expect *x) {
+    if (x->kind == SC_SENT) sc_out_printf(o, "sent to %s", x->who);
+    else sc_out_printf(o, "published on %s", x->who);
+    if (x->from) sc_out_printf(o, " by %s", x->from);
+}
+
+static void show_messages(struct sc_out *o, const wasp_test_message **v, size_t n) {
+    if (!n) sc_out_printf(o, "\n    (none)");
+    for (size_t i = 0; i < n && i < SHOW_MAX; i++) {
+        sc_out_printf(o, "\n    %zu. ", i + 1);
+        sc_out_bytes(o, v[i]->data, v[i]->len);
+        if (v[i]->topic) sc_out_printf(o, " on %s", v[i]->topic);
+        sc_out_printf(o, " from %s%s", v[i]->from[0] ? v[i]->from : "outside",
+                      v[i]->request ? " (call)" : "");
+    }
+    if (n > SHOW_MAX) sc_out_printf(o, "\n    ... and %zu more", n - SHOW_MAX);
+}
+
+static bool check_messages(const struct sc_file *f, wasp_test *t, const struct sc_expect *x,
+                           struct sc_out *o) {
+    if (x->kind == SC_SENT && !wasp_test_standin_get(t, x->who)) {
+        at(o, f, x->at);
+        sc_out_printf(o, "no stand-in named %s\n", x->who);
+        return false;
+    }
+    const wasp_test_message **v;
+    size_t n = collect(t, x, &v);
+    bool ok = true;
+    if (x->count >= 0 && (size_t)x->count != n) {
+        at(o, f, x->at);
+        sc_out_printf(o, "expected %lld message%s ", (long long)x->count, x->count == 1 ? "" : "s");
+        describe_messages(o, x);
+        sc_out_printf(o, "; got %zu:", n);
+        ok = false;
+    } else if (x->has_messages && x->nmessages != n) {
+        at(o, f, x->at);
+        sc_out_printf(o, "expected %zu message%s ", x->nmessages, x->nmessages == 1 ? "" : "s");
+        describe_messages(o, x);
+        sc_out_printf(o, "; got %zu:", n);
+        ok = false;
+    } else if (x->has_messages) {
+        for (size_t i = 0; i < n && ok; i++) {
+            char why[256];
+            if (sc_match(&x->messages[i], v[i]->data, v[i]->len, why, sizeof(why))) continue;
+            at(o, f, x->messages[i].at);
+            sc_out_printf(o, "message %zu ", i + 1);
+            describe_messages(o, x);
+            sc_out_printf(o, ": expected ");
+            sc_describe_matcher(o, &x->messages[i]);
+            sc_out_printf(o, ", got ");
+            sc_out_bytes(o, v[i]->data, v[i]->len);
+            sc_out_printf(o, " (%s); all of them:", why);
+            ok = false;
+        }
+    }
+    if (!ok) {
+        show_messages(o, v, n);
+        sc_out_printf(o, "\n");
+    }
+    free(v);
+    return ok;
+}
+
+/* ---- log lines --------------------------------------------------------------------- */
+
+static bool line_wanted(const struct sc_expect *x, const wasp_test_log_line *l) {
+    if (x->who && strcmp(l->actor, x->who)) return false;
+    if (x->level >= 0 && l->level != x->level) return false;
+    return !x->text.pattern || sc_match(&x->text, l->text, strlen(l->text), NULL, 0);
+}
+
+static bool check_log(const struct sc_file *f, wasp_test *t, const struct sc_expect *x,
+                      struct sc_out *o) {
+    size_t total = wasp_test_log_count(t), n = 0;
+    for (size_t i = 0; i < total; i++) n += line_wanted(x, wasp_test_log(t, i));
+    if (x->count >= 0 ? (size_t)x->count == n : n > 0) return true;
+    at(o, f, x->at);
+    if (x->count >= 0) sc_out_printf(o, "expected %lld log line%s", (long long)x->count, x->count == 1 ? "" : "s");
+    else sc_out_printf(o, "expected a log line");
+    if (x->who) sc_out_printf(o, " from %s", x->who);
+    if (x->level >= 0) sc_out_printf(o, " at %s", wasp_log_level_name(x->level));
+    if (x->text.pattern) {
+        sc_out_printf(o, " with ");
+        sc_describe_matcher(o, &x->text);
+    }
+    sc_out_printf(o, "; got %zu. The log%s%s:", n, x->who ? " of " : "", x->who ? x->who : "");
+    size_t shown = 0, skipped = 0;
+    for (size_t i = 0; i < total; i++) {
+        const wasp_test_log_line *l = wasp_test_log(t, i);
+        if (x->who && strcmp(l->actor, x->who)) continue;
+        if (shown == SHOW_MAX) {
+            skipped++;
+            continue;
+        }
+        shown++;
+        sc_out_printf(o, "\n    %s %s: %s", wasp_log_level_name(l->level), l->actor, l->text);
+    }
+    if (!shown) sc_out_printf(o, "\n    (empty)");
+    if (skipped) sc_out_printf(o, "\n    ... and %zu more", skipped);
+    sc_out_printf(o, "\n");
+    return false;
+}
+
+/* ---- statistics ----------------------------------------------------------------------- */
+
+static bool check_stats(const struct sc_file *f, wasp_test *t, const struct sc_expect *x,
+                        struct sc_out *o) {
+    wasp_actor_stats st;
+    if (wasp_test_stats(t, x->who, &st) != WASP_OK) {
+        at(o, f, x->at);
+        sc_out_printf(o, "no actor named %s\n", x->who);
+        return false;
+    }
+    const uint64_t got[SC_NSTATS] = {st.received, st.handled, st.handler_errors, st.crashes,
+                                     st.restarts, st.dead_letters, st.mailbox_len};
+    bool ok = true;
+    for (int i = 0; i < SC_NSTATS; i++) {
+        if (x->stats[i] < 0 || (uint64_t)x->stats[i] == got[i]) continue;
+        at(o, f, x->stat_at[i]);
+        sc_out_printf(o, "%s of %s: expected %lld, got %llu\n", sc_stat_name(i), x->who,
+                      (long long)x->stats[i], (unsigned long long)got[i]);
+        ok = false;
+    }
+    if (x->state >= 0 && x->state != st.state) {
+        at(o, f, x->state_at);
+        sc_out_printf(o, "state of %s: expected %s, got %s\n", x->who, wasp_state_name(x->state),
+                      wasp_state_name(st.state));
+        ok = false;
+    }
+    if (x->last_error.pattern) {
+        char err[600] = "", why[256];
+        int rc = wasp_test_last_error(t, x->who, err, sizeof(err));
+        if (rc != WASP_OK || !sc_match(&x->last_error, err, strlen(err), why, sizeof(why))) {
+            at(o, f, x->last_error.at);
+            sc_out_printf(o, "last error of %s: expected ", x->who);
+            sc_describe_matcher(o, &x->last_error);
+            if (rc != WASP_OK) sc_out_printf(o, "; %s is not a component\n", x->who);
+            else {
+                sc_out_printf(o, ", got ");
+                sc_out_bytes(o, err, strlen(err));
+                sc_out_printf(o, "\n");
+            }
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+bool sc_check(const struct sc_file *f, wasp_test *t, const struct sc_expect *x, struct sc_out *o) {
+    switch (x->kind) {
+    case SC_SENT:
+    case SC_PUBLISHED: return check_messages(f, t, x, o);
+    case SC_LOG: return check_log(f, t, x, o);
+    case SC_STATS: return check_stats(f, t, x, o);
+    }
+    return false;
+}
