@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "testkit/testkit.h"
 
@@ -172,6 +173,31 @@ int wasp_test_start_manifest(wasp_test *t, const char *path, char *err, size_t e
 
 /* ---- steps -------------------------------------------------------------------- */
 
+static uint64_t real_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Moves virtual time to `until` one timer deadline at a time (each settles
+ * before the next), stopping early once *done (may be NULL) is set. A timer
+ * loop - a component re-arming a short timer over a long advance - is cut
+ * off after idle_timeout_ns of real time: WASP_ETIMEDOUT. */
+static int advance_to(wasp_test *t, uint64_t until, atomic_int *done) {
+    uint64_t started = real_ns(), next;
+    int rc = WASP_OK;
+    while (rc == WASP_OK && !(done && atomic_load(done)) &&
+           wasp_system_next_timer(t->sys, &next) == WASP_OK && next <= until) {
+        if (real_ns() - started > t->cfg.idle_timeout_ns) return WASP_ETIMEDOUT;
+        uint64_t now = wasp_system_now(t->sys);
+        rc = wasp_system_advance_clock(t->sys, next > now ? next - now : 0, t->cfg.idle_timeout_ns);
+    }
+    uint64_t now = wasp_system_now(t->sys);
+    if (rc == WASP_OK && !(done && atomic_load(done)) && until > now)
+        rc = wasp_system_advance_clock(t->sys, until - now, t->cfg.idle_timeout_ns);
+    return rc;
+}
+
 /* Has stand-in `from` take the step c. WASP_ENOENT: no such stand-in;
  * WASP_ESTATE: it cannot act (stalled or crashed). */
 static int as_standin(wasp_test *t, const char *from, struct tk_command *c) {
@@ -223,12 +249,7 @@ int wasp_test_call(wasp_test *t, const char *from, const char *to, const void *d
     }
     /* No reply yet: let virtual time pass, one timer at a time, until the
      * reply or the request's own timeout (a timer too) completes it. */
-    uint64_t next;
-    while (rc == WASP_OK && !atomic_load(&slot->done) &&
-           wasp_system_next_timer(t->sys, &next) == WASP_OK && next <= deadline) {
-        uint64_t now = wasp_system_now(t->sys);
-        rc = wasp_test_advance(t, next > now ? next - now : 0);
-    }
+    if (rc == WASP_OK) rc = advance_to(t, deadline, &slot->done);
     if (rc != WASP_OK) return rc;
     if (!atomic_load(&slot->done)) return WASP_ESTATE;
     if (slot->status != WASP_OK) return slot->status;
@@ -248,7 +269,8 @@ int wasp_test_publish(wasp_test *t, const char *topic, const void *data, size_t 
 
 int wasp_test_advance(wasp_test *t, uint64_t ns) {
     if (!t) return WASP_EINVAL;
-    return wasp_system_advance_clock(t->sys, ns, t->cfg.idle_timeout_ns);
+    uint64_t now = wasp_system_now(t->sys);
+    return advance_to(t, ns > UINT64_MAX - now ? UINT64_MAX : now + ns, NULL);
 }
 
 uint64_t wasp_test_now(wasp_test *t) { return t ? wasp_system_now(t->sys) : 0; }

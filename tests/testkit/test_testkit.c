@@ -182,6 +182,21 @@ static void test_crash_restart_and_sender(void **state) {
     wasp_test_destroy(t);
 }
 
+static void test_timer_loop_is_cut_off(void **state) {
+    (void)state;
+    tu_signals_restore();
+    wasp_test_config cfg = {.idle_timeout_ns = 200000000ull}; /* a hang guard, not a timing */
+    wasp_test *t = NULL;
+    assert_int_equal(wasp_test_create(&cfg, &t), WASP_OK);
+    run_agent(t, true);
+    assert_int_equal(wasp_test_send(t, NULL, "agent", "every:1", 7), WASP_OK);
+    /* a tick every virtual millisecond for 1000 hours: stopped, not hung */
+    assert_int_equal(wasp_test_advance(t, 3600000000000000ull), WASP_ETIMEDOUT);
+    assert_true(wasp_test_now(t) > 0);
+    assert_true(wasp_test_published_count(t) > 0);
+    wasp_test_destroy(t);
+}
+
 static void test_match_kinds(void **state) {
     (void)state;
     char why[256];
@@ -218,6 +233,7 @@ int main(void) {
         cmocka_unit_test(test_standin_answers_silence_and_errors),
         cmocka_unit_test(test_faults_permission_full_mailbox_crashing_standin),
         cmocka_unit_test(test_crash_restart_and_sender),
+        cmocka_unit_test(test_timer_loop_is_cut_off),
         cmocka_unit_test(test_match_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
