@@ -195,7 +195,10 @@ static void test_unmetered_on_fuel_engine(void **state) {
 static void test_endless_loop_is_sliced_and_interrupted(void **state) {
     (void)state;
     tu_signals_restore();
-    struct wasp_instance_limits lim = {.timeslice_ns = 2000000, .max_call_ns = 60000000};
+    /* Slicing is driven by a ticker thread; on a loaded machine it ticks
+     * late, so the budget is long enough for a few ticks whatever the load,
+     * and the assertions count suspensions, not time. */
+    struct wasp_instance_limits lim = {.timeslice_ns = 2000000, .max_call_ns = 200000000};
     struct wasp_instance *inst = wt_instance(basic, &lim);
     struct wasp_error err = {0};
     unsigned polls = 0;
@@ -204,10 +207,10 @@ static void test_endless_loop_is_sliced_and_interrupted(void **state) {
     assert_int_equal(wasp_instance_func(inst, "spin", ":", &f, &err), WASP_OK);
     assert_int_equal(wasp_instance_call(inst, &f, "spin", NULL, 0, NULL, 0, &polls, &err), WASP_EINTERRUPT);
     uint64_t ms = (wasp_clock_ns() - t0) / 1000000;
-    assert_non_null(strstr(err.msg, "`spin`: ran past its time budget of 60 ms"));
+    assert_non_null(strstr(err.msg, "`spin`: ran past its time budget of 200 ms"));
     /* It yielded to the poller between slices, and stopped at the budget. */
-    assert_true(polls > 3);
-    assert_true(ms >= 60);
+    assert_true(polls >= 2);
+    assert_true(ms >= 200);
     assert_true(ms < 5000);
     wasp_instance_free(inst);
 }
@@ -216,7 +219,7 @@ static void test_two_spinners_interleave(void **state) {
     (void)state;
     tu_signals_restore();
     /* Polling two calls alternately shows neither monopolises the thread. */
-    struct wasp_instance_limits lim = {.timeslice_ns = 1000000, .max_call_ns = 40000000};
+    struct wasp_instance_limits lim = {.timeslice_ns = 1000000, .max_call_ns = 200000000};
     struct wasp_instance *a = wt_instance(basic, &lim), *b = wt_instance(basic, &lim);
     struct wasp_error err = {0};
     wasmtime_func_t fa, fb;
@@ -233,7 +236,8 @@ static void test_two_spinners_interleave(void **state) {
     }
     assert_int_equal(ra, WASP_EINTERRUPT);
     assert_int_equal(rb, WASP_EINTERRUPT);
-    assert_true(slices_a > 5 && slices_b > 5);
+    /* Each was suspended and resumed while the other was pending. */
+    assert_true(slices_a >= 2 && slices_b >= 2);
     assert_false(wasp_instance_call_active(a));
     wasp_instance_free(a);
     wasp_instance_free(b);
