@@ -649,7 +649,7 @@ typedef struct wasp_restart_record {
     char child[256];
     int reason;         /* WASP_EXIT_CRASH, WASP_EXIT_START_FAILED, WASP_EXIT_NORMAL
                            or WASP_SUP_REASON_HEALTH */
-    uint64_t time_ns;   /* monotonic clock when the restart was decided */
+    uint64_t time_ns;   /* system clock (wasp_system_now) when the restart was decided */
     uint64_t delay_ns;  /* back-off delay applied */
 } wasp_restart_record;
 /* Copies up to cap records (oldest first) and returns how many exist (<= 100). */

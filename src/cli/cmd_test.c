@@ -161,6 +161,7 @@ int cmd_test(int argc, char **argv) {
         if (cli_flag(argc, argv, &i, "--filter", &v) || cli_flag(argc, argv, &i, "--junit", &v) ||
             argv[i][0] == '-')
             continue;
+        fflush(stdout); /* a file's problems (stderr) come after the lines before them */
         int rc = wasp_test_run_file(argv[i], &o, &passed, &failed);
         if (rc != WASP_OK) { /* its problems are on stderr already */
             printf("FAIL %s: the scenario cannot be run (%s)\n", argv[i], wasp_strerror(rc));
