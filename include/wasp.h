@@ -418,6 +418,14 @@ uint64_t wasp_system_now(wasp_system *sys);
  * WASP_ESTATE (inside an actor, not started, or stopped). */
 int wasp_system_wait_idle(wasp_system *sys, uint64_t timeout_ns);
 
+/* Outside work in flight that will come back into the system - an I/O
+ * completion on another thread that will wake or send to an actor: while
+ * any is held, wasp_system_wait_idle does not call the system idle. Hold
+ * before starting the work, release after its completion has woken or sent
+ * (so the actor is queued by then). Any thread; releases match holds. */
+void wasp_system_hold(wasp_system *sys);
+void wasp_system_release(wasp_system *sys);
+
 /* Virtual clock only: moves time forward by ns. Every timer due by then
  * fires in deadline order, each at its own deadline and only once what the
  * earlier ones caused has settled (wasp_system_wait_idle), so a component

@@ -218,6 +218,7 @@ struct wasp_sched {
     atomic_size_t len;
     int sleepers;
     int idle_waiters;    /* threads in wasp_system_wait_idle */
+    long holds;          /* outside work in flight (wasp_system_hold) */
     pthread_cond_t idle; /* signalled when the last worker goes to sleep */
     bool stop;
     int nworkers;

@@ -48,6 +48,12 @@ static struct wasp_actor *rq_pop_locked(struct wasp_sched *s) {
     return a;
 }
 
+/* Idle: every worker asleep on an empty queue (a worker's next slot is
+ * empty whenever it sleeps) and no outside work held. Under s->mu. */
+static bool idle_locked(const struct wasp_sched *s) {
+    return s->sleepers == s->nworkers && !s->head && s->holds == 0;
+}
+
 void wasp_sched_push_batch(wasp_system *sys, struct wasp_batch *b) {
     if (!b->n) return;
     struct wasp_sched *s = &sys->sched;
@@ -95,7 +101,8 @@ static struct wasp_actor *next_actor(struct wasp_worker *w) {
     pthread_mutex_lock(&s->mu);
     struct wasp_actor *a;
     while (!(a = rq_pop_locked(s)) && !s->stop) {
-        if (++s->sleepers == s->nworkers && s->idle_waiters) pthread_cond_broadcast(&s->idle);
+        if (++s->sleepers == s->nworkers && s->idle_waiters && idle_locked(s))
+            pthread_cond_broadcast(&s->idle);
         pthread_cond_wait(&s->cv, &s->mu);
         s->sleepers--;
     }
@@ -221,8 +228,23 @@ void wasp_sched_stop(wasp_system *sys) {
     s->workers = NULL;
 }
 
-/* Idle: every worker asleep on an empty queue (a worker's next slot is
- * empty whenever it sleeps). */
+
+void wasp_system_hold(wasp_system *sys) {
+    if (!sys) return;
+    pthread_mutex_lock(&sys->sched.mu);
+    sys->sched.holds++;
+    pthread_mutex_unlock(&sys->sched.mu);
+}
+
+void wasp_system_release(wasp_system *sys) {
+    if (!sys) return;
+    struct wasp_sched *s = &sys->sched;
+    pthread_mutex_lock(&s->mu);
+    if (s->holds > 0 && --s->holds == 0 && s->idle_waiters && idle_locked(s))
+        pthread_cond_broadcast(&s->idle);
+    pthread_mutex_unlock(&s->mu);
+}
+
 int wasp_system_wait_idle(wasp_system *sys, uint64_t timeout_ns) {
     if (!sys) return WASP_EINVAL;
     if (wasp_tls_ctx || wasp_on_worker(sys) || !sys->workers_started) return WASP_ESTATE;
@@ -236,10 +258,10 @@ int wasp_system_wait_idle(wasp_system *sys, uint64_t timeout_ns) {
     int rc = WASP_OK;
     pthread_mutex_lock(&s->mu);
     s->idle_waiters++;
-    while (!s->stop && !(s->sleepers == s->nworkers && !s->head)) {
+    while (!s->stop && !idle_locked(s)) {
         if (!timeout_ns) pthread_cond_wait(&s->idle, &s->mu);
         else if (pthread_cond_timedwait(&s->idle, &s->mu, &until) == ETIMEDOUT) {
-            rc = s->sleepers == s->nworkers && !s->head ? WASP_OK : WASP_ETIMEDOUT;
+            rc = idle_locked(s) ? WASP_OK : WASP_ETIMEDOUT;
             break;
         }
     }

@@ -101,6 +101,50 @@ static void test_wait_idle_bounded_by_a_busy_actor(void **state) {
     wasp_system_destroy(sys);
 }
 
+/* Outside work: a thread that wakes a parked actor later, bracketed by hold/release. */
+struct outside {
+    wasp_system *sys;
+    wasp_aid id;
+    atomic_int go, woken;
+};
+
+static int parker_handle(wasp_ctx *ctx, const wasp_msg *m) {
+    (void)m;
+    struct outside *o = wasp_ctx_state(ctx);
+    return atomic_load(&o->woken) ? 0 : WASP_PARK;
+}
+
+static void *outside_thread(void *arg) {
+    struct outside *o = arg;
+    while (!atomic_load(&o->go)) tu_sleep_ms(1);
+    atomic_store(&o->woken, 1);
+    wasp_actor_wake(o->sys, o->id);
+    wasp_system_release(o->sys);
+    return NULL;
+}
+
+static void test_held_outside_work_is_not_idle(void **state) {
+    (void)state;
+    wasp_system *sys = vsys_new(1);
+    struct outside o = {.sys = sys};
+    wasp_actor_spec s = {.name = "parker", .handle = parker_handle, .state = &o};
+    assert_int_equal(wasp_spawn(sys, &s, &o.id), WASP_OK);
+    assert_int_equal(wasp_send(sys, o.id, "x", 1), WASP_OK);
+    assert_int_equal(wasp_system_wait_idle(sys, IDLE_BOUND), WASP_OK); /* parked counts as idle */
+    wasp_system_hold(sys);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, outside_thread, &o), 0);
+    assert_int_equal(wasp_system_wait_idle(sys, 20000000ull), WASP_ETIMEDOUT); /* held */
+    atomic_store(&o.go, 1);
+    assert_int_equal(wasp_system_wait_idle(sys, IDLE_BOUND), WASP_OK);
+    wasp_actor_stats st;
+    assert_int_equal(wasp_actor_stats_get(sys, o.id, &st), WASP_OK);
+    assert_int_equal(st.handled, 1); /* the wake ran it before the system went idle */
+    pthread_join(th, NULL);
+    wasp_system_release(sys); /* unmatched: ignored */
+    wasp_system_destroy(sys);
+}
+
 /* Holds every request; the test answers or drops them later. */
 static wasp_deferred *held[4];
 static atomic_int nheld;
@@ -163,6 +207,7 @@ int main(void) {
         cmocka_unit_test(test_advance_needs_a_virtual_clock),
         cmocka_unit_test(test_wait_idle_bounded_by_a_busy_actor),
         cmocka_unit_test(test_deferred_reply_and_virtual_timeout),
+        cmocka_unit_test(test_held_outside_work_is_not_idle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
