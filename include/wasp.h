@@ -393,6 +393,35 @@ int wasp_publish(wasp_system *sys, const char *topic, const void *data, size_t l
  * lines per second per system, then one "N more dead letters not shown". */
 #define WASP_DEAD_LETTERS_TOPIC "wasp.dead_letters"
 
+/* ---- Remote routing --------------------------------------------------------- */
+/* How a layer above the runtime (src/dist: one system across several
+ * processes, docs/DISTRIBUTION.md) extends names and topics beyond this
+ * process. The runtime always serves what is local first: a name with an
+ * actor or pool here never reaches `route`, so local traffic pays nothing. */
+typedef struct wasp_remote_ops {
+    /* A send (fn == NULL) or request (fn set) to opts->to_name, which has no
+     * actor or pool here. sender is the sending actor (or WASP_AID_NONE).
+     * Returns WASP_OK when accepted, else the error the send reports
+     * (WASP_ENOENT: nobody serves the name). After WASP_OK for a request,
+     * fn(fn_arg, status, data, len) must run exactly once, from any thread
+     * (the runtime applies the caller's timeout itself; a late fn is then
+     * only a release). Called on the sender's thread; must not block long. */
+    int (*route)(void *arg, const wasp_send_opts *opts, wasp_aid sender, uint64_t timeout_ns,
+                 wasp_reply_fn fn, void *fn_arg);
+    /* Every wasp_publish, before local delivery: WASP_OK to go on, or an
+     * error wasp_publish returns without delivering anything. May be NULL. */
+    int (*publish)(void *arg, const char *topic, const void *data, size_t len, wasp_aid sender);
+} wasp_remote_ops;
+
+/* Installs (ops copied) or removes (ops NULL) the remote router. Install it
+ * before wasp_system_start and keep arg valid until wasp_system_stop has
+ * returned. WASP_OK, WASP_EINVAL (no route), WASP_ESTATE (started). */
+int wasp_system_set_remote(wasp_system *sys, const wasp_remote_ops *ops, void *arg);
+
+/* wasp_publish to this process's subscribers only (no `publish` hook): how
+ * the remote layer hands on what another process published. */
+int wasp_publish_local(wasp_system *sys, const char *topic, const void *data, size_t len);
+
 /* ---- Timers ------------------------------------------------------------------ */
 
 /* Sends opts after delay_ns (target resolved when it fires; if it is gone

@@ -14,6 +14,7 @@ packages=(
     libcmocka-dev         # unit test framework
     libjansson-dev        # JSON: control protocol, statistics, logs
     valgrind
+    nats-server libnats-dev  # multi-node systems (src/dist) and their tests
 )
 
 . "$(dirname "$0")/apt-ensure.sh"

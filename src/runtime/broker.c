@@ -76,6 +76,19 @@ int wasp_broker_publish(wasp_system *sys, wasp_aid sender, unsigned flags, const
 
 int wasp_publish(wasp_system *sys, const char *topic, const void *data, size_t len) {
     if (!sys || !topic) return WASP_EINVAL;
+    wasp_aid sender = wasp_current_sender(sys);
+    if (sys->remote.publish) {
+        size_t tlen = strnlen(topic, WASP_TOPIC_MAX + 1);
+        if (wasp_topic_check(topic, tlen) || (!data && len)) return WASP_EINVAL;
+        if (len > sys->cfg.max_message) return WASP_E2BIG;
+        int rc = sys->remote.publish(sys->remote_arg, topic, data, len, sender);
+        if (rc) return rc;
+    }
+    return wasp_broker_publish(sys, sender, 0, topic, data, len);
+}
+
+int wasp_publish_local(wasp_system *sys, const char *topic, const void *data, size_t len) {
+    if (!sys || !topic) return WASP_EINVAL;
     return wasp_broker_publish(sys, wasp_current_sender(sys), 0, topic, data, len);
 }
 

@@ -353,6 +353,20 @@ struct wasp_system {
 
     /* the layer above (the wasm layer) hangs its per-system state here */
     _Atomic(void *) ext;
+
+    /* remote router (remote.c); set before start, so read without a lock */
+    wasp_remote_ops remote;
+    void *remote_arg;
 };
+
+/* ---- remote routing (remote.c) ------------------------------------------- */
+
+static inline bool wasp_remote_on(const wasp_system *sys) { return sys->remote.route != NULL; }
+/* Hands a send (fn NULL) or request to the remote router. */
+int wasp_remote_route(wasp_system *sys, const wasp_send_opts *o, wasp_aid sender,
+                      uint64_t timeout_ns, wasp_reply_fn fn, void *arg);
+/* A request whose completion is pending p (its timeout is armed by the caller). */
+int wasp_remote_ask(wasp_system *sys, const wasp_send_opts *o, struct wasp_pending *p,
+                    uint64_t timeout_ns);
 
 #endif

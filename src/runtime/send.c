@@ -77,10 +77,17 @@ static void env_discard(struct wasp_env *e) {
     wasp_env_free(e);
 }
 
+/* A name with nothing here goes to the remote router, if there is one. */
+static bool goes_remote(wasp_system *sys, const wasp_send_opts *o, int rc) {
+    return rc == WASP_ENOENT && !o->to && wasp_remote_on(sys);
+}
+
 int wasp_send_ex(wasp_system *sys, const wasp_send_opts *o) {
     int rc = check_opts(sys, o);
     if (rc) return rc;
     struct wasp_actor *a = resolve(sys, o, &rc);
+    if (!a && goes_remote(sys, o, rc))
+        return wasp_remote_route(sys, o, wasp_current_sender(sys), 0, NULL, NULL);
     if (!a) return rc;
     struct wasp_env *e = env_from_opts(sys, o, 0);
     if (!e) rc = WASP_ENOMEM;
@@ -121,25 +128,35 @@ static int ask_internal(wasp_system *sys, const wasp_send_opts *o, uint64_t time
     if (rc) return rc;
     if (!fn) return WASP_EINVAL;
     struct wasp_actor *a = resolve(sys, o, &rc);
-    if (!a) return rc;
-    struct wasp_pending *p = wasp_pending_new(sys, fn, arg);
-    struct wasp_env *e = p ? env_from_opts(sys, o, 0) : NULL;
-    if (!e) {
-        free(p);
+    struct wasp_pending *p;
+    if (!a && goes_remote(sys, o, rc)) {
+        if (!(p = wasp_pending_new(sys, fn, arg))) return WASP_ENOMEM;
+        if ((rc = wasp_remote_ask(sys, o, p, timeout_ns))) {
+            atomic_store(&p->done, 1); /* fn must never run */
+            wasp_pending_unref(p);
+            return rc;
+        }
+    } else {
+        if (!a) return rc;
+        p = wasp_pending_new(sys, fn, arg);
+        struct wasp_env *e = p ? env_from_opts(sys, o, 0) : NULL;
+        if (!e) {
+            free(p);
+            wasp_actor_unref(a);
+            return WASP_ENOMEM;
+        }
+        atomic_store_explicit(&p->refs, 2, memory_order_relaxed); /* envelope + us */
+        e->pending = p;
+        e->flags |= WASP_MSG_REQUEST;
+        e->corr = corr;
+        rc = wasp_deliver(a, e);
         wasp_actor_unref(a);
-        return WASP_ENOMEM;
-    }
-    atomic_store_explicit(&p->refs, 2, memory_order_relaxed); /* envelope + us */
-    e->pending = p;
-    e->flags |= WASP_MSG_REQUEST;
-    e->corr = corr;
-    rc = wasp_deliver(a, e);
-    wasp_actor_unref(a);
-    if (rc) {
-        atomic_store(&p->done, 1); /* fn must never run */
-        env_discard(e);            /* drops the envelope's ref */
-        wasp_pending_unref(p);
-        return rc;
+        if (rc) {
+            atomic_store(&p->done, 1); /* fn must never run */
+            env_discard(e);            /* drops the envelope's ref */
+            wasp_pending_unref(p);
+            return rc;
+        }
     }
     /* The request may be answered already; then the timer fires into a
      * completed pending and only drops its reference. We still hold our own
@@ -252,20 +269,36 @@ static void fwd_fn(void *arg, int status, const void *data, size_t len) {
     free(f);
 }
 
+/* A ctx ask whose reply is forwarded to the asking actor as a message. */
+static int ctx_ask_forwarded(wasp_ctx *ctx, const wasp_send_opts *o, uint64_t timeout_ns,
+                             uint64_t c) {
+    struct fwd *f = malloc(sizeof(*f));
+    if (!f) return WASP_ENOMEM;
+    *f = (struct fwd){ctx->sys, wasp_actor_id(ctx->a), c};
+    int rc = ask_internal(ctx->sys, o, timeout_ns, fwd_fn, f, c);
+    if (rc) free(f);
+    return rc;
+}
+
+static int ctx_ask_remote(wasp_ctx *ctx, const wasp_send_opts *o, uint64_t c,
+                               uint64_t *corr) {
+    int rc = ctx_ask_forwarded(ctx, o, 0, c);
+    if (!rc && corr) *corr = c;
+    return rc;
+}
+
 int wasp_ctx_ask(wasp_ctx *ctx, const wasp_send_opts *o, uint64_t timeout_ns, uint64_t *corr) {
     if (!ctx) return WASP_ESTATE;
     wasp_system *sys = ctx->sys;
     uint64_t c = atomic_fetch_add(&sys->corr, 1) + 1;
     int rc;
     if (timeout_ns) {
-        struct fwd *f = malloc(sizeof(*f));
-        if (!f) return WASP_ENOMEM;
-        *f = (struct fwd){sys, wasp_actor_id(ctx->a), c};
-        rc = ask_internal(sys, o, timeout_ns, fwd_fn, f, c);
-        if (rc) free(f);
+        rc = ctx_ask_forwarded(ctx, o, timeout_ns, c);
     } else { /* direct: no completion object, the replier sends to us */
         if ((rc = check_opts(sys, o))) return rc;
         struct wasp_actor *a = resolve(sys, o, &rc);
+        if (!a && goes_remote(sys, o, rc)) /* a remote reply needs a completion */
+            return ctx_ask_remote(ctx, o, c, corr);
         if (!a) return rc;
         struct wasp_env *e = env_from_opts(sys, o, 0);
         if (!e) rc = WASP_ENOMEM;
@@ -361,11 +394,26 @@ static void delayed_dead(struct delayed *d, struct wasp_actor *a, int status) {
     wasp_dead_letter_to(d->sys, a, d->o.to_name ? d->o.to_name : id, d->e, status);
 }
 
+/* A delayed message for a name served elsewhere: handed to the router. */
+static int delayed_remote(struct delayed *d) {
+    wasp_send_opts o = d->o;
+    o.data = d->e->data;
+    o.len = d->e->len;
+    o.priority = (d->e->flags & WASP_MSG_HIGH) ? WASP_PRIO_HIGH : WASP_PRIO_NORMAL;
+    int rc = wasp_remote_route(d->sys, &o, d->e->sender, 0, NULL, NULL);
+    if (rc == WASP_OK) {
+        wasp_env_free(d->e);
+        d->e = NULL;
+    }
+    return rc;
+}
+
 static void delayed_fire(void *arg) {
     struct delayed *d = arg;
     int rc;
     struct wasp_actor *a = resolve(d->sys, &d->o, &rc);
     if (a && (rc = wasp_deliver(a, d->e)) == WASP_OK) d->e = NULL;
+    else if (!a && goes_remote(d->sys, &d->o, rc)) rc = delayed_remote(d);
     if (d->e) delayed_dead(d, a, rc);
     if (a) wasp_actor_unref(a);
     free(d);

@@ -1,0 +1,41 @@
+/* remote.c - the hook through which a layer above (src/dist) serves names
+ * and topics that live in other processes. The runtime only calls it on a
+ * local miss, so local traffic never pays for it. */
+#include <string.h>
+
+#include "runtime/internal.h"
+
+int wasp_system_set_remote(wasp_system *sys, const wasp_remote_ops *ops, void *arg) {
+    if (!sys || (ops && !ops->route)) return WASP_EINVAL;
+    pthread_mutex_lock(&sys->life_mu);
+    int rc = WASP_ESTATE;
+    if (atomic_load(&sys->state) == WASP_SYS_CREATED) {
+        if (ops) sys->remote = *ops;
+        else memset(&sys->remote, 0, sizeof(sys->remote));
+        sys->remote_arg = ops ? arg : NULL;
+        rc = WASP_OK;
+    }
+    pthread_mutex_unlock(&sys->life_mu);
+    return rc;
+}
+
+int wasp_remote_route(wasp_system *sys, const wasp_send_opts *o, wasp_aid sender,
+                      uint64_t timeout_ns, wasp_reply_fn fn, void *arg) {
+    if (!o->to_name) return WASP_ENOENT; /* ids are local to a process */
+    if (atomic_load(&sys->state) >= WASP_SYS_STOPPING) return WASP_ESTOPPED;
+    return sys->remote.route(sys->remote_arg, o, sender, timeout_ns, fn, arg);
+}
+
+static void remote_done(void *arg, int status, const void *data, size_t len) {
+    struct wasp_pending *p = arg;
+    wasp_pending_complete(p, status, data, len);
+    wasp_pending_unref(p);
+}
+
+int wasp_remote_ask(wasp_system *sys, const wasp_send_opts *o, struct wasp_pending *p,
+                    uint64_t timeout_ns) {
+    atomic_fetch_add(&p->refs, 1); /* the router's, released by remote_done */
+    int rc = wasp_remote_route(sys, o, wasp_current_sender(sys), timeout_ns, remote_done, p);
+    if (rc) wasp_pending_unref(p);
+    return rc;
+}
