@@ -926,6 +926,48 @@ int wasp_manifest_start(wasp_manifest *m, wasp_system *sys,
                         void (*on_give_up)(wasp_supervisor *sup, void *arg), void *give_up_arg,
                         wasp_supervisor **root, char *err, size_t errcap);
 
+/* ---- Placement (multi-node systems, docs/DISTRIBUTION.md) ----
+ * A unit is a child of the root supervisor (a component with all its
+ * instances, or a nested supervisor with its subtree): what `placement` puts
+ * on a node and what fails over as a whole. */
+typedef struct wasp_manifest_node { /* an entry of `nodes` */
+    const char *name;
+    const char *const *labels;
+    size_t nlabels;
+} wasp_manifest_node;
+size_t wasp_manifest_node_count(const wasp_manifest *m);
+const wasp_manifest_node *wasp_manifest_node_get(const wasp_manifest *m, size_t i);
+
+typedef struct wasp_manifest_unit {
+    const char *name;           /* the component's or the supervisor's name */
+    int component;              /* index of a component unit, else -1 */
+    int supervisor;             /* index of a supervisor unit, else -1 */
+    bool placed;                /* has a `placement` key */
+    const char *node;           /* placement.node, or NULL */
+    const char *const *labels;  /* placement.labels: nodes must carry all of them */
+    size_t nlabels;
+    bool failover;              /* placement.failover */
+} wasp_manifest_unit;
+size_t wasp_manifest_unit_count(const wasp_manifest *m);
+/* WASP_OK or WASP_ENOENT. */
+int wasp_manifest_unit_get(const wasp_manifest *m, size_t i, wasp_manifest_unit *out);
+/* Indexes of the components in unit i (itself, or its supervisor's
+ * subtree): copies up to cap, returns how many there are. */
+size_t wasp_manifest_unit_components(const wasp_manifest *m, size_t i, size_t *out, size_t cap);
+
+/* wasp_manifest_start with only the units i for which start[i] is true
+ * (NULL: all); the root supervisor may start empty. */
+int wasp_manifest_start_units(wasp_manifest *m, wasp_system *sys, const bool *start,
+                              void (*on_give_up)(wasp_supervisor *sup, void *arg),
+                              void *give_up_arg, wasp_supervisor **root, char *err,
+                              size_t errcap);
+/* Starts unit i under the running root (after the others), or stops and
+ * removes it. From outside any actor. The wasp_supervisor_add_child /
+ * wasp_supervisor_remove_child results (WASP_EEXIST: already running). */
+int wasp_manifest_unit_start(wasp_manifest *m, wasp_supervisor *root, size_t i, char *err,
+                             size_t errcap);
+int wasp_manifest_unit_stop(wasp_manifest *m, wasp_supervisor *root, size_t i);
+
 /* Value syntax of the manifest: durations "250us", "10ms", "2s", "1m" (a
  * decimal number and a unit) and sizes (bytes, or a whole number with KiB,
  * MiB or GiB). WASP_OK, WASP_EINVAL (malformed) or WASP_E2BIG (too large). */

@@ -5,6 +5,8 @@
 #   fuzz_manifest     the manifest loader: YAML, model and rules, from memory
 #   fuzz_control      the control protocol: request lines, payloads, base64, metrics
 #   fuzz_scenario     `wasp test` scenario files: YAML, steps, matchers, from memory
+
+#   fuzz_dist_wire    multi-node frames and NATS subjects (at most 5 s)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 secs="${1:-30}"
@@ -64,3 +66,10 @@ LSAN_OPTIONS="suppressions=$out/lsan-manifest.supp:print_suppressions=0" \
 "$out/fuzz_scenario" -max_total_time="$per" -max_len=16384 -timeout=10 -rss_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix="$out/scenario-" "$out/corpus-scenario" \
     "$root/fuzz/corpus/scenario" 2>&1 | tail -15
+
+# The multi-node wire format is pure C (no NATS needed to fuzz it).
+clang "${cflags[@]}" "$root/fuzz/fuzz_dist_wire.c" "$root/src/dist/dist_wire.c" -o "$out/fuzz_dist_wire"
+mkdir -p "$out/corpus-dist_wire"
+"$out/fuzz_dist_wire" -max_total_time="$(( per > 5 ? 5 : per ))" -max_len=1024 -timeout=10 \
+    -print_final_stats=1 -artifact_prefix="$out/dist_wire-" "$out/corpus-dist_wire" \
+    "$root/fuzz/corpus/dist_wire" 2>&1 | tail -15

@@ -77,6 +77,23 @@ json_t *cli_stats_json(const struct cli_stats_input *in);
 void cli_log_sink(void *arg, int level, const char *actor, const char *text);
 int cli_log_format_parse(const char *s, int *format); /* WASP_OK or WASP_EINVAL */
 
+/* `wasp run`'s multi-node flags (run_dist.c): --node, --nats, --nats-creds,
+ * --nats-tls-ca, --nats-tls-cert, --nats-tls-key. */
+struct cli_dist_args {
+    const char *node, *nats, *creds, *tls_ca, *tls_cert, *tls_key;
+};
+/* 1: argv[*i] was one of them (consumed); 0: not one; CLI_USAGE: bad value. */
+int cli_dist_flag(int argc, char **argv, int *i, struct cli_dist_args *a);
+/* 0, or CLI_USAGE (printed) for an incomplete set or a build without NATS. */
+int cli_dist_check(const struct cli_dist_args *a);
+/* Joins the system as a node (before wasp_system_start); NULL on failure (printed). */
+void *cli_dist_join(wasp_system *sys, wasp_manifest *m, const struct cli_dist_args *a);
+/* Starts this node's units (instead of wasp_manifest_start). */
+int cli_dist_start(void *node, void (*on_give_up)(wasp_supervisor *, void *), wasp_supervisor **root,
+                   char *err, size_t errcap);
+void cli_dist_leave(void *node);   /* before wasp_system_stop */
+void cli_dist_destroy(void *node); /* after it; NULL is a no-op */
+
 /* The benchmark harness's entry point (bench/main.c). */
 int bench_main(int argc, char **argv);
 

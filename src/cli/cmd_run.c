@@ -103,6 +103,7 @@ struct run_args {
     int log_format;        /* CLI_LOG_* */
     bool no_control;       /* --control none */
     const char *control_tcp; /* --control tcp:HOST:PORT */
+    struct cli_dist_args dist; /* --node NAME --nats URL ...: a multi-node system */
 };
 
 static int parse_args(int argc, char **argv, struct run_args *a) {
@@ -148,6 +149,8 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
             else if (!strncmp(v, "tcp:", 4) && v[4]) a->control_tcp = v + 4;
             else if (strcmp(v, "unix"))
                 return cli_usage_error("run", "invalid --control '%s' (unix, none or tcp:127.0.0.1:PORT)", v);
+        } else if ((r = cli_dist_flag(argc, argv, &i, &a->dist)) != 0) {
+            if (r != 1) return r;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage_error("run", "unknown option '%s'", argv[i]);
         } else if (a->manifest) {
@@ -157,7 +160,7 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
         }
     }
     if (!a->manifest) return cli_usage_error("run", "missing MANIFEST");
-    return 0;
+    return cli_dist_check(&a->dist);
 }
 
 static void send_all(wasp_system *sys, const struct run_args *a) {
@@ -340,6 +343,7 @@ int cmd_run(int argc, char **argv) {
     wasp_wasm *w = NULL;
     wasp_supervisor *root = NULL;
     wasp__ctl_server *control = NULL;
+    void *node = NULL;
     int status = CLI_FAILED;
     rc = wasp_system_create(&cfg, &sys);
     if (rc == WASP_OK) {
@@ -352,6 +356,7 @@ int cmd_run(int argc, char **argv) {
     }
     wasp_manifest_options opts = {.wasm = w};
     if (wasp_manifest_load(a.manifest, &opts, &m) != WASP_OK) goto out;
+    if (a.dist.node && !(node = cli_dist_join(sys, m, &a.dist))) goto out;
     if (setup_wakeups() != 0) {
         fprintf(stderr, "wasp run: cannot set up signal handling: %s\n", strerror(errno));
         goto out;
@@ -363,9 +368,11 @@ int cmd_run(int argc, char **argv) {
     }
     uint64_t started = now_ms();
     char err[2048];
-    rc = wasp_manifest_start(m, sys, on_give_up, NULL, &root, err, sizeof(err));
+    rc = node ? cli_dist_start(node, on_give_up, &root, err, sizeof(err))
+              : wasp_manifest_start(m, sys, on_give_up, NULL, &root, err, sizeof(err));
     if (rc != WASP_OK) {
         fprintf(stderr, "wasp run: %s: cannot start: %s\n", a.manifest, err);
+        cli_dist_leave(node);
         wasp_system_stop(sys);
         goto out;
     }
@@ -403,12 +410,15 @@ int cmd_run(int argc, char **argv) {
                                      .uptime_ms = now_ms() - started};
         stats_failed = write_stats(&a, &stats_out, &in) != 0;
     }
+    cli_dist_leave(node);
     wasp_system_stop(sys);
     wasp_log(sys, WASP_LOG_INFO, "wasp", "system %s stopped", wasp_manifest_name(m));
     status = failed ? CLI_GAVE_UP : stats_failed ? CLI_FAILED : CLI_OK;
 out:
     wasp__ctl_server_stop(control);
+    cli_dist_leave(node);
     if (sys) wasp_system_stop(sys);
+    cli_dist_destroy(node);
     wasp__ctl_server_free(control);
     if (stats_out.owned) close(stats_out.fd);
     wasp_supervisor_destroy(root);

@@ -104,6 +104,15 @@ void mf_missing(struct mf_errors *e, const struct mf_node *n, const char *key);
 
 /* ---- the model ------------------------------------------------------------ */
 
+/* `placement` of a top-level unit (manifest_placement.c). */
+struct mf_placement {
+    const struct mf_node *at; /* the key's value; NULL when absent */
+    const char *node;         /* NULL = spread by the default rule */
+    const char *const *labels;
+    size_t nlabels;
+    bool failover;
+};
+
 struct mf_component {
     wasp_component_spec spec;
     const struct mf_node *name_node; /* position of its name (or entry) */
@@ -113,6 +122,7 @@ struct mf_component {
     bool supervised;
     const struct mf_node *supervised_at;
     wasp_component *loaded;          /* after a successful load */
+    struct mf_placement placement;
 };
 
 struct mf_child {
@@ -126,6 +136,7 @@ struct mf_supervisor {
     const struct mf_node *name_node;
     struct mf_child *children;
     size_t nchildren;
+    struct mf_placement placement;
 };
 
 struct wasp_manifest {
@@ -140,6 +151,8 @@ struct wasp_manifest {
     size_t nsupervisors, capsupervisors;
     wasp_wasm *wasm;                   /* components were loaded into it */
     bool started;
+    wasp_manifest_node *nodes;         /* `nodes` (multi-node systems) */
+    size_t nnodes;
 };
 
 /* manifest_parse.c: reads the top level and the components. */
@@ -163,6 +176,13 @@ void mf_read_supervisors(struct wasp_manifest *m, const struct mf_node *key,
  * each component into w. */
 void mf_check_files(struct wasp_manifest *m, const wasp_manifest_options *opts,
                     struct mf_errors *e);
+
+/* manifest_placement.c: `placement` of a unit, the `nodes` list, and the
+ * rules between them (placement only on top-level units, known nodes). */
+void mf_read_placement(struct wasp_manifest *m, struct mf_errors *e, const struct mf_node *n,
+                       struct mf_placement *out);
+void mf_read_nodes(struct wasp_manifest *m, struct mf_errors *e, const struct mf_node *n);
+void mf_check_placement(struct wasp_manifest *m, struct mf_errors *e);
 
 /* Resolves p against the manifest's directory (arena string). */
 const char *mf_resolve_path(struct wasp_manifest *m, const char *p);

@@ -216,13 +216,13 @@ static void read_permissions(struct wasp_manifest *m, struct mf_component *c,
 /* ---- one component ---------------------------------------------------------- */
 
 enum { K_NAME, K_WASM, K_INSTANCES, K_MAILBOX, K_RESTART, K_SUBSCRIBE, K_STOP_TIMEOUT, K_HEALTH,
-       K_LIMITS, K_PERMISSIONS, K_NKEYS };
+       K_LIMITS, K_PERMISSIONS, K_PLACEMENT, K_NKEYS };
 
 void mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct mf_errors *e,
                        const struct mf_node *n) {
     static const char *const keys[] = {"name",      "wasm",         "instances", "mailbox",
                                        "restart",   "subscribe",    "stop_timeout", "health",
-                                       "limits",    "permissions",  NULL};
+                                       "limits",    "permissions",  "placement", NULL};
     const struct mf_node *v[K_NKEYS];
     size_t before = e->len;
     wasp_component_spec *s = &c->spec;
@@ -290,6 +290,7 @@ void mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct m
     if (present(v[K_HEALTH])) read_health(c, e, v[K_HEALTH], &ok);
     if (present(v[K_LIMITS])) read_limits(c, e, v[K_LIMITS], &ok);
     if (present(v[K_PERMISSIONS])) read_permissions(m, c, e, v[K_PERMISSIONS], &ok);
+    if (present(v[K_PLACEMENT])) mf_read_placement(m, e, v[K_PLACEMENT], &c->placement);
 
     /* Each subscription must be covered by a subscribe permission. */
     if (present(v[K_SUBSCRIBE]) && v[K_SUBSCRIBE]->kind == MF_SEQ) {
@@ -311,8 +312,9 @@ void mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct m
 /* ---- top level -------------------------------------------------------------- */
 
 void mf_read_manifest(struct wasp_manifest *m, const struct mf_node *root, struct mf_errors *e) {
-    static const char *const keys[] = {"name", "workers", "components", "supervisor", NULL};
-    const struct mf_node *v[4], *k[4];
+    static const char *const keys[] = {"name", "workers", "components", "supervisor", "nodes",
+                                       NULL};
+    const struct mf_node *v[5], *k[5];
     if (!root) {
         mf_error_at(e, 1, 1, "the manifest is empty (it needs at least 'name' and 'components')");
         return;
@@ -352,4 +354,6 @@ void mf_read_manifest(struct wasp_manifest *m, const struct mf_node *root, struc
         }
     }
     mf_read_supervisors(m, k[3], present(v[3]) ? v[3] : NULL, e);
+    if (present(v[4])) mf_read_nodes(m, e, v[4]);
+    mf_check_placement(m, e);
 }

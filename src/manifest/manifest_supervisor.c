@@ -54,8 +54,8 @@ static void read_child(struct wasp_manifest *m, int sup, struct mf_errors *e,
 static void read_one(struct wasp_manifest *m, int sup, struct mf_errors *e, const struct mf_node *n,
                      int depth) {
     static const char *const keys[] = {"name",    "strategy", "intensity", "period",
-                                       "backoff", "children", NULL};
-    const struct mf_node *v[6];
+                                       "backoff", "children", "placement", NULL};
+    const struct mf_node *v[7];
     bool root = sup == 0;
     if (!mf_map_fields(e, n, "supervisor", keys, v, NULL)) return;
     struct mf_supervisor *s = &m->supervisors[sup];
@@ -90,6 +90,7 @@ static void read_one(struct wasp_manifest *m, int sup, struct mf_errors *e, cons
         m->supervisors[sup].pub.intensity = (uint32_t)x;
     if (present(v[3])) mf_get_duration(e, v[3], "period", &m->supervisors[sup].pub.period_ns);
     if (present(v[4])) read_backoff(&m->supervisors[sup].pub.backoff, e, v[4]);
+    if (present(v[6])) mf_read_placement(m, e, v[6], &m->supervisors[sup].placement);
 
     const struct mf_node *ch = v[5];
     if (!ch && root) { /* the root supervises every component, in order */

@@ -1,0 +1,39 @@
+/* fuzz_dist_wire.c - the multi-node wire boundary (src/dist/dist_wire.c):
+ * frames arriving from other nodes, and names and topics turned into NATS
+ * subjects. A subject we build must never carry whitespace, a wildcard or
+ * an empty token, whatever the name. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dist/dist.h"
+
+static void check_subject(const char *s) {
+    if (!*s || s[strlen(s) - 1] == '.') abort();
+    for (const char *p = s; *p; p++) {
+        if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '*' || *p == '>') abort();
+        if (*p == '.' && p[1] == '.') abort();
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    unsigned flags;
+    uint64_t timeout;
+    const void *body;
+    size_t blen;
+    if (wasp__dist_frame_parse(data, size, &flags, &timeout, &body, &blen) == WASP_OK) {
+        if ((const uint8_t *)body < data || (const uint8_t *)body + blen != data + size) abort();
+        uint8_t head[WASP__DIST_FRAME_MAX];
+        size_t h = wasp__dist_frame_head(head, flags, timeout);
+        if (h > size || memcmp(head, data, h)) abort(); /* a round trip */
+    }
+    char *text = malloc(size + 1);
+    if (!text) return 0;
+    memcpy(text, data, size);
+    text[size] = 0;
+    char subj[512];
+    if (wasp__dist_subject(subj, sizeof(subj), "sys", "t", text) == WASP_OK) check_subject(subj);
+    if (wasp__dist_name_subject(subj, sizeof(subj), "sys", "n1", text) == WASP_OK) check_subject(subj);
+    if (wasp__dist_token_ok(text) && (strchr(text, '.') || strchr(text, ' '))) abort();
+    free(text);
+    return 0;
+}

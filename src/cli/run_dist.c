@@ -1,0 +1,94 @@
+/* run_dist.c - `wasp run ... --node NAME --nats URL`: the flags that join a
+ * multi-node system, and the calls into src/dist (docs/DISTRIBUTION.md).
+ * Without libnats the flags are refused and wasp runs single-node. */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#ifdef WASP_HAVE_NATS
+#include "dist/dist.h"
+#endif
+
+int cli_dist_flag(int argc, char **argv, int *i, struct cli_dist_args *a) {
+    static const struct {
+        const char *flag, *what;
+        size_t off;
+    } flags[] = {
+        {"--node", "a NAME", offsetof(struct cli_dist_args, node)},
+        {"--nats", "a URL", offsetof(struct cli_dist_args, nats)},
+        {"--nats-creds", "a FILE", offsetof(struct cli_dist_args, creds)},
+        {"--nats-tls-ca", "a FILE", offsetof(struct cli_dist_args, tls_ca)},
+        {"--nats-tls-cert", "a FILE", offsetof(struct cli_dist_args, tls_cert)},
+        {"--nats-tls-key", "a FILE", offsetof(struct cli_dist_args, tls_key)},
+    };
+    for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++) {
+        const char *v = NULL;
+        int r = cli_flag(argc, argv, i, flags[k].flag, &v);
+        if (!r) continue;
+        if (r < 0 || !*v) return cli_usage_error("run", "%s needs %s", flags[k].flag, flags[k].what);
+        *(const char **)((char *)a + flags[k].off) = v;
+        return 1;
+    }
+    return 0;
+}
+
+int cli_dist_check(const struct cli_dist_args *a) {
+    bool any = a->node || a->nats || a->creds || a->tls_ca || a->tls_cert || a->tls_key;
+    if (!any) return 0;
+#ifndef WASP_HAVE_NATS
+    return cli_usage_error("run", "this wasp was built without NATS (libnats-dev): --node and "
+                                  "--nats are not available");
+#else
+    if (!a->node || !a->nats) return cli_usage_error("run", "--node and --nats go together");
+    if (!a->tls_cert != !a->tls_key)
+        return cli_usage_error("run", "--nats-tls-cert and --nats-tls-key go together");
+    return 0;
+#endif
+}
+
+void *cli_dist_join(wasp_system *sys, wasp_manifest *m, const struct cli_dist_args *a) {
+#ifdef WASP_HAVE_NATS
+    wasp__dist_config cfg = {.node = a->node, .url = a->nats, .creds = a->creds,
+                             .tls_ca = a->tls_ca, .tls_cert = a->tls_cert, .tls_key = a->tls_key};
+    wasp__dist *d = NULL;
+    char err[512] = "";
+    int rc = wasp__dist_create(sys, m, &cfg, &d, err, sizeof(err));
+    if (rc != WASP_OK) {
+        fprintf(stderr, "wasp run: cannot join as node %s: %s\n", a->node, err[0] ? err : wasp_strerror(rc));
+        wasp__dist_destroy(d);
+        return NULL;
+    }
+    return d;
+#else
+    (void)sys, (void)m, (void)a;
+    return NULL;
+#endif
+}
+
+int cli_dist_start(void *node, void (*on_give_up)(wasp_supervisor *, void *), wasp_supervisor **root,
+                   char *err, size_t errcap) {
+#ifdef WASP_HAVE_NATS
+    return wasp__dist_start(node, on_give_up, NULL, root, err, errcap);
+#else
+    (void)node, (void)on_give_up, (void)root, (void)err, (void)errcap;
+    return WASP_ESTATE;
+#endif
+}
+
+void cli_dist_leave(void *node) {
+#ifdef WASP_HAVE_NATS
+    wasp__dist_leave(node);
+#else
+    (void)node;
+#endif
+}
+
+void cli_dist_destroy(void *node) {
+#ifdef WASP_HAVE_NATS
+    wasp__dist_destroy(node);
+#else
+    (void)node;
+#endif
+}

@@ -1,0 +1,83 @@
+/* dist.h - one wasp system across several processes ("nodes"), on NATS
+ * (docs/DISTRIBUTION.md). A layer on the public API: the runtime calls it
+ * through wasp_system_set_remote for names it does not serve, and it starts
+ * and stops the manifest's units through wasp_manifest_unit_start/stop.
+ *
+ *   dist_wire.c    subjects and message framing (pure functions)
+ *   dist_node.c    connection, life cycle, the ticker thread
+ *   dist_route.c   outgoing sends, requests, publishes; pending requests
+ *   dist_serve.c   incoming sends, requests and publishes
+ *   dist_units.c   heartbeats, liveness, claims in JetStream KV, failover, fencing
+ */
+#ifndef WASP_DIST_H
+#define WASP_DIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wasp.h"
+
+typedef struct wasp__dist wasp__dist;
+
+typedef struct wasp__dist_config {
+    const char *node;      /* this node's name: [A-Za-z0-9_-]{1,64} */
+    const char *url;       /* NATS server URL(s), comma-separated */
+    const char *creds;     /* NATS credentials file (JWT + nkey), or NULL */
+    const char *tls_ca;    /* CA certificates to trust (PEM), or NULL */
+    const char *tls_cert;  /* client certificate chain (PEM), or NULL ... */
+    const char *tls_key;   /* ... and its key */
+    uint64_t heartbeat_ns; /* 0 = 500 ms */
+    uint64_t dead_after_ns;/* silence that makes a node dead; 0 = 2 s */
+} wasp__dist_config;
+
+/* Connects to NATS as node cfg->node of the manifest's system and installs
+ * the remote router on sys (which must not be started yet). Refuses a node
+ * name another live process uses. err gets the reason. */
+int wasp__dist_create(wasp_system *sys, wasp_manifest *m, const wasp__dist_config *cfg,
+                      wasp__dist **out, char *err, size_t errcap);
+/* Starts the manifest with the units this node should run and begins
+ * heartbeats, claims and failover (sys started). *root as
+ * wasp_manifest_start_units. root NULL: a client node that runs no units
+ * (its manifest need not be loaded with a wasm layer) but sends, calls and
+ * publishes like the others. */
+int wasp__dist_start(wasp__dist *d, void (*on_give_up)(wasp_supervisor *, void *), void *arg,
+                     wasp_supervisor **root, char *err, size_t errcap);
+/* Leaves the system: stops heartbeats and serving, tells the others, fails
+ * requests still waiting for other nodes with WASP_ESTOPPED. Before
+ * wasp_system_stop. Idempotent. */
+void wasp__dist_leave(wasp__dist *d);
+/* After wasp_system_stop. NULL is a no-op. */
+void wasp__dist_destroy(wasp__dist *d);
+
+/* Units this node runs now, and the nodes it sees alive (for logs, stats). */
+size_t wasp__dist_running_units(wasp__dist *d);
+size_t wasp__dist_live_nodes(wasp__dist *d);
+
+/* ---- wire format (dist_wire.c) ------------------------------------------- */
+
+#define WASP__DIST_TOKEN_MAX 64 /* system and node names: one subject token */
+
+/* true if s is one NATS subject token we use: [A-Za-z0-9_-]{1,64}. */
+bool wasp__dist_token_ok(const char *s);
+/* Writes "wasp.<system>.<kind>.<rest>" into buf; WASP_EINVAL if rest cannot
+ * be carried (empty, empty segments, whitespace or control bytes, '*' or '>')
+ * or WASP_E2BIG if it does not fit. kind is one of "a" (names), "t" (topics). */
+int wasp__dist_subject(char *buf, size_t cap, const char *system, const char *kind,
+                       const char *rest);
+
+/* "wasp.<system>.a.<node>.<name>": a send or request to name on node. */
+int wasp__dist_name_subject(char *buf, size_t cap, const char *system, const char *node,
+                            const char *name);
+
+/* A frame is one header byte, for requests 8 bytes of timeout (ns, little
+ * endian), then the payload. Replies: one status byte (-status) then data. */
+#define WASP__DIST_HIGH 0x01u
+#define WASP__DIST_REQUEST 0x02u
+#define WASP__DIST_FRAME_MAX 9
+size_t wasp__dist_frame_head(uint8_t *out, unsigned flags, uint64_t timeout_ns);
+/* WASP_OK and the fields, or WASP_EINVAL for a malformed frame. */
+int wasp__dist_frame_parse(const void *buf, size_t len, unsigned *flags, uint64_t *timeout_ns,
+                           const void **data, size_t *dlen);
+
+#endif

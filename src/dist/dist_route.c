@@ -1,0 +1,166 @@
+/* dist_route.c - what leaves this node: sends and requests to names served
+ * elsewhere (wasp.S.a.NAME) and publishes (wasp.S.t.TOPIC), plus the table
+ * of requests waiting for a reply on this node's inbox (wasp.S.r.NODE.INC.ID). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "dist/dist_internal.h"
+
+#define DIST_STACK_FRAME 4096
+#define DIST_REFRESH_NS 50000000ull /* a miss re-reads a claim at most this often */
+#define DIST_CALL_GRACE_NS 1000000000ull
+
+int dist_status_of(natsStatus s) {
+    switch (s) {
+    case NATS_OK: return WASP_OK;
+    case NATS_MAX_PAYLOAD: return WASP_E2BIG;
+    case NATS_INVALID_SUBJECT: return WASP_EINVAL;
+    case NATS_NO_MEMORY: return WASP_ENOMEM;
+    default: return WASP_ESTOPPED; /* the connection is closed or draining */
+    }
+}
+
+/* The unit serving name, if some live node serves it. */
+static struct dist_unit *served_unit(wasp__dist *d, const char *name, int *rc) {
+    struct dist_unit *u = wasp_hashmap_get(&d->names, name, strlen(name));
+    *rc = WASP_ENOENT;
+    if (!u || u->running) return NULL; /* unknown, or ours and gone for a moment */
+    if (!atomic_load_explicit(&u->served, memory_order_relaxed)) {
+        uint64_t now = wasp_clock_ns();
+        if (now - atomic_load(&u->refreshed) > DIST_REFRESH_NS) dist_unit_refresh(d, u);
+        if (!atomic_load(&u->served)) return NULL;
+    }
+    return u;
+}
+
+static int call_register(wasp__dist *d, const char *owner, uint64_t timeout_ns, wasp_reply_fn fn,
+                         void *arg, uint64_t *id) {
+    struct dist_call *c = malloc(sizeof(*c));
+    if (!c) return WASP_ENOMEM;
+    c->fn = fn;
+    c->arg = arg;
+    snprintf(c->owner, sizeof(c->owner), "%s", owner);
+    c->expires = timeout_ns ? wasp_clock_ns() + timeout_ns + DIST_CALL_GRACE_NS : 0;
+    pthread_mutex_lock(&d->mu);
+    c->id = *id = ++d->next_call;
+    int rc = wasp_hashmap_put_u64(&d->calls, c->id, c, NULL);
+    pthread_mutex_unlock(&d->mu);
+    if (rc) free(c);
+    return rc;
+}
+
+static struct dist_call *call_take(wasp__dist *d, uint64_t id) {
+    pthread_mutex_lock(&d->mu);
+    struct dist_call *c = wasp_hashmap_del_u64(&d->calls, id);
+    pthread_mutex_unlock(&d->mu);
+    return c;
+}
+
+int dist_route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64_t timeout_ns,
+               wasp_reply_fn fn, void *fn_arg) {
+    (void)sender;
+    wasp__dist *d = arg;
+    if (dist_serving()) return WASP_ENOENT; /* a message from another node: never travels on */
+    if (atomic_load_explicit(&d->leaving, memory_order_relaxed)) return WASP_ESTOPPED;
+    char subj[DIST_SUBJECT_MAX];
+    if (wasp__dist_name_subject(subj, sizeof(subj), d->system, d->node, o->to_name))
+        return WASP_EINVAL; /* checked before anything else: NATS could not carry it */
+    int rc;
+    struct dist_unit *u = served_unit(d, o->to_name, &rc);
+    if (!u) return rc;
+    char owner[WASP__DIST_TOKEN_MAX + 1];
+    pthread_mutex_lock(&u->mu);
+    memcpy(owner, u->owner, sizeof(owner));
+    pthread_mutex_unlock(&u->mu);
+    if (wasp__dist_name_subject(subj, sizeof(subj), d->system, owner, o->to_name)) return WASP_ENOENT;
+    size_t n = WASP__DIST_FRAME_MAX + o->len;
+    if (n > (size_t)d->max_payload) return WASP_E2BIG;
+    uint8_t stack[DIST_STACK_FRAME], *buf = n <= sizeof(stack) ? stack : malloc(n);
+    if (!buf) return WASP_ENOMEM;
+    unsigned flags = (o->priority == WASP_PRIO_HIGH ? WASP__DIST_HIGH : 0) |
+                     (fn ? WASP__DIST_REQUEST : 0);
+    size_t head = wasp__dist_frame_head(buf, flags, timeout_ns);
+    if (o->len) memcpy(buf + head, o->data, o->len);
+    n = head + o->len;
+    natsStatus s;
+    if (!fn) {
+        s = natsConnection_Publish(d->nc, subj, buf, (int)n);
+        rc = dist_status_of(s);
+    } else {
+        uint64_t id;
+        if (!(rc = call_register(d, owner, timeout_ns, fn, fn_arg, &id))) {
+            char reply[DIST_SUBJECT_MAX];
+            snprintf(reply, sizeof(reply), "%s%" PRIu64, d->inbox_prefix, id);
+            s = natsConnection_PublishRequest(d->nc, subj, reply, buf, (int)n);
+            if (s != NATS_OK) {
+                struct dist_call *c = call_take(d, id);
+                if (c) rc = dist_status_of(s); /* fn must not run */
+                free(c);                        /* else it ran already: accepted */
+            }
+        }
+    }
+    if (buf != stack) free(buf);
+    return rc;
+}
+
+int dist_publish(void *arg, const char *topic, const void *data, size_t len, wasp_aid sender) {
+    (void)sender;
+    wasp__dist *d = arg;
+    if (!strcmp(topic, WASP_DEAD_LETTERS_TOPIC)) return WASP_OK; /* stays on its node */
+    char subj[DIST_SUBJECT_MAX];
+    int rc = wasp__dist_subject(subj, sizeof(subj), d->system, "t", topic);
+    if (rc) return WASP_EINVAL; /* e.g. whitespace: NATS would misread the subject */
+    if (atomic_load_explicit(&d->leaving, memory_order_relaxed)) return WASP_OK;
+    size_t n = 1 + len;
+    if (n > (size_t)d->max_payload) return WASP_E2BIG;
+    uint8_t stack[DIST_STACK_FRAME], *buf = n <= sizeof(stack) ? stack : malloc(n);
+    if (!buf) return WASP_ENOMEM;
+    buf[0] = 0;
+    if (len) memcpy(buf + 1, data, len);
+    natsConnection_Publish(d->nc, subj, buf, (int)n); /* at most once, like a local publish */
+    if (buf != stack) free(buf);
+    return WASP_OK;
+}
+
+static void handle_reply(wasp__dist *d, natsMsg *msg) {
+    const char *last = strrchr(natsMsg_GetSubject(msg), '.');
+    uint64_t id = last ? strtoull(last + 1, NULL, 10) : 0;
+    struct dist_call *c = id ? call_take(d, id) : NULL;
+    if (c) {
+        const uint8_t *b = (const uint8_t *)natsMsg_GetData(msg);
+        int len = natsMsg_GetDataLength(msg);
+        if (natsMsg_IsNoResponders(msg)) c->fn(c->arg, WASP_ENOENT, NULL, 0); /* nobody serves it */
+        else if (len < 1 || b[0] > 19) c->fn(c->arg, WASP_ESTOPPED, NULL, 0);  /* malformed */
+        else if (b[0]) c->fn(c->arg, -(int)b[0], NULL, 0);
+        else c->fn(c->arg, WASP_OK, b + 1, (size_t)len - 1);
+        free(c);
+    }
+}
+
+DIST_CALLBACK(dist_on_reply, handle_reply)
+
+void dist_fail_calls(wasp__dist *d, const char *owner, int status, bool expired_only) {
+    uint64_t now = wasp_clock_ns();
+    for (;;) {
+        struct dist_call *batch[64];
+        size_t n = 0, it = 0;
+        const struct wasp_hashmap_entry *e;
+        pthread_mutex_lock(&d->mu);
+        while (n < 64 && (e = wasp_hashmap_next(&d->calls, &it))) {
+            struct dist_call *c = e->value;
+            if (owner && strcmp(c->owner, owner)) continue;
+            if (expired_only && (!c->expires || c->expires > now)) continue;
+            batch[n++] = c;
+        }
+        for (size_t i = 0; i < n; i++) wasp_hashmap_del_u64(&d->calls, batch[i]->id);
+        pthread_mutex_unlock(&d->mu);
+        for (size_t i = 0; i < n; i++) {
+            batch[i]->fn(batch[i]->arg, status, NULL, 0);
+            free(batch[i]);
+        }
+        if (n < 64) return;
+    }
+}

@@ -1,0 +1,96 @@
+/* dist_serve.c - what arrives from other nodes: sends and requests to the
+ * names of the units running here, and publishes. Each is handed to the
+ * local runtime as if sent here; a request's answer (or why there is none)
+ * goes back to the asker's inbox. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dist/dist_internal.h"
+
+static _Thread_local bool serving;
+
+bool dist_serving(void) { return serving; }
+
+struct pending_reply {
+    wasp__dist *d;
+    char subject[];
+};
+
+static void send_reply(wasp__dist *d, const char *subject, int status, const void *data, size_t len) {
+    uint8_t stack[4096], *buf = 1 + len <= sizeof(stack) ? stack : malloc(1 + len);
+    if (!buf) {
+        status = WASP_ENOMEM;
+        buf = stack;
+        len = 0;
+    }
+    if ((size_t)d->max_payload < 1 + len) status = WASP_E2BIG, len = 0;
+    if (status) len = 0;
+    buf[0] = (uint8_t)(-status);
+    if (len) memcpy(buf + 1, data, len);
+    natsConnection_Publish(d->nc, subject, buf, (int)(1 + len));
+    if (buf != stack) free(buf);
+}
+
+static void on_local_reply(void *arg, int status, const void *data, size_t len) {
+    struct pending_reply *p = arg;
+    send_reply(p->d, p->subject, status, data, len);
+    free(p);
+}
+
+/* "wasp.SYSTEM.K.rest" -> rest */
+static const char *subject_rest(wasp__dist *d, const char *subject) {
+    size_t skip = 5 + strlen(d->system) + 1;
+    size_t n = strlen(subject);
+    if (n <= skip + 2) return NULL;
+    return subject + skip + 2;
+}
+
+static void handle_name(wasp__dist *d, natsMsg *msg) {
+    const char *name = subject_rest(d, natsMsg_GetSubject(msg)); /* "NODE.NAME" */
+    if (name && (name = strchr(name, '.'))) name++;
+    const char *reply = natsMsg_GetReply(msg);
+    unsigned flags = 0;
+    uint64_t timeout = 0;
+    const void *data = NULL;
+    size_t len = 0;
+    int rc = wasp__dist_frame_parse(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg), &flags,
+                                    &timeout, &data, &len);
+    if (!name) rc = WASP_EINVAL;
+    wasp_send_opts o = {.to_name = name, .data = data, .len = len,
+                        .priority = (flags & WASP__DIST_HIGH) ? WASP_PRIO_HIGH : WASP_PRIO_NORMAL};
+    serving = true;
+    if (!rc && (flags & WASP__DIST_REQUEST) && reply) {
+        size_t rl = strlen(reply) + 1;
+        struct pending_reply *p = malloc(sizeof(*p) + rl);
+        if (!p) rc = WASP_ENOMEM;
+        else {
+            p->d = d;
+            memcpy(p->subject, reply, rl);
+            if ((rc = wasp_ask_cb(d->sys, &o, timeout, on_local_reply, p))) free(p);
+        }
+        if (rc) send_reply(d, reply, rc, NULL, 0);
+    } else if (!rc) {
+        rc = wasp_send_ex(d->sys, &o);
+        if (rc) /* sends are at most once: this one is lost, like a dead letter */
+            dist_log(d, WASP_LOG_DEBUG, "a message from another node for %s: %s", name,
+                     wasp_strerror(rc));
+    } else if (reply) {
+        send_reply(d, reply, WASP_EINVAL, NULL, 0);
+    }
+    serving = false;
+}
+
+DIST_CALLBACK(dist_on_name, handle_name)
+
+static void handle_topic(wasp__dist *d, natsMsg *msg) {
+    const char *topic = subject_rest(d, natsMsg_GetSubject(msg));
+    const uint8_t *b = (const uint8_t *)natsMsg_GetData(msg);
+    int len = natsMsg_GetDataLength(msg);
+    if (topic && len >= 1 && b[0] == 0) {
+        serving = true;
+        wasp_publish_local(d->sys, topic, b + 1, (size_t)len - 1);
+        serving = false;
+    }
+}
+
+DIST_CALLBACK(dist_on_topic, handle_topic)

@@ -1,0 +1,79 @@
+/* dist_wire.c - NATS subjects and message frames of a distributed system.
+ * Pure functions, fuzzed (fuzz/fuzz_dist_wire.c). */
+#include <string.h>
+
+#include "dist/dist.h"
+
+bool wasp__dist_token_ok(const char *s) {
+    size_t n = 0;
+    for (; s && s[n]; n++) {
+        char c = s[n];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
+            return false;
+    }
+    return n >= 1 && n <= WASP__DIST_TOKEN_MAX;
+}
+
+/* A name or topic NATS carries as is: dot-separated non-empty tokens with no
+ * whitespace, control bytes or wildcards (NATS would read "a b" as subject
+ * "a" with reply "b"). */
+static bool carriable(const char *s) {
+    if (!*s || *s == '.') return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p <= ' ' || *p == 0x7f || *p == '*' || *p == '>') return false;
+        if (*p == '.' && (p[1] == '.' || p[1] == 0)) return false;
+    }
+    return true;
+}
+
+int wasp__dist_subject(char *buf, size_t cap, const char *system, const char *kind,
+                       const char *rest) {
+    if (!rest || !carriable(rest)) return WASP_EINVAL;
+    size_t sl = strlen(system), kl = strlen(kind), rl = strlen(rest);
+    if (5 + sl + 1 + kl + 1 + rl + 1 > cap) return WASP_E2BIG;
+    char *p = buf;
+    memcpy(p, "wasp.", 5), p += 5;
+    memcpy(p, system, sl), p += sl;
+    *p++ = '.';
+    memcpy(p, kind, kl), p += kl;
+    *p++ = '.';
+    memcpy(p, rest, rl + 1);
+    return WASP_OK;
+}
+
+int wasp__dist_name_subject(char *buf, size_t cap, const char *system, const char *node,
+                            const char *name) {
+    if (!name || !carriable(name) || !wasp__dist_token_ok(node)) return WASP_EINVAL;
+    char rest[WASP__DIST_TOKEN_MAX + 1 + 256];
+    size_t nl = strlen(node), ml = strlen(name);
+    if (nl + 1 + ml + 1 > sizeof(rest)) return WASP_E2BIG;
+    memcpy(rest, node, nl);
+    rest[nl] = '.';
+    memcpy(rest + nl + 1, name, ml + 1);
+    return wasp__dist_subject(buf, cap, system, "a", rest);
+}
+
+size_t wasp__dist_frame_head(uint8_t *out, unsigned flags, uint64_t timeout_ns) {
+    out[0] = (uint8_t)flags;
+    if (!(flags & WASP__DIST_REQUEST)) return 1;
+    for (int i = 0; i < 8; i++) out[1 + i] = (uint8_t)(timeout_ns >> (8 * i));
+    return 9;
+}
+
+int wasp__dist_frame_parse(const void *buf, size_t len, unsigned *flags, uint64_t *timeout_ns,
+                           const void **data, size_t *dlen) {
+    const uint8_t *b = buf;
+    if (!b || len < 1 || (b[0] & ~(WASP__DIST_HIGH | WASP__DIST_REQUEST))) return WASP_EINVAL;
+    *flags = b[0];
+    *timeout_ns = 0;
+    size_t head = 1;
+    if (*flags & WASP__DIST_REQUEST) {
+        if (len < 9) return WASP_EINVAL;
+        for (int i = 0; i < 8; i++) *timeout_ns |= (uint64_t)b[1 + i] << (8 * i);
+        head = 9;
+    }
+    *data = b + head;
+    *dlen = len - head;
+    return WASP_OK;
+}

@@ -1,0 +1,275 @@
+/* test_cluster.c - one system on three wasp processes and a loopback
+ * nats-server: remote send, call and publish, pools, unknown and
+ * uncarriable names, a duplicate node name, a node killed (SIGKILL) and one
+ * stopped (SIGSTOP) with their failover units served again elsewhere, a
+ * nats-server restart, and nothing delivered twice. This process joins as a
+ * client node ("driver", not in `nodes`) and talks through the public API.
+ * Every wait is bounded; every process is stopped by its PID. */
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "dist/dist.h"
+#include "nats_loopback.h"
+#include "testutil.h"
+
+#define NODES 3
+#define CALL_NS 2000000000ull
+
+static struct nats_loopback nats;
+static char *dir;
+static char manifest[512];
+static pid_t node_pid[NODES];
+static char node_log[NODES][512];
+static wasp_system *sys;
+static wasp_manifest *m;
+static wasp__dist *client;
+
+static const char *manifest_text =
+    "name: distt\n"
+    "nodes: [n1, n2, n3]\n"
+    "components:\n"
+    "  - name: echo\n"
+    "    wasm: echo.wasm\n"
+    "    instances: 3\n"
+    "    placement: {node: n1}\n"
+    "  - name: counter\n"
+    "    wasm: counter.wasm\n"
+    "    placement: {node: n2, failover: true}\n"
+    "  - name: listener\n"
+    "    wasm: counter.wasm\n"
+    "    subscribe: [\"news.>\"]\n"
+    "    permissions: {subscribe: [\"news.>\"]}\n"
+    "    placement: {node: n3, failover: true}\n";
+
+static pid_t start_node(const char *name, const char *log) {
+    char *argv[] = {WASP_CLI_BINARY, "run", manifest, "--node", (char *)name, "--nats", nats.url,
+                    "--workers", "1", NULL};
+    return nats_loopback_spawn(argv, log);
+}
+
+static bool log_has(const char *log, const char *text) {
+    size_t len;
+    char *s = (char *)tu_read_file(log, &len);
+    bool found = s && strstr(s, text);
+    free(s);
+    return found;
+}
+
+/* A call from outside any actor; the reply (NUL-terminated) into out. */
+static int call(const char *name, const char *text, char *out, size_t cap) {
+    void *rep = NULL;
+    size_t len = 0;
+    int rc = wasp_ask_name(sys, name, text, strlen(text), CALL_NS, &rep, &len);
+    if (out && cap) {
+        snprintf(out, cap, "%.*s", rc == WASP_OK ? (int)len : 0, rc == WASP_OK ? (char *)rep : "");
+    }
+    free(rep);
+    return rc;
+}
+
+static long call_count(const char *name) {
+    char out[64];
+    if (call(name, "count?", out, sizeof(out)) != WASP_OK) return -1;
+    return strtol(out, NULL, 10);
+}
+
+/* Polls until `name` answers three calls in a row (bounded); the time it took. */
+static uint64_t until_served(const char *name, unsigned max_ms) {
+    uint64_t t0 = wasp_clock_ns();
+    int ok = 0;
+    while (ok < 3 && wasp_clock_ns() - t0 < (uint64_t)max_ms * 1000000ull) {
+        if (call(name, "ping", NULL, 0) == WASP_OK) ok++;
+        else {
+            ok = 0;
+            tu_sleep_ms(20);
+        }
+    }
+    assert_int_equal(ok, 3);
+    return wasp_clock_ns() - t0;
+}
+
+/* Publishes n messages and checks that "listener" (a counter) handles each
+ * exactly once. Publishes and calls travel separately, so it polls: the
+ * count must reach before + n + calls and never pass it (no duplicates). */
+static void expect_published(const char *topic, long n) {
+    long before = call_count("listener"), calls = 0;
+    for (long i = 0; i < n; i++) assert_true(wasp_publish(sys, topic, "n", 1) >= 0);
+    long seen = -1;
+    for (int i = 0; i < 300 && seen != before + n + calls; i++, tu_sleep_ms(10)) {
+        seen = call_count("listener");
+        calls++;
+        assert_true(seen <= before + n + calls);
+    }
+    assert_int_equal(seen, before + n + calls);
+}
+
+static int setup(void **state) {
+    (void)state;
+    if (nats_loopback_start(&nats) != 0) {
+        fprintf(stderr, "cannot start nats-server (scripts/setup.sh installs it)\n");
+        return -1;
+    }
+    dir = tu_tempdir();
+    char src[512];
+    snprintf(src, sizeof(src), "%s/echo.wasm", WASP_GUESTS);
+    snprintf(manifest, sizeof(manifest), "%s/wasp.yaml", dir);
+    tu_write_file(dir, "wasp.yaml", manifest_text);
+    size_t len;
+    uint8_t *b = tu_read_file(src, &len);
+    assert_non_null(b);
+    free(b);
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "cp '%s/echo.wasm' '%s/counter.wasm' '%s/'", WASP_GUESTS, WASP_GUESTS, dir);
+    assert_int_equal(system(cmd), 0);
+    for (int i = 0; i < NODES; i++) {
+        char name[8];
+        snprintf(name, sizeof(name), "n%d", i + 1);
+        snprintf(node_log[i], sizeof(node_log[i]), "%s/%s.log", dir, name);
+        node_pid[i] = start_node(name, node_log[i]);
+        assert_true(node_pid[i] > 0);
+    }
+    /* this process is a client node */
+    wasp_system_config cfg = {.workers = 1};
+    assert_int_equal(wasp_system_create(&cfg, &sys), WASP_OK);
+    assert_int_equal(wasp_manifest_load(manifest, NULL, &m), WASP_OK);
+    wasp__dist_config dc = {.node = "driver", .url = nats.url};
+    char err[256];
+    assert_int_equal(wasp__dist_create(sys, m, &dc, &client, err, sizeof(err)), WASP_OK);
+    assert_int_equal(wasp_system_start(sys), WASP_OK);
+    assert_int_equal(wasp__dist_start(client, NULL, NULL, NULL, err, sizeof(err)), WASP_OK);
+    until_served("echo", 20000);
+    until_served("counter", 20000);
+    until_served("listener", 20000);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    wasp__dist_leave(client);
+    if (sys) wasp_system_stop(sys);
+    wasp__dist_destroy(client);
+    wasp_system_destroy(sys);
+    wasp_manifest_free(m);
+    for (int i = 0; i < NODES; i++)
+        if (node_pid[i] > 0) nats_loopback_reap(node_pid[i], 5000);
+    nats_loopback_destroy(&nats);
+    if (dir && !getenv("WASP_TEST_KEEP")) tu_rmtree(dir); /* WASP_TEST_KEEP=1 keeps the logs */
+    else if (dir) fprintf(stderr, "logs kept in %s\n", dir);
+    free(dir);
+    return 0;
+}
+
+static void test_remote_call_send_publish(void **state) {
+    (void)state;
+    char out[64];
+    assert_int_equal(call("echo", "hello", out, sizeof(out)), WASP_OK); /* a pool on n1 */
+    assert_string_equal(out, "hello");
+    assert_int_equal(call("echo.2", "member", out, sizeof(out)), WASP_OK);
+    assert_string_equal(out, "member");
+    /* sends and the call after them share one ordered path: exactly N + 1 */
+    long base = call_count("counter");
+    assert_true(base > 0);
+    for (int i = 0; i < 200; i++) assert_int_equal(wasp_send_name(sys, "counter", "x", 1), WASP_OK);
+    assert_int_equal(call_count("counter"), base + 201);
+    /* publishes reach the subscriber on n3 once each */
+    expect_published("news.today", 50);
+}
+
+static void test_unknown_and_uncarriable(void **state) {
+    (void)state;
+    uint64_t t0 = wasp_clock_ns();
+    assert_int_equal(call("nobody", "x", NULL, 0), WASP_ENOENT);
+    assert_int_equal(wasp_send_name(sys, "nobody", "x", 1), WASP_ENOENT);
+    assert_true(wasp_clock_ns() - t0 < CALL_NS); /* answered, not timed out */
+    assert_int_equal(wasp_send_name(sys, "a b", "x", 1), WASP_EINVAL);
+    assert_int_equal(wasp_send_name(sys, "echo.*", "x", 1), WASP_EINVAL);
+    assert_int_equal(wasp_send_name(sys, "a..b", "x", 1), WASP_EINVAL);
+    assert_int_equal(wasp_publish(sys, "news.a b", "x", 1), WASP_EINVAL);
+}
+
+static void test_node_name_conflict(void **state) {
+    (void)state;
+    char log[600];
+    snprintf(log, sizeof(log), "%s/dup.log", dir);
+    pid_t dup = start_node("n1", log);
+    assert_true(dup > 0);
+    int status = -1;
+    for (int i = 0; i < 2000 && waitpid(dup, &status, WNOHANG) == 0; i++) tu_sleep_ms(5);
+    if (!WIFEXITED(status)) nats_loopback_reap(dup, 100);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+    assert_true(log_has(log, "already running"));
+    char out[16];
+    assert_int_equal(call("echo", "still", out, sizeof(out)), WASP_OK);
+}
+
+static void test_killed_node(void **state) {
+    (void)state;
+    assert_int_equal(kill(node_pid[1], SIGKILL), 0); /* n2 holds counter */
+    assert_int_equal(waitpid(node_pid[1], NULL, 0), node_pid[1]);
+    node_pid[1] = 0;
+    int rc = call("counter", "x", NULL, 0); /* fails: nobody serves it now */
+    if (rc) fprintf(stderr, "a call right after the SIGKILL: %s\n", wasp_errname(rc));
+    assert_true(rc == WASP_ENOENT || rc == WASP_ESTOPPED || rc == WASP_ETIMEDOUT);
+    uint64_t took = until_served("counter", 20000);
+    fprintf(stderr, "counter served again %.2f s after SIGKILL of n2\n", (double)took / 1e9);
+    bool n1 = log_has(node_log[0], "serving unit counter (failed over");
+    bool n3 = log_has(node_log[2], "serving unit counter (failed over");
+    assert_true(n1 != n3); /* exactly one node took it */
+    long base = call_count("counter");
+    for (int i = 0; i < 100; i++) assert_int_equal(wasp_send_name(sys, "counter", "y", 1), WASP_OK);
+    assert_int_equal(call_count("counter"), base + 101);
+}
+
+static void test_stopped_node(void **state) {
+    (void)state;
+    assert_int_equal(kill(node_pid[2], SIGSTOP), 0); /* n3 holds listener (and maybe counter) */
+    uint64_t took = until_served("listener", 30000);
+    fprintf(stderr, "listener served again %.2f s after SIGSTOP of n3\n", (double)took / 1e9);
+    until_served("counter", 30000);
+    assert_int_equal(kill(node_pid[2], SIGCONT), 0);
+    assert_true(TU_WAIT_UNTIL(log_has(node_log[2], "fencing"), 10000));
+    /* the resumed node gave its failover units up: one listener serves, once per publish */
+    until_served("listener", 10000);
+    expect_published("news.later", 20);
+}
+
+static void test_nats_restart(void **state) {
+    (void)state;
+    assert_int_equal(nats_loopback_restart(&nats), 0);
+    uint64_t took = until_served("counter", 30000);
+    until_served("echo", 30000);
+    until_served("listener", 30000);
+    fprintf(stderr, "served again %.2f s after the nats-server restart\n", (double)took / 1e9);
+    long base = call_count("counter");
+    for (int i = 0; i < 50; i++) assert_int_equal(wasp_send_name(sys, "counter", "z", 1), WASP_OK);
+    assert_int_equal(call_count("counter"), base + 51);
+}
+
+static void test_graceful_stop(void **state) {
+    (void)state;
+    for (int i = 0; i < NODES; i++)
+        if (node_pid[i] > 0) {
+            assert_int_equal(nats_loopback_reap(node_pid[i], 10000), 0);
+            node_pid[i] = 0;
+        }
+    assert_int_equal(call("echo", "x", NULL, 0), WASP_ENOENT);
+}
+
+int main(void) {
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_remote_call_send_publish),
+        cmocka_unit_test(test_unknown_and_uncarriable),
+        cmocka_unit_test(test_node_name_conflict),
+        cmocka_unit_test(test_killed_node),
+        cmocka_unit_test(test_stopped_node),
+        cmocka_unit_test(test_nats_restart),
+        cmocka_unit_test(test_graceful_stop),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
