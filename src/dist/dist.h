@@ -50,6 +50,11 @@ void wasp__dist_leave(wasp__dist *d);
 /* After wasp_system_stop. NULL is a no-op. */
 void wasp__dist_destroy(wasp__dist *d);
 
+/* The node whose claim serves name now (as this node last read it), copied
+ * into out (at least WASP__DIST_TOKEN_MAX + 1 bytes). WASP_OK, or
+ * WASP_ENOENT for a name of no unit or a unit nobody holds. */
+int wasp__dist_owner(wasp__dist *d, const char *name, char *out);
+
 /* Units this node runs now, and the nodes it sees alive (for logs, stats). */
 size_t wasp__dist_running_units(wasp__dist *d);
 size_t wasp__dist_live_nodes(wasp__dist *d);

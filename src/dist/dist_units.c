@@ -67,6 +67,16 @@ void dist_units_free(wasp__dist *d) {
     wasp_hashmap_free(&d->names);
 }
 
+int wasp__dist_owner(wasp__dist *d, const char *name, char *out) {
+    struct dist_unit *u = name ? wasp_hashmap_get(&d->names, name, strlen(name)) : NULL;
+    if (!u) return WASP_ENOENT;
+    dist_unit_refresh(d, u);
+    pthread_mutex_lock(&u->mu);
+    memcpy(out, u->owner, sizeof(u->owner));
+    pthread_mutex_unlock(&u->mu);
+    return out[0] ? WASP_OK : WASP_ENOENT;
+}
+
 size_t wasp__dist_running_units(wasp__dist *d) {
     size_t n = 0;
     for (size_t i = 0; i < d->nunits; i++) n += d->units[i].running;
