@@ -32,17 +32,31 @@ void bench_world_free(struct bench_world *w) {
     memset(w, 0, sizeof(*w));
 }
 
+static int wat_compile(const char *wat, wasm_byte_vec_t *bin) {
+    wasmtime_error_t *we = wasmtime_wat2wasm(wat, strlen(wat), bin);
+    if (!we) return 0;
+    wasm_message_t msg;
+    wasmtime_error_message(we, &msg);
+    fprintf(stderr, "bench: wat: %.*s\n", (int)msg.size, msg.data);
+    wasm_byte_vec_delete(&msg);
+    wasmtime_error_delete(we);
+    return 1;
+}
+
+int bench_wat_file(const char *wat, const char *path) {
+    wasm_byte_vec_t bin;
+    if (wat_compile(wat, &bin)) return 1;
+    FILE *f = fopen(path, "wb");
+    int rc = !f || fwrite(bin.data, 1, bin.size, f) != bin.size;
+    if (f && fclose(f)) rc = 1;
+    if (rc) fprintf(stderr, "bench: cannot write %s\n", path);
+    wasm_byte_vec_delete(&bin);
+    return rc;
+}
+
 wasp_component *bench_component(struct bench_world *w, wasp_component_spec *spec, const char *wat) {
     wasm_byte_vec_t bin;
-    wasmtime_error_t *we = wasmtime_wat2wasm(wat, strlen(wat), &bin);
-    if (we) {
-        wasm_message_t msg;
-        wasmtime_error_message(we, &msg);
-        fprintf(stderr, "bench: wat: %.*s\n", (int)msg.size, msg.data);
-        wasm_byte_vec_delete(&msg);
-        wasmtime_error_delete(we);
-        return NULL;
-    }
+    if (wat_compile(wat, &bin)) return NULL;
     spec->wasm = bin.data;
     spec->wasm_len = bin.size;
     wasp_component *c = NULL;

@@ -22,6 +22,10 @@ void bench_world_free(struct bench_world *w);
  * from the text. NULL on failure (printed). */
 wasp_component *bench_component(struct bench_world *w, wasp_component_spec *spec, const char *wat);
 
+/* Compiles WAT text into a .wasm file at path (for scenarios that need a
+ * manifest on disk). 0, or 1 (printed). */
+int bench_wat_file(const char *wat, const char *path);
+
 /* The "done" actor: counts arrivals and records their times. */
 struct bench_done {
     atomic_uint_fast64_t count;

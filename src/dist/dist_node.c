@@ -121,6 +121,10 @@ static natsStatus subscribe_node(wasp__dist *d) {
      * lost a unit (fenced, hung) gets no more of its messages. */
     snprintf(subj, sizeof(subj), "wasp.%s.a.%s.>", d->system, d->node);
     if (s == NATS_OK) s = natsConnection_Subscribe(&d->name_sub, d->nc, subj, dist_on_name, d);
+    /* Bursts wait in the client rather than being dropped as a slow consumer
+     * (libnats' default is 65,536 messages). */
+    if (s == NATS_OK) s = natsSubscription_SetPendingLimits(d->name_sub, 1 << 20, 1 << 29);
+    if (s == NATS_OK) s = natsSubscription_SetPendingLimits(d->topic_sub, 1 << 20, 1 << 29);
     if (s == NATS_OK) s = natsConnection_FlushTimeout(d->nc, 2000);
     return s;
 }
