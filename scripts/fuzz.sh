@@ -5,7 +5,6 @@
 #   fuzz_manifest     the manifest loader: YAML, model and rules, from memory
 #   fuzz_control      the control protocol: request lines, payloads, base64, metrics
 #   fuzz_scenario     `wasp test` scenario files: YAML, steps, matchers, from memory
-
 #   fuzz_dist_wire    multi-node frames and NATS subjects (at most 5 s)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
