@@ -117,9 +117,23 @@ static int write_junit(const char *path, const struct run *r, unsigned failed) {
     return fclose(f) == 0 ? 0 : -1;
 }
 
-static void problem_to_stderr(void *arg, const char *message) {
-    (void)arg;
+/* A scenario file's problems: to stderr, and kept for the JUnit report. */
+struct problems {
+    char *text;
+    size_t len;
+};
+
+static void problem(void *arg, const char *message) {
+    struct problems *p = arg;
     fprintf(stderr, "%s\n", message);
+    size_t n = strlen(message);
+    char *t = realloc(p->text, p->len + n + 2);
+    if (!t) return;
+    memcpy(t + p->len, message, n);
+    t[p->len + n] = '\n';
+    t[p->len + n + 1] = 0;
+    p->text = t;
+    p->len += n + 1;
 }
 
 int cmd_test(int argc, char **argv) {
@@ -152,7 +166,7 @@ int cmd_test(int argc, char **argv) {
     char cache[4096];
     struct run run = {0};
     wasp_test_run_options o = {.filter = filter, .on_case = on_case, .arg = &run,
-                               .on_error = problem_to_stderr,
+                               .on_error = problem,
                                .cache_dir = cli_module_cache_dir(cache, sizeof(cache)),
                                .echo_log = verbose};
     unsigned passed = 0, failed = 0;
@@ -162,12 +176,15 @@ int cmd_test(int argc, char **argv) {
             argv[i][0] == '-')
             continue;
         fflush(stdout); /* a file's problems (stderr) come after the lines before them */
+        struct problems probs = {0};
+        o.error_arg = &probs;
         int rc = wasp_test_run_file(argv[i], &o, &passed, &failed);
         if (rc != WASP_OK) { /* its problems are on stderr already */
             printf("FAIL %s: the scenario cannot be run (%s)\n", argv[i], wasp_strerror(rc));
-            keep(&run, argv[i], "(scenario file)", false, wasp_strerror(rc), 0);
+            keep(&run, argv[i], "(scenario file)", false, probs.text ? probs.text : wasp_strerror(rc), 0);
             failed++;
         }
+        free(probs.text);
     }
     int status = failed ? CLI_FAILED : CLI_OK;
     if (junit && (run.oom || write_junit(junit, &run, failed) != 0)) {

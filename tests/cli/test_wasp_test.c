@@ -200,6 +200,15 @@ static void test_junit_and_filter(void **state) {
                                 "JSON containing null, got &quot;reply:v1&quot;"));
     free(xml);
 
+    tu_write_file(dir, "typo.yaml", "component: {name: a, wasm: agent.wasm}\n"
+                                    "cases: [{name: t, steps: [{advnce: 1s}]}]\n");
+    assert_int_equal(wasp("test typo.yaml --junit report.xml", &out), 1);
+    free(out);
+    xml = (char *)tu_read_file(path, &len);
+    assert_non_null(strstr(xml, "name=\"(scenario file)\""));
+    assert_non_null(strstr(xml, "typo.yaml:2:27: a step needs one of send, call, publish, advance, kill, expect"));
+    free(xml);
+
     assert_int_equal(wasp("test --filter nothing-matches agent.yaml", &out), 0);
     assert_string_equal(last_line(out), "0 passed, 0 failed");
     free(out);
