@@ -91,6 +91,13 @@ void *cli_dist_join(wasp_system *sys, wasp_manifest *m, const struct cli_dist_ar
 /* Starts this node's units (instead of wasp_manifest_start). */
 int cli_dist_start(void *node, void (*on_give_up)(wasp_supervisor *, void *), wasp_supervisor **root,
                    char *err, size_t errcap);
+/* Whole-system statistics: local(arg) gives this node's statistics JSON;
+ * other nodes that ask get it with every actor and supervisor tagged with
+ * this node's name. cli_dist_stats tags `local` the same way, adds what
+ * every other live node reports, and lists the nodes in "nodes" (takes and
+ * returns the reference). */
+void cli_dist_set_stats(void *node, json_t *(*local)(void *arg), void *arg);
+json_t *cli_dist_stats(void *node, json_t *local);
 void cli_dist_leave(void *node);   /* before wasp_system_stop */
 void cli_dist_destroy(void *node); /* after it; NULL is a no-op */
 

@@ -246,11 +246,18 @@ static int write_stats(const struct run_args *a, struct stats_out *o,
 static struct cli_stats_input run_stats_input;
 static uint64_t run_started_ms;
 
-static json_t *control_stats(void *arg) {
+static json_t *local_stats(void *arg) {
     (void)arg;
     struct cli_stats_input in = run_stats_input;
     in.uptime_ms = now_ms() - run_started_ms;
     return cli_stats_json(&in);
+}
+
+static void *run_node; /* a multi-node system: stats cover every node */
+
+static json_t *control_stats(void *arg) {
+    json_t *j = local_stats(arg);
+    return run_node ? cli_dist_stats(run_node, j) : j;
 }
 
 static void control_stop(void *arg) {
@@ -380,6 +387,10 @@ int cmd_run(int argc, char **argv) {
              wasp_manifest_name(m), wasp_manifest_component_count(m), wasp_system_workers(sys));
     run_stats_input = (struct cli_stats_input){.sys = sys, .wasm = w, .manifest = m, .root = root};
     run_started_ms = started;
+    if (node) {
+        cli_dist_set_stats(node, local_stats, NULL);
+        run_node = node;
+    }
     wasp__ctl_host host = {.sys = sys, .wasm = w, .manifest = m, .root = root,
                            .name = wasp_manifest_name(m), .started_ms = started,
                            .stats = control_stats, .stop = control_stop};

@@ -34,12 +34,14 @@ static void human_bytes(char *buf, size_t cap, long long b) {
     else snprintf(buf, cap, "%lld", b);
 }
 
-/* handled count of the actor named `name` in a previous sample, or -1. */
-static long long previous_handled(const json_t *prev, const char *name) {
+/* handled count of the same actor (name, and node in a multi-node system)
+ * in a previous sample, or -1. */
+static long long previous_handled(const json_t *prev, const json_t *actor) {
     size_t i;
     const json_t *a;
-    json_array_foreach(json_object_get(prev, "actors"), i, a) if (!strcmp(str(a, "name"), name))
-        return num(a, "handled");
+    json_array_foreach(json_object_get(prev, "actors"), i, a)
+        if (!strcmp(str(a, "name"), str(actor, "name")) && !strcmp(str(a, "node"), str(actor, "node")))
+            return num(a, "handled");
     return -1;
 }
 
@@ -64,14 +66,16 @@ static void frame(const json_t *st, const json_t *prev, double secs, bool tty) {
             printf("... %zu more\n", json_array_size(actors) - i);
             break;
         }
-        long long before = previous_handled(prev, str(a, "name"));
-        char rate[32], mem[32];
+        long long before = previous_handled(prev, a);
+        char rate[32], mem[32], who[300];
+        if (*str(a, "node")) snprintf(who, sizeof(who), "%s/%s", str(a, "node"), str(a, "name"));
+        else snprintf(who, sizeof(who), "%s", str(a, "name"));
         if (before >= 0 && secs > 0)
             snprintf(rate, sizeof(rate), "%.0f", (double)(num(a, "handled") - before) / secs);
         else
             snprintf(rate, sizeof(rate), "-");
         human_bytes(mem, sizeof(mem), num(a, "memory_bytes"));
-        printf("%-24.24s %-6s %-10s %10s %12lld %8lld %8lld %8lld %8s\n", str(a, "name"),
+        printf("%-24.24s %-6s %-10s %10s %12lld %8lld %8lld %8lld %8s\n", who,
                str(a, "kind"), str(a, "state"), rate, num(a, "handled"), num(a, "mailbox_len"),
                num(a, "restarts"), num(a, "crashes"), mem);
     }

@@ -77,6 +77,69 @@ int cli_dist_start(void *node, void (*on_give_up)(wasp_supervisor *, void *), wa
 #endif
 }
 
+#ifdef WASP_HAVE_NATS
+static json_t *(*local_stats)(void *arg);
+static void *local_stats_arg;
+
+/* Marks every actor and supervisor of a statistics object with its node. */
+static void tag(json_t *stats, const char *node) {
+    static const char *const lists[] = {"actors", "supervisors"};
+    for (size_t l = 0; l < 2; l++) {
+        json_t *v = json_object_get(stats, lists[l]), *item;
+        size_t i;
+        json_array_foreach(v, i, item) json_object_set_new(item, "node", json_string(node));
+    }
+}
+
+static void *report(void *arg, size_t *len) {
+    wasp__dist *d = arg;
+    json_t *j = local_stats ? local_stats(local_stats_arg) : NULL;
+    if (!j) return NULL;
+    tag(j, wasp__dist_node(d));
+    char *text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    *len = text ? strlen(text) : 0;
+    return text;
+}
+
+static void merge(void *arg, const char *node, const void *data, size_t len) {
+    json_t *all = arg, *one = json_loadb(data, len, 0, NULL);
+    static const char *const lists[] = {"actors", "supervisors"};
+    for (size_t l = 0; one && l < 2; l++) {
+        json_t *mine = json_object_get(all, lists[l]), *theirs = json_object_get(one, lists[l]);
+        if (json_is_array(mine) && json_is_array(theirs)) json_array_extend(mine, theirs);
+    }
+    if (one) json_array_append_new(json_object_get(all, "nodes"), json_string(node));
+    json_decref(one);
+}
+#endif
+
+void cli_dist_set_stats(void *node, json_t *(*local)(void *arg), void *arg) {
+#ifdef WASP_HAVE_NATS
+    local_stats = local;
+    local_stats_arg = arg;
+    wasp__dist_set_report(node, report, node);
+#else
+    (void)node, (void)local, (void)arg;
+#endif
+}
+
+json_t *cli_dist_stats(void *node, json_t *local) {
+#ifdef WASP_HAVE_NATS
+    if (!node || !local) return local;
+    const char *me = wasp__dist_node(node);
+    tag(local, me);
+    json_object_set_new(local, "node", json_string(me));
+    json_t *nodes = json_array();
+    json_array_append_new(nodes, json_string(me));
+    json_object_set_new(local, "nodes", nodes);
+    wasp__dist_gather(node, 500000000ull, merge, local); /* 500 ms per node at most */
+#else
+    (void)node;
+#endif
+    return local;
+}
+
 void cli_dist_leave(void *node) {
 #ifdef WASP_HAVE_NATS
     wasp__dist_leave(node);

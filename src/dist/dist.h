@@ -55,6 +55,19 @@ void wasp__dist_destroy(wasp__dist *d);
  * WASP_ENOENT for a name of no unit or a unit nobody holds. */
 int wasp__dist_owner(wasp__dist *d, const char *name, char *out);
 
+/* Reports across nodes (whole-system statistics): fn(arg, &len) returns a
+ * malloc'd report of this node (e.g. its statistics JSON) for the nodes that
+ * ask; installed once, any time. gather asks every other live node for its
+ * report and calls each(arg, node, data, len) with each answer that comes
+ * within timeout_ns (in turn, on this thread); returns how many answered. */
+typedef void *(*wasp__dist_report_fn)(void *arg, size_t *len);
+void wasp__dist_set_report(wasp__dist *d, wasp__dist_report_fn fn, void *arg);
+int wasp__dist_gather(wasp__dist *d, uint64_t timeout_ns,
+                      void (*each)(void *arg, const char *node, const void *data, size_t len),
+                      void *arg);
+/* This node's name. */
+const char *wasp__dist_node(const wasp__dist *d);
+
 /* Units this node runs now, and the nodes it sees alive (for logs, stats). */
 size_t wasp__dist_running_units(wasp__dist *d);
 size_t wasp__dist_live_nodes(wasp__dist *d);

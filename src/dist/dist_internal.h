@@ -58,7 +58,9 @@ struct wasp__dist {
     jsCtx *js;
     kvStore *kv;
     int64_t max_payload;
-    natsSubscription *inbox, *hb_sub, *topic_sub, *name_sub;
+    natsSubscription *inbox, *hb_sub, *topic_sub, *name_sub, *report_sub;
+    _Atomic(wasp__dist_report_fn) report_fn;
+    void *report_arg;
     char inbox_prefix[192]; /* "wasp.S.r.NODE.INC." (tokens <= 64 bytes) */
 
     struct dist_unit *units;
@@ -116,6 +118,9 @@ void dist_on_topic(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void
 /* true on the thread that delivers a message from another node (its local
  * misses must not travel again). */
 bool dist_serving(void);
+
+/* dist_report.c */
+void dist_on_report(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
 
 /* dist_units.c */
 int dist_units_init(wasp__dist *d, char *err, size_t errcap);

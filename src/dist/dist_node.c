@@ -121,6 +121,8 @@ static natsStatus subscribe_node(wasp__dist *d) {
      * lost a unit (fenced, hung) gets no more of its messages. */
     snprintf(subj, sizeof(subj), "wasp.%s.a.%s.>", d->system, d->node);
     if (s == NATS_OK) s = natsConnection_Subscribe(&d->name_sub, d->nc, subj, dist_on_name, d);
+    snprintf(subj, sizeof(subj), "wasp.%s.ctl.%s.report", d->system, d->node);
+    if (s == NATS_OK) s = natsConnection_Subscribe(&d->report_sub, d->nc, subj, dist_on_report, d);
     /* Bursts wait in the client rather than being dropped as a slow consumer
      * (libnats' default is 65,536 messages). */
     if (s == NATS_OK) s = natsSubscription_SetPendingLimits(d->name_sub, 1 << 20, 1 << 29);
@@ -265,14 +267,15 @@ void wasp__dist_leave(wasp__dist *d) {
 void wasp__dist_destroy(wasp__dist *d) {
     if (!d) return;
     wasp__dist_leave(d);
-    natsSubscription *subs[] = {d->inbox, d->hb_sub, d->topic_sub, d->name_sub};
-    for (size_t i = 0; i < 4; i++)
+    natsSubscription *subs[] = {d->inbox, d->hb_sub, d->topic_sub, d->name_sub, d->report_sub};
+    const size_t nsubs = sizeof(subs) / sizeof(subs[0]);
+    for (size_t i = 0; i < nsubs; i++)
         if (subs[i]) natsSubscription_Unsubscribe(subs[i]);
     /* callbacks already running finish before their state goes */
     for (int i = 0; i < 2000 && atomic_load(&d->in_callbacks); i++) usleep(1000);
     if (d->nc) natsConnection_Close(d->nc);
     for (int i = 0; d->nc && i < 2000 && !atomic_load(&d->closed); i++) usleep(1000);
-    for (size_t i = 0; i < 4; i++) natsSubscription_Destroy(subs[i]);
+    for (size_t i = 0; i < nsubs; i++) natsSubscription_Destroy(subs[i]);
     kvStore_Destroy(d->kv);
     jsCtx_Destroy(d->js);
     natsConnection_Destroy(d->nc);

@@ -208,6 +208,37 @@ static void test_unknown_and_uncarriable(void **state) {
     assert_int_equal(wasp_publish(sys, "news.a b", "x", 1), WASP_EINVAL);
 }
 
+struct reports {
+    int n;
+    char text[NODES][16384];
+    char node[NODES][16];
+};
+
+static void collect(void *arg, const char *node, const void *data, size_t len) {
+    struct reports *r = arg;
+    if (r->n == NODES) return;
+    snprintf(r->node[r->n], sizeof(r->node[0]), "%s", node);
+    snprintf(r->text[r->n], sizeof(r->text[0]), "%.*s", (int)len, (const char *)data);
+    r->n++;
+}
+
+/* Every node reports its own statistics, its actors tagged with its name
+ * (what `wasp stats` and `wasp top` merge into the whole system). */
+static void test_whole_system_stats(void **state) {
+    (void)state;
+    static struct reports r;
+    r.n = 0;
+    assert_int_equal(wasp__dist_gather(client, 2000000000ull, collect, &r), NODES);
+    for (int i = 0; i < r.n; i++) {
+        char tagged[64];
+        snprintf(tagged, sizeof(tagged), "\"node\":\"%s\"", r.node[i]);
+        assert_non_null(strstr(r.text[i], tagged));
+        if (!strcmp(r.node[i], "n1")) assert_non_null(strstr(r.text[i], "\"echo.2\""));
+        if (!strcmp(r.node[i], "n2")) assert_non_null(strstr(r.text[i], "\"counter\""));
+        if (!strcmp(r.node[i], "n3")) assert_null(strstr(r.text[i], "\"counter\""));
+    }
+}
+
 static void test_node_name_conflict(void **state) {
     (void)state;
     char log[600];
@@ -292,6 +323,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_remote_call_send_publish),
         cmocka_unit_test(test_unknown_and_uncarriable),
+        cmocka_unit_test(test_whole_system_stats),
         cmocka_unit_test(test_node_name_conflict),
         cmocka_unit_test(test_killed_node),
         cmocka_unit_test(test_stopped_node),
