@@ -911,6 +911,24 @@ typedef struct wasp_manifest_supervisor {
     size_t nchildren;     /* entries in `children` (a component counts once) */
     size_t nactors;       /* actor children (a component counts its instances) */
 } wasp_manifest_supervisor;
+/* The `http` section (docs/HTTP.md): the ingress's listen address and its
+ * routes, in manifest order (the first match wins). */
+typedef struct wasp_manifest_route {
+    const char *path;      /* e.g. "/kv/" + "*": a trailing '*' matches the rest of the path */
+    const char *component; /* a component of the manifest */
+    uint64_t timeout_ns;   /* `timeout`; default 5 s */
+} wasp_manifest_route;
+typedef struct wasp_manifest_http {
+    const char *listen;    /* "HOST:PORT" */
+    wasp_manifest_route *routes;
+    size_t nroutes;
+    uint64_t max_body;     /* `max_body`: largest request body; default 1 MiB */
+    uint32_t max_connections; /* `max_connections`: open connections; default 1024 */
+    uint32_t max_inflight; /* `max_inflight`: requests awaiting a component; default 4096 */
+} wasp_manifest_http;
+/* NULL when the manifest has no `http` section. Valid as long as m. */
+const wasp_manifest_http *wasp_manifest_http_get(const wasp_manifest *m);
+
 size_t wasp_manifest_supervisor_count(const wasp_manifest *m);
 const wasp_manifest_supervisor *wasp_manifest_supervisor_get(const wasp_manifest *m, size_t i);
 

@@ -360,6 +360,100 @@ static inline void wasp_logf(int level, const char *fmt, ...) {
 }
 
 /* ------------------------------------------------------------------------ */
+/* HTTP (docs/HTTP.md)                                                       */
+
+/* A request of the manifest's `http` ingress, as its route's component
+ * receives it (a `call`: answer it with wasp_http_respond). Every field
+ * points into the message. */
+typedef struct wasp_http_request {
+    const char *method;  size_t method_len;  /* "GET", "POST", ... */
+    const char *path;    size_t path_len;    /* "/kv/a", without the query */
+    const char *query;   size_t query_len;   /* after '?'; empty if none */
+    const char *headers; size_t headers_len; /* "name: value\n" lines, names in lower case */
+    const char *body;    size_t body_len;
+} wasp_http_request;
+
+/* Reads the request envelope; false if msg is not one. */
+static inline bool wasp_http_parse(const char *msg, size_t len, wasp_http_request *r) {
+    size_t i = 0;
+    while (i < len && msg[i] != ' ' && msg[i] != '\n') i++;
+    if (i == 0 || i >= len || msg[i] != ' ') return false;
+    r->method = msg;
+    r->method_len = i;
+    size_t t = ++i;
+    while (i < len && msg[i] != '\n') i++;
+    if (i >= len) return false;
+    r->path = msg + t;
+    r->path_len = i - t;
+    r->query = msg + i;
+    r->query_len = 0;
+    for (size_t q = t; q < i; q++)
+        if (msg[q] == '?') {
+            r->path_len = q - t;
+            r->query = msg + q + 1;
+            r->query_len = i - q - 1;
+            break;
+        }
+    size_t h = ++i; /* headers end at an empty line */
+    while (i < len && msg[i] != '\n') {
+        while (i < len && msg[i] != '\n') i++;
+        i++;
+    }
+    if (i >= len) return false;
+    r->headers = msg + h;
+    r->headers_len = i - h;
+    r->body = msg + i + 1;
+    r->body_len = len - i - 1;
+    return true;
+}
+
+/* The value of header `name` (lower case), or false if absent. */
+static inline bool wasp_http_header(const wasp_http_request *r, const char *name, const char **value,
+                                    size_t *value_len) {
+    size_t n = wasp_strlen(name), i = 0;
+    while (i < r->headers_len) {
+        const char *line = r->headers + i;
+        size_t l = 0;
+        while (i + l < r->headers_len && line[l] != '\n') l++;
+        if (l > n + 1 && line[n] == ':' && memcmp(line, name, n) == 0) {
+            size_t v = n + 1;
+            while (v < l && line[v] == ' ') v++;
+            *value = line + v;
+            *value_len = l - v;
+            return true;
+        }
+        i += l + 1;
+    }
+    return false;
+}
+
+/* Replies with a response: status (100..599), content type (NULL: text/plain)
+ * and body. The wasp_reply result (0, or a negative error). */
+static inline int wasp_http_respond(int status, const char *content_type, const void *body, size_t len) {
+    if (status < 100 || status > 599) return WASP_EINVAL;
+    if (!content_type) content_type = "text/plain; charset=utf-8";
+    size_t ct = wasp_strlen(content_type), head = 4 + 14 + ct + 2, total = head + len;
+    char small[1024], *buf = total <= sizeof(small) ? small : (char *)wasp_malloc(total);
+    if (!buf) return WASP_E2BIG;
+    buf[0] = (char)('0' + status / 100);
+    buf[1] = (char)('0' + status / 10 % 10);
+    buf[2] = (char)('0' + status % 10);
+    buf[3] = '\n';
+    memcpy(buf + 4, "content-type: ", 14);
+    memcpy(buf + 18, content_type, ct);
+    buf[18 + ct] = '\n';
+    buf[19 + ct] = '\n';
+    if (len) memcpy(buf + head, body, len);
+    int rc = wasp_reply(buf, total);
+    if (buf != small) wasp_free(buf);
+    return rc;
+}
+
+static inline int wasp_http_respond_str(int status, const char *text) {
+    return wasp_http_respond(status, NULL, text, wasp_strlen(text));
+}
+
+/* ------------------------------------------------------------------------ */
 /* Exports                                                                   */
 
 /* The message handler: int fn(const char *msg, size_t len). The message is

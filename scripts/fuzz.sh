@@ -6,10 +6,11 @@
 #   fuzz_control      the control protocol: request lines, payloads, base64, metrics
 #   fuzz_scenario     `wasp test` scenario files: YAML, steps, matchers, from memory
 #   fuzz_dist_wire    multi-node frames and NATS subjects (at most 5 s)
+#   fuzz_http_envelope the HTTP ingress's request and response envelopes
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 secs="${1:-30}"
-per=$(( secs / 4 ))
+per=$(( secs / 5 ))
 [ "$per" -ge 1 ] || per=1
 wt="$("$root/scripts/build-wasmtime.sh")"
 out="$root/build-fuzz"
@@ -72,3 +73,11 @@ mkdir -p "$out/corpus-dist_wire"
 "$out/fuzz_dist_wire" -max_total_time="$(( per > 5 ? 5 : per ))" -max_len=1024 -timeout=10 \
     -print_final_stats=1 -artifact_prefix="$out/dist_wire-" "$out/corpus-dist_wire" \
     "$root/fuzz/corpus/dist_wire" 2>&1 | tail -15
+
+# The HTTP envelopes: pure functions, no server needed.
+clang "${cflags[@]}" "$root/fuzz/fuzz_http_envelope.c" "$root/src/http/http_envelope.c" \
+    "$root/src/core/error.c" -o "$out/fuzz_http_envelope"
+mkdir -p "$out/corpus-http_envelope"
+"$out/fuzz_http_envelope" -max_total_time="$per" -max_len=16384 -timeout=10 -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix="$out/http-" "$out/corpus-http_envelope" \
+    "$root/fuzz/corpus/http_envelope" 2>&1 | tail -15

@@ -13,6 +13,7 @@ packages=(
     wabt                  # wat2wasm for test fixtures
     libcmocka-dev         # unit test framework
     libjansson-dev        # JSON: control protocol, statistics, logs
+    libh2o-evloop-dev     # HTTP ingress (measured against libmicrohttpd: docs/HTTP.md)
     valgrind
     nats-server libnats-dev  # multi-node systems (src/dist) and their tests
 )

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "control/control.h"
+#include "http/http.h"
 
 #define MAX_SENDS 256
 
@@ -266,6 +267,23 @@ static void control_stop(void *arg) {
     wake();
 }
 
+/* Starts the manifest's HTTP ingress, if it has one (docs/HTTP.md). */
+static int http_start(wasp_system *sys, const wasp_manifest *m, wasp__http_server **out) {
+    *out = NULL;
+    const wasp_manifest_http *http = wasp_manifest_http_get(m);
+    if (!http) return 0;
+    wasp__http_config hc = {.sys = sys, .manifest = m, .stats = control_stats};
+    char err[512];
+    if (wasp__http_server_start(&hc, out, err, sizeof(err)) != WASP_OK) {
+        fprintf(stderr, "wasp run: %s: %s\n", wasp_manifest_path(m), err);
+        return -1;
+    }
+    wasp_log(sys, WASP_LOG_INFO, "wasp", "http listening on %.*s:%d (%zu routes)",
+             (int)(strrchr(http->listen, ':') - http->listen), http->listen,
+             wasp__http_server_port(*out), http->nroutes);
+    return 0;
+}
+
 /* Starts the control endpoint (docs/CONTROL.md); a system without one still
  * runs, unless TCP was asked for and cannot be had. */
 static int control_start(const struct run_args *a, wasp_system *sys, wasp__ctl_host *host,
@@ -351,6 +369,7 @@ int cmd_run(int argc, char **argv) {
     wasp_supervisor *root = NULL;
     wasp__ctl_server *control = NULL;
     void *node = NULL;
+    wasp__http_server *http = NULL;
     int status = CLI_FAILED;
     rc = wasp_system_create(&cfg, &sys);
     if (rc == WASP_OK) {
@@ -394,7 +413,8 @@ int cmd_run(int argc, char **argv) {
     wasp__ctl_host host = {.sys = sys, .wasm = w, .manifest = m, .root = root,
                            .name = wasp_manifest_name(m), .started_ms = started,
                            .stats = control_stats, .stop = control_stop};
-    if (control_start(&a, sys, &host, cfg.max_message ? cfg.max_message : (1u << 20), &control) != 0) {
+    if (control_start(&a, sys, &host, cfg.max_message ? cfg.max_message : (1u << 20), &control) != 0 ||
+        http_start(sys, m, &http) != 0) {
         wasp_system_stop(sys);
         goto out;
     }
@@ -402,6 +422,7 @@ int cmd_run(int argc, char **argv) {
 
     wait_for_end(sys, a.for_ns ? started + (a.for_ns + 999999) / 1000000 : 0);
     wasp__ctl_server_stop(control);
+    wasp__http_server_stop(http);
 
     bool failed = atomic_load(&gave_up) || wasp_supervisor_gave_up(root);
     if (failed)
@@ -428,9 +449,11 @@ int cmd_run(int argc, char **argv) {
 out:
     wasp__ctl_server_stop(control);
     cli_dist_leave(node);
+    wasp__http_server_stop(http);
     if (sys) wasp_system_stop(sys);
     cli_dist_destroy(node);
     wasp__ctl_server_free(control);
+    wasp__http_server_free(http);
     if (stats_out.owned) close(stats_out.fd);
     wasp_supervisor_destroy(root);
     wasp_manifest_free(m);

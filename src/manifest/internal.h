@@ -153,6 +153,7 @@ struct wasp_manifest {
     bool started;
     wasp_manifest_node *nodes;         /* `nodes` (multi-node systems) */
     size_t nnodes;
+    wasp_manifest_http http;           /* `http`; listen NULL = none */
 };
 
 /* manifest_parse.c: reads the top level and the components. */
@@ -172,6 +173,8 @@ int mf_read_text_file(const char *path, const char *what, char **out, size_t *le
  * and checks that every component is supervised exactly once. */
 void mf_read_supervisors(struct wasp_manifest *m, const struct mf_node *key,
                          const struct mf_node *node, struct mf_errors *e);
+/* manifest_http.c: reads the `http` section (after the components). */
+void mf_read_http(struct wasp_manifest *m, const struct mf_node *node, struct mf_errors *e);
 /* manifest_check.c: wasm files and host directories exist; with w, loads
  * each component into w. */
 void mf_check_files(struct wasp_manifest *m, const wasp_manifest_options *opts,

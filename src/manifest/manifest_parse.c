@@ -313,8 +313,8 @@ void mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct m
 
 void mf_read_manifest(struct wasp_manifest *m, const struct mf_node *root, struct mf_errors *e) {
     static const char *const keys[] = {"name", "workers", "components", "supervisor", "nodes",
-                                       NULL};
-    const struct mf_node *v[5], *k[5];
+                                       "http", NULL};
+    const struct mf_node *v[6], *k[6];
     if (!root) {
         mf_error_at(e, 1, 1, "the manifest is empty (it needs at least 'name' and 'components')");
         return;
@@ -356,4 +356,5 @@ void mf_read_manifest(struct wasp_manifest *m, const struct mf_node *root, struc
     mf_read_supervisors(m, k[3], present(v[3]) ? v[3] : NULL, e);
     if (present(v[4])) mf_read_nodes(m, e, v[4]);
     mf_check_placement(m, e);
+    if (present(v[5])) mf_read_http(m, v[5], e);
 }

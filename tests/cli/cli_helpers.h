@@ -91,4 +91,43 @@ static inline bool file_contains(const char *path, const char *needle) {
     return found;
 }
 
+/* Waits (up to 20 s) until p's stderr has a line containing `needle`; rest
+ * (may be NULL) gets what follows the needle on that line. Fails the test
+ * if it never comes. */
+static inline void wait_for_log(struct proc *p, const char *needle, char *rest, size_t cap) {
+    for (int i = 0; i < 4000; i++) {
+        char *err = slurp(p->err);
+        const char *at = strstr(err, needle);
+        const char *nl = at ? strchr(at, '\n') : NULL;
+        if (nl) {
+            size_t skip = strlen(needle);
+            if (rest) snprintf(rest, cap, "%.*s", (int)(nl - at - skip), at + skip);
+            free(err);
+            return;
+        }
+        free(err);
+        tu_sleep_ms(5);
+    }
+    char *err = slurp(p->err);
+    fail_msg("no '%s' in the log: %s", needle, err);
+}
+
+/* Processes a test started and must not outlive it, even when it fails:
+ * track() them, kill_tracked() in the test's teardown. */
+__attribute__((unused)) static pid_t tracked[16];
+__attribute__((unused)) static size_t ntracked;
+
+static inline void track(pid_t pid) {
+    if (ntracked < sizeof(tracked) / sizeof(tracked[0])) tracked[ntracked++] = pid;
+}
+
+static inline void kill_tracked(void) {
+    for (size_t i = 0; i < ntracked; i++)
+        if (waitpid(tracked[i], NULL, WNOHANG) == 0) { /* still ours and running */
+            kill(tracked[i], SIGKILL);
+            waitpid(tracked[i], NULL, 0);
+        }
+    ntracked = 0;
+}
+
 #endif

@@ -61,18 +61,9 @@ static int teardown(void **state) {
     return 0;
 }
 
-/* Systems a test started, killed by teardown_test if the test failed first. */
-static pid_t started[8];
-static size_t nstarted;
-
 static int teardown_test(void **state) {
     (void)state;
-    for (size_t i = 0; i < nstarted; i++)
-        if (waitpid(started[i], NULL, WNOHANG) == 0) { /* still ours and running */
-            kill(started[i], SIGKILL);
-            waitpid(started[i], NULL, 0);
-        }
-    nstarted = 0;
+    kill_tracked();
     return 0;
 }
 
@@ -84,22 +75,10 @@ static void start_system(struct proc *p, const char *const *extra, char *path, s
     while (extra && *extra && n < 15) args[n++] = *extra++;
     args[n] = NULL;
     start(p, args);
-    if (nstarted < 8) started[nstarted++] = p->pid;
-    bool up = false;
-    for (int i = 0; i < 4000 && !up; i++) {
-        char *err = slurp(p->err);
-        const char *at = strstr(err, "control socket ");
-        if (at && strchr(at, '\n')) {
-            up = true;
-            if (path) snprintf(path, cap, "%.*s", (int)(strchr(at, '\n') - at - 15), at + 15);
-        }
-        free(err);
-        if (!up) tu_sleep_ms(5);
-    }
-    if (!up) {
-        char *err = slurp(p->err);
-        fail_msg("no control socket: %s", err);
-    }
+    track(p->pid);
+    char where[256];
+    wait_for_log(p, "control socket ", where, sizeof(where));
+    if (path) snprintf(path, cap, "%s", where);
 }
 
 static void stop_system(struct proc *p) {
