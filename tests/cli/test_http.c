@@ -46,7 +46,8 @@ static int setup(void **state) {
                   "  max_body: 1KiB\n"
                   "  max_connections: 40\n"
                   "  routes:\n"
-                  "    - {path: /app/*, component: app, timeout: 150ms}\n"
+                  "    - {path: /app/*, component: app, timeout: 5s}\n"
+                  "    - {path: /hurry/*, component: app, timeout: 150ms}\n"
                   "    - {path: /tiny/*, component: tiny, timeout: 5s}\n"
                   "    - {path: /exact, component: app}\n");
     start(&sys, (const char *[]){"run", "web.yaml", NULL});
@@ -124,7 +125,7 @@ static void test_statuses(void **state) {
     assert_int_equal(get("/exact/more", buf, sizeof(buf)), 404); /* no route */
     assert_string_equal(body_of(buf), "no route\n");
     assert_int_equal(get("/nothing", buf, sizeof(buf)), 404);
-    assert_int_equal(get("/app/slow", buf, sizeof(buf)), 504);
+    assert_int_equal(get("/hurry/slow", buf, sizeof(buf)), 504);
     assert_int_equal(get("/app/crash", buf, sizeof(buf)), 502);
     assert_int_equal(get("/app/bad", buf, sizeof(buf)), 502);
     assert_int_equal(get("/app/silent", buf, sizeof(buf)), 502);
