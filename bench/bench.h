@@ -25,6 +25,15 @@ struct bench_result {
     double ops_per_s;         /* throughput, 0 if not applicable */
     double rss_kib_per_actor; /* resident memory per actor, < 0 if not applicable */
     char note[160];           /* optional extra context printed in "note" */
+    /* A scenario that measures several related things reports the others
+     * as extra rows, printed after its own as "SCENARIO/label". */
+    struct bench_row {
+        char label[32];
+        uint64_t n;
+        double median_ns, p99_ns, ops_per_s;
+        char note[160];
+    } extra[8];
+    int nextra;
 };
 
 typedef int (*bench_fn)(const struct bench_config *cfg, struct bench_result *out);

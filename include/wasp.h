@@ -705,6 +705,126 @@ uint64_t wasp_backoff_delay(const wasp_backoff *b, uint32_t n);
 
 /* ---- end Supervision ---- */
 
+/* ==== Storage ================================================================
+ * Key-value storage that outlives actors (docs/STORAGE.md): one database file
+ * per system (an embedded SQLite database), split into namespaces - a component's
+ * namespace is its name. Keys are 1..WASP_KV_KEY_MAX bytes, values any
+ * length up to WASP_KV_VALUE_MAX; entries are ordered by key bytes. Every
+ * entry carries a version: a number that grows with every write to the
+ * store (never reused, so compare-and-swap has no ABA problem).
+ *
+ * Reads run on the calling thread (microseconds; they never wait for a write).
+ * Writes are applied in order by the store's writer thread, which commits
+ * every write waiting at that moment in one transaction (group commit) and,
+ * for durability WASP_DURABILITY_COMMIT, flushes it to disk before
+ * acknowledging it. The blocking calls below wait for that; a native actor
+ * that must not block its worker uses wasp_kv_write_async and parks.
+ * All calls are thread-safe.
+ */
+#ifndef WASP_ELIMIT
+#define WASP_ELIMIT -9 /* a quota is exhausted (the guest ABI's ELIMIT) */
+#endif
+#define WASP_KV_KEY_MAX 1024
+#define WASP_KV_VALUE_MAX (64u << 20)
+
+typedef struct wasp_store wasp_store;
+typedef struct wasp_kv wasp_kv;
+
+#define WASP_DURABILITY_NONE 0   /* acknowledged once applied: survives kill -9, not power loss */
+#define WASP_DURABILITY_COMMIT 1 /* acknowledged once flushed to disk (fdatasync) */
+
+typedef struct wasp_store_config {
+    const char *backend; /* "sqlite" (NULL: the default) or "lmdb" (keys up to ~500 bytes;
+                            the measured alternative, docs/STORAGE.md) */
+    uint64_t map_size;   /* lmdb: address space reserved at first; 0 = 256 MiB (grows) */
+} wasp_store_config;
+
+/* Opens (creating if absent) the database file at path and takes an exclusive
+ * lock on it for this process; checks the file's integrity and counts each
+ * namespace's usage. cfg may be NULL. On failure err (may be
+ * NULL) gets "PATH: what is wrong". WASP_OK, WASP_EINVAL, WASP_EIO (cannot
+ * be created or read, or corrupt, or not a wasp store), WASP_EEXIST (locked
+ * by another process), WASP_ENOMEM. */
+int wasp_store_open(const char *path, const wasp_store_config *cfg, wasp_store **out, char *err,
+                    size_t errcap);
+/* Waits for queued writes, flushes and closes. NULL is a no-op. Every
+ * wasp_kv of the store must be closed first. */
+void wasp_store_close(wasp_store *st);
+/* The path the store was opened with. */
+const char *wasp_store_path(const wasp_store *st);
+
+/* The default data directory: $XDG_DATA_HOME/wasp, else $HOME/.local/share/wasp.
+ * Its length, or WASP_EINVAL (neither variable set) / WASP_E2BIG (cap). */
+int wasp_store_default_dir(char *buf, size_t cap);
+/* DIR/SYSTEM.kv, after creating DIR (and its parents) if needed.
+ * Its length, WASP_EINVAL, WASP_E2BIG or WASP_EIO. */
+int wasp_store_system_path(const char *dir, const char *system, char *buf, size_t cap);
+
+typedef struct wasp_kv_options {
+    uint64_t quota;  /* bytes of keys plus values the namespace may hold; 0 = unlimited */
+    int durability;  /* WASP_DURABILITY_* */
+} wasp_kv_options;
+
+/* A handle on namespace ns (1..255 bytes) of st. Handles on one namespace
+ * may be open several times (each with its own options). opts may be NULL
+ * (unlimited, WASP_DURABILITY_COMMIT). WASP_OK, WASP_EINVAL, WASP_ENOMEM. */
+int wasp_kv_open(wasp_store *st, const char *ns, const wasp_kv_options *opts, wasp_kv **out);
+void wasp_kv_close(wasp_kv *kv);
+
+/* Copies at most cap bytes of the value into out (may be NULL with cap 0);
+ * *len gets its full length, *version its version (either may be NULL).
+ * WASP_OK, WASP_ENOENT (absent), WASP_EINVAL (key length), WASP_EIO. */
+int wasp_kv_get(wasp_kv *kv, const void *key, size_t klen, void *out, size_t cap, size_t *len,
+                uint64_t *version);
+/* Stores the value; *version (may be NULL) gets its new version. WASP_OK,
+ * WASP_EINVAL, WASP_ELIMIT (over the quota or the file's limit), WASP_EIO. */
+int wasp_kv_put(wasp_kv *kv, const void *key, size_t klen, const void *val, size_t vlen,
+                uint64_t *version);
+/* WASP_OK, WASP_ENOENT (absent), WASP_EINVAL, WASP_EIO. */
+int wasp_kv_delete(wasp_kv *kv, const void *key, size_t klen);
+/* Compare-and-swap: stores the value only if the key's current version is
+ * `expect` (0: only if the key is absent). WASP_OK (*version = the new
+ * version), WASP_ESTATE (the version differs: nothing stored), WASP_EINVAL,
+ * WASP_ELIMIT, WASP_EIO. */
+int wasp_kv_cas(wasp_kv *kv, const void *key, size_t klen, const void *val, size_t vlen,
+                uint64_t expect, uint64_t *version);
+/* Ordered iteration: the first key that starts with prefix (plen may be 0)
+ * and sorts after `after` (alen 0 = from the beginning). Copies at most cap
+ * bytes of it into out and sets *klen to its full length. The key itself is
+ * the cursor: pass it back as `after` to resume, also after writes or a
+ * restart. WASP_OK, WASP_ENOENT (no more), WASP_EINVAL, WASP_EIO. */
+int wasp_kv_next(wasp_kv *kv, const void *prefix, size_t plen, const void *after, size_t alen,
+                 void *out, size_t cap, size_t *klen);
+/* Bytes (keys plus values) the namespace holds now. */
+uint64_t wasp_kv_usage(wasp_kv *kv);
+
+/* Asynchronous writes: fn(arg, rc, version) runs on the store's writer
+ * thread once the write is applied (and flushed, with COMMIT); rc as for
+ * the blocking call. Key and value are copied. WASP_OK (fn will run),
+ * WASP_EINVAL or WASP_ENOMEM (fn will not run). */
+#define WASP_KV_PUT 0
+#define WASP_KV_CAS 1
+#define WASP_KV_DELETE 2
+typedef struct wasp_kv_write {
+    int op;            /* WASP_KV_* */
+    const void *key;
+    size_t klen;
+    const void *val;   /* PUT, CAS */
+    size_t vlen;
+    uint64_t expect;   /* CAS */
+} wasp_kv_write;
+typedef void (*wasp_kv_done_fn)(void *arg, int rc, uint64_t version);
+int wasp_kv_write_async(wasp_kv *kv, const wasp_kv_write *w, wasp_kv_done_fn fn, void *arg);
+
+/* Visits every entry of namespace ns of st in key order (for tools and test
+ * expectations); stops early when fn returns nonzero. WASP_OK, WASP_EINVAL,
+ * WASP_EIO. */
+typedef int (*wasp_kv_visit_fn)(void *arg, const void *key, size_t klen, const void *val,
+                                size_t vlen, uint64_t version);
+int wasp_store_foreach(wasp_store *st, const char *ns, wasp_kv_visit_fn fn, void *arg);
+
+/* ==== end Storage ==== */
+
 /* ==== Component actors ======================================================
  * Every WebAssembly component instance lives in its own actor (docs/ABI.md,
  * docs/EMBEDDING.md). A wasp_wasm binds one Wasmtime engine to one system;
@@ -724,6 +844,8 @@ typedef struct wasp_wasm_config {
     uint64_t pool_memory_max;/* pooling: largest linear memory; 0 = 64 MiB. A component
                                 whose limits.memory is larger is refused at load */
     bool fuel;               /* allow `limits.fuel` (meters every component a little) */
+    wasp_store *store;       /* storage of the components granted it (not owned; close it
+                                after wasp_wasm_destroy); NULL = none: they fail to start */
 } wasp_wasm_config;
 
 /* Binds the wasm layer to sys (before or after wasp_system_start). cfg may be
@@ -785,6 +907,11 @@ typedef struct wasp_component_spec {
         const wasp_wasi_dir *wasi_dirs;
         size_t nwasi_dirs;
     } permissions;
+    struct {                   /* key-value storage (docs/STORAGE.md); default deny */
+        bool granted;          /* the kv_* imports work (namespace = the component's name) */
+        uint64_t quota;        /* bytes of keys plus values; 0 = 16 MiB */
+        int durability;        /* WASP_DURABILITY_* */
+    } storage;
 } wasp_component_spec;
 
 /* Compiles (or finds in a cache) and checks a component: the module against
@@ -825,6 +952,25 @@ typedef struct wasp_component_info {
 } wasp_component_info;
 /* WASP_OK if id is a component actor of w, WASP_ENOENT otherwise. */
 int wasp_component_info_get(wasp_wasm *w, wasp_aid id, wasp_component_info *out);
+
+/* The loaded component of this name in w, or NULL. */
+wasp_component *wasp_component_find(wasp_wasm *w, const char *name);
+
+/* Hot upgrade: replaces the module of c in the running system (a file, or
+ * wasm_len bytes). The new module is checked as at load - ABI, WASI grant,
+ * memory limit, health checks - then each running instance swaps between two
+ * messages: the message in hand finishes on the old instance, `_cleanup`
+ * runs on it, a new instance of the new module runs `_start`; the actor's
+ * id, mailbox (everything queued), subscriptions, pool membership and
+ * storage stay. Instances (re)started afterwards run the new module. If the
+ * new module fails to start on an instance, every instance runs the old
+ * module again (a fresh instance and `_start` where it had been swapped) and
+ * the call fails with err saying why. One upgrade of c at a time. Blocking:
+ * from outside any actor. WASP_OK, WASP_EINVAL, WASP_ESTATE (inside an
+ * actor), WASP_EIO, WASP_ECOMPILE, WASP_EABI, WASP_ELINK, WASP_ECRASH (the
+ * new module failed to start), WASP_ENOMEM. */
+int wasp_component_upgrade(wasp_component *c, const char *wasm_path, const void *wasm, size_t wasm_len,
+                           char *err, size_t errcap);
 
 /* Reads a module file and writes a report of its imports and exports and of
  * whether it satisfies the ABI to out (a FILE *). WASP_OK if it does;

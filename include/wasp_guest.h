@@ -76,6 +76,9 @@ extern "C" {
 #define WASP_ENOREPLY -7  /* reply outside a request, or a second reply */
 #define WASP_ESTOPPED -8  /* the target is stopping or stopped */
 #endif
+#ifndef WASP_ELIMIT
+#define WASP_ELIMIT -9    /* a quota is exhausted (e.g. the storage quota) */
+#endif
 
 /* Log levels for wasp_log. */
 #define WASP_LOG_TRACE 0
@@ -103,6 +106,7 @@ static inline const char *wasp_strerror(int code) {
     case WASP_EINVAL: return "WASP_EINVAL";
     case WASP_ENOREPLY: return "WASP_ENOREPLY";
     case WASP_ESTOPPED: return "WASP_ESTOPPED";
+    case WASP_ELIMIT: return "WASP_ELIMIT";
     default: return code >= 0 ? "WASP_OK" : "unknown error";
     }
 }
@@ -127,6 +131,15 @@ WASP_IMPORT_("send_after") int32_t wasp_raw_send_after(const char *to, int32_t t
                                                        int32_t msg_len, int32_t delay_ms);
 WASP_IMPORT_("log") void wasp_raw_log(int32_t level, const char *text, int32_t len);
 WASP_IMPORT_("now_ms") int64_t wasp_raw_now_ms(void);
+WASP_IMPORT_("kv_get") int32_t wasp_raw_kv_get(const void *key, int32_t key_len, void *out, int32_t out_cap);
+WASP_IMPORT_("kv_get_versioned") int32_t wasp_raw_kv_get_versioned(const void *key, int32_t key_len, void *out,
+                                                                   int32_t out_cap, int64_t *version);
+WASP_IMPORT_("kv_put") int32_t wasp_raw_kv_put(const void *key, int32_t key_len, const void *val, int32_t val_len);
+WASP_IMPORT_("kv_delete") int32_t wasp_raw_kv_delete(const void *key, int32_t key_len);
+WASP_IMPORT_("kv_cas") int64_t wasp_raw_kv_cas(const void *key, int32_t key_len, const void *val, int32_t val_len,
+                                               int64_t expect);
+WASP_IMPORT_("kv_next") int32_t wasp_raw_kv_next(const void *prefix, int32_t prefix_len, const void *after,
+                                                 int32_t after_len, void *out, int32_t out_cap);
 
 /* ------------------------------------------------------------------------ */
 /* Memory and strings. With WASI these are libc's; freestanding, the SDK     */
@@ -335,6 +348,54 @@ WASP_NAME_FN_(wasp_sender_name, wasp_raw_sender)
 WASP_NAME_FN_(wasp_topic_name, wasp_raw_topic)
 WASP_NAME_FN_(wasp_self_name, wasp_raw_self)
 #undef WASP_NAME_FN_
+
+/* Key-value storage (granted by `storage` in the manifest; WASP_EPERM
+ * without). One namespace per component, kept across restarts, upgrades
+ * and host restarts. Keys are 1..WASP_KV_KEY_MAX bytes of anything. */
+#define WASP_KV_KEY_MAX 1024
+
+/* Copies at most cap bytes of the value into out; returns its full length,
+ * or WASP_ENOENT if absent. */
+static inline int wasp_kv_get(const void *key, size_t klen, void *out, size_t cap) {
+    return wasp_raw_kv_get(key, (int32_t)klen, out, (int32_t)cap);
+}
+/* The same, and the value's version (for wasp_kv_cas) in *version. */
+static inline int wasp_kv_get_versioned(const void *key, size_t klen, void *out, size_t cap, int64_t *version) {
+    return wasp_raw_kv_get_versioned(key, (int32_t)klen, out, (int32_t)cap, version);
+}
+/* Stores a value (this actor waits until it is durable, as the manifest's
+ * durability says): 0, or WASP_ELIMIT when the quota would be exceeded. */
+static inline int wasp_kv_put(const void *key, size_t klen, const void *val, size_t vlen) {
+    return wasp_raw_kv_put(key, (int32_t)klen, val, (int32_t)vlen);
+}
+/* 0, or WASP_ENOENT if absent. */
+static inline int wasp_kv_delete(const void *key, size_t klen) { return wasp_raw_kv_delete(key, (int32_t)klen); }
+/* Compare-and-swap: stores the value only if the key's version is still
+ * `expect` (0: only if absent). Returns the new version (> 0), 0 if the
+ * version differed (nothing stored; read again and retry), or WASP_E*. */
+static inline int64_t wasp_kv_cas(const void *key, size_t klen, const void *val, size_t vlen, int64_t expect) {
+    return wasp_raw_kv_cas(key, (int32_t)klen, val, (int32_t)vlen, expect);
+}
+/* Ordered iteration: copies into out (cap >= WASP_KV_KEY_MAX is always
+ * enough) the first key that starts with prefix and sorts after `after`
+ * (alen 0: from the start); returns its length, or WASP_ENOENT when there
+ * are no more. The key is the cursor: pass it back as `after`.
+ *     char k[WASP_KV_KEY_MAX]; int n = 0;
+ *     while ((n = wasp_kv_next("user/", 5, k, n, k, sizeof k)) > 0) ...    */
+static inline int wasp_kv_next(const void *prefix, size_t plen, const void *after, size_t alen, void *out,
+                               size_t cap) {
+    return wasp_raw_kv_next(prefix, (int32_t)plen, after, (int32_t)alen, out, (int32_t)cap);
+}
+/* Text keys and values. */
+static inline int wasp_kv_put_str(const char *key, const char *text) {
+    return wasp_kv_put(key, wasp_strlen(key), text, wasp_strlen(text));
+}
+/* NUL-terminated (truncated to cap - 1 bytes); the full length or WASP_ENOENT. */
+static inline int wasp_kv_get_str(const char *key, char *out, size_t cap) {
+    int n = wasp_kv_get(key, wasp_strlen(key), out, cap ? cap - 1 : 0);
+    if (cap) out[n < 0 ? 0 : ((size_t)n < cap - 1 ? (size_t)n : cap - 1)] = 0;
+    return n;
+}
 
 /* Monotonic milliseconds since the system started. */
 static inline int64_t wasp_now_ms(void) { return wasp_raw_now_ms(); }

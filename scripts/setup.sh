@@ -16,6 +16,8 @@ packages=(
     libh2o-evloop-dev     # HTTP ingress (measured against libmicrohttpd: docs/HTTP.md)
     valgrind
     nats-server libnats-dev  # multi-node systems (src/dist) and their tests
+    libsqlite3-dev        # storage (src/store)
+    liblmdb-dev           # storage: the LMDB backend measured beside SQLite
 )
 
 . "$(dirname "$0")/apt-ensure.sh"

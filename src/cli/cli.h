@@ -100,6 +100,10 @@ void cli_dist_set_stats(void *node, json_t *(*local)(void *arg), void *arg);
 json_t *cli_dist_stats(void *node, json_t *local);
 void cli_dist_leave(void *node);   /* before wasp_system_stop */
 void cli_dist_destroy(void *node); /* after it; NULL is a no-op */
+/* run_store.c: opens DIR/SYSTEM.kv (DIR NULL = the user's data directory)
+ * if a component of m is granted storage; *out stays NULL otherwise. On
+ * failure prints why, naming the file, and returns CLI_FAILED. */
+int cli_open_store(const wasp_manifest *m, const char *data_dir, wasp_store **out);
 
 /* The benchmark harness's entry point (bench/main.c). */
 int bench_main(int argc, char **argv);

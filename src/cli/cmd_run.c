@@ -105,6 +105,7 @@ struct run_args {
     bool no_control;       /* --control none */
     const char *control_tcp; /* --control tcp:HOST:PORT */
     struct cli_dist_args dist; /* --node NAME --nats URL ...: a multi-node system */
+    const char *data;
 };
 
 static int parse_args(int argc, char **argv, struct run_args *a) {
@@ -152,6 +153,9 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                 return cli_usage_error("run", "invalid --control '%s' (unix, none or tcp:127.0.0.1:PORT)", v);
         } else if ((r = cli_dist_flag(argc, argv, &i, &a->dist)) != 0) {
             if (r != 1) return r;
+        } else if ((r = cli_flag(argc, argv, &i, "--data", &v)) != 0) {
+            if (r < 0 || !*v) return cli_usage_error("run", "--data needs a DIR");
+            a->data = v;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage_error("run", "unknown option '%s'", argv[i]);
         } else if (a->manifest) {
@@ -361,8 +365,15 @@ int cmd_run(int argc, char **argv) {
     cfg.max_message = maxmsg > (1u << 20) ? (size_t)maxmsg : 0;
     char cache[4096];
     wasp_wasm_config wcfg = engine_config(m, cache, sizeof(cache));
+    wasp_store *store = NULL;
+    rc = cli_open_store(m, a.data, &store);
     wasp_manifest_free(m);
     m = NULL;
+    if (rc != CLI_OK) {
+        if (stats_out.owned) close(stats_out.fd);
+        return rc;
+    }
+    wcfg.store = store;
 
     wasp_system *sys = NULL;
     wasp_wasm *w = NULL;
@@ -459,5 +470,6 @@ out:
     wasp_manifest_free(m);
     wasp_wasm_destroy(w);
     wasp_system_destroy(sys);
+    wasp_store_close(store);
     return status;
 }

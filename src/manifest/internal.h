@@ -186,6 +186,8 @@ void mf_read_placement(struct wasp_manifest *m, struct mf_errors *e, const struc
                        struct mf_placement *out);
 void mf_read_nodes(struct wasp_manifest *m, struct mf_errors *e, const struct mf_node *n);
 void mf_check_placement(struct wasp_manifest *m, struct mf_errors *e);
+/* manifest_storage.c: a component's `storage` entry. */
+void mf_read_storage(struct mf_component *c, struct mf_errors *e, const struct mf_node *n, bool *ok);
 
 /* Resolves p against the manifest's directory (arena string). */
 const char *mf_resolve_path(struct wasp_manifest *m, const char *p);

@@ -216,13 +216,13 @@ static void read_permissions(struct wasp_manifest *m, struct mf_component *c,
 /* ---- one component ---------------------------------------------------------- */
 
 enum { K_NAME, K_WASM, K_INSTANCES, K_MAILBOX, K_RESTART, K_SUBSCRIBE, K_STOP_TIMEOUT, K_HEALTH,
-       K_LIMITS, K_PERMISSIONS, K_PLACEMENT, K_NKEYS };
+       K_LIMITS, K_PERMISSIONS, K_PLACEMENT, K_STORAGE, K_NKEYS };
 
 void mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct mf_errors *e,
                        const struct mf_node *n) {
     static const char *const keys[] = {"name",      "wasm",         "instances", "mailbox",
                                        "restart",   "subscribe",    "stop_timeout", "health",
-                                       "limits",    "permissions",  "placement", NULL};
+                                       "limits",    "permissions",  "placement", "storage", NULL};
     const struct mf_node *v[K_NKEYS];
     size_t before = e->len;
     wasp_component_spec *s = &c->spec;
@@ -291,6 +291,7 @@ void mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct m
     if (present(v[K_LIMITS])) read_limits(c, e, v[K_LIMITS], &ok);
     if (present(v[K_PERMISSIONS])) read_permissions(m, c, e, v[K_PERMISSIONS], &ok);
     if (present(v[K_PLACEMENT])) mf_read_placement(m, e, v[K_PLACEMENT], &c->placement);
+    if (present(v[K_STORAGE])) mf_read_storage(c, e, v[K_STORAGE], &ok);
 
     /* Each subscription must be covered by a subscribe permission. */
     if (present(v[K_SUBSCRIBE]) && v[K_SUBSCRIBE]->kind == MF_SEQ) {

@@ -73,8 +73,11 @@ void wasp_component_free(struct wasp_component *c) {
         free(c->slots[i].health_req);
     }
     free(c->slots);
+    wasp_kv_close(c->kv);
     if (c->module) wasp_module_release(c->module);
     pthread_mutex_destroy(&c->err_lock);
+    pthread_mutex_destroy(&c->module_lock);
+    pthread_mutex_destroy(&c->upgrade_lock);
     free(c->name);
     free(c);
 }
@@ -96,6 +99,9 @@ static int check_values(wasp_component_spec *s, char *err, size_t cap) {
     if (s->limits.memory > 4096 * MiB) return fail(err, cap, WASP_EINVAL, s->name, "limits.memory is above 4GiB");
     if (s->limits.max_message > UINT32_MAX)
         return fail(err, cap, WASP_EINVAL, s->name, "limits.max_message is above 4GiB");
+    if (s->storage.granted && !s->storage.quota) s->storage.quota = 16 * MiB;
+    if (s->storage.durability != WASP_DURABILITY_NONE && s->storage.durability != WASP_DURABILITY_COMMIT)
+        return fail(err, cap, WASP_EINVAL, s->name, "storage.durability must be none or commit");
     if (s->restart < WASP_RESTART_PERMANENT || s->restart > WASP_RESTART_TEMPORARY)
         return fail(err, cap, WASP_EINVAL, s->name, "unknown restart type %d", s->restart);
     for (size_t i = 0; i < s->nsubscribe; i++) {
@@ -191,23 +197,47 @@ static int make_slots(struct wasp_component *c) {
     return WASP_OK;
 }
 
-static int load_module(struct wasp_component *c, const wasp_component_spec *in, char *err, size_t cap) {
+int wasp__component_check_module(struct wasp_component *c, const char *path, const void *wasm, size_t len,
+                                 struct wasp_module **out, char *err, size_t cap) {
     struct wasp_engine *e = c->wasm->engine;
+    const char *name = c->spec.name;
     uint64_t slot = wasp_engine_pool_memory_max(e);
+    *out = NULL;
     if (slot && c->spec.limits.memory > slot)
-        return fail(err, cap, WASP_EINVAL, in->name,
+        return fail(err, cap, WASP_EINVAL, name,
                     "limits.memory (%llu bytes) is larger than the pooling allocator's memory slot (%llu bytes)",
                     (unsigned long long)c->spec.limits.memory, (unsigned long long)slot);
     struct wasp_error werr = {0};
-    int rc = in->wasm_path ? wasp_module_load_file(e, in->wasm_path, &c->module, &werr)
-                           : wasp_module_load(e, in->wasm, in->wasm_len, &c->module, &werr);
-    if (rc) return fail(err, cap, rc, in->name, "%s", werr.msg);
-    const struct wasp_abi_info *abi = wasp_module_abi(c->module);
+    struct wasp_module *m = NULL;
+    int rc = path ? wasp_module_load_file(e, path, &m, &werr) : wasp_module_load(e, wasm, len, &m, &werr);
+    if (rc) return fail(err, cap, rc, name, "%s", werr.msg);
+    const struct wasp_abi_info *abi = wasp_module_abi(m);
     if (abi->has_health && !abi->receives && c->spec.health.interval_ns)
-        return fail(err, cap, WASP_EABI, in->name, "health checks need `wasp_alloc` and `handle-message`");
-    rc = wasp_module_prepare(c->module, c->spec.permissions.wasi, &werr);
-    if (rc) return fail(err, cap, rc, in->name, "%s", werr.msg);
+        rc = fail(err, cap, WASP_EABI, name, "health checks need `wasp_alloc` and `handle-message`");
+    else if ((rc = wasp_module_prepare(m, c->spec.permissions.wasi, &werr)))
+        rc = fail(err, cap, rc, name, "%s", werr.msg);
+    if (rc) {
+        wasp_module_release(m);
+        return rc;
+    }
+    *out = m;
     return WASP_OK;
+}
+
+struct wasp_module *wasp__component_module(struct wasp_component *c) {
+    pthread_mutex_lock(&c->module_lock);
+    struct wasp_module *m = wasp_module_retain(c->module);
+    pthread_mutex_unlock(&c->module_lock);
+    return m;
+}
+
+struct wasp_module *wasp__component_set_module(struct wasp_component *c, struct wasp_module *m) {
+    wasp_module_retain(m);
+    pthread_mutex_lock(&c->module_lock);
+    struct wasp_module *old = c->module;
+    c->module = m;
+    pthread_mutex_unlock(&c->module_lock);
+    return old;
 }
 
 int wasp_component_load(wasp_wasm *w, const wasp_component_spec *spec, wasp_component **out, char *err,
@@ -222,9 +252,16 @@ int wasp_component_load(wasp_wasm *w, const wasp_component_spec *spec, wasp_comp
     if (!c) return fail(err, errcap, WASP_ENOMEM, spec->name, "out of memory");
     c->wasm = w;
     pthread_mutex_init(&c->err_lock, NULL);
+    pthread_mutex_init(&c->module_lock, NULL);
+    pthread_mutex_init(&c->upgrade_lock, NULL);
     int rc = copy_spec(c, spec, err, errcap);
-    if (!rc) rc = load_module(c, spec, err, errcap);
+    if (!rc) rc = wasp__component_check_module(c, spec->wasm_path, spec->wasm, spec->wasm_len, &c->module, err, errcap);
     if (!rc && make_slots(c)) rc = fail(err, errcap, WASP_ENOMEM, spec->name, "out of memory");
+    if (!rc && c->spec.storage.granted && w->store) {
+        wasp_kv_options o = {.quota = c->spec.storage.quota, .durability = c->spec.storage.durability};
+        if (wasp_kv_open(w->store, c->name, &o, &c->kv))
+            rc = fail(err, errcap, WASP_ENOMEM, spec->name, "cannot open its storage namespace");
+    }
 
     pthread_mutex_lock(&w->lock);
     for (size_t i = 0; !rc && i < w->ncomps; i++)

@@ -22,10 +22,12 @@
 #include "wasp.h"
 
 struct wasp_call_wait;
+struct wasp_kv_wait;
 
 struct wasp_wasm {
     wasp_system *sys;
     struct wasp_engine *engine;
+    wasp_store *store;    /* storage for components granted it, or NULL */
     uint64_t epoch_ns; /* now_ms counts from here */
     pthread_mutex_t lock; /* guards comps */
     struct wasp_component **comps;
@@ -46,18 +48,22 @@ struct wasp_cslot {
     /* The outstanding health request (pointer identity marks it: a guest
      * cannot forge a payload pointer). Guarded by err_lock. */
     void *health_req;
+    void *upgrade_req; /* the outstanding upgrade request, the same way */
 };
 
 /* Settings copied out of a wasp_component_spec (strings owned). */
 struct wasp_component {
     struct wasp_wasm *wasm;
     char *name;
-    struct wasp_module *module;
+    struct wasp_module *module; /* what new instances run (guarded by module_lock: upgrades swap it) */
+    pthread_mutex_t module_lock;
+    pthread_mutex_t upgrade_lock; /* one upgrade at a time */
     wasp_component_spec spec; /* pointers below point into this component */
     char **subscribe, **perm_send, **perm_publish, **perm_subscribe;
     wasp_env_var *env;
     wasp_wasi_dir *dirs;
     struct wasp_cslot *slots; /* spec.instances of them */
+    wasp_kv *kv;              /* its namespace, with a storage grant and a store */
     pthread_mutex_t err_lock;
     char last_error[700];
 };
@@ -68,6 +74,7 @@ enum wasp_cphase { CPHASE_IDLE, CPHASE_ALLOC, CPHASE_HANDLE, CPHASE_HEALTH };
 struct wasp_cinst {
     struct wasp_cslot *slot;
     struct wasp_instance *inst;
+    struct wasp_module *module;   /* the module inst runs (a reference) */
     wasp_system *sys;
     wasp_aid self;
     bool receives;
@@ -76,6 +83,7 @@ struct wasp_cinst {
     wasmtime_val_t args[2], res[1];
     const wasp_msg *msg;          /* the message being handled, or NULL */
     struct wasp_call_wait *wait;  /* an outstanding `call`, or NULL */
+    struct wasp_kv_wait *kv_wait; /* an outstanding storage write, or NULL */
     bool faulted;                 /* a call failed: skip _cleanup */
 };
 
@@ -89,6 +97,24 @@ int wasp_cactor_handle(wasp_ctx *ctx, const wasp_msg *msg);
 void wasp_cactor_stopped(wasp_ctx *ctx, int reason);
 void wasp_cactor_health_probe(wasp_system *sys, wasp_aid child, void *arg, wasp_aid sup, uint64_t token);
 
+/* An incarnation of module m for slot sl: instance, exports looked up, no
+ * export run yet. On failure why says what went wrong; *out, if set, must
+ * still be freed. */
+int wasp__cinst_new(struct wasp_cslot *sl, struct wasp_module *m, wasp_system *sys, wasp_aid self,
+                    struct wasp_cinst **out, char *why, size_t cap);
+/* Runs `_initialize` and `_start` (those present). */
+int wasp__cinst_init(struct wasp_cinst *ci, char *why, size_t cap);
+/* Runs `_cleanup` (if present, bounded by stop_timeout); a failure is
+ * logged with `then` ("stopping anyway"). */
+void wasp__cinst_cleanup(struct wasp_cinst *ci, const char *then);
+int wasp__cinst_run_export(struct wasp_cinst *ci, const char *name, struct wasp_error *err);
+void wasp__cinst_free(struct wasp_cinst *ci);
+
+/* ---- component_upgrade.c ---- */
+bool wasp__upgrade_is_request(struct wasp_cslot *sl, const wasp_msg *msg);
+/* Handles an upgrade request on the actor: swaps its incarnation. */
+int wasp__upgrade_apply(wasp_ctx *ctx, struct wasp_cinst *ci, const wasp_msg *msg);
+
 /* Records a failure of the slot's actor (and its component) and logs it. */
 void wasp_cslot_fail(struct wasp_cslot *slot, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -99,6 +125,14 @@ void wasp_host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *
                     wasmtime_async_continuation_t *cont);
 /* true while the incarnation waits for a `call` reply (park, don't yield). */
 bool wasp_call_waiting(const struct wasp_cinst *ci);
+/* An async import's result available at once (results[0] = v as i32). */
+void wasp_async_done_now(wasmtime_val_t *results, int32_t v, wasmtime_async_continuation_t *cont);
+
+/* ---- host_kv.c: the storage imports ---- */
+/* Defines kv_* in the linker; sig(name) gives each import's signature. */
+wasmtime_error_t *wasp_host_kv_define(wasmtime_linker_t *linker, const char *(*sig)(const char *), void *arg);
+/* true while the incarnation waits for a storage write (park, don't yield). */
+bool wasp_kv_waiting(const struct wasp_cinst *ci);
 
 /* ---- host_guest.c: guest memory and argument checks ---- */
 /* A pointer to [ptr, ptr+len) in the caller's memory, or NULL with *trap set. */
@@ -121,5 +155,14 @@ wasi_config_t *wasp_component_wasi(const struct wasp_component *c, char *why, si
 
 /* ---- component.c ---- */
 void wasp_component_free(struct wasp_component *c);
+/* The module new instances run, retained (release it). */
+struct wasp_module *wasp__component_module(struct wasp_component *c);
+/* Replaces it (retains m); returns the previous one, whose reference passes
+ * to the caller. */
+struct wasp_module *wasp__component_set_module(struct wasp_component *c, struct wasp_module *m);
+/* Compiles a module (file or bytes) and checks it for component c: ABI,
+ * WASI grant, memory slot, health checks. err gets "NAME: why". */
+int wasp__component_check_module(struct wasp_component *c, const char *path, const void *wasm, size_t len,
+                                 struct wasp_module **out, char *err, size_t cap);
 
 #endif

@@ -12,6 +12,7 @@
  * the runtime fails the actor (keeping name and mailbox) and its supervisor
  * restarts it with a fresh instance. */
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,47 +33,48 @@ static void note_memory(struct wasp_cinst *ci) {
 
 /* Runs an optional export to completion on this thread (start, cleanup).
  * WASP_ENOENT if absent. A pending `call` inside it is waited for politely. */
-static int run_export(struct wasp_cinst *ci, const char *name, struct wasp_error *err) {
+int wasp__cinst_run_export(struct wasp_cinst *ci, const char *name, struct wasp_error *err) {
     wasmtime_func_t f;
     int rc = wasp_instance_func(ci->inst, name, ":", &f, err);
     if (rc != WASP_OK) return rc;
     rc = wasp_instance_call_begin(ci->inst, &f, name, NULL, 0, NULL, 0);
     if (rc != WASP_OK) return wasp_error_set(err, rc, "`%s`: cannot start call", name);
     while ((rc = wasp_instance_call_poll(ci->inst, err)) == WASP_CALL_PENDING)
-        if (wasp_call_waiting(ci)) sched_yield();
+        if (wasp_call_waiting(ci) || wasp_kv_waiting(ci)) sched_yield();
     return rc;
 }
 
-static void cinst_free(struct wasp_cinst *ci) {
+void wasp__cinst_free(struct wasp_cinst *ci) {
     if (!ci) return;
     if (ci->inst) {
         note_memory(ci);
         wasp_instance_free(ci->inst); /* drops a pending `call` wait too */
     }
+    if (ci->module) wasp_module_release(ci->module);
     free(ci);
 }
 
 static int start_fail(wasp_ctx *ctx, struct wasp_cinst *ci, int rc, const char *fmt, const char *what) {
     wasp_cslot_fail(ci->slot, WASP_LOG_ERROR, fmt, what);
     wasp_ctx_set_state(ctx, ci->slot);
-    cinst_free(ci);
+    wasp__cinst_free(ci);
     return rc;
 }
 
-int wasp_cactor_started(wasp_ctx *ctx) {
-    struct wasp_cslot *sl = wasp_ctx_state(ctx);
+int wasp__cinst_new(struct wasp_cslot *sl, struct wasp_module *m, wasp_system *sys, wasp_aid self,
+                    struct wasp_cinst **out, char *why, size_t cap) {
     struct wasp_component *c = sl->comp;
     struct wasp_cinst *ci = calloc(1, sizeof(*ci));
-    if (!ci) return WASP_ENOMEM;
+    if (!ci) return snprintf(why, cap, "out of memory"), WASP_ENOMEM;
     ci->slot = sl;
-    ci->sys = wasp_ctx_system(ctx);
-    ci->self = wasp_ctx_self(ctx);
-    atomic_store(&sl->aid, ci->self);
-
-    char why[256];
+    ci->sys = sys;
+    ci->self = self;
+    ci->module = wasp_module_retain(m);
+    *out = ci;
+    if (c->spec.storage.granted && !c->kv)
+        return snprintf(why, cap, "storage is granted but the system has no store (a data directory)"), WASP_ESTATE;
     wasi_config_t *wasi = NULL;
-    if (c->spec.permissions.wasi && !(wasi = wasp_component_wasi(c, why, sizeof(why))))
-        return start_fail(ctx, ci, WASP_ELINK, "start failed: %s", why);
+    if (c->spec.permissions.wasi && !(wasi = wasp_component_wasi(c, why, cap))) return WASP_ELINK;
     struct wasp_instance_limits lim = {
         .memory_bytes = c->spec.limits.memory,
         .fuel = c->spec.limits.fuel,
@@ -80,16 +82,42 @@ int wasp_cactor_started(wasp_ctx *ctx) {
         .max_call_ns = c->spec.limits.max_handle_ns,
     };
     struct wasp_error err = {0};
-    int rc = wasp_instance_new(c->module, &lim, wasi, ci, &ci->inst, &err);
-    if (rc != WASP_OK) return start_fail(ctx, ci, rc, "start failed: %s", err.msg);
+    int rc = wasp_instance_new(m, &lim, wasi, ci, &ci->inst, &err);
+    if (rc != WASP_OK) return snprintf(why, cap, "%s", err.msg), rc;
     atomic_fetch_add(&sl->instantiations, 1);
-    const struct wasp_abi_info *abi = wasp_module_abi(c->module);
+    const struct wasp_abi_info *abi = wasp_module_abi(m);
     ci->receives = abi->receives;
-    if (abi->receives && (wasp_instance_func(ci->inst, "wasp_alloc", "i:i", &ci->f_alloc, &err) ||
-                          wasp_instance_func(ci->inst, "handle-message", "ii:i", &ci->f_handle, &err)))
-        return start_fail(ctx, ci, WASP_EABI, "start failed: %s", err.msg);
-    if (abi->has_health && wasp_instance_func(ci->inst, "_health", ":i", &ci->f_health, &err))
-        return start_fail(ctx, ci, WASP_EABI, "start failed: %s", err.msg);
+    if ((abi->receives && (wasp_instance_func(ci->inst, "wasp_alloc", "i:i", &ci->f_alloc, &err) ||
+                           wasp_instance_func(ci->inst, "handle-message", "ii:i", &ci->f_handle, &err))) ||
+        (abi->has_health && wasp_instance_func(ci->inst, "_health", ":i", &ci->f_health, &err)))
+        return snprintf(why, cap, "%s", err.msg), WASP_EABI;
+    return WASP_OK;
+}
+
+int wasp__cinst_init(struct wasp_cinst *ci, char *why, size_t cap) {
+    static const char *const init[] = {"_initialize", "_start"};
+    for (int i = 0; i < 2; i++) {
+        struct wasp_error err = {0};
+        int rc = wasp__cinst_run_export(ci, init[i], &err);
+        if (rc != WASP_OK && rc != WASP_ENOENT) return snprintf(why, cap, "%s", err.msg), rc;
+    }
+    note_memory(ci);
+    return WASP_OK;
+}
+
+int wasp_cactor_started(wasp_ctx *ctx) {
+    struct wasp_cslot *sl = wasp_ctx_state(ctx);
+    struct wasp_component *c = sl->comp;
+    struct wasp_cinst *ci = NULL;
+    char why[512];
+    struct wasp_module *m = wasp__component_module(c);
+    int rc = wasp__cinst_new(sl, m, wasp_ctx_system(ctx), wasp_ctx_self(ctx), &ci, why, sizeof(why));
+    wasp_module_release(m);
+    if (ci) atomic_store(&sl->aid, ci->self);
+    if (rc != WASP_OK) {
+        if (!ci) return rc;
+        return start_fail(ctx, ci, rc, "start failed: %s", why);
+    }
 
     for (size_t i = 0; i < c->spec.nsubscribe; i++) {
         rc = wasp_subscribe(ci->sys, ci->self, c->subscribe[i]);
@@ -102,30 +130,28 @@ int wasp_cactor_started(wasp_ctx *ctx) {
             return start_fail(ctx, ci, rc, "start failed: cannot join pool %s", c->name);
     }
     wasp_ctx_set_state(ctx, ci);
-    static const char *const init[] = {"_initialize", "_start"};
-    for (int i = 0; i < 2; i++) {
-        rc = run_export(ci, init[i], &err);
-        if (rc != WASP_OK && rc != WASP_ENOENT) return start_fail(ctx, ci, rc, "start failed: %s", err.msg);
-    }
-    note_memory(ci);
+    rc = wasp__cinst_init(ci, why, sizeof(why));
+    if (rc != WASP_OK) return start_fail(ctx, ci, rc, "start failed: %s", why);
     return WASP_OK;
 }
 
 void wasp_cactor_stopped(wasp_ctx *ctx, int reason) {
     struct wasp_cinst *ci = wasp_ctx_state(ctx);
-    struct wasp_component *c = ci->slot->comp;
     if (wasp_instance_call_active(ci->inst)) {
         wasp_instance_call_abort(ci->inst);
         ci->phase = CPHASE_IDLE;
     }
-    if (reason != WASP_EXIT_CRASH && !ci->faulted && wasp_module_abi(c->module)->has_cleanup) {
-        struct wasp_error err = {0};
-        wasp_instance_set_max_call(ci->inst, c->spec.stop_timeout_ns);
-        int rc = run_export(ci, "_cleanup", &err);
-        if (rc != WASP_OK) wasp_log(ci->sys, WASP_LOG_WARN, ci->slot->name, "%s (stopping anyway)", err.msg);
-    }
+    if (reason != WASP_EXIT_CRASH) wasp__cinst_cleanup(ci, "stopping anyway");
     wasp_ctx_set_state(ctx, ci->slot);
-    cinst_free(ci);
+    wasp__cinst_free(ci);
+}
+
+void wasp__cinst_cleanup(struct wasp_cinst *ci, const char *then) {
+    if (ci->faulted || !wasp_module_abi(ci->module)->has_cleanup) return;
+    struct wasp_error err = {0};
+    wasp_instance_set_max_call(ci->inst, ci->slot->comp->spec.stop_timeout_ns);
+    int rc = wasp__cinst_run_export(ci, "_cleanup", &err);
+    if (rc != WASP_OK) wasp_log(ci->sys, WASP_LOG_WARN, ci->slot->name, "%s (%s)", err.msg, then);
 }
 
 /* ---- health ------------------------------------------------------------------ */
@@ -194,7 +220,7 @@ static int begin(struct wasp_cinst *ci, const wasmtime_func_t *f, const char *na
 static int accept(struct wasp_cinst *ci, const wasp_msg *msg) {
     struct wasp_cslot *sl = ci->slot;
     if (is_health_req(sl, msg)) {
-        if (!wasp_module_abi(sl->comp->module)->has_health) return health_done(ci, msg, WASP_HEALTH_HEALTHY);
+        if (!wasp_module_abi(ci->module)->has_health) return health_done(ci, msg, WASP_HEALTH_HEALTHY);
         return begin(ci, &ci->f_health, "_health", 0, CPHASE_HEALTH);
     }
     if (!ci->receives) {
@@ -256,6 +282,7 @@ static int finished(struct wasp_cinst *ci, const wasp_msg *msg, int rc, const st
 int wasp_cactor_handle(wasp_ctx *ctx, const wasp_msg *msg) {
     struct wasp_cinst *ci = wasp_ctx_state(ctx);
     int rc;
+    if (ci->phase == CPHASE_IDLE && wasp__upgrade_is_request(ci->slot, msg)) return wasp__upgrade_apply(ctx, ci, msg);
     if (ci->phase == CPHASE_IDLE) {
         rc = accept(ci, msg);
         if (rc != WASP_OK || ci->phase == CPHASE_IDLE) return rc; /* settled without a call */
@@ -265,7 +292,7 @@ int wasp_cactor_handle(wasp_ctx *ctx, const wasp_msg *msg) {
         struct wasp_error err = {0};
         rc = wasp_instance_call_poll(ci->inst, &err);
         if (rc == WASP_CALL_PENDING) {
-            rc = wasp_call_waiting(ci) ? WASP_PARK : WASP_YIELD;
+            rc = wasp_call_waiting(ci) || wasp_kv_waiting(ci) ? WASP_PARK : WASP_YIELD;
             break;
         }
         rc = finished(ci, msg, rc, &err);

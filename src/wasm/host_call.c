@@ -85,7 +85,7 @@ static bool immediately(void *arg) {
     return true;
 }
 
-static void done_now(wasmtime_val_t *results, int32_t v, wasmtime_async_continuation_t *cont) {
+void wasp_async_done_now(wasmtime_val_t *results, int32_t v, wasmtime_async_continuation_t *cont) {
     results[0].kind = WASMTIME_I32;
     results[0].of.i32 = v;
     cont->callback = immediately;
@@ -103,7 +103,7 @@ void wasp_host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *
     (void)env, (void)nargs, (void)nresults;
     struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
     const struct wasp_component *c = ci->slot->comp;
-    done_now(results, WASP_OK, cont);
+    wasp_async_done_now(results, WASP_OK, cont);
     /* (to_ptr, to_len, msg_ptr, msg_len, out_ptr, out_cap, timeout_ms) */
     const uint8_t *msg = wasp_guest_range(caller, args[2].of.i32, args[3].of.i32, "call", trap);
     uint8_t *out = msg ? wasp_guest_range(caller, args[4].of.i32, args[5].of.i32, "call", trap) : NULL;

@@ -1,6 +1,7 @@
 /* host_imports.c - the synchronous imports of module `wasp` (docs/ABI.md):
  * send, publish, subscribe, unsubscribe, reply, sender, topic, self,
- * send_after, log, now_ms. `call` is asynchronous: host_call.c.
+ * send_after, log, now_ms. `call` is asynchronous: host_call.c; storage
+ * (kv_*) is host_kv.c.
  *
  * Every import validates its ranges first (out of bounds traps the caller:
  * a crash of that component only), then its names (EINVAL), permissions
@@ -201,5 +202,6 @@ wasmtime_error_t *wasp_host_define(wasmtime_linker_t *linker, bool with_wasi, vo
         we = wasmtime_linker_define_async_func(linker, mod, strlen(mod), "call", 4, ft, wasp_host_call, arg, NULL);
         wasm_functype_delete(ft);
     }
+    if (!we) we = wasp_host_kv_define(linker, abi_sig, arg);
     return we;
 }

@@ -19,6 +19,7 @@ int wasp_wasm_create(wasp_system *sys, const wasp_wasm_config *cfg, wasp_wasm **
     struct wasp_wasm *w = calloc(1, sizeof(*w));
     if (!w) return WASP_ENOMEM;
     w->sys = sys;
+    w->store = cfg->store;
     w->epoch_ns = wasp_system_now(sys);
     pthread_mutex_init(&w->lock, NULL);
 
