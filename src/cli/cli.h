@@ -105,6 +105,12 @@ void cli_dist_destroy(void *node); /* after it; NULL is a no-op */
  * failure prints why, naming the file, and returns CLI_FAILED. */
 int cli_open_store(const wasp_manifest *m, const char *data_dir, wasp_store **out);
 
+/* run_watch.c: `wasp run --watch` - upgrades a component whenever its .wasm
+ * file changes, until cli_watch_stop (before the system stops). */
+struct cli_watch;
+int cli_watch_start(wasp_system *sys, const wasp_manifest *m, struct cli_watch **out);
+void cli_watch_stop(struct cli_watch *w);
+
 /* The benchmark harness's entry point (bench/main.c). */
 int bench_main(int argc, char **argv);
 

@@ -106,6 +106,7 @@ struct run_args {
     const char *control_tcp; /* --control tcp:HOST:PORT */
     struct cli_dist_args dist; /* --node NAME --nats URL ...: a multi-node system */
     const char *data;
+    bool watch;
 };
 
 static int parse_args(int argc, char **argv, struct run_args *a) {
@@ -153,6 +154,8 @@ static int parse_args(int argc, char **argv, struct run_args *a) {
                 return cli_usage_error("run", "invalid --control '%s' (unix, none or tcp:127.0.0.1:PORT)", v);
         } else if ((r = cli_dist_flag(argc, argv, &i, &a->dist)) != 0) {
             if (r != 1) return r;
+        } else if (!strcmp(argv[i], "--watch")) {
+            a->watch = true;
         } else if ((r = cli_flag(argc, argv, &i, "--data", &v)) != 0) {
             if (r < 0 || !*v) return cli_usage_error("run", "--data needs a DIR");
             a->data = v;
@@ -430,8 +433,12 @@ int cmd_run(int argc, char **argv) {
         goto out;
     }
     send_all(sys, &a);
+    struct cli_watch *watch = NULL;
+    if (a.watch && cli_watch_start(sys, m, &watch) != WASP_OK)
+        wasp_log(sys, WASP_LOG_ERROR, "wasp", "--watch: cannot start watching");
 
     wait_for_end(sys, a.for_ns ? started + (a.for_ns + 999999) / 1000000 : 0);
+    cli_watch_stop(watch);
     wasp__ctl_server_stop(control);
     wasp__http_server_stop(http);
 

@@ -40,7 +40,7 @@ void cli_help_run(FILE *f) {
     fprintf(f,
             "usage: wasp run MANIFEST [--for DURATION] [--workers N] [--send TARGET=TEXT]...\n"
             "                [--stats FILE] [--log-level LEVEL] [--log-format text|json]\n"
-            "                [--control unix|none|tcp:127.0.0.1:PORT] [--data DIR]\n"
+            "                [--control unix|none|tcp:127.0.0.1:PORT] [--data DIR] [--watch]\n"
             "                [--node NAME --nats URL [--nats-creds FILE] [--nats-tls-ca FILE]\n"
             "                 [--nats-tls-cert FILE --nats-tls-key FILE]]\n"
             "\n"
@@ -69,6 +69,7 @@ void cli_help_run(FILE *f) {
             "  --nats-tls-key FILE   its private key\n"
             "  --data DIR            where storage lives: DIR/SYSTEM.kv (default\n"
             "                        $XDG_DATA_HOME/wasp, else ~/.local/share/wasp)\n"
+            "  --watch               upgrade a component in place whenever its .wasm changes\n"
             "\n"
             "Log lines (components' and the host's) go to stderr as `TIME LEVEL ACTOR: text`.\n"
             "SIGHUP is ignored; `wasp stop SYSTEM` stops the system as SIGTERM does.\n"

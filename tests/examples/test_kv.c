@@ -1,0 +1,227 @@
+/* test_kv.c - the kv example keeps its data across a crash, a kill -9 of
+ * the host and an upgrade of its code (`wasp run --watch`), through the
+ * real `wasp` binary; and a store file that is locked, corrupt or not a
+ * wasp store stops `wasp run` with status 1 and a message naming it. */
+#include "ex_helpers.h"
+
+struct kvrun {
+    char *dir;          /* a copy of the example (manifest + kv.wasm) and its data */
+    char manifest[4096];
+    char data[4096];
+    char store[4200];
+};
+
+static void kvrun_new(struct kvrun *k) {
+    k->dir = tu_tempdir();
+    char src[4096];
+    snprintf(src, sizeof(src), "%s/kv", WASP_EXAMPLES_DIR);
+    size_t len;
+    uint8_t *text = tu_read_file(ex_manifest("kv"), &len);
+    assert_non_null(text);
+    tu_write_file(k->dir, "wasp.yaml", (const char *)text);
+    free(text);
+    char wasm[4200];
+    snprintf(wasm, sizeof(wasm), "%s/kv.wasm", src);
+    uint8_t *bytes = tu_read_file(wasm, &len);
+    assert_non_null(bytes);
+    snprintf(wasm, sizeof(wasm), "%s/kv.wasm", k->dir);
+    FILE *f = fopen(wasm, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, len, f), len);
+    fclose(f);
+    free(bytes);
+    snprintf(k->manifest, sizeof(k->manifest), "%s/wasp.yaml", k->dir);
+    snprintf(k->data, sizeof(k->data), "%s/data", k->dir);
+    snprintf(k->store, sizeof(k->store), "%s/kv.kv", k->data);
+}
+
+static void kvrun_free(struct kvrun *k) {
+    tu_rmtree(k->dir);
+    free(k->dir);
+}
+
+#define ANY_STATUS (-99)
+
+/* One run with these --send commands; returns its stderr (free it). */
+static char *run(struct kvrun *k, const char *const *sends, const char *duration, int want_status) {
+    const char *extra[32] = {"--data", k->data};
+    int n = 2;
+    for (; *sends && n < 30; sends++) extra[n++] = "--send", extra[n++] = *sends;
+    extra[n] = NULL;
+    ex_run_result r = ex_run(k->manifest, duration, extra, 60);
+    if (want_status != ANY_STATUS && r.status != want_status)
+        fprintf(stderr, "--- stderr ---\n%s\n", r.stderr_text ? r.stderr_text : "");
+    if (want_status != ANY_STATUS) assert_int_equal(r.status, want_status);
+    char *text = r.stderr_text;
+    r.stderr_text = NULL;
+    ex_run_free(&r);
+    return text ? text : strdup("");
+}
+
+static void expect_in(const char *text, const char *want) {
+    if (!strstr(text, want)) fail_msg("expected \"%s\" in:\n%s", want, text);
+}
+
+static void test_survives_crash_and_restart(void **state) {
+    (void)state;
+    EX_REQUIRE_BINARY();
+    struct kvrun k;
+    kvrun_new(&k);
+    char *out = run(&k, (const char *const[]){"kv=put greeting hello", "kv=incr visits", "kv=incr visits", NULL},
+                    "1s", 0);
+    expect_in(out, "kv v1 ready, 0 keys stored");
+    expect_in(out, "put greeting: ok");
+    expect_in(out, "visits = 2");
+    free(out);
+    /* The host again, on the same data: a crash in between restarts the
+     * component with a fresh instance; the commands queued behind it wait. */
+    out = run(&k, (const char *const[]){"kv=crash", "kv=get greeting", "kv=incr visits", "kv=list ", NULL}, "1s",
+              0);
+    expect_in(out, "kv v1 ready, 2 keys stored");
+    expect_in(out, "greeting = hello");
+    expect_in(out, "visits = 3");
+    expect_in(out, "keys *: greeting visits");
+    free(out);
+    kvrun_free(&k);
+}
+
+static void test_survives_kill_9(void **state) {
+    (void)state;
+    EX_REQUIRE_BINARY();
+    struct kvrun k;
+    kvrun_new(&k);
+    char err_path[4200];
+    snprintf(err_path, sizeof(err_path), "%s/stderr.txt", k.dir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) dup2(fd, 2);
+        execl(WASP_BIN, WASP_BIN, "run", k.manifest, "--data", k.data, "--send", "kv=put k9 survived", "--send",
+              "kv=incr n", (char *)NULL);
+        _exit(127);
+    }
+    /* "n = 1" is logged after both writes were acknowledged: flushed. */
+    char *text = NULL;
+    for (int i = 0; i < 3000 && !(text && strstr(text, "n = 1")); i++) {
+        free(text);
+        tu_sleep_ms(10);
+        text = ex_read_text(err_path);
+    }
+    assert_non_null(text);
+    expect_in(text, "n = 1");
+    free(text);
+    kill(pid, SIGKILL);
+    int st;
+    waitpid(pid, &st, 0);
+    assert_true(WIFSIGNALED(st));
+    char *out = run(&k, (const char *const[]){"kv=get k9", "kv=incr n", NULL}, "1s", 0);
+    expect_in(out, "k9 = survived");
+    expect_in(out, "n = 2");
+    free(out);
+    kvrun_free(&k);
+}
+
+static void test_survives_upgrade(void **state) {
+    (void)state;
+    EX_REQUIRE_BINARY();
+    struct kvrun k;
+    kvrun_new(&k);
+    char err_path[4200], wasm[4200], v2[4200];
+    snprintf(err_path, sizeof(err_path), "%s/stderr.txt", k.dir);
+    snprintf(wasm, sizeof(wasm), "%s/kv.wasm", k.dir);
+    snprintf(v2, sizeof(v2), "%s/kv_v2.wasm", WASP_TEST_GUEST_DIR);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) dup2(fd, 2);
+        execl(WASP_BIN, WASP_BIN, "run", k.manifest, "--data", k.data, "--watch", "--send", "kv=put before upgrade",
+              (char *)NULL);
+        _exit(127);
+    }
+    char *text = NULL;
+    for (int i = 0; i < 3000 && !(text && strstr(text, "put before: ok")); i++) {
+        free(text);
+        tu_sleep_ms(10);
+        text = ex_read_text(err_path);
+    }
+    free(text);
+    /* A new build lands next to the manifest: rename makes it appear whole. */
+    size_t len;
+    uint8_t *bytes = tu_read_file(v2, &len);
+    assert_non_null(bytes);
+    char tmp[4300];
+    snprintf(tmp, sizeof(tmp), "%s.new", wasm);
+    FILE *f = fopen(tmp, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, len, f), len);
+    fclose(f);
+    free(bytes);
+    assert_int_equal(rename(tmp, wasm), 0);
+    text = NULL;
+    for (int i = 0; i < 3000 && !(text && strstr(text, "kv upgraded from")); i++) {
+        free(text);
+        tu_sleep_ms(10);
+        text = ex_read_text(err_path);
+    }
+    assert_non_null(text);
+    expect_in(text, "kv v2 ready, 1 keys stored"); /* the new code found the data */
+    free(text);
+    kill(pid, SIGTERM);
+    int st;
+    waitpid(pid, &st, 0);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    char *out = run(&k, (const char *const[]){"kv=get before", NULL}, "1s", 0);
+    expect_in(out, "kv v2 ready, 1 keys stored");
+    expect_in(out, "before = upgrade");
+    free(out);
+    kvrun_free(&k);
+}
+
+static void test_bad_store_files(void **state) {
+    (void)state;
+    EX_REQUIRE_BINARY();
+    struct kvrun k;
+    kvrun_new(&k);
+    free(run(&k, (const char *const[]){"kv=put a 1", NULL}, "200ms", 0));
+    /* Locked: a second run of the same system on the same data. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0) dup2(fd, 2);
+        execl(WASP_BIN, WASP_BIN, "run", k.manifest, "--data", k.data, (char *)NULL);
+        _exit(127);
+    }
+    char *out = NULL;
+    for (int i = 0; i < 100; i++) { /* until the first one holds the store */
+        tu_sleep_ms(20);
+        out = run(&k, (const char *const[]){NULL}, "200ms", ANY_STATUS);
+        if (strstr(out, "locked")) break;
+        free(out);
+        out = NULL;
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    assert_non_null(out);
+    expect_in(out, k.store);
+    expect_in(out, "locked");
+    free(out);
+    /* Not a wasp store. */
+    tu_write_file(k.data, "kv.kv", "this is not a database, just some text that is long enough to look like one");
+    out = run(&k, (const char *const[]){NULL}, "200ms", 1);
+    expect_in(out, k.store);
+    expect_in(out, "not a wasp store");
+    free(out);
+    kvrun_free(&k);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_survives_crash_and_restart),
+        cmocka_unit_test(test_survives_kill_9),
+        cmocka_unit_test(test_survives_upgrade),
+        cmocka_unit_test(test_bad_store_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
