@@ -7,6 +7,7 @@
 #   fuzz_scenario     `wasp test` scenario files: YAML, steps, matchers, from memory
 #   fuzz_dist_wire    multi-node frames and NATS subjects (at most 5 s)
 #   fuzz_http_envelope the HTTP ingress's request and response envelopes
+#   fuzz_store        the storage layer: operations from bytes, checked against a model
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 secs="${1:-30}"
@@ -14,7 +15,7 @@ per=$(( secs / 5 ))
 [ "$per" -ge 1 ] || per=1
 wt="$("$root/scripts/build-wasmtime.sh")"
 out="$root/build-fuzz"
-mkdir -p "$out" "$out/corpus-module_load" "$out/corpus-manifest" "$out/corpus-scenario"
+mkdir -p "$out" "$out/corpus-module_load" "$out/corpus-manifest" "$out/corpus-scenario" "$out/corpus-store"
 
 # Fixtures seed the corpus of the module target.
 seed="$out/seed-module_load"
@@ -26,14 +27,15 @@ done
 cflags=(-std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined
         -DWASP_VERSION_STRING='"fuzz"'
         -I"$root/include" -I"$root/src" -isystem "$wt/include")
-libs=("$wt/lib/libwasp_wasmtime.a" -lpthread -ldl -lm)
+libs=("$wt/lib/libwasp_wasmtime.a" -lsqlite3 -llmdb -lpthread -ldl -lm)
 
-src=("$root"/src/core/*.c "$root"/src/runtime/*.c "$root"/src/wasm/*.c)
+src=("$root"/src/core/*.c "$root"/src/runtime/*.c "$root"/src/store/*.c "$root"/src/wasm/*.c)
 clang "${cflags[@]}" "$root/fuzz/fuzz_module_load.c" "${src[@]}" "${libs[@]}" \
     -o "$out/fuzz_module_load"
 
 # The manifest loader sits on the whole public API (it can load components).
-msrc=("$root"/src/core/*.c "$root"/src/runtime/*.c "$root"/src/wasm/*.c "$root"/src/manifest/*.c)
+msrc=("$root"/src/core/*.c "$root"/src/runtime/*.c "$root"/src/store/*.c "$root"/src/wasm/*.c
+      "$root"/src/manifest/*.c)
 clang "${cflags[@]}" $(pkg-config --cflags libfyaml) "$root/fuzz/fuzz_manifest.c" "${msrc[@]}" \
     $(pkg-config --libs libfyaml) "${libs[@]}" -o "$out/fuzz_manifest"
 
@@ -81,3 +83,9 @@ mkdir -p "$out/corpus-http_envelope"
 "$out/fuzz_http_envelope" -max_total_time="$per" -max_len=16384 -timeout=10 -rss_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix="$out/http-" "$out/corpus-http_envelope" \
     "$root/fuzz/corpus/http_envelope" 2>&1 | tail -15
+
+# The storage layer needs no Wasmtime.
+stsrc=("$root"/src/core/*.c "$root"/src/runtime/*.c "$root"/src/store/*.c)
+clang "${cflags[@]}" "$root/fuzz/fuzz_store.c" "${stsrc[@]}" -lsqlite3 -llmdb -lpthread -lm -o "$out/fuzz_store"
+"$out/fuzz_store" -max_total_time="$per" -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix="$out/store-" "$out/corpus-store" 2>&1 | tail -15

@@ -87,8 +87,48 @@ static int lmdb_get(void *be, const char *ns, size_t nslen, const uint8_t *key, 
     return rc == 0 ? WASP_OK : rc == MDB_NOTFOUND ? WASP_ENOENT : WASP_EIO;
 }
 
-static bool has_prefix(const MDB_val *k, const uint8_t *p, size_t plen) {
+static bool has_prefix(const MDB_val *k, const void *p, size_t plen) {
     return k->mv_size >= plen && memcmp(k->mv_data, p, plen) == 0;
+}
+
+/* Runs fn on a cursor of a read transaction; its result is an LMDB code. */
+static int with_cursor(struct lmdb_be *b, int (*fn)(MDB_cursor *cur, void *arg), void *arg) {
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    pthread_rwlock_rdlock(&b->lock);
+    int rc = mdb_txn_begin(b->env, NULL, MDB_RDONLY, &txn);
+    if (rc == 0) {
+        rc = mdb_cursor_open(txn, b->dbi, &cur);
+        if (rc == 0) {
+            rc = fn(cur, arg);
+            mdb_cursor_close(cur);
+        }
+        mdb_txn_abort(txn);
+    }
+    pthread_rwlock_unlock(&b->lock);
+    return rc;
+}
+
+struct next_args {
+    MDB_val start, prefix;
+    bool after;
+    size_t skip; /* namespace bytes in front of the user key */
+    void *out;
+    size_t cap, *klen;
+};
+
+static int next_at(MDB_cursor *cur, void *arg) {
+    struct next_args *a = arg;
+    MDB_val k = a->start, v;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    if (rc == 0 && a->after && k.mv_size == a->start.mv_size && !memcmp(k.mv_data, a->start.mv_data, k.mv_size))
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    if (rc == 0 && !has_prefix(&k, a->prefix.mv_data, a->prefix.mv_size)) rc = MDB_NOTFOUND;
+    if (rc == 0) {
+        *a->klen = k.mv_size - a->skip;
+        if (a->cap) memcpy(a->out, (uint8_t *)k.mv_data + a->skip, *a->klen < a->cap ? *a->klen : a->cap);
+    }
+    return rc;
 }
 
 static int lmdb_next(void *be, const char *ns, size_t nslen, const uint8_t *prefix, size_t plen,
@@ -96,57 +136,38 @@ static int lmdb_next(void *be, const char *ns, size_t nslen, const uint8_t *pref
     struct lmdb_be *b = be;
     if (1 + nslen + slen > b->max_key) return WASP_EINVAL;
     uint8_t pb[KEYBUF], sb[KEYBUF];
-    size_t pl = key_encode(pb, ns, nslen, prefix, plen);
-    MDB_val start = {key_encode(sb, ns, nslen, start_key, slen), sb}, k, v;
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    pthread_rwlock_rdlock(&b->lock);
-    int rc = mdb_txn_begin(b->env, NULL, MDB_RDONLY, &txn);
-    if (rc == 0) {
-        rc = mdb_cursor_open(txn, b->dbi, &cur);
-        if (rc == 0) {
-            k = start;
-            rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-            if (rc == 0 && from_after && k.mv_size == start.mv_size && !memcmp(k.mv_data, start.mv_data, k.mv_size))
-                rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-            if (rc == 0 && !has_prefix(&k, pb, pl)) rc = MDB_NOTFOUND;
-            if (rc == 0) {
-                *klen = k.mv_size - 1 - nslen;
-                if (cap) memcpy(out, (uint8_t *)k.mv_data + 1 + nslen, *klen < cap ? *klen : cap);
-            }
-            mdb_cursor_close(cur);
-        }
-        mdb_txn_abort(txn);
-    }
-    pthread_rwlock_unlock(&b->lock);
+    struct next_args a = {.start = {key_encode(sb, ns, nslen, start_key, slen), sb},
+                          .prefix = {key_encode(pb, ns, nslen, prefix, plen), pb},
+                          .after = from_after, .skip = 1 + nslen, .out = out, .cap = cap, .klen = klen};
+    int rc = with_cursor(b, next_at, &a);
     return rc == 0 ? WASP_OK : rc == MDB_NOTFOUND ? WASP_ENOENT : WASP_EIO;
 }
 
-static int lmdb_foreach(void *be, const char *ns, size_t nslen, wasp_kv_visit_fn fn, void *arg) {
-    struct lmdb_be *b = be;
-    uint8_t pb[KEYBUF];
-    MDB_val p = {key_encode(pb, ns, nslen, NULL, 0), pb}, k = p, v;
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    pthread_rwlock_rdlock(&b->lock);
-    int rc = mdb_txn_begin(b->env, NULL, MDB_RDONLY, &txn);
-    if (rc == 0) {
-        rc = mdb_cursor_open(txn, b->dbi, &cur);
-        if (rc == 0) {
-            for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && has_prefix(&k, pb, p.mv_size);
-                 rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-                if (v.mv_size < 8) continue;
-                if (fn(arg, (uint8_t *)k.mv_data + p.mv_size, k.mv_size - p.mv_size, (uint8_t *)v.mv_data + 8,
-                       v.mv_size - 8, load64(v.mv_data)))
-                    break;
-            }
-            if (rc == MDB_NOTFOUND || rc == 0) rc = 0;
-            mdb_cursor_close(cur);
-        }
-        mdb_txn_abort(txn);
+struct visit_args {
+    MDB_val prefix;
+    wasp_kv_visit_fn fn;
+    void *arg;
+};
+
+static int visit_all(MDB_cursor *cur, void *arg) {
+    struct visit_args *a = arg;
+    MDB_val k = a->prefix, v;
+    size_t p = a->prefix.mv_size;
+    int rc;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && has_prefix(&k, a->prefix.mv_data, p);
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (v.mv_size < 8) continue;
+        if (a->fn(a->arg, (uint8_t *)k.mv_data + p, k.mv_size - p, (uint8_t *)v.mv_data + 8, v.mv_size - 8,
+                  load64(v.mv_data)))
+            break;
     }
-    pthread_rwlock_unlock(&b->lock);
-    return rc == 0 ? WASP_OK : WASP_EIO;
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int lmdb_foreach(void *be, const char *ns, size_t nslen, wasp_kv_visit_fn fn, void *arg) {
+    uint8_t pb[KEYBUF];
+    struct visit_args a = {.prefix = {key_encode(pb, ns, nslen, NULL, 0), pb}, .fn = fn, .arg = arg};
+    return with_cursor(be, visit_all, &a) == 0 ? WASP_OK : WASP_EIO;
 }
 
 static uint64_t lmdb_usage(void *be, const char *ns, size_t nslen) {

@@ -118,51 +118,67 @@ static int done(sqlite3_stmt *q, int rc) {
 
 /* ---- reads -------------------------------------------------------------------- */
 
-static int sq_get(void *be, const char *ns, size_t nslen, const uint8_t *key, size_t klen, void *out, size_t cap,
-                  size_t *len, uint64_t *version) {
-    struct sqlite_be *b = be;
+/* Runs query qi for (ns, key) on a reader; take(q, arg) reads its row.
+ * WASP_OK (take's result), WASP_ENOENT (no row), WASP_EIO. */
+static int read_row(struct sqlite_be *b, int qi, const char *ns, size_t nslen, const uint8_t *key, size_t klen,
+                    int (*take)(sqlite3_stmt *q, void *arg), void *arg) {
     struct conn *c = reader_take(b);
     if (!c) return WASP_EIO;
-    sqlite3_stmt *q = c->q[Q_GET];
+    sqlite3_stmt *q = c->q[qi];
     bind_key(q, ns, nslen, key, klen);
-    int rc = sqlite3_step(q), out_rc = WASP_EIO;
-    if (rc == SQLITE_ROW) {
-        *version = (uint64_t)sqlite3_column_int64(q, 0);
-        const void *v = sqlite3_column_blob(q, 1);
-        *len = (size_t)sqlite3_column_bytes(q, 1);
-        if (cap && *len) memcpy(out, v, *len < cap ? *len : cap);
-        out_rc = WASP_OK;
-    } else if (rc == SQLITE_DONE) {
-        out_rc = WASP_ENOENT;
-    }
+    int rc = sqlite3_step(q);
+    rc = rc == SQLITE_ROW ? take(q, arg) : rc == SQLITE_DONE ? WASP_ENOENT : WASP_EIO;
     done(q, 0);
     reader_give(b, c);
-    return out_rc;
+    return rc;
+}
+
+/* Copies at most cap of n bytes. */
+static void copy_out(void *out, size_t cap, const void *src, size_t n) {
+    if (cap && n) memcpy(out, src, n < cap ? n : cap);
+}
+
+struct get_args {
+    void *out;
+    size_t cap, *len;
+    uint64_t *version;
+};
+
+static int take_value(sqlite3_stmt *q, void *arg) {
+    struct get_args *a = arg;
+    *a->version = (uint64_t)sqlite3_column_int64(q, 0);
+    *a->len = (size_t)sqlite3_column_bytes(q, 1);
+    copy_out(a->out, a->cap, sqlite3_column_blob(q, 1), *a->len);
+    return WASP_OK;
+}
+
+static int sq_get(void *be, const char *ns, size_t nslen, const uint8_t *key, size_t klen, void *out, size_t cap,
+                  size_t *len, uint64_t *version) {
+    struct get_args a = {out, cap, len, version};
+    return read_row(be, Q_GET, ns, nslen, key, klen, take_value, &a);
+}
+
+struct next_args {
+    const uint8_t *prefix;
+    size_t plen;
+    void *out;
+    size_t cap, *klen;
+};
+
+static int take_key(sqlite3_stmt *q, void *arg) {
+    struct next_args *a = arg;
+    const uint8_t *k = sqlite3_column_blob(q, 0);
+    size_t n = (size_t)sqlite3_column_bytes(q, 0);
+    if (n < a->plen || (a->plen && memcmp(k, a->prefix, a->plen))) return WASP_ENOENT; /* past the prefix */
+    *a->klen = n;
+    copy_out(a->out, a->cap, k, n);
+    return WASP_OK;
 }
 
 static int sq_next(void *be, const char *ns, size_t nslen, const uint8_t *prefix, size_t plen,
                    const uint8_t *start, size_t slen, bool after, void *out, size_t cap, size_t *klen) {
-    struct sqlite_be *b = be;
-    struct conn *c = reader_take(b);
-    if (!c) return WASP_EIO;
-    sqlite3_stmt *q = c->q[after ? Q_NEXT_GT : Q_NEXT_GE];
-    bind_key(q, ns, nslen, start, slen);
-    int rc = sqlite3_step(q), out_rc = WASP_EIO;
-    if (rc == SQLITE_ROW) {
-        const uint8_t *k = sqlite3_column_blob(q, 0);
-        size_t n = (size_t)sqlite3_column_bytes(q, 0);
-        out_rc = WASP_ENOENT;
-        if (n >= plen && (!plen || !memcmp(k, prefix, plen))) {
-            *klen = n;
-            if (cap && n) memcpy(out, k, n < cap ? n : cap);
-            out_rc = WASP_OK;
-        }
-    } else if (rc == SQLITE_DONE) {
-        out_rc = WASP_ENOENT;
-    }
-    done(q, 0);
-    reader_give(b, c);
-    return out_rc;
+    struct next_args a = {prefix, plen, out, cap, klen};
+    return read_row(be, after ? Q_NEXT_GT : Q_NEXT_GE, ns, nslen, start, slen, take_key, &a);
 }
 
 static int sq_foreach(void *be, const char *ns, size_t nslen, wasp_kv_visit_fn fn, void *arg) {
