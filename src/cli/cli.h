@@ -26,6 +26,7 @@ int cmd_send(int argc, char **argv);
 int cmd_call(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
+int cmd_upgrade(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 
@@ -39,6 +40,7 @@ void cli_help_send(FILE *f);
 void cli_help_call(FILE *f);
 void cli_help_stats(FILE *f);
 void cli_help_stop(FILE *f);
+void cli_help_upgrade(FILE *f);
 void cli_help_top(FILE *f);
 void cli_help_test(FILE *f);
 

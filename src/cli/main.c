@@ -25,6 +25,7 @@ static void help_main(FILE *f) {
             "  stats SYSTEM      the statistics JSON, now\n"
             "  top SYSTEM        a live table of the actors\n"
             "  stop SYSTEM       a graceful stop, as SIGTERM\n"
+            "  upgrade SYSTEM COMPONENT FILE  replace a component's code in the running system\n"
             "  help [COMMAND]    show help (also: wasp COMMAND --help)\n"
             "\n"
             "options:\n"
@@ -181,6 +182,16 @@ void cli_help_test(FILE *f) {
             "as one failure. exit status: 0 all passed, 1 something failed, 2 usage error.\n");
 }
 
+void cli_help_upgrade(FILE *f) {
+    fprintf(f,
+            "usage: wasp upgrade SYSTEM COMPONENT FILE [--timeout DURATION]\n"
+            "\n"
+            "Replaces COMPONENT's module in the running SYSTEM with FILE: checked against the\n"
+            "ABI and the manifest's grants, then each instance is swapped between two messages\n"
+            "(`_cleanup` on the old, `_start` on the new), keeping its mailbox and storage.\n"
+            "exit status: 0 upgraded; 1 not, with the reason (the old module keeps running).\n");
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -232,6 +243,7 @@ static const struct {
     {"top", cmd_top, cli_help_top},
     {"stop", cmd_stop, cli_help_stop},
     {"test", cmd_test, cli_help_test},
+    {"upgrade", cmd_upgrade, cli_help_upgrade},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

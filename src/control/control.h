@@ -87,6 +87,9 @@ struct wasp__ctl_command {
     unsigned flags;
     const char *help; /* one line, for docs and `{"cmd":"help"}` */
 };
+/* ctl_upgrade.c: "upgrade" (component, path): a hot upgrade of a component. */
+void wasp__ctl_cmd_upgrade(wasp__ctl_call *c, const json_t *req);
+
 /* The table (ctl_commands.c) and a lookup in it (NULL if unknown). */
 const struct wasp__ctl_command *wasp__ctl_command_find(const char *name);
 size_t wasp__ctl_command_count(void);

@@ -190,6 +190,8 @@ static const struct wasp__ctl_command commands[] = {
     {"stats", cmd_stats, 0, "the statistics JSON of `wasp run --stats`, now"},
     {"metrics", cmd_metrics, 0, "the Prometheus text of GET /metrics, as \"text\""},
     {"stop", cmd_stop, 0, "a graceful stop, as SIGTERM"},
+    {"upgrade", wasp__ctl_cmd_upgrade, WASP__CTL_THREAD,
+     "replace component's module with the file at path (hot upgrade: mailbox and storage kept)"},
 };
 
 size_t wasp__ctl_command_count(void) { return sizeof(commands) / sizeof(commands[0]); }

@@ -179,6 +179,84 @@ static void test_survives_upgrade(void **state) {
     kvrun_free(&k);
 }
 
+/* Runs `wasp ARGS...`; returns the exit status, stdout+stderr in *out (free it). */
+static int wasp_cmd(const char *const *args, char **out) {
+    char *dir = tu_tempdir();
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/out.txt", dir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) dup2(fd, 1), dup2(fd, 2);
+        const char *argv[16] = {WASP_BIN};
+        for (int i = 0; args[i] && i < 14; i++) argv[i + 1] = args[i];
+        execv(WASP_BIN, (char *const *)argv);
+        _exit(127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    *out = ex_read_text(path);
+    if (!*out) *out = strdup("");
+    tu_rmtree(dir);
+    free(dir);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* `wasp upgrade` through the control endpoint: the data is kept, a module
+ * that fails to start is refused with the reason and the old code runs on. */
+static void test_upgrade_command(void **state) {
+    (void)state;
+    EX_REQUIRE_BINARY();
+    struct kvrun k;
+    kvrun_new(&k);
+    char err_path[4200], v2[4200], bad[4200];
+    snprintf(err_path, sizeof(err_path), "%s/stderr.txt", k.dir);
+    snprintf(v2, sizeof(v2), "%s/kv_v2.wasm", WASP_TEST_GUEST_DIR);
+    snprintf(bad, sizeof(bad), "%s/relay_bad.wasm", WASP_TEST_GUEST_DIR);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) dup2(fd, 2);
+        execl(WASP_BIN, WASP_BIN, "run", k.manifest, "--data", k.data, "--send", "kv=put kept yes", (char *)NULL);
+        _exit(127);
+    }
+    char *text = NULL;
+    for (int i = 0; i < 3000 && !(text && strstr(text, "put kept: ok")); i++) {
+        free(text);
+        tu_sleep_ms(10);
+        text = ex_read_text(err_path);
+    }
+    free(text);
+    char *out;
+    int rc = wasp_cmd((const char *const[]){"upgrade", "kv", "kv", v2, NULL}, &out);
+    if (rc) fprintf(stderr, "%s\n", out);
+    assert_int_equal(rc, 0);
+    free(out);
+    rc = wasp_cmd((const char *const[]){"upgrade", "kv", "kv", bad, NULL}, &out);
+    assert_int_equal(rc, 1);
+    expect_in(out, "ECRASH");
+    expect_in(out, "old one runs again");
+    free(out);
+    rc = wasp_cmd((const char *const[]){"upgrade", "kv", "nope", v2, NULL}, &out);
+    assert_int_equal(rc, 1);
+    expect_in(out, "ENOENT");
+    free(out);
+    rc = wasp_cmd((const char *const[]){"call", "kv", "kv", "get kept", NULL}, &out);
+    assert_int_equal(rc, 0);
+    expect_in(out, "kept = yes");
+    free(out);
+    text = ex_read_text(err_path);
+    expect_in(text, "kv v2 ready, 1 keys stored");
+    free(text);
+    kill(pid, SIGTERM);
+    int st;
+    waitpid(pid, &st, 0);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    kvrun_free(&k);
+}
+
 static void test_bad_store_files(void **state) {
     (void)state;
     EX_REQUIRE_BINARY();
@@ -221,6 +299,7 @@ int main(void) {
         cmocka_unit_test(test_survives_crash_and_restart),
         cmocka_unit_test(test_survives_kill_9),
         cmocka_unit_test(test_survives_upgrade),
+        cmocka_unit_test(test_upgrade_command),
         cmocka_unit_test(test_bad_store_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
