@@ -750,6 +750,9 @@ int wasp_store_open(const char *path, const wasp_store_config *cfg, wasp_store *
 /* Waits for queued writes, flushes and closes. NULL is a no-op. Every
  * wasp_kv of the store must be closed first. */
 void wasp_store_close(wasp_store *st);
+/* Waits until every write queued so far is applied and its callback has
+ * run (e.g. before freeing what the callbacks touch). NULL is a no-op. */
+void wasp_store_drain(wasp_store *st);
 /* The path the store was opened with. */
 const char *wasp_store_path(const wasp_store *st);
 

@@ -40,6 +40,10 @@ int wasp_test_create(const wasp_test_config *cfg, wasp_test **out);
 void wasp_test_destroy(wasp_test *t);
 wasp_system *wasp_test_system(wasp_test *t);
 wasp_wasm *wasp_test_wasm(wasp_test *t);
+/* The test's own store (empty at the start, removed by wasp_test_destroy):
+ * what components granted `storage` use. Read a component's namespace with
+ * wasp_store_foreach(store, NAME, ...) or wasp_kv_open + wasp_kv_get. */
+wasp_store *wasp_test_store(wasp_test *t);
 
 /* ---- What is under test ------------------------------------------------------
  * Add stand-ins first: a component's _start may already talk to them. */

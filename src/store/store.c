@@ -24,6 +24,8 @@ struct wasp_store {
     pthread_cond_t wake;
     struct wasp_store_op *head, *tail;
     bool stopping;
+    size_t inflight;        /* queued or being applied, callbacks not yet run */
+    pthread_cond_t drained; /* inflight fell to 0 */
 };
 
 struct wasp_kv {
@@ -52,6 +54,10 @@ static void *writer_main(void *arg) {
         pthread_mutex_unlock(&st->lock);
         st->ops->apply(st->be, batch, n);
         for (size_t i = 0; i < n; i++) batch[i]->done(batch[i]->done_arg, batch[i]->result, batch[i]->version);
+        pthread_mutex_lock(&st->lock);
+        st->inflight -= n;
+        if (!st->inflight) pthread_cond_broadcast(&st->drained);
+        pthread_mutex_unlock(&st->lock);
     }
 }
 
@@ -81,10 +87,12 @@ int wasp_store_open(const char *path, const wasp_store_config *cfg, wasp_store *
     }
     pthread_mutex_init(&st->lock, NULL);
     pthread_cond_init(&st->wake, NULL);
+    pthread_cond_init(&st->drained, NULL);
     if (pthread_create(&st->writer, NULL, writer_main, st)) {
         st->ops->close(st->be);
         pthread_mutex_destroy(&st->lock);
         pthread_cond_destroy(&st->wake);
+        pthread_cond_destroy(&st->drained);
         free(st->path);
         free(st);
         return WASP_ENOMEM;
@@ -103,8 +111,16 @@ void wasp_store_close(wasp_store *st) {
     st->ops->close(st->be);
     pthread_mutex_destroy(&st->lock);
     pthread_cond_destroy(&st->wake);
+    pthread_cond_destroy(&st->drained);
     free(st->path);
     free(st);
+}
+
+void wasp_store_drain(wasp_store *st) {
+    if (!st) return;
+    pthread_mutex_lock(&st->lock);
+    while (st->inflight) pthread_cond_wait(&st->drained, &st->lock);
+    pthread_mutex_unlock(&st->lock);
 }
 
 const char *wasp_store_path(const wasp_store *st) { return st ? st->path : NULL; }
@@ -180,6 +196,7 @@ static void enqueue(wasp_store *st, struct wasp_store_op *op) {
     if (st->tail) st->tail->next = op;
     else st->head = op;
     st->tail = op;
+    st->inflight++;
     pthread_cond_signal(&st->wake);
     pthread_mutex_unlock(&st->lock);
 }

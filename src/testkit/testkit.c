@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "testkit/testkit.h"
 
@@ -35,6 +36,32 @@ static int record_publish(wasp_ctx *ctx, const wasp_msg *m) {
     return 0;
 }
 
+/* Every test has a store of its own, empty at the start and removed with it:
+ * components granted storage work as under `wasp run`, isolated per test. */
+static int open_store(wasp_test *t) {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(t->store_dir, sizeof(t->store_dir), "%s/wasp-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(t->store_dir)) {
+        t->store_dir[0] = 0;
+        return WASP_EIO;
+    }
+    char path[300];
+    snprintf(path, sizeof(path), "%s/test.kv", t->store_dir);
+    return wasp_store_open(path, NULL, &t->store, NULL, 0);
+}
+
+static void close_store(wasp_test *t) {
+    wasp_store_close(t->store);
+    if (!t->store_dir[0]) return;
+    static const char *const files[] = {"test.kv", "test.kv-wal", "test.kv-shm"};
+    char path[300];
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", t->store_dir, files[i]);
+        unlink(path);
+    }
+    rmdir(t->store_dir);
+}
+
 int wasp_test_create(const wasp_test_config *cfg, wasp_test **out) {
     if (!out) return WASP_EINVAL;
     *out = NULL;
@@ -54,7 +81,9 @@ int wasp_test_create(const wasp_test_config *cfg, wasp_test **out) {
     t->token[1] = ~t->token[0];
     wasp_system_config sc = {.workers = c.workers, .virtual_clock = true, .retain_terminated = true};
     wasp_wasm_config wc = {.cache_dir = c.cache_dir, .fuel = true};
-    int rc = wasp_system_create(&sc, &t->sys);
+    int rc = open_store(t);
+    wc.store = t->store;
+    if (rc == WASP_OK) rc = wasp_system_create(&sc, &t->sys);
     if (rc == WASP_OK) {
         wasp_system_set_log(t->sys, WASP_LOG_TRACE, capture_log, t);
         rc = wasp_wasm_create(t->sys, &wc, &t->wasm);
@@ -88,6 +117,7 @@ void wasp_test_destroy(wasp_test *t) {
     wasp_manifest_free(t->manifest);
     wasp_wasm_destroy(t->wasm);
     wasp_system_destroy(t->sys);
+    close_store(t);
     tk_list_free(&t->slots, free_slot);
     tk_list_free(&t->published, free);
     tk_list_free(&t->log, free);
@@ -97,6 +127,7 @@ void wasp_test_destroy(wasp_test *t) {
 
 wasp_system *wasp_test_system(wasp_test *t) { return t ? t->sys : NULL; }
 wasp_wasm *wasp_test_wasm(wasp_test *t) { return t ? t->wasm : NULL; }
+wasp_store *wasp_test_store(wasp_test *t) { return t ? t->store : NULL; }
 
 int wasp_test_idle(wasp_test *t) {
     if (!t) return WASP_EINVAL;

@@ -80,6 +80,8 @@ struct wasp_test {
     wasp_aid recorder;
     uint64_t token[2];          /* marks the test's commands to its stand-ins */
     _Atomic(struct tk_command *) cmd;
+    wasp_store *store;          /* a private store in store_dir, for components granted storage */
+    char store_dir[256];
 };
 
 /* Stand-ins (standin.c). */

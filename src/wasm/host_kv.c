@@ -129,6 +129,7 @@ static void on_written(void *arg, int rc, uint64_t version) {
     w->version = version;
     atomic_store_explicit(&w->done, true, memory_order_release);
     wasp_actor_wake(w->sys, w->self);
+    wasp_system_release(w->sys);
     wait_release(w);
 }
 
@@ -187,8 +188,10 @@ static void write_async(wasmtime_caller_t *caller, const wasmtime_val_t *args, i
     wasp_kv_write kw = {.op = op, .key = key, .klen = (uint32_t)args[1].of.i32, .val = val, .vlen = vlen,
                         .expect = cas ? (uint64_t)args[4].of.i64 : 0};
     ci->kv_wait = w;
+    wasp_system_hold(ci->sys); /* the system is not idle until the store answers */
     rc = wasp_kv_write_async(ci->slot->comp->kv, &kw, on_written, w);
     if (rc != WASP_OK) {
+        wasp_system_release(ci->sys);
         ci->kv_wait = NULL;
         free(w);
         *trap = storage_trap(names[op], rc);

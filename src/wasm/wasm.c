@@ -49,6 +49,8 @@ int wasp_wasm_create(wasp_system *sys, const wasp_wasm_config *cfg, wasp_wasm **
 void wasp_wasm_destroy(wasp_wasm *w) {
     if (!w) return;
     wasp_system_ext_release(w->sys, w);
+    /* Storage writes still queued call back into the system: let them land first. */
+    wasp_store_drain(w->store);
     for (size_t i = 0; i < w->ncomps; i++) wasp_component_free(w->comps[i]);
     free(w->comps);
     wasp_engine_free(w->engine);
