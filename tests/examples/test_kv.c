@@ -263,25 +263,30 @@ static void test_bad_store_files(void **state) {
     struct kvrun k;
     kvrun_new(&k);
     free(run(&k, (const char *const[]){"kv=put a 1", NULL}, "200ms", 0));
-    /* Locked: a second run of the same system on the same data. */
+    /* Locked: a second run of the same system on the same data, once the
+     * first has started (and so holds the store). */
+    char err_path[4200];
+    snprintf(err_path, sizeof(err_path), "%s/first.txt", k.dir);
     pid_t pid = fork();
+    assert_true(pid >= 0);
     if (pid == 0) {
-        int fd = open("/dev/null", O_WRONLY);
+        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd >= 0) dup2(fd, 2);
-        execl(WASP_BIN, WASP_BIN, "run", k.manifest, "--data", k.data, (char *)NULL);
+        execl(WASP_BIN, WASP_BIN, "run", k.manifest, "--data", k.data, "--control", "none", (char *)NULL);
         _exit(127);
     }
-    char *out = NULL;
-    for (int i = 0; i < 100; i++) { /* until the first one holds the store */
-        tu_sleep_ms(20);
-        out = run(&k, (const char *const[]){NULL}, "200ms", ANY_STATUS);
-        if (strstr(out, "locked")) break;
-        free(out);
-        out = NULL;
+    char *text = NULL;
+    for (int i = 0; i < 6000 && !(text && strstr(text, "system kv started")); i++) {
+        free(text);
+        tu_sleep_ms(10);
+        text = ex_read_text(err_path);
     }
+    assert_non_null(text);
+    expect_in(text, "system kv started");
+    free(text);
+    char *out = run(&k, (const char *const[]){NULL}, "200ms", 1);
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
-    assert_non_null(out);
     expect_in(out, k.store);
     expect_in(out, "locked");
     free(out);
