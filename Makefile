@@ -10,6 +10,7 @@ CTEST_ARGS ?= --output-on-failure -j$(JOBS)
 
 # Configure and build one tree: $(call cmake_build,DIR,EXTRA_CMAKE_ARGS)
 define cmake_build
+	@[ -f $(1)/build.ninja ] || echo "make: first build of wasp in $(1): Wasmtime (once per machine, 10-25 min cold), then wasp and its tests (2-5 min)" >&2
 	@wt="$$(./scripts/build-wasmtime.sh)" && \
 	cmake -S . -B $(1) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWASP_WASMTIME_DIR="$$wt" $(2) >/dev/null && \
 	cmake --build $(1) -j$(JOBS)
@@ -25,9 +26,13 @@ setup:
 build: setup
 	$(call cmake_build,$(BUILD),)
 
-# The showcase: examples/resilience runs for 3 seconds, then prints its statistics.
+# The example to poke at (examples/web/README.md: curl, wasp call, wasp top from a
+# second terminal): at a terminal it runs until ^C or `wasp stop web`; without
+# one (CI) for 3 seconds. Then its statistics on stdout.
+RUN_FOR ?= $(shell [ -t 0 ] || echo 3s)
 run: build
-	./$(BUILD)/wasp run $(BUILD)/examples/resilience/wasp.yaml --for 3s --stats /dev/stdout
+	@echo "make run: examples/web on http://127.0.0.1:8080$(if $(RUN_FOR), for $(RUN_FOR), until ^C) - try 'curl localhost:8080/count' or './$(BUILD)/wasp top web' from another terminal" >&2
+	./$(BUILD)/wasp run $(BUILD)/examples/web/wasp.yaml $(if $(RUN_FOR),--for $(RUN_FOR)) --stats -
 
 test: build
 	cd $(BUILD) && ctest $(CTEST_ARGS)
@@ -51,7 +56,7 @@ bench-smoke: build
 	./$(BUILD)/wasp-bench --smoke --json
 
 # Example systems (examples/NAME): each runs for 2 seconds and prints its statistics.
-EXAMPLES := pingpong pipeline pubsub resilience
+EXAMPLES := pingpong pipeline pubsub resilience web
 .PHONY: $(addprefix example-,$(EXAMPLES))
 $(addprefix example-,$(EXAMPLES)): example-%: build
 	./$(BUILD)/wasp run $(BUILD)/examples/$*/wasp.yaml --for 2s --stats /dev/stdout

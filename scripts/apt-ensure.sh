@@ -9,7 +9,7 @@ apt_ensure() {
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     [ ${#missing[@]} -gt 0 ] || return 0
-    echo "$tag: installing ${missing[*]}" >&2
+    echo "$tag: installing Debian packages with apt-get (usually 1-3 minutes): ${missing[*]}" >&2
     local sudo_cmd=""
     [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
     export DEBIAN_FRONTEND=noninteractive
