@@ -9,6 +9,8 @@ packages=(
     erlang-base   # erl, erlc, escript; kernel (pg) and stdlib (gen_server, supervisor)
     libcaf-dev    # C++ Actor Framework 0.17: headers and libcaf_core
     g++
+    wrk           # HTTP load generator (bench/http/compare)
+    nginx-light   # the static-body peer of the HTTP benchmark
 )
 
 . "$(dirname "$0")/apt-ensure.sh"
