@@ -4,6 +4,7 @@
  *   scenario_values.c  payloads, matchers and expectations
  *   scenario_run.c     runs a case step by step on a wasp_test
  *   scenario_check.c   judges expectations and tells what happened
+ *   scenario_store.c   seeding and reading the test's store
  *
  * The YAML tree, positions, problems and component entries are the
  * manifest loader's (src/manifest): a scenario's `component` is written
@@ -35,7 +36,13 @@ struct sc_standin {
     size_t nanswers;
 };
 
-enum sc_expect_kind { SC_SENT, SC_PUBLISHED, SC_LOG, SC_STATS };
+enum sc_expect_kind { SC_SENT, SC_PUBLISHED, SC_LOG, SC_STATS, SC_STORED };
+
+/* An entry put into a namespace before the case starts. */
+struct sc_seed {
+    const char *ns;
+    struct sc_bytes key, value;
+};
 
 #define SC_NSTATS 7 /* received handled handler_errors crashes restarts dead_letters mailbox */
 
@@ -55,6 +62,10 @@ struct sc_expect {
     int state;           /* STATS: -1 = not checked */
     const struct mf_node *state_at;
     struct sc_matcher last_error; /* STATS: pattern NULL = not checked */
+    struct sc_bytes *keys;   /* STORED: keys of `entries` (matchers in messages), */
+    struct sc_bytes *absent; /* and keys that must not be there */
+    size_t nabsent;
+    const struct mf_node **absent_at;
 };
 
 enum sc_step_kind { SC_SEND, SC_CALL, SC_PUBLISH, SC_ADVANCE, SC_KILL, SC_EXPECT };
@@ -83,6 +94,8 @@ struct sc_case {
     size_t nstandins;
     struct sc_step *steps;
     size_t nsteps;
+    struct sc_seed *seeds; /* `storage:` of the file, then of the case */
+    size_t nseeds;
 };
 
 struct sc_file {
@@ -104,12 +117,20 @@ bool sc_read_payload(struct sc_file *f, const struct mf_node *text, const struct
 bool sc_read_matcher(struct sc_file *f, const struct mf_node *n, struct sc_matcher *out);
 bool sc_read_error_name(struct sc_file *f, const struct mf_node *n, int *code);
 bool sc_read_expect(struct sc_file *f, const struct mf_node *n, struct sc_step *st);
+/* `storage:` (namespace -> key -> value), appended to *seeds. */
+void sc_read_seeds(struct sc_file *f, const struct mf_node *n, struct sc_seed **seeds, size_t *nseeds);
 /* JSON text of a YAML node (arena); NULL (problem reported) if it has none. */
 const char *sc_node_json(struct sc_file *f, const struct mf_node *n);
 /* "received", "handled", ... for index 0..SC_NSTATS-1 of sc_expect.stats. */
 const char *sc_stat_name(int i);
 /* The name of an ABI-style error code: "ETIMEDOUT", ... */
 const char *sc_error_name(int code);
+
+/* scenario_store.c: the test's store (wasp_test_store), a namespace at a time.
+ * get: WASP_OK with *val malloc'd and NUL-terminated, or WASP_ENOENT / ... */
+int sc_kv_put(wasp_test *t, const char *ns, const struct sc_bytes *key, const struct sc_bytes *val);
+int sc_kv_get(wasp_test *t, const char *ns, const struct sc_bytes *key, void **val, size_t *len);
+int sc_kv_count(wasp_test *t, const char *ns, size_t *count);
 
 /* scenario_run.c: runs one case; *failure (malloc'd) explains a failure. */
 bool sc_run_case(const struct sc_file *f, const struct sc_case *c, const wasp_test_run_options *o,

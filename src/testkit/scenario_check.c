@@ -231,12 +231,94 @@ static bool check_stats(const struct sc_file *f, wasp_test *t, const struct sc_e
     return ok;
 }
 
+/* ---- stored entries ----------------------------------------------------------------- */
+
+struct show_entries {
+    struct sc_out *o;
+    size_t shown, total;
+};
+
+static int show_entry(void *arg, const void *key, size_t klen, const void *val, size_t vlen,
+                      uint64_t version) {
+    (void)version;
+    struct show_entries *s = arg;
+    if (s->total++ >= SHOW_MAX) return 0;
+    sc_out_printf(s->o, "\n    ");
+    sc_out_bytes(s->o, key, klen);
+    sc_out_printf(s->o, " = ");
+    sc_out_bytes(s->o, val, vlen);
+    s->shown++;
+    return 0;
+}
+
+/* What the namespace holds, after a failure. */
+static void show_stored(struct sc_out *o, wasp_test *t, const char *ns) {
+    struct show_entries s = {o, 0, 0};
+    sc_out_printf(o, "    %s holds:", ns);
+    if (wasp_store_foreach(wasp_test_store(t), ns, show_entry, &s) != WASP_OK) sc_out_printf(o, " (unreadable)");
+    else if (!s.total) sc_out_printf(o, "\n    (nothing)");
+    else if (s.total > s.shown) sc_out_printf(o, "\n    ... and %zu more", s.total - s.shown);
+    sc_out_printf(o, "\n");
+}
+
+static bool check_stored(const struct sc_file *f, wasp_test *t, const struct sc_expect *x,
+                         struct sc_out *o) {
+    bool ok = true;
+    for (size_t i = 0; i < x->nmessages; i++) {
+        void *val = NULL;
+        size_t len = 0;
+        char why[256] = "";
+        int rc = sc_kv_get(t, x->who, &x->keys[i], &val, &len);
+        if (rc == WASP_OK && sc_match(&x->messages[i], val, len, why, sizeof(why))) {
+            free(val);
+            continue;
+        }
+        at(o, f, x->messages[i].at);
+        sc_out_printf(o, "stored ");
+        sc_out_bytes(o, x->keys[i].data, x->keys[i].len);
+        sc_out_printf(o, " of %s: expected ", x->who);
+        sc_describe_matcher(o, &x->messages[i]);
+        if (rc == WASP_ENOENT) sc_out_printf(o, ", but it is absent\n");
+        else if (rc != WASP_OK) sc_out_printf(o, ", but it cannot be read: %s\n", wasp_strerror(rc));
+        else {
+            sc_out_printf(o, ", got ");
+            sc_out_bytes(o, val, len);
+            sc_out_printf(o, " (%s)\n", why);
+        }
+        free(val);
+        ok = false;
+    }
+    for (size_t i = 0; i < x->nabsent; i++) {
+        void *val = NULL;
+        size_t len = 0;
+        if (sc_kv_get(t, x->who, &x->absent[i], &val, &len) != WASP_OK)
+            continue;
+        at(o, f, x->absent_at[i]);
+        sc_out_bytes(o, x->absent[i].data, x->absent[i].len);
+        sc_out_printf(o, " of %s: expected absent, it holds ", x->who);
+        sc_out_bytes(o, val, len);
+        sc_out_printf(o, "\n");
+        free(val);
+        ok = false;
+    }
+    size_t n = 0;
+    if (x->count >= 0 && (sc_kv_count(t, x->who, &n) != WASP_OK || (size_t)x->count != n)) {
+        at(o, f, x->at);
+        sc_out_printf(o, "expected %lld entr%s stored by %s, got %zu\n", (long long)x->count,
+                      x->count == 1 ? "y" : "ies", x->who, n);
+        ok = false;
+    }
+    if (!ok) show_stored(o, t, x->who);
+    return ok;
+}
+
 bool sc_check(const struct sc_file *f, wasp_test *t, const struct sc_expect *x, struct sc_out *o) {
     switch (x->kind) {
     case SC_SENT:
     case SC_PUBLISHED: return check_messages(f, t, x, o);
     case SC_LOG: return check_log(f, t, x, o);
     case SC_STATS: return check_stats(f, t, x, o);
+    case SC_STORED: return check_stored(f, t, x, o);
     }
     return false;
 }

@@ -169,6 +169,8 @@ static void read_step(struct sc_file *f, const struct mf_node *n, struct sc_step
 struct sc_defaults {
     const struct mf_node *component; /* the file's `component`, or NULL */
     const char *manifest;            /* the file's `manifest`, or NULL */
+    struct sc_seed *seeds;           /* the file's `storage` */
+    size_t nseeds;
     bool skip_files;
 };
 
@@ -235,8 +237,9 @@ static void read_subject(struct sc_file *f, struct sc_case *c, const struct mf_n
 
 static void read_case(struct sc_file *f, const struct mf_node *n, struct sc_case *c,
                       const struct sc_defaults *d) {
-    static const char *const keys[] = {"name", "component", "manifest", "standins", "steps", NULL};
-    const struct mf_node *v[5];
+    static const char *const keys[] = {"name", "component", "manifest", "standins", "steps",
+                                       "storage", NULL};
+    const struct mf_node *v[6];
     c->at = n;
     if (!mf_map_fields(&f->errs, n, "a case", keys, v, NULL)) return;
     if (!v[0]) mf_missing(&f->errs, n, "name");
@@ -253,6 +256,9 @@ static void read_case(struct sc_file *f, const struct mf_node *n, struct sc_case
         c->nsteps = v[4]->n;
         for (size_t i = 0; i < c->nsteps; i++) read_step(f, v[4]->items[i], &c->steps[i]);
     }
+    c->seeds = d->seeds;
+    c->nseeds = d->nseeds;
+    if (present(v[5])) sc_read_seeds(f, v[5], &c->seeds, &c->nseeds);
 }
 
 void sc_parse(struct sc_file *f, const char *text, size_t len, bool skip_files) {
@@ -263,8 +269,9 @@ void sc_parse(struct sc_file *f, const char *text, size_t len, bool skip_files) 
         mf_error_at(&f->errs, 1, 1, "the scenario is empty (it needs `cases`)");
         return;
     }
-    static const char *const keys[] = {"component", "manifest", "workers", "standins", "cases", NULL};
-    const struct mf_node *v[5];
+    static const char *const keys[] = {"component", "manifest", "workers", "standins", "cases",
+                                       "storage", NULL};
+    const struct mf_node *v[6];
     if (!mf_map_fields(&f->errs, root, "the scenario", keys, v, NULL)) return;
     struct sc_defaults d = {.component = v[0], .skip_files = skip_files};
     if (v[0] && v[1]) mf_error(&f->errs, v[1], "a scenario tests a `component` or a `manifest`, not both");
@@ -272,6 +279,7 @@ void sc_parse(struct sc_file *f, const char *text, size_t len, bool skip_files) 
     int64_t x;
     if (present(v[2]) && mf_get_int(&f->errs, v[2], "workers", 1, 64, &x)) f->workers = (int)x;
     if (present(v[3])) f->standins = read_standins(f, v[3], &f->nstandins);
+    if (present(v[5])) sc_read_seeds(f, v[5], &d.seeds, &d.nseeds);
     const struct mf_node *cases = v[4];
     if (!cases) {
         mf_missing(&f->errs, root, "cases");

@@ -119,6 +119,13 @@ static int add_standins(const struct sc_file *f, const struct sc_case *c, wasp_t
     return WASP_OK;
 }
 
+static int seed(const struct sc_case *c, wasp_test *t) {
+    int rc = WASP_OK;
+    for (size_t i = 0; i < c->nseeds && rc == WASP_OK; i++)
+        rc = sc_kv_put(t, c->seeds[i].ns, &c->seeds[i].key, &c->seeds[i].value);
+    return rc;
+}
+
 bool sc_run_case(const struct sc_file *f, const struct sc_case *c, const wasp_test_run_options *o,
                  char **failure) {
     struct sc_out out = {0};
@@ -132,6 +139,9 @@ bool sc_run_case(const struct sc_file *f, const struct sc_case *c, const wasp_te
     if (rc != WASP_OK) {
         at(&out, f, c->at);
         sc_out_printf(&out, "cannot create the test system: %s\n", wasp_strerror(rc));
+    } else if ((rc = seed(c, t)) != WASP_OK) {
+        at(&out, f, c->at);
+        sc_out_printf(&out, "cannot seed the storage: %s\n", wasp_strerror(rc));
     } else if ((rc = add_standins(f, c, t, &bad)) != WASP_OK) {
         at(&out, f, bad->at);
         sc_out_printf(&out, "cannot add stand-in %s: %s\n", bad->name, wasp_strerror(rc));

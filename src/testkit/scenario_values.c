@@ -85,6 +85,59 @@ bool sc_read_payload(struct sc_file *f, const struct mf_node *text, const struct
     return true;
 }
 
+/* A value written as a text, or as {text: ...} / {json: ...}. */
+static bool read_value(struct sc_file *f, const struct mf_node *n, struct sc_bytes *out) {
+    if (n->kind != MF_MAP) return sc_read_payload(f, n, NULL, out);
+    static const char *const keys[] = {"text", "json", NULL};
+    const struct mf_node *v[2];
+    if (!mf_map_fields(&f->errs, n, "a value", keys, v, NULL)) return false;
+    if (!v[0] && !v[1]) {
+        mf_error(&f->errs, n, "a value is a text, or one of text, json");
+        return false;
+    }
+    return sc_read_payload(f, v[0], v[1], out);
+}
+
+/* A storage key: a non-empty text of at most 1,024 bytes. */
+static bool read_key(struct sc_file *f, const struct mf_node *n, struct sc_bytes *out) {
+    if (n->kind != MF_SCALAR || n->len == 0 || n->len > 1024) {
+        mf_error(&f->errs, n, "a storage key is a text of 1 to 1024 bytes");
+        return false;
+    }
+    *out = (struct sc_bytes){n->text, n->len};
+    return true;
+}
+
+void sc_read_seeds(struct sc_file *f, const struct mf_node *n, struct sc_seed **seeds,
+                   size_t *nseeds) {
+    if (n->kind != MF_MAP) {
+        mf_error(&f->errs, n, "storage maps a component's name to its entries (key: value)");
+        return;
+    }
+    size_t total = *nseeds;
+    for (size_t i = 0; i < n->n; i++) total += n->items[i]->kind == MF_MAP ? n->items[i]->n : 0;
+    struct sc_seed *v = mf_alloc(&f->m->arena, (total ? total : 1) * sizeof(*v));
+    if (!v) return;
+    if (*nseeds) memcpy(v, *seeds, *nseeds * sizeof(*v));
+    size_t k = *nseeds;
+    for (size_t i = 0; i < n->n; i++) {
+        const char *ns;
+        const struct mf_node *entries = n->items[i];
+        if (!mf_get_string(&f->errs, n->keys[i], &ns)) continue;
+        if (entries->kind != MF_MAP) {
+            mf_error(&f->errs, entries, "the entries of '%s' must be a mapping (key: value)", ns);
+            continue;
+        }
+        for (size_t j = 0; j < entries->n; j++) {
+            v[k].ns = ns;
+            if (read_key(f, entries->keys[j], &v[k].key) && read_value(f, entries->items[j], &v[k].value))
+                k++;
+        }
+    }
+    *seeds = v;
+    *nseeds = k;
+}
+
 /* ---- matchers ------------------------------------------------------------------------ */
 
 bool sc_read_matcher(struct sc_file *f, const struct mf_node *n, struct sc_matcher *out) {
@@ -223,6 +276,35 @@ static void read_one(struct sc_file *f, const struct mf_node *n, void *arg) {
         if (present(v[3]) && mf_get_int(e, v[3], "count", 0, INT32_MAX, &k)) x->count = k;
         break;
     }
+    case SC_STORED: {
+        static const char *const keys[] = {"component", "entries", "absent", "count", NULL};
+        if (!mf_map_fields(e, n, "stored", keys, v, NULL)) return;
+        if (!v[0]) mf_missing(e, n, "component");
+        else mf_get_string(e, v[0], &x->who);
+        if (v[1] && v[1]->kind != MF_MAP) mf_error(e, v[1], "entries must be a mapping (key: match)");
+        else if (v[1]) {
+            x->keys = mf_alloc(&f->m->arena, (v[1]->n ? v[1]->n : 1) * sizeof(*x->keys));
+            x->messages = mf_alloc(&f->m->arena, (v[1]->n ? v[1]->n : 1) * sizeof(*x->messages));
+            if (!x->keys || !x->messages) return;
+            for (size_t i = 0; i < v[1]->n; i++)
+                if (read_key(f, v[1]->keys[i], &x->keys[x->nmessages]) &&
+                    sc_read_matcher(f, v[1]->items[i], &x->messages[x->nmessages]))
+                    x->nmessages++;
+        }
+        if (v[2] && v[2]->kind != MF_SEQ) mf_error(e, v[2], "absent must be a list of keys");
+        else if (v[2]) {
+            x->absent = mf_alloc(&f->m->arena, (v[2]->n ? v[2]->n : 1) * sizeof(*x->absent));
+            x->absent_at = mf_alloc(&f->m->arena, (v[2]->n ? v[2]->n : 1) * sizeof(*x->absent_at));
+            if (!x->absent || !x->absent_at) return;
+            for (size_t i = 0; i < v[2]->n; i++)
+                if (read_key(f, v[2]->items[i], &x->absent[x->nabsent]))
+                    x->absent_at[x->nabsent++] = v[2]->items[i];
+        }
+        int64_t k;
+        if (present(v[3]) && mf_get_int(e, v[3], "count", 0, INT32_MAX, &k)) x->count = k;
+        if (!v[1] && !v[2] && !present(v[3])) mf_error(e, n, "say which `entries`, what is `absent` or what `count`");
+        break;
+    }
     case SC_STATS: {
         static const char *const keys[] = {"actor", "received", "handled", "handler_errors",
                                            "crashes", "restarts", "dead_letters", "mailbox",
@@ -253,20 +335,20 @@ static void read_one(struct sc_file *f, const struct mf_node *n, void *arg) {
 const char *sc_stat_name(int i) { return stat_names[i]; }
 
 bool sc_read_expect(struct sc_file *f, const struct mf_node *n, struct sc_step *st) {
-    static const char *const keys[] = {"sent", "published", "log", "stats", NULL};
-    const struct mf_node *v[4];
+    static const char *const keys[] = {"sent", "published", "log", "stats", "stored", NULL};
+    const struct mf_node *v[5];
     if (!mf_map_fields(&f->errs, n, "expect", keys, v, NULL)) return false;
     size_t cap = 0;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (v[i]) cap += v[i]->kind == MF_SEQ ? v[i]->n : 1;
     if (!cap) {
-        mf_error(&f->errs, n, "expect needs sent, published, log or stats");
+        mf_error(&f->errs, n, "expect needs sent, published, log, stats or stored");
         return false;
     }
     st->expects = mf_alloc(&f->m->arena, cap * sizeof(*st->expects));
     if (!st->expects) return false;
-    static const char *const what[] = {"sent", "published", "log", "stats"};
-    for (int i = 0; i < 4; i++) {
+    static const char *const what[] = {"sent", "published", "log", "stats", "stored"};
+    for (int i = 0; i < 5; i++) {
         if (!v[i]) continue;
         struct expect_ctx c = {st, (enum sc_expect_kind)i, cap};
         each_item(f, v[i], what[i], read_one, &c);

@@ -101,10 +101,41 @@ static void test_problems_at_their_positions(void **state) {
     HAS("s.yaml:15:61: crashes must be at least 0");
     HAS("s.yaml:16:38: invalid topic pattern 'a.>.b'");
     HAS("s.yaml:17:32: level is trace, debug, info, warn or error");
-    HAS("s.yaml:18:18: expect needs sent, published, log or stats");
+    HAS("s.yaml:18:18: expect needs sent, published, log, stats or stored");
     HAS("s.yaml:19:34: give `text` or `json`, not both");
     HAS("s.yaml:20:26: a match is a text, or one of text, prefix, regex, json");
     HAS("s.yaml:21:9: a step must be a mapping");
+}
+
+static void test_storage_seeds_and_expectations(void **state) {
+    (void)state;
+    int rc = check("component: {name: kv, wasm: kv.wasm, storage: {quota: 1MiB}}\n"
+                   "storage: {kv: {a: '1', doc: {json: {n: 2}}}}\n"
+                   "cases:\n"
+                   "  - name: x\n"
+                   "    storage: {kv: {b: {text: two}}, other: {}}\n"
+                   "    steps:\n"
+                   "      - expect:\n"
+                   "          stored: {component: kv, entries: {a: '1', doc: {json: {n: 2}}}, absent: [c], count: 3}\n");
+    if (rc != WASP_OK) fail_msg("%s", problems);
+    assert_int_equal(check("component: {name: kv, wasm: kv.wasm}\n"
+                           "storage: [a]\n"
+                           "cases:\n"
+                           "  - name: x\n"
+                           "    storage: {kv: {'': x, k: {json: 1, text: y}}, other: 3}\n"
+                           "    steps:\n"
+                           "      - expect: {stored: {entries: []}}\n"
+                           "      - expect: {stored: {component: kv, absent: c}}\n"
+                           "      - expect: {stored: {component: kv}}\n"),
+                     WASP_EINVAL);
+    HAS("s.yaml:2:10: storage maps a component's name to its entries");
+    HAS("s.yaml:5:20: a storage key is a text of 1 to 1024 bytes");
+    HAS("s.yaml:5:37: give `text` or `json`, not both");
+    HAS("s.yaml:5:58: the entries of 'other' must be a mapping");
+    HAS("s.yaml:7:26: missing required key 'component'");
+    HAS("s.yaml:7:36: entries must be a mapping (key: match)");
+    HAS("s.yaml:8:50: absent must be a list of keys");
+    HAS("s.yaml:9:26: say which `entries`, what is `absent` or what `count`");
 }
 
 static void test_file_level_problems(void **state) {
@@ -135,6 +166,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_everything_valid),
         cmocka_unit_test(test_problems_at_their_positions),
+        cmocka_unit_test(test_storage_seeds_and_expectations),
         cmocka_unit_test(test_file_level_problems),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
