@@ -1,7 +1,7 @@
 # Guest components written in C, compiled to wasm32 with clang and the SDK
 # header include/wasp_guest.h.
 #
-#   wasp_add_guest(NAME SOURCES a.c [b.c ...] [WASI] [OUTPUT_DIR dir]
+#   wasp_add_guest(NAME SOURCES a.c [b.c ...] [WASI] [COMPONENT] [OUTPUT_DIR dir]
 #                  [TARGET target] [FLAGS clang-flags ...])
 #
 # builds OUTPUT_DIR/NAME.wasm (default ${CMAKE_CURRENT_BINARY_DIR}) as part of
@@ -9,6 +9,11 @@
 # imports only from `wasp`); WASI links wasi-libc as a reactor (exports
 # `_initialize`, no `_start` of its own, so WASP_START stays the component's).
 # SIMD stays off: the host rejects v128.
+# COMPONENT builds a Component Model component of world
+# wasp:actor/supervised-actor instead (wit/actor.wit): the source is compiled
+# with -DWASP_COMPONENT, then `wasm-tools component embed` + `component new`
+# wrap it (with the WASI preview1 adapter when WASI). wasm-tools and the
+# adapter come from scripts/setup-guest-tools.sh.
 
 find_program(WASP_GUEST_CLANG NAMES clang-14 clang DOC "clang with the wasm32 target")
 set(WASP_GUEST_SDK_HEADER ${PROJECT_SOURCE_DIR}/include/wasp_guest.h)
@@ -19,8 +24,17 @@ if(NOT WASP_GUEST_CLANG)
     message(WARNING "clang not found: guest components are not built (scripts/setup.sh installs it)")
 endif()
 
+set(WASP_GUEST_TOOLS_DIR "$ENV{HOME}/.cache/wasp/guest-tools" CACHE PATH
+    "guest tools (wasm-tools, componentize-py, componentize-js) from scripts/setup-guest-tools.sh")
+find_program(WASP_WASM_TOOLS NAMES wasm-tools HINTS ${WASP_GUEST_TOOLS_DIR}/bin NO_DEFAULT_PATH)
+set(WASP_WIT_DIR ${PROJECT_SOURCE_DIR}/wit)
+set(WASP_WASI_ADAPTER ${WASP_GUEST_TOOLS_DIR}/adapters/wasi_snapshot_preview1.reactor.wasm)
+if(NOT WASP_WASM_TOOLS)
+    message(WARNING "wasm-tools not found: C components are not built (run scripts/setup-guest-tools.sh)")
+endif()
+
 function(wasp_add_guest name)
-    cmake_parse_arguments(G "WASI" "OUTPUT_DIR;TARGET" "SOURCES;FLAGS" ${ARGN})
+    cmake_parse_arguments(G "WASI;COMPONENT" "OUTPUT_DIR;TARGET" "SOURCES;FLAGS" ${ARGN})
     if(NOT G_SOURCES)
         message(FATAL_ERROR "wasp_add_guest(${name}): SOURCES is required")
     endif()
@@ -30,7 +44,7 @@ function(wasp_add_guest name)
     if(NOT G_TARGET)
         set(G_TARGET guest_${name})
     endif()
-    if(NOT WASP_GUEST_CLANG)
+    if(NOT WASP_GUEST_CLANG OR (G_COMPONENT AND NOT WASP_WASM_TOOLS))
         return()
     endif()
     set(srcs)
@@ -44,6 +58,23 @@ function(wasp_add_guest name)
         set(mode --target=wasm32 -ffreestanding -nostdlib -Wl,--no-entry)
     endif()
     set(out ${G_OUTPUT_DIR}/${name}.wasm)
+    if(G_COMPONENT)
+        set(core ${G_OUTPUT_DIR}/${name}.core.wasm)
+        set(adapt)
+        if(G_WASI)
+            set(adapt --adapt wasi_snapshot_preview1=${WASP_WASI_ADAPTER})
+        endif()
+        add_custom_command(OUTPUT ${out}
+            COMMAND ${CMAKE_COMMAND} -E make_directory ${G_OUTPUT_DIR}
+            COMMAND ${WASP_GUEST_CLANG} ${mode} -fuse-ld=lld ${WASP_GUEST_CFLAGS} -DWASP_COMPONENT ${G_FLAGS}
+                    -Wl,--strip-debug -o ${core} ${srcs}
+            COMMAND ${WASP_WASM_TOOLS} component embed ${WASP_WIT_DIR} --world supervised-actor ${core} -o ${core}
+            COMMAND ${WASP_WASM_TOOLS} component new ${core} ${adapt} -o ${out}
+            DEPENDS ${srcs} ${WASP_GUEST_SDK_HEADER} ${PROJECT_SOURCE_DIR}/include/wasp_guest_component.h
+                    ${WASP_WIT_DIR}/actor.wit
+            COMMENT "component ${name}.wasm"
+            VERBATIM)
+    else()
     add_custom_command(OUTPUT ${out}
         COMMAND ${CMAKE_COMMAND} -E make_directory ${G_OUTPUT_DIR}
         COMMAND ${WASP_GUEST_CLANG} ${mode} -fuse-ld=lld ${WASP_GUEST_CFLAGS} ${G_FLAGS}
@@ -51,6 +82,7 @@ function(wasp_add_guest name)
         DEPENDS ${srcs} ${WASP_GUEST_SDK_HEADER}
         COMMENT "wasm32 guest ${name}.wasm"
         VERBATIM)
+    endif()
     add_custom_target(${G_TARGET} ALL DEPENDS ${out})
 endfunction()
 
@@ -70,5 +102,11 @@ foreach(src ${WASP_TEST_GUEST_SOURCES})
     wasp_add_guest(${gname} SOURCES ${src} ${wasi} OUTPUT_DIR ${WASP_TEST_GUEST_DIR} TARGET test_guest_${gname})
     if(TARGET test_guest_${gname})
         add_dependencies(wasp_test_guests test_guest_${gname})
+    endif()
+    # The same source as a component, in tests/guest/cm/.
+    wasp_add_guest(${gname} SOURCES ${src} ${wasi} COMPONENT OUTPUT_DIR ${WASP_TEST_GUEST_DIR}/cm
+                   TARGET test_cm_guest_${gname})
+    if(TARGET test_cm_guest_${gname})
+        add_dependencies(wasp_test_guests test_cm_guest_${gname})
     endif()
 endforeach()

@@ -32,6 +32,12 @@
  *     clang --target=wasm32-wasi -mexec-model=reactor -O2 -mno-simd128 \
  *           -I include -o echo.wasm echo.c
  *
+ * The same source builds a Component Model component (world
+ * wasp:actor/supervised-actor, wit/actor.wit) when compiled with
+ * -DWASP_COMPONENT and wrapped by wasm-tools (docs/COMPONENTS.md): the raw
+ * imports and the exports below then speak the canonical ABI
+ * (wasp_guest_component.h); nothing else changes.
+ *
  * The header is self-contained: everything is static inline, except the few
  * definitions that must exist once per module (allocator state, the libc
  * shims), which are weak so that several source files may include it. The
@@ -115,6 +121,9 @@ static inline const char *wasp_strerror(int code) {
 /* The raw imports, exactly as the ABI declares them. Pointers are offsets   */
 /* into this module's memory; lengths are bytes. Prefer the wrappers below.  */
 
+#ifdef WASP_COMPONENT
+#include "wasp_guest_component.h"
+#else
 #define WASP_IMPORT_(name) __attribute__((import_module("wasp"), import_name(name)))
 
 WASP_IMPORT_("send") int32_t wasp_raw_send(const char *to, int32_t to_len, const void *msg, int32_t msg_len);
@@ -140,6 +149,7 @@ WASP_IMPORT_("kv_cas") int64_t wasp_raw_kv_cas(const void *key, int32_t key_len,
                                                int64_t expect);
 WASP_IMPORT_("kv_next") int32_t wasp_raw_kv_next(const void *prefix, int32_t prefix_len, const void *after,
                                                  int32_t after_len, void *out, int32_t out_cap);
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Memory and strings. With WASI these are libc's; freestanding, the SDK     */
@@ -349,6 +359,7 @@ WASP_NAME_FN_(wasp_topic_name, wasp_raw_topic)
 WASP_NAME_FN_(wasp_self_name, wasp_raw_self)
 #undef WASP_NAME_FN_
 
+#ifndef WASP_COMPONENT /* storage is not part of the wasp:actor world yet */
 /* Key-value storage (granted by `storage` in the manifest; WASP_EPERM
  * without). One namespace per component, kept across restarts, upgrades
  * and host restarts. Keys are 1..WASP_KV_KEY_MAX bytes of anything. */
@@ -396,6 +407,7 @@ static inline int wasp_kv_get_str(const char *key, char *out, size_t cap) {
     if (cap) out[n < 0 ? 0 : ((size_t)n < cap - 1 ? (size_t)n : cap - 1)] = 0;
     return n;
 }
+#endif /* !WASP_COMPONENT */
 
 /* Monotonic milliseconds since the system started. */
 static inline int64_t wasp_now_ms(void) { return wasp_raw_now_ms(); }
@@ -530,7 +542,7 @@ typedef int (*wasp_handler_fn)(const char *msg, size_t len);
 
 #define WASP_EXPORT_(name) __attribute__((export_name(name), visibility("default")))
 
-#ifdef WASP_NO_DEFAULT_ALLOC
+#if defined(WASP_NO_DEFAULT_ALLOC) || defined(WASP_COMPONENT)
 #define WASP_ALLOC_EXPORT_
 #else
 #define WASP_ALLOC_EXPORT_                                                                        \
@@ -539,6 +551,7 @@ typedef int (*wasp_handler_fn)(const char *msg, size_t len);
     }
 #endif
 
+#ifndef WASP_COMPONENT
 #define WASP_HANDLER(fn)                                                                          \
     WASP_ALLOC_EXPORT_                                                                            \
     WASP_EXPORT_("handle-message") int32_t wasp_export_handle_message_(int32_t ptr, int32_t len) { \
@@ -557,6 +570,7 @@ typedef int (*wasp_handler_fn)(const char *msg, size_t len);
 /* Health check, int fn(void): WASP_HEALTHY, WASP_DEGRADED or WASP_UNHEALTHY. */
 #define WASP_HEALTH(fn) \
     WASP_EXPORT_("_health") int32_t wasp_export_health_(void) { return fn(); }
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Implementation. Definitions that must be unique per module are weak.     */

@@ -4,13 +4,15 @@
 #
 # The cargo target directory lives outside the checkout, keyed by the hash of
 # the wrapper crate's manifest and lock file, so fresh clones (CI) and later
-# sessions on the same machine reuse a build that took many minutes.
+# sessions on the same machine reuse a build that took many minutes. A new key
+# starts from a copy of the newest finished build's target directory, so a
+# change to the wrapper recompiles only what it touches.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 crate="$root/deps/wasmtime"
 cache_root="${WASP_CACHE_DIR:-$HOME/.cache/wasp}"
-key="$(cat "$crate/Cargo.toml" "$crate/Cargo.lock" "$crate/src/lib.rs" | sha256sum | cut -c1-16)"
+key="$(cat "$crate/Cargo.toml" "$crate/Cargo.lock" $(find "$crate/src" -name '*.rs' | LC_ALL=C sort) | sha256sum | cut -c1-16)"
 out="$cache_root/wasmtime-$key"
 
 if [ -f "$out/.done" ]; then
@@ -22,6 +24,11 @@ command -v cargo >/dev/null || { echo "build-wasmtime: cargo not found (install 
 command -v cmake >/dev/null || { echo "build-wasmtime: cmake not found" >&2; exit 1; }
 
 mkdir -p "$out"
+seed="$(ls -td "$cache_root"/wasmtime-*/.done 2>/dev/null | head -1)"
+if [ -n "$seed" ] && [ ! -d "$out/target" ] && [ -d "$(dirname "$seed")/target" ]; then
+    echo "build-wasmtime: starting from $(dirname "$seed")" >&2
+    cp -a "$(dirname "$seed")/target" "$out/target.tmp" && mv "$out/target.tmp" "$out/target"
+fi
 echo "build-wasmtime: building Wasmtime C API into $out (cold builds take 10-25 min)" >&2
 start=$(date +%s)
 # Progress goes to stderr; cargo prints one line per compiled crate.

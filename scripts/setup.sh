@@ -18,6 +18,7 @@ packages=(
     nats-server libnats-dev  # multi-node systems (src/dist) and their tests
     libsqlite3-dev        # storage (src/store)
     liblmdb-dev           # storage: the LMDB backend measured beside SQLite
+    python3-venv nodejs   # guest tools: componentize-py, componentize-js
 )
 
 . "$(dirname "$0")/apt-ensure.sh"
@@ -27,3 +28,7 @@ if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: cargo is required to build Wasmtime (install Rust with rustup)" >&2
     exit 1
 fi
+
+# Guest tools (wasm-tools, componentize-py, componentize-js, the WASI adapter):
+# cached under ~/.cache/wasp/guest-tools; a cold install takes 1-2 minutes.
+"$(dirname "$0")/setup-guest-tools.sh" all >/dev/null

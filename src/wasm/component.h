@@ -78,6 +78,7 @@ struct wasp_cinst {
     wasp_system *sys;
     wasp_aid self;
     bool receives;
+    bool is_cm; /* a component (Component Model), not a core module */
     wasmtime_func_t f_alloc, f_handle, f_health;
     enum wasp_cphase phase;
     wasmtime_val_t args[2], res[1];
@@ -118,6 +119,9 @@ int wasp__upgrade_apply(wasp_ctx *ctx, struct wasp_cinst *ci, const wasp_msg *ms
 /* Records a failure of the slot's actor (and its component) and logs it. */
 void wasp_cslot_fail(struct wasp_cslot *slot, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* ---- host_cm.c: the components' imports (wasp_cm_host_fn) ---- */
+bool wasp_cm_host(void *store_data, uint32_t op, const struct wasp_cm_args *args, struct wasp_cm_result *res);
 
 /* ---- host_call.c: the asynchronous `call` import ---- */
 void wasp_host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,

@@ -2,7 +2,8 @@
  *
  *   started  instantiate through the module's InstancePre, subscribe, join
  *            the pool, run `_initialize` then `_start`
- *   handle   one message = `wasp_alloc(len)`, copy, `handle-message(ptr,len)`,
+ *   handle   one message = `wasp_alloc(len)`, copy, `handle-message(ptr,len)`
+ *            (a component: `handle-message(list<u8>)`, the shim copies),
  *            each an async call polled one time slice per run step: an
  *            unfinished slice returns WASP_YIELD (back of the run queue), a
  *            pending `call` returns WASP_PARK (woken by the reply)
@@ -31,13 +32,25 @@ static void note_memory(struct wasp_cinst *ci) {
     atomic_store_explicit(&ci->slot->memory_bytes, len, memory_order_relaxed);
 }
 
+/* A component's lifecycle hook standing for a core module's export. */
+static uint32_t cm_hook(const char *name) {
+    return !strcmp(name, "_start") ? WASP_CM_START : !strcmp(name, "_cleanup") ? WASP_CM_CLEANUP : UINT32_MAX;
+}
+
 /* Runs an optional export to completion on this thread (start, cleanup).
  * WASP_ENOENT if absent. A pending `call` inside it is waited for politely. */
 int wasp__cinst_run_export(struct wasp_cinst *ci, const char *name, struct wasp_error *err) {
-    wasmtime_func_t f;
-    int rc = wasp_instance_func(ci->inst, name, ":", &f, err);
-    if (rc != WASP_OK) return rc;
-    rc = wasp_instance_call_begin(ci->inst, &f, name, NULL, 0, NULL, 0);
+    int rc;
+    int32_t ignored; /* written when the call finishes: lives as long as the polling below */
+    if (ci->is_cm) {
+        rc = wasp_instance_cm_begin(ci->inst, cm_hook(name), name, NULL, 0, &ignored);
+        if (rc == WASP_ENOENT) return rc;
+    } else {
+        wasmtime_func_t f;
+        rc = wasp_instance_func(ci->inst, name, ":", &f, err);
+        if (rc != WASP_OK) return rc;
+        rc = wasp_instance_call_begin(ci->inst, &f, name, NULL, 0, NULL, 0);
+    }
     if (rc != WASP_OK) return wasp_error_set(err, rc, "`%s`: cannot start call", name);
     while ((rc = wasp_instance_call_poll(ci->inst, err)) == WASP_CALL_PENDING)
         if (wasp_call_waiting(ci) || wasp_kv_waiting(ci)) sched_yield();
@@ -87,37 +100,12 @@ int wasp__cinst_new(struct wasp_cslot *sl, struct wasp_module *m, wasp_system *s
     atomic_fetch_add(&sl->instantiations, 1);
     const struct wasp_abi_info *abi = wasp_module_abi(m);
     ci->receives = abi->receives;
-    if ((abi->receives && (wasp_instance_func(ci->inst, "wasp_alloc", "i:i", &ci->f_alloc, &err) ||
-                           wasp_instance_func(ci->inst, "handle-message", "ii:i", &ci->f_handle, &err))) ||
-        (abi->has_health && wasp_instance_func(ci->inst, "_health", ":i", &ci->f_health, &err)))
-        return snprintf(why, cap, "%s", err.msg), WASP_EABI;
-    return WASP_OK;
-}
-
-int wasp__cinst_init(struct wasp_cinst *ci, char *why, size_t cap) {
-    static const char *const init[] = {"_initialize", "_start"};
-    for (int i = 0; i < 2; i++) {
-        struct wasp_error err = {0};
-        int rc = wasp__cinst_run_export(ci, init[i], &err);
-        if (rc != WASP_OK && rc != WASP_ENOENT) return snprintf(why, cap, "%s", err.msg), rc;
-    }
-    note_memory(ci);
-    return WASP_OK;
-}
-
-int wasp_cactor_started(wasp_ctx *ctx) {
-    struct wasp_cslot *sl = wasp_ctx_state(ctx);
-    struct wasp_component *c = sl->comp;
-    struct wasp_cinst *ci = NULL;
-    char why[512];
-    struct wasp_module *m = wasp__component_module(c);
-    int rc = wasp__cinst_new(sl, m, wasp_ctx_system(ctx), wasp_ctx_self(ctx), &ci, why, sizeof(why));
-    wasp_module_release(m);
-    if (ci) atomic_store(&sl->aid, ci->self);
-    if (rc != WASP_OK) {
-        if (!ci) return rc;
-        return start_fail(ctx, ci, rc, "start failed: %s", why);
-    }
+    ci->is_cm = wasp_module_component(c->module) != NULL;
+    if (abi->receives && !ci->is_cm && (wasp_instance_func(ci->inst, "wasp_alloc", "i:i", &ci->f_alloc, &err) ||
+                          wasp_instance_func(ci->inst, "handle-message", "ii:i", &ci->f_handle, &err)))
+        return start_fail(ctx, ci, WASP_EABI, "start failed: %s", err.msg);
+    if (abi->has_health && !ci->is_cm && wasp_instance_func(ci->inst, "_health", ":i", &ci->f_health, &err))
+        return start_fail(ctx, ci, WASP_EABI, "start failed: %s", err.msg);
 
     for (size_t i = 0; i < c->spec.nsubscribe; i++) {
         rc = wasp_subscribe(ci->sys, ci->self, c->subscribe[i]);
@@ -203,9 +191,17 @@ static int health_done(struct wasp_cinst *ci, const wasp_msg *msg, int result) {
 
 /* ---- messages ----------------------------------------------------------------- */
 
-static int begin(struct wasp_cinst *ci, const wasmtime_func_t *f, const char *name, size_t nargs,
-                 enum wasp_cphase phase) {
-    int rc = wasp_instance_call_begin(ci->inst, f, name, ci->args, nargs, ci->res, 1);
+/* Starts export f (a core module's) or which (a component's: with msg). */
+static int begin_any(struct wasp_cinst *ci, const wasmtime_func_t *f, uint32_t which, const wasp_msg *msg,
+                     const char *name, size_t nargs, enum wasp_cphase phase) {
+    int rc;
+    if (ci->is_cm) {
+        ci->res[0] = (wasmtime_val_t){.kind = WASMTIME_I32};
+        rc = wasp_instance_cm_begin(ci->inst, which, name, msg ? msg->data : NULL, msg ? msg->len : 0,
+                                    &ci->res[0].of.i32);
+    } else {
+        rc = wasp_instance_call_begin(ci->inst, f, name, ci->args, nargs, ci->res, 1);
+    }
     if (rc != WASP_OK) {
         wasp_cslot_fail(ci->slot, WASP_LOG_ERROR, "crashed: `%s`: cannot start call", name);
         ci->faulted = true;
@@ -215,13 +211,19 @@ static int begin(struct wasp_cinst *ci, const wasmtime_func_t *f, const char *na
     return WASP_OK;
 }
 
+static int begin(struct wasp_cinst *ci, const wasmtime_func_t *f, const char *name, size_t nargs,
+                 enum wasp_cphase phase) {
+    return begin_any(ci, f, 0, NULL, name, nargs, phase);
+}
+
 /* Starts work on a new message: WASP_OK with a call running (phase set), or
  * the message's final result (phase still idle). */
 static int accept(struct wasp_cinst *ci, const wasp_msg *msg) {
     struct wasp_cslot *sl = ci->slot;
     if (is_health_req(sl, msg)) {
-        if (!wasp_module_abi(ci->module)->has_health) return health_done(ci, msg, WASP_HEALTH_HEALTHY);
-        return begin(ci, &ci->f_health, "_health", 0, CPHASE_HEALTH);
+        if (!wasp_module_abi(sl->comp->module)->has_health) return health_done(ci, msg, WASP_HEALTH_HEALTHY);
+        return begin_any(ci, &ci->f_health, WASP_CM_HEALTH, NULL, ci->is_cm ? "check-health" : "_health", 0,
+                         CPHASE_HEALTH);
     }
     if (!ci->receives) {
         wasp_log(ci->sys, WASP_LOG_WARN, sl->name, "cannot receive messages (no `handle-message`): dead letter");
@@ -232,6 +234,8 @@ static int accept(struct wasp_cinst *ci, const wasp_msg *msg) {
                  msg->len);
         return WASP_DROP;
     }
+    /* A component takes the message by value: the canonical ABI allocates. */
+    if (ci->is_cm) return begin_any(ci, NULL, WASP_CM_HANDLE, msg, "handle-message", 0, CPHASE_HANDLE);
     ci->args[0] = (wasmtime_val_t){.kind = WASMTIME_I32, .of.i32 = (int32_t)msg->len};
     return begin(ci, &ci->f_alloc, "wasp_alloc", 1, CPHASE_ALLOC);
 }

@@ -81,6 +81,7 @@ static wasm_config_t *make_config(const struct wasp_engine_config *cfg, char *fi
     wasmtime_config_async_stack_size_set(c, 1u << 20);
     wasmtime_config_max_wasm_stack_set(c, 512u << 10);
     wasmtime_config_memory_init_cow_set(c, true);
+    wasmtime_config_wasm_component_model_set(c, true);
     /* Wasmtime's C API aborts the process when asked for the kind of a v128
      * or typed-reference value (wasm_valtype_kind), and the ABI check must
      * read every signature of untrusted modules. So such types are turned
@@ -97,9 +98,12 @@ static wasm_config_t *make_config(const struct wasp_engine_config *cfg, char *fi
     wasmtime_config_memory_reservation_for_growth_set(c, 1u << 20);
     if (cfg->pooling) {
         wasmtime_pooling_allocation_config_t *p = wasmtime_pooling_allocation_config_new();
-        wasmtime_pooling_allocation_config_total_core_instances_set(p, cfg->pool_instances);
-        wasmtime_pooling_allocation_config_total_memories_set(p, cfg->pool_instances);
-        wasmtime_pooling_allocation_config_total_tables_set(p, cfg->pool_instances);
+        /* A component instance holds several core instances (its code, the
+         * WASI adapter, shims), and up to two memories and a few tables. */
+        wasmtime_pooling_allocation_config_total_component_instances_set(p, cfg->pool_instances);
+        wasmtime_pooling_allocation_config_total_core_instances_set(p, 4 * cfg->pool_instances);
+        wasmtime_pooling_allocation_config_total_memories_set(p, 2 * cfg->pool_instances);
+        wasmtime_pooling_allocation_config_total_tables_set(p, 4 * cfg->pool_instances);
         wasmtime_pooling_allocation_config_total_stacks_set(p, cfg->pool_instances);
         wasmtime_pooling_allocation_config_max_memory_size_set(p, (size_t)cfg->pool_memory_max);
         wasmtime_pooling_allocation_config_max_unused_warm_slots_set(p, 64);
@@ -109,7 +113,7 @@ static wasm_config_t *make_config(const struct wasp_engine_config *cfg, char *fi
     /* Everything that changes compiled code goes into the fingerprint that
      * keys the disk cache. */
     snprintf(fingerprint, cap,
-             "wasmtime=%s;build=%s;fuel=%d;epoch=1;async=1;opt=speed;simd=0;reservation=%llu;guard=%llu;"
+             "wasmtime=%s;build=%s;fuel=%d;epoch=1;async=1;cm=1;opt=speed;simd=0;reservation=%llu;guard=%llu;"
              "pooling=%d;pool_memory=%llu",
              WASMTIME_VERSION, WASP_WASMTIME_BUILD, cfg->fuel, (unsigned long long)cfg->memory_reservation,
              (unsigned long long)guard, cfg->pooling, (unsigned long long)(cfg->pooling ? cfg->pool_memory_max : 0));
@@ -161,6 +165,11 @@ int wasp_engine_new(const struct wasp_engine_config *cfg_in, struct wasp_engine 
 
     int rc = make_linker(e, false, &e->linker[0], err);
     if (rc == WASP_OK) rc = make_linker(e, true, &e->linker[1], err);
+    for (int i = 0; i < 2 && rc == WASP_OK && e->cfg.cm_host; i++) {
+        wasmtime_error_t *we = NULL;
+        e->cm_linker[i] = wasp_cm_linker_new(e->engine, i == 1, e->cfg.cm_host, &we);
+        if (!e->cm_linker[i]) rc = wasp_error_from_wasmtime(err, WASP_ELINK, we, "defining component imports");
+    }
     if (rc == WASP_OK && pthread_create(&e->ticker, NULL, ticker_main, e) != 0)
         rc = wasp_error_set(err, WASP_ENOMEM, "cannot start the epoch ticker thread");
     else if (rc == WASP_OK)
@@ -187,8 +196,10 @@ void wasp_engine_free(struct wasp_engine *e) {
         pthread_join(e->ticker, NULL);
     }
     wasp_module_cache_clear(e);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
         if (e->linker[i]) wasmtime_linker_delete(e->linker[i]);
+        wasp_cm_linker_delete(e->cm_linker[i]);
+    }
     if (e->engine) wasm_engine_delete(e->engine);
     pthread_cond_destroy(&e->ticker_wake);
     pthread_mutex_destroy(&e->ticker_lock);

@@ -26,6 +26,7 @@
 
 #include "core/sha256.h"
 #include "wasm/abi.h"
+#include "wasm/cm_shim.h"
 #include "wasm/error.h"
 
 struct wasp_engine;
@@ -47,6 +48,7 @@ struct wasp_engine_config {
     uint64_t pool_memory_max;    /* pooling: hard cap on one linear memory; default 64 MiB */
     const char *cache_dir;       /* directory for serialized modules; NULL disables */
     wasp_engine_define_fn define_imports; /* may be NULL */
+    wasp_cm_host_fn cm_host;     /* the components' host imports; may be NULL */
     void *define_arg;
 };
 
@@ -76,7 +78,8 @@ void wasp_engine_stats(struct wasp_engine *e, struct wasp_engine_stats *out);
 /* ---- Modules ------------------------------------------------------------ */
 
 /* Compiles (or finds in a cache) and validates a module against the guest
- * ABI. The same bytes loaded twice give the same shared module. */
+ * ABI, or a component (told apart by its header) against the `wasp:actor`
+ * world. The same bytes loaded twice give the same shared module. */
 int wasp_module_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, struct wasp_module **out,
                      struct wasp_error *err);
 int wasp_module_load_file(struct wasp_engine *e, const char *path, struct wasp_module **out,
@@ -90,7 +93,13 @@ void wasp_module_release(struct wasp_module *m);
 
 const struct wasp_abi_info *wasp_module_abi(const struct wasp_module *m);
 const uint8_t *wasp_module_hash(const struct wasp_module *m); /* WASP_SHA256_LEN bytes */
-const wasmtime_module_t *wasp_module_wasmtime(const struct wasp_module *m);
+const wasmtime_module_t *wasp_module_wasmtime(const struct wasp_module *m); /* NULL for a component */
+/* A component's Wasmtime handle, NULL for a core module. */
+const wasmtime_component_t *wasp_module_component(const struct wasp_module *m);
+/* "actor" or "supervised-actor" (exports lifecycle) for a component, NULL for a module. */
+const char *wasp_module_world(const struct wasp_module *m);
+/* true if bytes start like a component (binary layer 1), not a core module. */
+bool wasp_wasm_is_component(const uint8_t *bytes, size_t len);
 
 /* Checks that the module may be linked with or without WASI and prepares its
  * InstancePre for that linker (once; later calls are free). */
@@ -156,6 +165,16 @@ bool wasp_instance_call_active(const struct wasp_instance *inst);
 int wasp_instance_call(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
                        const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results, size_t nresults,
                        unsigned *polls, struct wasp_error *err);
+
+/* Components: starts an async call of export `which` (WASP_CM_*), polled
+ * with wasp_instance_call_poll; msg[0..len] must stay valid until then;
+ * *result gets the call's i32 result. WASP_ENOENT if the export is absent. */
+int wasp_instance_cm_begin(struct wasp_instance *inst, uint32_t which, const char *name, const uint8_t *msg,
+                           size_t len, int32_t *result);
+bool wasp_instance_cm_has(const struct wasp_instance *inst, uint32_t which);
+/* Begin and poll until done, on the calling thread. */
+int wasp_instance_cm_call(struct wasp_instance *inst, uint32_t which, const char *name, int32_t *result,
+                          struct wasp_error *err);
 
 /* Calls export `name` (signature sig) if present: WASP_ENOENT if absent. */
 int wasp_instance_call_export(struct wasp_instance *inst, const char *name, const char *sig,

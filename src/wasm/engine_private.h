@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "wasm/cm_shim.h"
 #include "wasm/engine.h"
 
 struct wasp_engine {
@@ -13,6 +14,7 @@ struct wasp_engine {
     char *cache_dir;
     wasm_engine_t *engine;
     wasmtime_linker_t *linker[2]; /* [0] wasp imports only, [1] with WASI */
+    wasp_cm_linker *cm_linker[2]; /* the same for components */
     uint8_t fingerprint[WASP_SHA256_LEN];
     uint64_t tick_ns;
 
@@ -34,7 +36,9 @@ struct wasp_module {
     struct wasp_module *next; /* in engine->modules */
     atomic_uint refs;
     uint8_t hash[WASP_SHA256_LEN];
-    wasmtime_module_t *module;
+    wasmtime_module_t *module;        /* a core module, or */
+    wasmtime_component_t *component; /* a component (cm_pre is then its InstancePre) */
+    wasp_cm_pre *cm_pre;
     struct wasp_abi_info abi;
     pthread_mutex_t pre_lock;
     wasmtime_instance_pre_t *pre[2]; /* per linker, made on first use */

@@ -15,8 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
-#include "wasm/component.h"
+#include "wasm/host_ops.h"
 
 struct wasp_call_wait {
     atomic_int refs;
@@ -27,7 +26,9 @@ struct wasp_call_wait {
     int status;
     void *reply;
     size_t reply_len;
-    uint8_t *out; /* the guest's buffer: memory cannot move while its guest is suspended */
+    /* Core modules: the guest's buffer (memory cannot move while its guest is
+     * suspended) and the result slot. */
+    uint8_t *out;
     uint32_t out_cap;
     wasmtime_val_t *result;
 };
@@ -39,8 +40,7 @@ static void wait_release(void *arg) {
     free(w);
 }
 
-/* The continuation lets go (finished, or the future was dropped on a crash). */
-static void wait_finalize(void *arg) {
+void wasp_call_wait_finalize(void *arg) {
     struct wasp_call_wait *w = arg;
     if (w->ci && w->ci->wait == w) w->ci->wait = NULL;
     wait_release(w);
@@ -63,17 +63,67 @@ static void on_reply(void *arg, int status, const void *data, size_t len) {
     wait_release(w);
 }
 
+bool wasp_call_wait_done(struct wasp_call_wait *w, int *status, const uint8_t **reply, size_t *len) {
+    if (!atomic_load_explicit(&w->done, memory_order_acquire)) return false;
+    /* Only ABI codes reach the guest; a host-only failure reads as "no reply". */
+    *status = w->status == WASP_OK || w->status >= WASP_ESTOPPED ? w->status : WASP_ENOREPLY;
+    *reply = w->reply;
+    *len = w->reply_len;
+    return true;
+}
+
+bool wasp_call_waiting(const struct wasp_cinst *ci) {
+    return ci->wait && !atomic_load_explicit(&ci->wait->done, memory_order_acquire);
+}
+
+struct wasp_call_wait *wasp_op_call(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len,
+                                    int64_t timeout_ms, int *rc) {
+    const struct wasp_component *c = ci->slot->comp;
+    *rc = WASP_OK;
+    if (len > c->spec.limits.max_message) *rc = WASP_E2BIG;
+    else if (timeout_ms < 0 || timeout_ms > INT32_MAX) *rc = WASP_EINVAL;
+    else if (!wasp_perm_send(c, to)) *rc = WASP_EPERM;
+    if (*rc) return NULL;
+
+    /* A wait never outlives the message's time budget: 0 (no timeout) and
+     * longer timeouts are cut to what is left of max_handle_time. */
+    uint64_t timeout = (uint64_t)timeout_ms * 1000000u;
+    uint64_t budget = c->spec.limits.max_handle_ns;
+    if (!timeout || timeout > budget) timeout = budget;
+
+    struct wasp_call_wait *w = calloc(1, sizeof(*w));
+    if (!w) {
+        *rc = WASP_EFULL;
+        return NULL;
+    }
+    atomic_init(&w->refs, 2);
+    w->ci = ci;
+    w->sys = ci->sys;
+    w->self = ci->self;
+    ci->wait = w;
+    wasp_send_opts o = {.to_name = to, .data = msg, .len = len};
+    *rc = wasp_ask_cb(ci->sys, &o, timeout, on_reply, w);
+    if (*rc != WASP_OK) {
+        ci->wait = NULL;
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* ---- the core-module import ---- */
+
 static bool wait_ready(void *arg) {
     struct wasp_call_wait *w = arg;
-    if (!atomic_load_explicit(&w->done, memory_order_acquire)) return false;
-    int32_t r;
-    if (w->status == WASP_OK) {
-        size_t n = w->reply_len < w->out_cap ? w->reply_len : w->out_cap;
-        if (n) memcpy(w->out, w->reply, n);
-        r = w->reply_len > INT32_MAX ? INT32_MAX : (int32_t)w->reply_len;
-    } else {
-        /* Only ABI codes reach the guest; a host-only failure reads as "no reply". */
-        r = w->status >= WASP_ESTOPPED ? w->status : WASP_ENOREPLY;
+    int status;
+    const uint8_t *reply;
+    size_t len;
+    if (!wasp_call_wait_done(w, &status, &reply, &len)) return false;
+    int32_t r = status;
+    if (status == WASP_OK) {
+        size_t n = len < w->out_cap ? len : w->out_cap;
+        if (n) memcpy(w->out, reply, n);
+        r = len > INT32_MAX ? INT32_MAX : (int32_t)len;
     }
     w->result->kind = WASMTIME_I32;
     w->result->of.i32 = r;
@@ -93,16 +143,10 @@ void wasp_async_done_now(wasmtime_val_t *results, int32_t v, wasmtime_async_cont
     cont->finalizer = NULL;
 }
 
-bool wasp_call_waiting(const struct wasp_cinst *ci) {
-    return ci->wait && !atomic_load_explicit(&ci->wait->done, memory_order_acquire);
-}
-
 void wasp_host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
                     wasmtime_val_t *results, size_t nresults, wasm_trap_t **trap,
                     wasmtime_async_continuation_t *cont) {
     (void)env, (void)nargs, (void)nresults;
-    struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
-    const struct wasp_component *c = ci->slot->comp;
     wasp_async_done_now(results, WASP_OK, cont);
     /* (to_ptr, to_len, msg_ptr, msg_len, out_ptr, out_cap, timeout_ms) */
     const uint8_t *msg = wasp_guest_range(caller, args[2].of.i32, args[3].of.i32, "call", trap);
@@ -111,43 +155,17 @@ void wasp_host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *
     char to[256];
     int rc = wasp_guest_name(caller, args[0].of.i32, args[1].of.i32, "call", to, trap);
     if (rc == 1) return;
-    uint32_t len = (uint32_t)args[3].of.i32;
-    if (rc == WASP_OK && len > c->spec.limits.max_message) rc = WASP_E2BIG;
-    if (rc == WASP_OK && args[6].of.i32 < 0) rc = WASP_EINVAL;
-    if (rc == WASP_OK && !wasp_perm_send(c, to)) rc = WASP_EPERM;
-    if (rc) {
+    struct wasp_call_wait *w = NULL;
+    if (rc == WASP_OK) w = wasp_op_call(wasp_cinst_from_caller(caller), to, msg, (uint32_t)args[3].of.i32,
+                                        args[6].of.i32, &rc);
+    if (!w) {
         results[0].of.i32 = rc;
         return;
     }
-
-    /* A wait never outlives the message's time budget: 0 (no timeout) and
-     * longer timeouts are cut to what is left of max_handle_time. */
-    uint64_t timeout = (uint64_t)args[6].of.i32 * 1000000u;
-    uint64_t budget = c->spec.limits.max_handle_ns;
-    if (!timeout || timeout > budget) timeout = budget;
-
-    struct wasp_call_wait *w = calloc(1, sizeof(*w));
-    if (!w) {
-        results[0].of.i32 = WASP_EFULL;
-        return;
-    }
-    atomic_init(&w->refs, 2);
-    w->ci = ci;
-    w->sys = ci->sys;
-    w->self = ci->self;
     w->out = out;
     w->out_cap = (uint32_t)args[5].of.i32;
     w->result = &results[0];
-    ci->wait = w;
-    wasp_send_opts o = {.to_name = to, .data = msg, .len = len};
-    rc = wasp_ask_cb(ci->sys, &o, timeout, on_reply, w);
-    if (rc != WASP_OK) {
-        ci->wait = NULL;
-        free(w);
-        results[0].of.i32 = rc;
-        return;
-    }
     cont->callback = wait_ready;
     cont->env = w;
-    cont->finalizer = wait_finalize;
+    cont->finalizer = wasp_call_wait_finalize;
 }

@@ -4,8 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "wasm/component.h"
-#include "core/utf8.h"
+#include "wasm/host_ops.h"
 
 struct wasp_cinst *wasp_cinst_from_caller(wasmtime_caller_t *caller) {
     return wasp_instance_user(wasp_instance_from_caller(caller));
@@ -36,11 +35,7 @@ int wasp_guest_name(wasmtime_caller_t *caller, int32_t ptr, int32_t len, const c
                     wasm_trap_t **trap) {
     uint8_t *p = wasp_guest_range(caller, ptr, len, import, trap);
     if (!p) return 1;
-    uint32_t n = (uint32_t)len;
-    if (n == 0 || n > 255 || !wasp__utf8_valid(p, n)) return WASP_EINVAL;
-    memcpy(buf, p, n);
-    buf[n] = 0;
-    return WASP_OK;
+    return wasp_op_name(p, (uint32_t)len, buf);
 }
 
 bool wasp_perm_send(const struct wasp_component *c, const char *to) {

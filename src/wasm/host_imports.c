@@ -4,12 +4,11 @@
  * (kv_*) is host_kv.c.
  *
  * Every import validates its ranges first (out of bounds traps the caller:
- * a crash of that component only), then its names (EINVAL), permissions
- * (EPERM) and sizes (E2BIG), and only then touches the runtime. */
+ * a crash of that component only) and hands checked values to host_ops.c,
+ * which gives them the meaning they have in both ABIs. */
 #include <string.h>
 
-#include "core/clock.h"
-#include "wasm/component.h"
+#include "wasm/host_ops.h"
 
 /* Imports are defined "unchecked": arguments and results share one array of
  * raw values, which spares Wasmtime a type check per call (its hot path). */
@@ -35,10 +34,7 @@ static int take_args(wasmtime_caller_t *caller, const wasmtime_val_raw_t *av, bo
         if (!a->msg) return 1;
         a->len = (uint32_t)ARG(3);
     }
-    int rc = wasp_guest_name(caller, ARG(0), ARG(1), import, a->name, trap);
-    if (rc) return rc;
-    if (has_msg && a->len > a->ci->slot->comp->spec.limits.max_message) return WASP_E2BIG;
-    return 0;
+    return wasp_guest_name(caller, ARG(0), ARG(1), import, a->name, trap);
 }
 
 static wasm_trap_t *host_send(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
@@ -47,9 +43,7 @@ static wasm_trap_t *host_send(void *env, wasmtime_caller_t *caller, wasmtime_val
     wasm_trap_t *trap = NULL;
     int rc = take_args(caller, av, true, "send", &a, &trap);
     if (rc == 1) return trap;
-    if (rc) return RET(rc);
-    if (!wasp_perm_send(a.ci->slot->comp, a.name)) return RET(WASP_EPERM);
-    return RET(wasp_send_name(a.ci->sys, a.name, a.msg, a.len));
+    return RET(rc ? rc : wasp_op_send(a.ci, a.name, a.msg, a.len));
 }
 
 static wasm_trap_t *host_send_after(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
@@ -58,11 +52,7 @@ static wasm_trap_t *host_send_after(void *env, wasmtime_caller_t *caller, wasmti
     wasm_trap_t *trap = NULL;
     int rc = take_args(caller, av, true, "send_after", &a, &trap);
     if (rc == 1) return trap;
-    if (rc) return RET(rc);
-    if (ARG(4) < 0) return RET(WASP_EINVAL);
-    if (!wasp_perm_send(a.ci->slot->comp, a.name)) return RET(WASP_EPERM);
-    wasp_send_opts o = {.to_name = a.name, .data = a.msg, .len = a.len};
-    return RET(wasp_send_after(a.ci->sys, &o, (uint64_t)ARG(4) * 1000000u, NULL));
+    return RET(rc ? rc : wasp_op_send_after(a.ci, a.name, a.msg, a.len, ARG(4)));
 }
 
 static wasm_trap_t *host_publish(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
@@ -71,10 +61,7 @@ static wasm_trap_t *host_publish(void *env, wasmtime_caller_t *caller, wasmtime_
     wasm_trap_t *trap = NULL;
     int rc = take_args(caller, av, true, "publish", &a, &trap);
     if (rc == 1) return trap;
-    if (rc) return RET(rc);
-    if (wasp_topic_validate(a.name, true)) return RET(WASP_EINVAL);
-    if (!wasp_perm_publish(a.ci->slot->comp, a.name)) return RET(WASP_EPERM);
-    return RET(wasp_publish(a.ci->sys, a.name, a.msg, a.len));
+    return RET(rc ? rc : wasp_op_publish(a.ci, a.name, a.msg, a.len));
 }
 
 static wasm_trap_t *host_subscribe(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
@@ -83,11 +70,7 @@ static wasm_trap_t *host_subscribe(void *env, wasmtime_caller_t *caller, wasmtim
     wasm_trap_t *trap = NULL;
     int rc = take_args(caller, av, false, "subscribe", &a, &trap);
     if (rc == 1) return trap;
-    if (rc) return RET(rc);
-    if (wasp_topic_validate(a.name, false)) return RET(WASP_EINVAL);
-    if (!wasp_perm_subscribe(a.ci->slot->comp, a.name)) return RET(WASP_EPERM);
-    rc = wasp_subscribe(a.ci->sys, a.ci->self, a.name);
-    return RET(rc == WASP_EEXIST ? WASP_OK : rc);
+    return RET(rc ? rc : wasp_op_subscribe(a.ci, a.name));
 }
 
 static wasm_trap_t *host_unsubscribe(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
@@ -96,9 +79,7 @@ static wasm_trap_t *host_unsubscribe(void *env, wasmtime_caller_t *caller, wasmt
     wasm_trap_t *trap = NULL;
     int rc = take_args(caller, av, false, "unsubscribe", &a, &trap);
     if (rc == 1) return trap;
-    if (rc) return RET(rc);
-    if (wasp_topic_validate(a.name, false)) return RET(WASP_EINVAL);
-    return RET(wasp_unsubscribe(a.ci->sys, a.ci->self, a.name));
+    return RET(rc ? rc : wasp_op_unsubscribe(a.ci, a.name));
 }
 
 static wasm_trap_t *host_reply(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
@@ -107,10 +88,7 @@ static wasm_trap_t *host_reply(void *env, wasmtime_caller_t *caller, wasmtime_va
     wasm_trap_t *trap = NULL;
     const uint8_t *p = wasp_guest_range(caller, ARG(0), ARG(1), "reply", &trap);
     if (!p) return trap;
-    wasp_ctx *ctx = wasp_ctx_current();
-    if (!ci->msg || !ctx || !(ci->msg->flags & WASP_MSG_REQUEST)) return RET(WASP_ENOREPLY);
-    if ((uint32_t)ARG(1) > ci->slot->comp->spec.limits.max_message) return RET(WASP_E2BIG);
-    return RET(wasp_reply(ctx, p, (uint32_t)ARG(1)));
+    return RET(wasp_op_reply(ci, p, (uint32_t)ARG(1)));
 }
 
 /* Copies text (n bytes) into the guest's [out, out+cap) and returns n. */
@@ -126,18 +104,15 @@ static wasm_trap_t *copy_out(wasmtime_caller_t *caller, wasmtime_val_raw_t *av, 
 
 static wasm_trap_t *host_sender(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
     (void)env, (void)nav;
-    struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
     char name[256];
-    int n = 0;
-    if (ci->msg && ci->msg->sender) n = wasp_actor_name(ci->sys, ci->msg->sender, name, sizeof(name));
-    return copy_out(caller, av, "sender", name, n > 0 ? (size_t)n : 0);
+    size_t n = wasp_op_sender(wasp_cinst_from_caller(caller), name);
+    return copy_out(caller, av, "sender", name, n);
 }
 
 static wasm_trap_t *host_topic(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
     (void)env, (void)nav;
-    struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
-    const char *t = ci->msg && ci->msg->topic ? ci->msg->topic : "";
-    return copy_out(caller, av, "topic", t, strlen(t));
+    const char *t = wasp_op_topic(wasp_cinst_from_caller(caller));
+    return copy_out(caller, av, "topic", t ? t : "", t ? strlen(t) : 0);
 }
 
 static wasm_trap_t *host_self(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
@@ -148,26 +123,16 @@ static wasm_trap_t *host_self(void *env, wasmtime_caller_t *caller, wasmtime_val
 
 static wasm_trap_t *host_log(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
     (void)env, (void)nav;
-    struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
     wasm_trap_t *trap = NULL;
     const uint8_t *p = wasp_guest_range(caller, ARG(1), ARG(2), "log", &trap);
     if (!p) return trap;
-    int level = ARG(0) < WASP_LOG_TRACE ? WASP_LOG_TRACE : ARG(0) > WASP_LOG_ERROR ? WASP_LOG_ERROR : ARG(0);
-    if (!wasp_log_enabled(ci->sys, level)) return NULL;
-    uint32_t n = (uint32_t)ARG(2);
-    if (n > 900) n = 900; /* one line, not a flood: longer text is cut */
-    /* Control characters would forge log lines: show them as '?'. */
-    char text[901];
-    for (uint32_t i = 0; i < n; i++) text[i] = (p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f ? '?' : (char)p[i];
-    text[n] = 0;
-    wasp_log(ci->sys, level, ci->slot->name, "%s", text);
+    wasp_op_log(wasp_cinst_from_caller(caller), ARG(0), p, (uint32_t)ARG(2));
     return NULL;
 }
 
 static wasm_trap_t *host_now_ms(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
     (void)nav, (void)caller;
-    struct wasp_wasm *w = env;
-    av[0].i64 = (int64_t)((wasp_system_now(w->sys) - w->epoch_ns) / 1000000u);
+    av[0].i64 = (int64_t)wasp_op_now_ms(env);
     return NULL;
 }
 

@@ -13,7 +13,8 @@ struct wasp_instance {
     struct wasp_engine *engine;
     wasmtime_store_t *store;
     wasmtime_context_t *ctx;
-    wasmtime_instance_t instance;
+    wasmtime_instance_t instance; /* a core module's, or */
+    wasp_cm_instance *cm;         /* a component's */
     wasmtime_memory_t memory;
     bool has_memory;
     void *user;
@@ -30,6 +31,7 @@ struct wasp_instance {
     wasmtime_val_t results[MAX_VALS];
     wasmtime_val_t *results_out;
     size_t nresults;
+    int32_t cm_result, *cm_out; /* a component call's result and where it goes */
     const char *call_name;
     uint64_t call_started_ns;
     bool interrupted;
@@ -93,6 +95,8 @@ static int outcome(struct wasp_instance *inst, struct wasp_error *err) {
         inst->error = NULL;
     } else if (inst->results_out) {
         memcpy(inst->results_out, inst->results, inst->nresults * sizeof(wasmtime_val_t));
+    } else if (inst->cm_out) {
+        *inst->cm_out = inst->cm_result;
     }
     free_outcome(inst);
     return rc;
@@ -135,8 +139,17 @@ int wasp_instance_new(struct wasp_module *m, const struct wasp_instance_limits *
         return wasp_error_set(err, WASP_ENOMEM, "cannot create store");
     }
     inst->ctx = wasmtime_store_context(inst->store);
-    wasmtime_store_limiter(inst->store, l.memory_bytes ? (int64_t)l.memory_bytes : -1, 1 << 20, 1, 4, 1);
+    /* A component is several core instances (its code, the WASI adapter,
+     * shims) with a few tables and up to two memories, each memory capped. */
+    bool cm = m->component != NULL;
+    wasmtime_store_limiter(inst->store, l.memory_bytes ? (int64_t)l.memory_bytes : -1, 1 << 20, cm ? 16 : 1,
+                           cm ? 16 : 4, cm ? 4 : 1);
     wasmtime_store_epoch_deadline_callback(inst->store, on_deadline, inst, NULL);
+    if (wasi && m->component && !m->abi.imports_wasi) {
+        /* Linked without WASI: a context would never be used. */
+        wasi_config_delete(wasi);
+        wasi = NULL;
+    }
     if (wasi) {
         wasmtime_error_t *we = wasmtime_context_set_wasi(inst->ctx, wasi);
         if (we) {
@@ -147,10 +160,14 @@ int wasp_instance_new(struct wasp_module *m, const struct wasp_instance_limits *
 
     /* Instantiation runs the module's start section: same budgets as a call. */
     arm(inst, "instantiate");
-    inst->future = wasmtime_instance_pre_instantiate_async(wasp_module_pre(m, wasi != NULL), inst->ctx,
-                                                           &inst->instance, &inst->trap, &inst->error);
+    if (m->component)
+        inst->future = wasp_cm_instantiate(m->cm_pre, inst->ctx, &inst->cm, &inst->trap, &inst->error);
+    else
+        inst->future = wasmtime_instance_pre_instantiate_async(wasp_module_pre(m, wasi != NULL), inst->ctx,
+                                                               &inst->instance, &inst->trap, &inst->error);
     inst->results_out = NULL;
     inst->nresults = 0;
+    inst->cm_out = NULL;
     do rc = wasp_instance_call_poll(inst, err);
     while (rc == WASP_CALL_PENDING);
     if (rc != WASP_OK) {
@@ -158,7 +175,7 @@ int wasp_instance_new(struct wasp_module *m, const struct wasp_instance_limits *
         return rc;
     }
     wasmtime_extern_t item;
-    if (wasmtime_instance_export_get(inst->ctx, &inst->instance, "memory", 6, &item)) {
+    if (!m->component && wasmtime_instance_export_get(inst->ctx, &inst->instance, "memory", 6, &item)) {
         if (item.kind == WASMTIME_EXTERN_MEMORY) {
             inst->memory = item.of.memory;
             inst->has_memory = true;
@@ -172,6 +189,7 @@ int wasp_instance_new(struct wasp_module *m, const struct wasp_instance_limits *
 void wasp_instance_free(struct wasp_instance *inst) {
     if (!inst) return;
     wasp_instance_call_abort(inst);
+    wasp_cm_instance_delete(inst->cm);
     if (inst->store) wasmtime_store_delete(inst->store);
     wasp_module_release(inst->module);
     free(inst);
@@ -189,6 +207,7 @@ struct wasp_module *wasp_instance_module(const struct wasp_instance *inst) { ret
 
 int wasp_instance_func(struct wasp_instance *inst, const char *name, const char *sig, wasmtime_func_t *out,
                        struct wasp_error *err) {
+    if (inst->cm) return wasp_error_set(err, WASP_ENOENT, "export `%s`: a component has no core exports", name);
     wasmtime_extern_t item;
     if (!wasmtime_instance_export_get(inst->ctx, &inst->instance, name, strlen(name), &item))
         return wasp_error_set(err, WASP_ENOENT, "export `%s` is missing", name);
@@ -237,6 +256,7 @@ int wasp_instance_call_begin(struct wasp_instance *inst, const wasmtime_func_t *
     if (nargs) memcpy(inst->args, args, nargs * sizeof(*args));
     inst->results_out = results;
     inst->nresults = nresults;
+    inst->cm_out = NULL;
     arm(inst, name);
     inst->future = wasmtime_func_call_async(inst->ctx, &inst->func, inst->args, nargs, inst->results, nresults,
                                             &inst->trap, &inst->error);
@@ -284,4 +304,31 @@ int wasp_instance_call_export(struct wasp_instance *inst, const char *name, cons
     int rc = wasp_instance_func(inst, name, sig, &f, err);
     if (rc != WASP_OK) return rc;
     return wasp_instance_call(inst, &f, name, args, nargs, results, nresults, NULL, err);
+}
+
+bool wasp_instance_cm_has(const struct wasp_instance *inst, uint32_t which) {
+    return inst->cm && wasp_cm_instance_has(inst->cm, which);
+}
+
+int wasp_instance_cm_begin(struct wasp_instance *inst, uint32_t which, const char *name, const uint8_t *msg,
+                           size_t len, int32_t *result) {
+    if (inst->future) return WASP_ESTATE;
+    if (!wasp_instance_cm_has(inst, which)) return WASP_ENOENT;
+    inst->results_out = NULL;
+    inst->nresults = 0;
+    inst->cm_result = 0;
+    inst->cm_out = result;
+    arm(inst, name);
+    inst->future = wasp_cm_call(inst->cm, inst->ctx, which, msg, len, &inst->cm_result, &inst->trap, &inst->error);
+    return inst->future ? WASP_OK : WASP_ENOMEM;
+}
+
+int wasp_instance_cm_call(struct wasp_instance *inst, uint32_t which, const char *name, int32_t *result,
+                          struct wasp_error *err) {
+    int rc = wasp_instance_cm_begin(inst, which, name, NULL, 0, result);
+    if (rc == WASP_ENOENT) return wasp_error_set(err, rc, "export `%s` is missing", name);
+    if (rc != WASP_OK) return wasp_error_set(err, rc, "`%s`: cannot start call", name);
+    while ((rc = wasp_instance_call_poll(inst, err)) == WASP_CALL_PENDING) {
+    }
+    return rc;
 }

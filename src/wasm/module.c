@@ -1,5 +1,5 @@
 /* module.c - compile once per content hash: in-memory cache, disk cache of
- * serialized modules, ABI check, and the linked InstancePre. */
+ * serialized modules and components, ABI check, and the linked InstancePre. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,8 @@ static void module_destroy(struct wasp_module *m) {
     for (int i = 0; i < 2; i++)
         if (m->pre[i]) wasmtime_instance_pre_delete(m->pre[i]);
     if (m->module) wasmtime_module_delete(m->module);
+    if (m->cm_pre) wasp_cm_pre_delete(m->cm_pre);
+    if (m->component) wasmtime_component_delete(m->component);
     pthread_mutex_destroy(&m->pre_lock);
     free(m);
 }
@@ -34,16 +36,49 @@ void wasp_module_cache_clear(struct wasp_engine *e) {
     e->nmodules = 0;
 }
 
+bool wasp_wasm_is_component(const uint8_t *bytes, size_t len) {
+    /* Preamble: magic, then version (2 bytes) and layer (2 bytes): layer 1. */
+    return len >= 8 && memcmp(bytes, "\0asm", 4) == 0 && bytes[6] == 1 && bytes[7] == 0;
+}
+
+/* What was compiled: a core module or a component. */
+struct compiled {
+    bool component;
+    wasmtime_module_t *module;
+    wasmtime_component_t *comp;
+};
+
+static wasmtime_error_t *artifact_deserialize(struct wasp_engine *e, struct compiled *c, const uint8_t *p, size_t n) {
+    return c->component ? wasmtime_component_deserialize(e->engine, p, n, &c->comp)
+                        : wasmtime_module_deserialize(e->engine, p, n, &c->module);
+}
+
+static wasmtime_error_t *artifact_compile(struct wasp_engine *e, struct compiled *c, const uint8_t *p, size_t n) {
+    return c->component ? wasmtime_component_new(e->engine, p, n, &c->comp)
+                        : wasmtime_module_new(e->engine, p, n, &c->module);
+}
+
+static wasmtime_error_t *artifact_serialize(struct compiled *c, wasm_byte_vec_t *out) {
+    return c->component ? wasmtime_component_serialize(c->comp, out) : wasmtime_module_serialize(c->module, out);
+}
+
+static void artifact_delete(struct compiled *c) {
+    if (c->module) wasmtime_module_delete(c->module);
+    if (c->comp) wasmtime_component_delete(c->comp);
+    c->module = NULL;
+    c->comp = NULL;
+}
+
 /* Loads from the disk cache, or compiles and stores there. */
 static int compile_or_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, const uint8_t hash[32],
-                           wasmtime_module_t **out, struct wasp_error *err) {
+                           struct compiled *out, struct wasp_error *err) {
     bool stale = false;
     if (e->cache_dir) {
         uint8_t *payload = NULL;
         size_t plen = 0;
         enum wasp_diskcache_result r = wasp_diskcache_read(e->cache_dir, hash, e->fingerprint, &payload, &plen);
         if (r == WASP_DISKCACHE_HIT) {
-            wasmtime_error_t *we = wasmtime_module_deserialize(e->engine, payload, plen, out);
+            wasmtime_error_t *we = artifact_deserialize(e, out, payload, plen);
             free(payload);
             if (!we) {
                 pthread_mutex_lock(&e->lock);
@@ -57,15 +92,17 @@ static int compile_or_load(struct wasp_engine *e, const uint8_t *bytes, size_t l
             stale = true;
         }
     }
-    wasmtime_error_t *we = wasmtime_module_new(e->engine, bytes, len, out);
-    if (we) return wasp_error_from_wasmtime(err, WASP_ECOMPILE, we, "not a valid WebAssembly module");
+    wasmtime_error_t *we = artifact_compile(e, out, bytes, len);
+    if (we)
+        return wasp_error_from_wasmtime(err, WASP_ECOMPILE, we, "not a valid WebAssembly %s",
+                                        out->component ? "component" : "module");
     pthread_mutex_lock(&e->lock);
     e->stats.compiled++;
     if (stale) e->stats.disk_stale++;
     pthread_mutex_unlock(&e->lock);
     if (e->cache_dir) {
         wasm_byte_vec_t ser;
-        we = wasmtime_module_serialize(*out, &ser);
+        we = artifact_serialize(out, &ser);
         if (!we) {
             /* A failed write only costs a recompile next time. */
             (void)wasp_diskcache_write(e->cache_dir, hash, e->fingerprint, (const uint8_t *)ser.data, ser.size);
@@ -74,6 +111,32 @@ static int compile_or_load(struct wasp_engine *e, const uint8_t *bytes, size_t l
             wasmtime_error_delete(we);
         }
     }
+    return WASP_OK;
+}
+
+static void first_wasi_import(void *arg, bool is_export, const uint8_t *name, size_t len) {
+    struct wasp_abi_info *abi = arg;
+    if (is_export || abi->first_wasi_import[0] || len < 5 || memcmp(name, "wasi:", 5) != 0) return;
+    size_t n = len < sizeof(abi->first_wasi_import) - 1 ? len : sizeof(abi->first_wasi_import) - 1;
+    memcpy(abi->first_wasi_import, name, n);
+    abi->first_wasi_import[n] = 0;
+}
+
+/* A component's check against the world: its exports' types, and its
+ * imports against the linker it needs (with WASI only if it imports WASI). */
+static int component_check(struct wasp_engine *e, const wasmtime_component_t *c, wasp_cm_pre **pre,
+                           struct wasp_abi_info *abi, struct wasp_error *err) {
+    memset(abi, 0, sizeof(*abi));
+    wasp_cm_component_items(e->engine, c, first_wasi_import, abi);
+    abi->imports_wasi = abi->first_wasi_import[0] != 0;
+    struct wasp_cm_info info = {0};
+    wasmtime_error_t *we = NULL;
+    *pre = wasp_cm_pre_new(e->cm_linker[abi->imports_wasi], e->engine, c, &info, &we);
+    if (!*pre) return wasp_error_from_wasmtime(err, WASP_EABI, we, "component does not fit world wasp:actor");
+    abi->receives = true;
+    abi->has_start = info.has_start;
+    abi->has_cleanup = info.has_cleanup;
+    abi->has_health = info.has_health;
     return WASP_OK;
 }
 
@@ -98,23 +161,27 @@ int wasp_module_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, st
 
     /* Compile outside the lock: it can take long, and two threads racing on
      * the same bytes only waste one compile (the loser's is dropped below). */
-    wasmtime_module_t *wm = NULL;
+    struct compiled wm = {.component = wasp_wasm_is_component(bytes, len)};
     int rc = compile_or_load(e, bytes, len, hash, &wm, err);
     if (rc != WASP_OK) return rc;
     struct wasp_abi_info abi;
-    rc = wasp_abi_check(wm, &abi, err);
+    wasp_cm_pre *pre = NULL;
+    rc = wm.component ? component_check(e, wm.comp, &pre, &abi, err) : wasp_abi_check(wm.module, &abi, err);
     if (rc != WASP_OK) {
-        wasmtime_module_delete(wm);
+        artifact_delete(&wm);
         return rc;
     }
 
     m = calloc(1, sizeof(*m));
     if (!m) {
-        wasmtime_module_delete(wm);
+        wasp_cm_pre_delete(pre);
+        artifact_delete(&wm);
         return wasp_error_set(err, WASP_ENOMEM, "out of memory");
     }
     m->engine = e;
-    m->module = wm;
+    m->module = wm.module;
+    m->component = wm.comp;
+    m->cm_pre = pre;
     m->abi = abi;
     memcpy(m->hash, hash, WASP_SHA256_LEN);
     pthread_mutex_init(&m->pre_lock, NULL);
@@ -209,10 +276,18 @@ const uint8_t *wasp_module_hash(const struct wasp_module *m) { return m->hash; }
 
 const wasmtime_module_t *wasp_module_wasmtime(const struct wasp_module *m) { return m->module; }
 
+const wasmtime_component_t *wasp_module_component(const struct wasp_module *m) { return m->component; }
+
+const char *wasp_module_world(const struct wasp_module *m) {
+    if (!m->component) return NULL;
+    return m->abi.has_start || m->abi.has_cleanup || m->abi.has_health ? "supervised-actor" : "actor";
+}
+
 int wasp_module_prepare(struct wasp_module *m, bool with_wasi, struct wasp_error *err) {
     if (m->abi.imports_wasi && !with_wasi)
         return wasp_error_set(err, WASP_ELINK, "import %s is not permitted: WASI is not granted",
                               m->abi.first_wasi_import);
+    if (m->component) return WASP_OK; /* linked once at load, with WASI only if it imports it */
     int idx = with_wasi ? 1 : 0, rc = WASP_OK;
     pthread_mutex_lock(&m->pre_lock);
     if (!m->pre[idx]) {

@@ -32,6 +32,7 @@ int wasp_wasm_create(wasp_system *sys, const wasp_wasm_config *cfg, wasp_wasm **
     ec.cache_dir = cfg->cache_dir;
     ec.define_imports = wasp_host_define;
     ec.define_arg = w;
+    ec.cm_host = wasp_cm_host;
     struct wasp_error err = {0};
     int rc = wasp_engine_new(&ec, &w->engine, &err);
     if (rc == WASP_OK) rc = wasp_system_ext_claim(sys, w);
@@ -73,6 +74,41 @@ static void print_functype(FILE *f, const wasm_externtype_t *et) {
     fprintf(f, "func %s", sig);
 }
 
+static void print_item(void *arg, bool is_export, const uint8_t *name, size_t len) {
+    fprintf(arg, "  %s %.*s\n", is_export ? "export" : "import", (int)len, (const char *)name);
+}
+
+/* A component: its imports and exports by name, and the world it fits. */
+static int inspect_component(wasp_wasm *w, const char *path, const uint8_t *bytes, size_t len, FILE *f) {
+    struct wasp_error err = {0};
+    struct wasp_module *m = NULL;
+    int rc = wasp_module_load(w->engine, bytes, len, &m, &err);
+    wasmtime_component_t *bare = NULL;
+    if (rc == WASP_EABI) {
+        /* Does not fit the world: compile it bare so it can still be listed. */
+        wasmtime_error_t *we = wasmtime_component_new(wasp_engine_wasmtime(w->engine), bytes, len, &bare);
+        if (we) wasmtime_error_delete(we);
+    } else if (rc != WASP_OK) {
+        fprintf(f, "%s: %s\n", path, err.msg[0] ? err.msg : wasp_strerror(rc));
+        return rc;
+    }
+    const wasmtime_component_t *c = m ? wasp_module_component(m) : bare;
+    fprintf(f, "%s\nkind: component\n", path);
+    if (c) wasp_cm_component_items(wasp_engine_wasmtime(w->engine), c, print_item, f);
+    if (bare) wasmtime_component_delete(bare);
+    if (rc == WASP_OK) {
+        const struct wasp_abi_info *abi = wasp_module_abi(m);
+        fprintf(f, "world: wasp:actor/%s@1.0.0 (%s%s%s%s)\n", wasp_module_world(m), "receives messages",
+                abi->has_start ? ", start" : "", abi->has_cleanup ? ", cleanup" : "",
+                abi->has_health ? ", check-health" : "");
+        if (abi->imports_wasi) fprintf(f, "needs WASI (imports %s)\n", abi->first_wasi_import);
+        wasp_module_release(m);
+    } else {
+        fprintf(f, "world: not satisfied: %s\n", err.msg);
+    }
+    return rc;
+}
+
 int wasp_wasm_inspect(wasp_wasm *w, const char *path, void *out) {
     FILE *f = out ? out : stdout;
     if (!w || !path) return WASP_EINVAL;
@@ -81,6 +117,11 @@ int wasp_wasm_inspect(wasp_wasm *w, const char *path, void *out) {
     size_t len = 0;
     struct wasp_module *m = NULL;
     int rc = wasp_module_read_file(path, &bytes, &len, &err);
+    if (rc == WASP_OK && wasp_wasm_is_component(bytes, len)) {
+        rc = inspect_component(w, path, bytes, len, f);
+        free(bytes);
+        return rc;
+    }
     if (rc == WASP_OK) rc = wasp_module_load(w->engine, bytes, len, &m, &err);
     if (rc != WASP_OK && rc != WASP_EABI) {
         fprintf(f, "%s: %s\n", path, err.msg[0] ? err.msg : wasp_strerror(rc));
@@ -96,7 +137,7 @@ int wasp_wasm_inspect(wasp_wasm *w, const char *path, void *out) {
     }
     free(bytes);
     const wasmtime_module_t *mod = m ? wasp_module_wasmtime(m) : bare;
-    fprintf(f, "%s\n", path);
+    fprintf(f, "%s\nkind: core module\n", path);
     if (mod) {
         wasm_importtype_vec_t imps;
         wasmtime_module_imports(mod, &imps);

@@ -125,6 +125,18 @@ static inline wasp_aid comp_spawn(struct world *w, const wasp_component_spec *s)
     return id;
 }
 
+/* One supervised single-instance component (one_for_one); returns the supervisor. */
+static inline wasp_supervisor *comp_supervise(struct world *w, wasp_component_spec *s) {
+    wasp_component *c = comp_load(w, s);
+    wasp_child_spec child;
+    wasp_component_child_specs(c, &child);
+    wasp_supervisor_spec sup = {.name = "sup", .strategy = WASP_SUP_ONE_FOR_ONE, .intensity = 100,
+                                .period_ns = 10000000000ull, .children = &child, .nchildren = 1};
+    wasp_supervisor *out = NULL;
+    assert_int_equal(wasp_supervisor_start(w->sys, &sup, &out), WASP_OK);
+    return out;
+}
+
 static inline wasp_actor_stats comp_stats(struct world *w, wasp_aid id) {
     wasp_actor_stats st;
     assert_int_equal(wasp_actor_stats_get(w->sys, id, &st), WASP_OK);

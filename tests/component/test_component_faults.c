@@ -21,18 +21,6 @@ static void echo_replies(void **state) {
     world_free(&w);
 }
 
-/* One supervised echo; returns the supervisor. */
-static wasp_supervisor *supervise_echo(struct world *w, wasp_component_spec *s) {
-    wasp_component *c = comp_load(w, s);
-    wasp_child_spec child;
-    wasp_component_child_specs(c, &child);
-    wasp_supervisor_spec sup = {.name = "sup", .strategy = WASP_SUP_ONE_FOR_ONE, .intensity = 100,
-                                .period_ns = 10000000000ull, .children = &child, .nchildren = 1};
-    wasp_supervisor *out = NULL;
-    assert_int_equal(wasp_supervisor_start(w->sys, &sup, &out), WASP_OK);
-    return out;
-}
-
 /* Sends a fault-inducing message; then the actor must be restarted clean,
  * with the crash reason naming the component, the export and the trap. */
 static void check_crash(const char *payload, const char *reason_part) {
@@ -41,7 +29,7 @@ static void check_crash(const char *payload, const char *reason_part) {
     wasp_component_spec s = comp_spec("echo", "comp_echo.wasm");
     s.limits.memory = 1 << 20;
     s.limits.max_handle_ns = 300000000ull;
-    wasp_supervisor *sup = supervise_echo(&w, &s);
+    wasp_supervisor *sup = comp_supervise(&w, &s);
     wasp_aid id = 0;
     assert_int_equal(wasp_lookup(w.sys, "echo", &id), WASP_OK);
     assert_int_equal(comp_ask(&w, "echo", "warm", NULL, 0), WASP_OK);
