@@ -170,7 +170,7 @@ static void crash_and_recover(const char *guest, const char *payload, const char
     s.limits.memory = 1 << 20;
     s.limits.max_handle_ns = 300000000ull;
     s.limits.fuel = fuel;
-    comp_supervise(&w, &s);
+    wasp_supervisor *sup = comp_supervise(&w, &s);
     wasp_component_spec other = cm_spec("other", CM_GUEST("echo"));
     comp_spawn(&w, &other);
     wasp_aid id = 0;
@@ -187,6 +187,7 @@ static void crash_and_recover(const char *guest, const char *payload, const char
     assert_int_equal(comp_ask(&w, "other", "still here", out, sizeof(out)), WASP_OK);
     assert_string_equal(out, "still here");
     world_free(&w);
+    wasp_supervisor_destroy(sup);
 }
 
 static void cm_trap_is_a_contained_crash(void **state) {
@@ -234,7 +235,7 @@ static void cm_lifecycle_hooks(void **state) {
     struct world w = world_logged();
     wasp_component_spec s = cm_spec("life", CM_GUEST("counter"));
     s.health.interval_ns = 20000000ull;
-    comp_supervise(&w, &s);
+    wasp_supervisor *sup = comp_supervise(&w, &s);
     char out[16];
     assert_int_equal(comp_ask(&w, "life", "one", out, sizeof(out)), WASP_OK);
     assert_string_equal(out, "1");
@@ -245,6 +246,7 @@ static void cm_lifecycle_hooks(void **state) {
     wasp_system_stop(w.sys);
     wait_logged("life: stopping after 1 messages");
     world_free(&w);
+    wasp_supervisor_destroy(sup);
 }
 
 /* A component that imports WASI is refused without a WASI grant (never an
