@@ -32,6 +32,71 @@ set(WASP_WASI_ADAPTER ${WASP_GUEST_TOOLS_DIR}/adapters/wasi_snapshot_preview1.re
 if(NOT WASP_WASM_TOOLS)
     message(WARNING "wasm-tools not found: C components are not built (run scripts/setup-guest-tools.sh)")
 endif()
+find_program(WASP_COMPONENTIZE_PY NAMES componentize-py HINTS ${WASP_GUEST_TOOLS_DIR}/bin NO_DEFAULT_PATH)
+find_program(WASP_COMPONENTIZE_JS NAMES componentize-js HINTS ${WASP_GUEST_TOOLS_DIR}/bin NO_DEFAULT_PATH)
+
+# Python and JavaScript components of world wasp:actor (wit/actor.wit):
+#   wasp_add_py_component(NAME DIR dir [APP module] [WORLD w] [OUTPUT_DIR d] [TARGET t])
+#     componentize-py over the module APP (default app) found in DIR
+#   wasp_add_js_component(NAME SOURCE file.js [WORLD w] [OUTPUT_DIR d] [TARGET t])
+#     componentize-js over one ES module; wasi:http is left out (wasp grants no HTTP)
+# Both run offline once scripts/setup-guest-tools.sh installed the tools; WORLD
+# is actor (default for Python) or supervised-actor (default for JavaScript).
+function(wasp_add_py_component name)
+    cmake_parse_arguments(P "" "DIR;APP;WORLD;OUTPUT_DIR;TARGET" "" ${ARGN})
+    if(NOT P_APP)
+        set(P_APP app)
+    endif()
+    if(NOT P_WORLD)
+        set(P_WORLD actor)
+    endif()
+    if(NOT P_OUTPUT_DIR)
+        set(P_OUTPUT_DIR ${CMAKE_CURRENT_BINARY_DIR})
+    endif()
+    if(NOT P_TARGET)
+        set(P_TARGET pycomponent_${name})
+    endif()
+    if(NOT WASP_COMPONENTIZE_PY)
+        message(WARNING "componentize-py not found: ${name}.wasm is not built (run scripts/setup-guest-tools.sh)")
+        return()
+    endif()
+    get_filename_component(dir ${P_DIR} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+    file(GLOB py CONFIGURE_DEPENDS ${dir}/*.py)
+    set(out ${P_OUTPUT_DIR}/${name}.wasm)
+    add_custom_command(OUTPUT ${out}
+        COMMAND ${CMAKE_COMMAND} -E make_directory ${P_OUTPUT_DIR}
+        COMMAND ${WASP_COMPONENTIZE_PY} -d ${WASP_WIT_DIR} -w ${P_WORLD} componentize -p ${dir} ${P_APP} -o ${out}
+        DEPENDS ${py} ${WASP_WIT_DIR}/actor.wit
+        COMMENT "componentize-py ${name}.wasm"
+        VERBATIM)
+    add_custom_target(${P_TARGET} ALL DEPENDS ${out})
+endfunction()
+
+function(wasp_add_js_component name)
+    cmake_parse_arguments(J "" "SOURCE;WORLD;OUTPUT_DIR;TARGET" "" ${ARGN})
+    if(NOT J_WORLD)
+        set(J_WORLD supervised-actor)
+    endif()
+    if(NOT J_OUTPUT_DIR)
+        set(J_OUTPUT_DIR ${CMAKE_CURRENT_BINARY_DIR})
+    endif()
+    if(NOT J_TARGET)
+        set(J_TARGET jscomponent_${name})
+    endif()
+    if(NOT WASP_COMPONENTIZE_JS)
+        message(WARNING "componentize-js not found: ${name}.wasm is not built (run scripts/setup-guest-tools.sh)")
+        return()
+    endif()
+    get_filename_component(src ${J_SOURCE} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+    set(out ${J_OUTPUT_DIR}/${name}.wasm)
+    add_custom_command(OUTPUT ${out}
+        COMMAND ${CMAKE_COMMAND} -E make_directory ${J_OUTPUT_DIR}
+        COMMAND ${WASP_COMPONENTIZE_JS} ${src} --wit ${WASP_WIT_DIR} -n ${J_WORLD} -d http fetch-event -o ${out}
+        DEPENDS ${src} ${WASP_WIT_DIR}/actor.wit
+        COMMENT "componentize-js ${name}.wasm"
+        VERBATIM)
+    add_custom_target(${J_TARGET} ALL DEPENDS ${out})
+endfunction()
 
 function(wasp_add_guest name)
     cmake_parse_arguments(G "WASI;COMPONENT" "OUTPUT_DIR;TARGET" "SOURCES;FLAGS" ${ARGN})
@@ -59,13 +124,13 @@ function(wasp_add_guest name)
     endif()
     set(out ${G_OUTPUT_DIR}/${name}.wasm)
     if(G_COMPONENT)
-        set(core ${G_OUTPUT_DIR}/${name}.core.wasm)
+        set(core ${CMAKE_CURRENT_BINARY_DIR}/cm_core/${name}.core.wasm) # the module inside, before wrapping
         set(adapt)
         if(G_WASI)
             set(adapt --adapt wasi_snapshot_preview1=${WASP_WASI_ADAPTER})
         endif()
         add_custom_command(OUTPUT ${out}
-            COMMAND ${CMAKE_COMMAND} -E make_directory ${G_OUTPUT_DIR}
+            COMMAND ${CMAKE_COMMAND} -E make_directory ${G_OUTPUT_DIR} ${CMAKE_CURRENT_BINARY_DIR}/cm_core
             COMMAND ${WASP_GUEST_CLANG} ${mode} -fuse-ld=lld ${WASP_GUEST_CFLAGS} -DWASP_COMPONENT ${G_FLAGS}
                     -Wl,--strip-debug -o ${core} ${srcs}
             COMMAND ${WASP_WASM_TOOLS} component embed ${WASP_WIT_DIR} --world supervised-actor ${core} -o ${core}

@@ -337,6 +337,10 @@ static void check_dir(wasm_engine_t *engine, const char *dir, int *checked) {
         size_t len;
         uint8_t *bytes = tu_read_file(path, &len);
         assert_non_null(bytes);
+        if (len >= 8 && bytes[6] == 1) { /* a component: tests/component/test_cm_actors.c */
+            free(bytes);
+            continue;
+        }
         wasmtime_module_t *m = NULL;
         check_error(wasmtime_module_new(engine, bytes, len, &m), path);
         free(bytes);
