@@ -329,8 +329,10 @@ static void check_dir(wasm_engine_t *engine, const char *dir, int *checked) {
         if (e->d_name[0] == '.') continue;
         if (n < 5 || strcmp(e->d_name + n - 5, ".wasm")) {
             struct stat st;
-            /* cm/: the same guests as components (tests/component/test_cm_actors.c) */
-            if (!stat(path, &st) && S_ISDIR(st.st_mode) && strcmp(e->d_name, "CMakeFiles") && strcmp(e->d_name, "cm"))
+            /* cm/: the same guests as components (tests/component/test_cm_actors.c);
+             * cm_core/: the modules inside components, before wrapping */
+            if (!stat(path, &st) && S_ISDIR(st.st_mode) && strcmp(e->d_name, "CMakeFiles") && strcmp(e->d_name, "cm") &&
+                strcmp(e->d_name, "cm_core"))
                 check_dir(engine, path, checked);
             continue;
         }
