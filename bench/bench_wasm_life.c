@@ -9,9 +9,14 @@
 #include "bench_wasm_util.h"
 
 /* Spawns `n` sink components one at a time (timing each); ids optional. */
-static int spawn_many(struct bench_world *w, uint32_t n, struct bench_samples *s, double *rss_per) {
+static int spawn_many(struct bench_world *w, uint32_t n, struct bench_samples *s, double *rss_per,
+                      const struct bench_guest *guest) {
     wasp_component_spec spec = {.name = "idle", .instances = n, .mailbox = 16};
-    wasp_component *c = bench_component(w, &spec, bench_wat_sink);
+    if (guest->file && guest->file[0] == '/') { /* Python and JavaScript: WASI, room to run */
+        spec.permissions.wasi = true;
+        spec.limits.memory = 64u << 20;
+    }
+    wasp_component *c = bench_guest_load(w, &spec, guest);
     wasp_child_spec *kids = c ? calloc(n, sizeof(*kids)) : NULL;
     if (!kids) return 1;
     wasp_component_child_specs(c, kids);
@@ -33,24 +38,39 @@ static int spawn_many(struct bench_world *w, uint32_t n, struct bench_samples *s
     return status;
 }
 
-static int bench_spawn(const struct bench_config *cfg, struct bench_result *out) {
-    const uint32_t n = cfg->smoke ? 500 : 10000;
+static const struct bench_guest wat_sink = {.wat = bench_wat_sink};
+
+int bench_spawn_run(const struct bench_config *cfg, struct bench_result *out, const struct bench_guest *sink,
+                    uint32_t n) {
     struct bench_world w;
-    /* The allocator `wasp run` picks for a system of this size. */
-    wasp_wasm_config wc = {.pooling = true, .pool_instances = 2 * n + 16, .pool_memory_max = 16u << 20};
+    /* The allocator `wasp run` picks for a system of this size; Python and
+     * JavaScript components need larger memories than its slots: on demand. */
+    bool script = sink->file && sink->file[0] == '/';
+    wasp_wasm_config wc = {.pooling = !script, .pool_instances = 2 * n + 16, .pool_memory_max = 16u << 20};
+    char cache[4096];
+    if (script) { /* `wasp run`'s disk cache: compiling them takes Wasmtime tens of seconds */
+        const char *home = getenv("HOME");
+        snprintf(cache, sizeof cache, "%s/.cache/wasp/modules", home ? home : "/tmp");
+        wc.cache_dir = cache;
+    }
     if (bench_world_new(&w, cfg, &wc)) return 1;
     struct bench_samples s = {0};
     double rss = -1;
-    int status = spawn_many(&w, n, &s, &rss);
+    int status = spawn_many(&w, n, &s, &rss, sink);
     wasp_system_stats st;
     wasp_system_stats_get(w.sys, &st);
     if (st.actors != n) status = 1; /* all alive at the end */
     bench_result_from_samples(out, &s, n);
     out->rss_kib_per_actor = rss;
-    snprintf(out->note, sizeof(out->note), "%u components alive at the end, module compiled once, pooling", n);
+    snprintf(out->note, sizeof(out->note), "%u %s alive at the end, compiled once%s", n,
+             sink->wat ? "components" : sink->file, script ? "" : ", pooling");
     bench_samples_free(&s);
     bench_world_free(&w);
     return status;
+}
+
+static int bench_spawn(const struct bench_config *cfg, struct bench_result *out) {
+    return bench_spawn_run(cfg, out, &wat_sink, cfg->smoke ? 500 : 10000);
 }
 
 /* 100,000 instances need about three memory mappings each; Linux allows
@@ -77,7 +97,7 @@ static int bench_density(const struct bench_config *cfg, struct bench_result *ou
     if (bench_world_new(&w, cfg, &wc)) return 1;
     double rss = -1;
     uint64_t t0 = bench_now_ns();
-    int status = spawn_many(&w, n, NULL, &rss);
+    int status = spawn_many(&w, n, NULL, &rss, &wat_sink);
     double secs = (double)(bench_now_ns() - t0) / 1e9;
     wasp_system_stats st;
     wasp_system_stats_get(w.sys, &st);

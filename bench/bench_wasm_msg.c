@@ -15,15 +15,16 @@ static int reps_of(const struct bench_config *cfg, int full) {
 
 /* ---- ring-wasm ---------------------------------------------------------------- */
 
-static int bench_ring(const struct bench_config *cfg, struct bench_result *out) {
+int bench_ring_run(const struct bench_config *cfg, struct bench_result *out, const struct bench_guest *ring,
+                   int32_t hops) {
     const uint32_t n = cfg->smoke ? 50 : 1000;
-    const int32_t hops = cfg->smoke ? 5000 : 2000000;
+    if (cfg->smoke) hops = 5000;
     struct bench_world w;
     if (bench_world_new(&w, cfg, NULL)) return 1;
-    struct bench_done done;
+    struct bench_done done = {0};
     static const char *const perms[] = {"ring.*", "done"};
     wasp_component_spec spec = {.name = "ring", .instances = n, .permissions = {.send = perms, .nsend = 2}};
-    wasp_component *c = bench_component(&w, &spec, bench_wat_ring);
+    wasp_component *c = bench_guest_load(&w, &spec, ring);
     int status = !c || bench_done_spawn(&w, &done, 0) || wasp_component_spawn(c, NULL);
     struct bench_samples s = {0};
     for (int rep = 0; !status && rep < reps_of(cfg, 5) + 1; rep++) {
@@ -37,11 +38,16 @@ static int bench_ring(const struct bench_config *cfg, struct bench_result *out) 
         if (rep) bench_samples_add(&s, (double)(bench_now_ns() - t0) / hops);
     }
     bench_result_from_samples(out, &s, (uint64_t)hops * s.len);
-    snprintf(out->note, sizeof(out->note), "%u components, %d hops per lap, send by name", n, hops);
+    snprintf(out->note, sizeof(out->note), "%u %s, %d hops per lap, send by name", n,
+             ring->wat ? "components" : ring->file, hops);
     bench_samples_free(&s);
     bench_done_free(&done);
     bench_world_free(&w);
     return status;
+}
+
+static int bench_ring(const struct bench_config *cfg, struct bench_result *out) {
+    return bench_ring_run(cfg, out, &(struct bench_guest){.wat = bench_wat_ring}, 2000000);
 }
 
 /* ---- pingpong-wasm / fairness-wasm ----------------------------------------------- */
@@ -51,20 +57,21 @@ static int bench_ring(const struct bench_config *cfg, struct bench_result *out) 
  * batch's time divided by its calls. Fairness uses batches of one, so its
  * p99 is the tail of single round trips (plus one outside send and the
  * tick), measured while one endless-loop component per worker spins. */
-static int pingpong(const struct bench_config *cfg, struct bench_result *out, bool spinners) {
+int bench_pingpong_run(const struct bench_config *cfg, struct bench_result *out, bool spinners,
+                       const struct bench_guest *pinger, const struct bench_guest *echo) {
     const int32_t batch = spinners ? 1 : 100;
     const int batches = cfg->smoke ? 20 : spinners ? 2000 : 2000;
     struct bench_world w;
     if (bench_world_new(&w, cfg, NULL)) return 1;
-    struct bench_done done;
+    struct bench_done done = {0};
     static const char *const perms[] = {"pong", "done"};
     wasp_component_spec ping = {.name = "ping", .permissions = {.send = perms, .nsend = 2}};
     wasp_component_spec pong = {.name = "pong"};
     int workers = wasp_system_workers(w.sys);
     wasp_component_spec spin = {.name = "spin", .instances = (uint32_t)workers,
                                 .limits = {.max_handle_ns = 3600000000000ull}};
-    wasp_component *cp = bench_component(&w, &ping, bench_wat_pinger);
-    wasp_component *cq = bench_component(&w, &pong, bench_wat_echo);
+    wasp_component *cp = bench_guest_load(&w, &ping, pinger);
+    wasp_component *cq = bench_guest_load(&w, &pong, echo);
     int status = !cp || !cq || bench_done_spawn(&w, &done, 0) || wasp_component_spawn(cp, NULL) ||
                  wasp_component_spawn(cq, NULL);
     if (!status && spinners) {
@@ -88,20 +95,23 @@ static int pingpong(const struct bench_config *cfg, struct bench_result *out, bo
         if (i >= warmup) bench_samples_add(&s, (double)(bench_now_ns() - t0) / batch);
     }
     bench_result_from_samples(out, &s, (uint64_t)batch * s.len);
-    snprintf(out->note, sizeof(out->note), "`call` round trip, %d per sample%s", batch,
-             spinners ? ", one spinning component per worker" : "");
+    snprintf(out->note, sizeof(out->note), "`call` round trip, %d per sample%s%s%s", batch,
+             spinners ? ", one spinning component per worker" : "", pinger->wat ? "" : ", ",
+             pinger->wat ? "" : pinger->file);
     bench_samples_free(&s);
     bench_done_free(&done);
     bench_world_free(&w); /* stopping aborts the spinners' endless calls */
     return status;
 }
 
+static const struct bench_guest wat_pinger = {.wat = bench_wat_pinger}, wat_echo = {.wat = bench_wat_echo};
+
 static int bench_pingpong(const struct bench_config *cfg, struct bench_result *out) {
-    return pingpong(cfg, out, false);
+    return bench_pingpong_run(cfg, out, false, &wat_pinger, &wat_echo);
 }
 
 static int bench_fairness(const struct bench_config *cfg, struct bench_result *out) {
-    return pingpong(cfg, out, true);
+    return bench_pingpong_run(cfg, out, true, &wat_pinger, &wat_echo);
 }
 
 /* ---- throughput-wasm / pubsub-fanout ------------------------------------------- */
@@ -130,20 +140,21 @@ static int send_retry(wasp_system *sys, const char *to, const void *data, size_t
     return rc;
 }
 
-static int bench_throughput(const struct bench_config *cfg, struct bench_result *out) {
-    const uint64_t n = cfg->smoke ? 20000 : 2000000;
+int bench_throughput_run(const struct bench_config *cfg, struct bench_result *out, const struct bench_guest *sink,
+                         size_t size, uint64_t n) {
+    if (cfg->smoke) n = size > 1024 ? 500 : 20000;
     struct bench_world w;
     if (bench_world_new(&w, cfg, NULL)) return 1;
     wasp_component_spec spec = {.name = "sink", .mailbox = 65536};
-    wasp_component *c = bench_component(&w, &spec, bench_wat_sink);
+    wasp_component *c = bench_guest_load(&w, &spec, sink);
     wasp_aid id = 0;
-    int status = !c || wasp_component_spawn(c, &id);
+    char *msg = calloc(1, size);
+    int status = !c || !msg || wasp_component_spawn(c, &id);
     struct bench_samples s = {0};
     struct handled_at_least h = {w.sys, &id, 1, 0};
-    char msg[16] = "0123456789abcde";
     for (int rep = 0; !status && rep < reps_of(cfg, 3) + 1; rep++) {
         uint64_t t0 = bench_now_ns();
-        for (uint64_t i = 0; i < n && !status; i++) status = send_retry(w.sys, "sink", msg, sizeof(msg));
+        for (uint64_t i = 0; i < n && !status; i++) status = send_retry(w.sys, "sink", msg, size);
         h.n += n;
         if (status || !bench_wait(all_handled, &h, 300000, 50)) {
             status = 1;
@@ -152,10 +163,16 @@ static int bench_throughput(const struct bench_config *cfg, struct bench_result 
         if (rep) bench_samples_add(&s, (double)(bench_now_ns() - t0) / (double)n);
     }
     bench_result_from_samples(out, &s, n * s.len);
-    snprintf(out->note, sizeof(out->note), "16-byte messages fed from one outside thread");
+    snprintf(out->note, sizeof(out->note), "%zu-byte messages fed from one outside thread%s%s", size,
+             sink->wat ? "" : " to ", sink->wat ? "" : sink->file);
+    free(msg);
     bench_samples_free(&s);
     bench_world_free(&w);
     return status;
+}
+
+static int bench_throughput(const struct bench_config *cfg, struct bench_result *out) {
+    return bench_throughput_run(cfg, out, &(struct bench_guest){.wat = bench_wat_sink}, 16, 2000000);
 }
 
 static int bench_fanout(const struct bench_config *cfg, struct bench_result *out) {

@@ -3,10 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <wasmtime.h>
 
 #include "bench_wasm_util.h"
+
+#ifndef WASP_BENCH_GUESTS
+#define WASP_BENCH_GUESTS "bench/guests"
+#endif
 
 static void quiet(void *arg, int level, const char *actor, const char *text) {
     (void)arg, (void)level, (void)actor, (void)text;
@@ -64,6 +69,24 @@ wasp_component *bench_component(struct bench_world *w, wasp_component_spec *spec
     if (wasp_component_load(w->wasm, spec, &c, err, sizeof(err))) fprintf(stderr, "bench: %s\n", err);
     wasm_byte_vec_delete(&bin);
     spec->wasm = NULL;
+    return c;
+}
+
+wasp_component *bench_guest_load(struct bench_world *w, wasp_component_spec *spec, const struct bench_guest *g) {
+    if (g->wat) return bench_component(w, spec, g->wat);
+    char path[4096];
+    if (g->file[0] == '/') snprintf(path, sizeof path, "%s", g->file);
+    else snprintf(path, sizeof path, "%s/%s.wasm", WASP_BENCH_GUESTS, g->file);
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr, "bench: %s is missing (built with the tree; scripts/setup-guest-tools.sh installs the tools)\n",
+                path);
+        return NULL;
+    }
+    spec->wasm_path = path;
+    wasp_component *c = NULL;
+    char err[512];
+    if (wasp_component_load(w->wasm, spec, &c, err, sizeof(err))) fprintf(stderr, "bench: %s\n", err);
+    spec->wasm_path = NULL;
     return c;
 }
 

@@ -26,6 +26,26 @@ wasp_component *bench_component(struct bench_world *w, wasp_component_spec *spec
  * manifest on disk). 0, or 1 (printed). */
 int bench_wat_file(const char *wat, const char *path);
 
+/* Where a scenario's code comes from: embedded WAT text, or a guest built
+ * with the tree (the files of bench/guests as "core/NAME" or "cm/NAME" under
+ * WASP_BENCH_GUESTS, or any path). */
+struct bench_guest {
+    const char *wat;
+    const char *file;
+};
+wasp_component *bench_guest_load(struct bench_world *w, wasp_component_spec *spec, const struct bench_guest *g);
+
+/* The loops of ring-wasm, pingpong-wasm, throughput-wasm and spawn-wasm,
+ * over any guests, so that components run the very same measurement. */
+int bench_ring_run(const struct bench_config *cfg, struct bench_result *out, const struct bench_guest *ring,
+                   int32_t hops);
+int bench_pingpong_run(const struct bench_config *cfg, struct bench_result *out, bool spinners,
+                       const struct bench_guest *pinger, const struct bench_guest *echo);
+int bench_throughput_run(const struct bench_config *cfg, struct bench_result *out, const struct bench_guest *sink,
+                         size_t size, uint64_t n);
+int bench_spawn_run(const struct bench_config *cfg, struct bench_result *out, const struct bench_guest *sink,
+                    uint32_t n);
+
 /* The "done" actor: counts arrivals and records their times. */
 struct bench_done {
     atomic_uint_fast64_t count;
