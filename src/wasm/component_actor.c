@@ -100,12 +100,39 @@ int wasp__cinst_new(struct wasp_cslot *sl, struct wasp_module *m, wasp_system *s
     atomic_fetch_add(&sl->instantiations, 1);
     const struct wasp_abi_info *abi = wasp_module_abi(m);
     ci->receives = abi->receives;
-    ci->is_cm = wasp_module_component(c->module) != NULL;
-    if (abi->receives && !ci->is_cm && (wasp_instance_func(ci->inst, "wasp_alloc", "i:i", &ci->f_alloc, &err) ||
-                          wasp_instance_func(ci->inst, "handle-message", "ii:i", &ci->f_handle, &err)))
-        return start_fail(ctx, ci, WASP_EABI, "start failed: %s", err.msg);
-    if (abi->has_health && !ci->is_cm && wasp_instance_func(ci->inst, "_health", ":i", &ci->f_health, &err))
-        return start_fail(ctx, ci, WASP_EABI, "start failed: %s", err.msg);
+    ci->is_cm = wasp_module_component(m) != NULL; /* components are called through the shim */
+    if (!ci->is_cm &&
+        ((abi->receives && (wasp_instance_func(ci->inst, "wasp_alloc", "i:i", &ci->f_alloc, &err) ||
+                            wasp_instance_func(ci->inst, "handle-message", "ii:i", &ci->f_handle, &err))) ||
+         (abi->has_health && wasp_instance_func(ci->inst, "_health", ":i", &ci->f_health, &err))))
+        return snprintf(why, cap, "%s", err.msg), WASP_EABI;
+    return WASP_OK;
+}
+
+int wasp__cinst_init(struct wasp_cinst *ci, char *why, size_t cap) {
+    static const char *const init[] = {"_initialize", "_start"};
+    for (int i = 0; i < 2; i++) {
+        struct wasp_error err = {0};
+        int rc = wasp__cinst_run_export(ci, init[i], &err);
+        if (rc != WASP_OK && rc != WASP_ENOENT) return snprintf(why, cap, "%s", err.msg), rc;
+    }
+    note_memory(ci);
+    return WASP_OK;
+}
+
+int wasp_cactor_started(wasp_ctx *ctx) {
+    struct wasp_cslot *sl = wasp_ctx_state(ctx);
+    struct wasp_component *c = sl->comp;
+    struct wasp_cinst *ci = NULL;
+    char why[512];
+    struct wasp_module *m = wasp__component_module(c);
+    int rc = wasp__cinst_new(sl, m, wasp_ctx_system(ctx), wasp_ctx_self(ctx), &ci, why, sizeof(why));
+    wasp_module_release(m);
+    if (ci) atomic_store(&sl->aid, ci->self);
+    if (rc != WASP_OK) {
+        if (!ci) return rc;
+        return start_fail(ctx, ci, rc, "start failed: %s", why);
+    }
 
     for (size_t i = 0; i < c->spec.nsubscribe; i++) {
         rc = wasp_subscribe(ci->sys, ci->self, c->subscribe[i]);
@@ -221,7 +248,7 @@ static int begin(struct wasp_cinst *ci, const wasmtime_func_t *f, const char *na
 static int accept(struct wasp_cinst *ci, const wasp_msg *msg) {
     struct wasp_cslot *sl = ci->slot;
     if (is_health_req(sl, msg)) {
-        if (!wasp_module_abi(sl->comp->module)->has_health) return health_done(ci, msg, WASP_HEALTH_HEALTHY);
+        if (!wasp_module_abi(ci->module)->has_health) return health_done(ci, msg, WASP_HEALTH_HEALTHY);
         return begin_any(ci, &ci->f_health, WASP_CM_HEALTH, NULL, ci->is_cm ? "check-health" : "_health", 0,
                          CPHASE_HEALTH);
     }
