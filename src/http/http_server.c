@@ -380,6 +380,9 @@ void wasp__http_server_stop(wasp__http_server *s) {
     s->running = false;
 }
 
+/* A server whose loop could not be disposed (see wasp__http_server_free). */
+__attribute__((used)) static wasp__http_server *http_abandoned;
+
 void wasp__http_server_free(wasp__http_server *s) {
     if (!s) return;
     wasp__http_server_stop(s);
@@ -396,6 +399,13 @@ void wasp__http_server_free(wasp__http_server *s) {
     }
     h2o_multithread_unregister_receiver(s->queue, &s->receiver);
     h2o_multithread_destroy_queue(s->queue);
+    if (s->connections) {
+        /* h2o 2.2 cannot dispose a context while connections are open (it
+         * asserts): the loop's memory is left, reachable, to the process's
+         * exit - this runs once, as `wasp run` ends. */
+        http_abandoned = s;
+        return;
+    }
     h2o_context_dispose(&s->ctx);
     h2o_config_dispose(&s->config);
     free(s->route_max);

@@ -12,6 +12,7 @@
 
 static int port;
 static struct proc sys;
+static int left_open[2] = {-1, -1}; /* connections still open when the system stops */
 
 static int setup(void **state) {
     (void)state;
@@ -62,6 +63,8 @@ static int teardown(void **state) {
     (void)state;
     kill(sys.pid, SIGTERM);
     int rc = finish(&sys, 30000);
+    for (int i = 0; i < 2; i++)
+        if (left_open[i] >= 0) close(left_open[i]);
     tu_rmtree(dir);
     free(dir);
     assert_int_equal(rc, 0); /* the flood and the rest left it able to stop cleanly */
@@ -245,6 +248,15 @@ static void test_slow_client_and_flood(void **state) {
     for (int i = 0; i < FLOOD; i++)
         if (fds[i] >= 0) close(fds[i]);
     assert_true(TU_WAIT_UNTIL(get("/app/hello", buf, sizeof(buf)) == 200, 10000));
+
+    /* A kept-alive connection and a half-sent request stay open while the
+     * system stops (teardown): it must still exit 0. */
+    left_open[0] = connect_http();
+    static const char keep[] = "GET /app/hello HTTP/1.1\r\nHost: t\r\n\r\n";
+    send(left_open[0], keep, sizeof(keep) - 1, MSG_NOSIGNAL);
+    assert_true(recv(left_open[0], buf, sizeof(buf), 0) > 0);
+    left_open[1] = connect_http();
+    send(left_open[1], "GET /app/sl", 11, MSG_NOSIGNAL);
 }
 
 /* Problems in the `http` section are reported with their position. */
