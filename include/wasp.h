@@ -137,6 +137,8 @@ typedef struct wasp_msg {
     int status;         /* replies (WASP_MSG_REPLY): WASP_OK or why no reply came
                            (WASP_ETIMEDOUT, WASP_ENOREPLY, WASP_ESTOPPED, ...) */
     unsigned flags;     /* WASP_MSG_* */
+    const char *sender_name; /* a sender in another process of the system (sender is
+                                then WASP_AID_NONE): its name; NULL otherwise */
 } wasp_msg;
 
 #define WASP_MSG_REQUEST 0x1u /* an ask: wasp_reply() answers it */
@@ -291,6 +293,8 @@ typedef struct wasp_send_opts {
                                     On error the caller keeps it. */
     int priority;          /* WASP_PRIO_* */
     uint64_t ttl_ns;       /* > 0: a dead letter if not delivered in time */
+    const char *sender_name; /* a message relayed from another process (src/dist): its
+                                sender's name, shown as msg->sender_name (copied) */
 } wasp_send_opts;
 
 /* Queues a message. The sender is the actor running on this thread

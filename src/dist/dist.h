@@ -88,14 +88,24 @@ int wasp__dist_subject(char *buf, size_t cap, const char *system, const char *ki
 int wasp__dist_name_subject(char *buf, size_t cap, const char *system, const char *node,
                             const char *name);
 
-/* A frame is one header byte, for requests 8 bytes of timeout (ns, little
- * endian), then the payload. Replies: one status byte (-status) then data. */
+/* A frame is one flags byte; for a request 8 bytes of timeout (ns, little
+ * endian); with a sender, one length byte and its name (1..255 bytes); then
+ * the payload. Replies: one status byte (-status) then data. */
 #define WASP__DIST_HIGH 0x01u
 #define WASP__DIST_REQUEST 0x02u
-#define WASP__DIST_FRAME_MAX 9
-size_t wasp__dist_frame_head(uint8_t *out, unsigned flags, uint64_t timeout_ns);
+#define WASP__DIST_SENDER 0x04u
+#define WASP__DIST_FRAME_MAX (1 + 8 + 1 + 255)
+/* sender (NULL or "": none; at most 255 bytes are kept) sets WASP__DIST_SENDER. */
+size_t wasp__dist_frame_head(uint8_t *out, unsigned flags, uint64_t timeout_ns, const char *sender);
+struct wasp__dist_frame {
+    unsigned flags;
+    uint64_t timeout_ns;
+    const char *sender; /* not NUL-terminated: sender_len bytes; NULL if none */
+    size_t sender_len;
+    const void *data;
+    size_t len;
+};
 /* WASP_OK and the fields, or WASP_EINVAL for a malformed frame. */
-int wasp__dist_frame_parse(const void *buf, size_t len, unsigned *flags, uint64_t *timeout_ns,
-                           const void **data, size_t *dlen);
+int wasp__dist_frame_parse(const void *buf, size_t len, struct wasp__dist_frame *f);
 
 #endif

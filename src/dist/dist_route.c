@@ -61,7 +61,6 @@ static struct dist_call *call_take(wasp__dist *d, uint64_t id) {
 
 int dist_route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64_t timeout_ns,
                wasp_reply_fn fn, void *fn_arg) {
-    (void)sender;
     wasp__dist *d = arg;
     if (dist_serving()) return WASP_ENOENT; /* a message from another node: never travels on */
     if (atomic_load_explicit(&d->leaving, memory_order_relaxed)) return WASP_ESTOPPED;
@@ -82,7 +81,10 @@ int dist_route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64_t tim
     if (!buf) return WASP_ENOMEM;
     unsigned flags = (o->priority == WASP_PRIO_HIGH ? WASP__DIST_HIGH : 0) |
                      (fn ? WASP__DIST_REQUEST : 0);
-    size_t head = wasp__dist_frame_head(buf, flags, timeout_ns);
+    char from[256] = ""; /* the receiver's `sender` names the sending actor */
+    if (sender && wasp_actor_name(d->sys, sender, from, sizeof(from)) < 0) from[0] = 0;
+    if (!sender && o->sender_name) snprintf(from, sizeof(from), "%s", o->sender_name); /* relayed */
+    size_t head = wasp__dist_frame_head(buf, flags, timeout_ns, from);
     if (o->len) memcpy(buf + head, o->data, o->len);
     n = head + o->len;
     natsStatus s;

@@ -49,24 +49,23 @@ static void handle_name(wasp__dist *d, natsMsg *msg) {
     const char *name = subject_rest(d, natsMsg_GetSubject(msg)); /* "NODE.NAME" */
     if (name && (name = strchr(name, '.'))) name++;
     const char *reply = natsMsg_GetReply(msg);
-    unsigned flags = 0;
-    uint64_t timeout = 0;
-    const void *data = NULL;
-    size_t len = 0;
-    int rc = wasp__dist_frame_parse(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg), &flags,
-                                    &timeout, &data, &len);
+    struct wasp__dist_frame f;
+    int rc = wasp__dist_frame_parse(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg), &f);
     if (!name) rc = WASP_EINVAL;
-    wasp_send_opts o = {.to_name = name, .data = data, .len = len,
-                        .priority = (flags & WASP__DIST_HIGH) ? WASP_PRIO_HIGH : WASP_PRIO_NORMAL};
+    char from[256];
+    snprintf(from, sizeof(from), "%.*s", (int)f.sender_len, f.sender ? f.sender : "");
+    wasp_send_opts o = {.to_name = name, .data = f.data, .len = f.len,
+                        .priority = (f.flags & WASP__DIST_HIGH) ? WASP_PRIO_HIGH : WASP_PRIO_NORMAL,
+                        .sender_name = from[0] ? from : NULL};
     serving = true;
-    if (!rc && (flags & WASP__DIST_REQUEST) && reply) {
+    if (!rc && (f.flags & WASP__DIST_REQUEST) && reply) {
         size_t rl = strlen(reply) + 1;
         struct pending_reply *p = malloc(sizeof(*p) + rl);
         if (!p) rc = WASP_ENOMEM;
         else {
             p->d = d;
             memcpy(p->subject, reply, rl);
-            if ((rc = wasp_ask_cb(d->sys, &o, timeout, on_local_reply, p))) free(p);
+            if ((rc = wasp_ask_cb(d->sys, &o, f.timeout_ns, on_local_reply, p))) free(p);
         }
         if (rc) send_reply(d, reply, rc, NULL, 0);
     } else if (!rc) {

@@ -54,26 +54,40 @@ int wasp__dist_name_subject(char *buf, size_t cap, const char *system, const cha
     return wasp__dist_subject(buf, cap, system, "a", rest);
 }
 
-size_t wasp__dist_frame_head(uint8_t *out, unsigned flags, uint64_t timeout_ns) {
+size_t wasp__dist_frame_head(uint8_t *out, unsigned flags, uint64_t timeout_ns, const char *sender) {
+    size_t slen = sender ? strnlen(sender, 255) : 0;
+    flags &= WASP__DIST_HIGH | WASP__DIST_REQUEST;
+    if (slen) flags |= WASP__DIST_SENDER;
     out[0] = (uint8_t)flags;
-    if (!(flags & WASP__DIST_REQUEST)) return 1;
-    for (int i = 0; i < 8; i++) out[1 + i] = (uint8_t)(timeout_ns >> (8 * i));
-    return 9;
+    size_t n = 1;
+    if (flags & WASP__DIST_REQUEST)
+        for (int i = 0; i < 8; i++) out[n++] = (uint8_t)(timeout_ns >> (8 * i));
+    if (slen) {
+        out[n++] = (uint8_t)slen;
+        memcpy(out + n, sender, slen);
+        n += slen;
+    }
+    return n;
 }
 
-int wasp__dist_frame_parse(const void *buf, size_t len, unsigned *flags, uint64_t *timeout_ns,
-                           const void **data, size_t *dlen) {
+int wasp__dist_frame_parse(const void *buf, size_t len, struct wasp__dist_frame *f) {
     const uint8_t *b = buf;
-    if (!b || len < 1 || (b[0] & ~(WASP__DIST_HIGH | WASP__DIST_REQUEST))) return WASP_EINVAL;
-    *flags = b[0];
-    *timeout_ns = 0;
-    size_t head = 1;
-    if (*flags & WASP__DIST_REQUEST) {
-        if (len < 9) return WASP_EINVAL;
-        for (int i = 0; i < 8; i++) *timeout_ns |= (uint64_t)b[1 + i] << (8 * i);
-        head = 9;
+    memset(f, 0, sizeof(*f));
+    if (!b || len < 1 || (b[0] & ~(WASP__DIST_HIGH | WASP__DIST_REQUEST | WASP__DIST_SENDER)))
+        return WASP_EINVAL;
+    f->flags = b[0];
+    size_t n = 1;
+    if (f->flags & WASP__DIST_REQUEST) {
+        if (len < n + 8) return WASP_EINVAL;
+        for (int i = 0; i < 8; i++) f->timeout_ns |= (uint64_t)b[n++] << (8 * i);
     }
-    *data = b + head;
-    *dlen = len - head;
+    if (f->flags & WASP__DIST_SENDER) {
+        if (len < n + 1 || b[n] == 0 || len < n + 1 + b[n]) return WASP_EINVAL;
+        f->sender_len = b[n];
+        f->sender = (const char *)b + n + 1;
+        n += 1 + f->sender_len;
+    }
+    f->data = b + n;
+    f->len = len - n;
     return WASP_OK;
 }

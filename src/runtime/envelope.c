@@ -54,6 +54,7 @@ void wasp_env_free(struct wasp_env *e) {
     }
     if (e->blob) wasp_blob_unref(e->blob);
     if (e->free_fn) e->free_fn((void *)e->data);
+    free(e->sender_name);
     free(e);
 }
 

@@ -92,6 +92,7 @@ struct wasp_env {
     void (*free_fn)(void *);     /* moved-in payload */
     unsigned flags;              /* WASP_MSG_* */
     int status;
+    char *sender_name;           /* relayed from another process (owned) */
     uint8_t inl[];               /* copied payload */
 };
 

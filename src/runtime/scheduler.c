@@ -156,6 +156,7 @@ static void run_actor(struct wasp_actor *a) {
         m.corr = e->corr;
         m.status = e->status;
         m.flags = e->flags;
+        m.sender_name = e->sender_name;
         ctx.msg = &m;
         int rc = a->handle(&ctx, &m);
         ctx.msg = NULL;

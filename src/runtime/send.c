@@ -66,6 +66,16 @@ static struct wasp_env *env_from_opts(wasp_system *sys, const wasp_send_opts *o,
                                     : wasp_env_new_copy(o->data, o->len);
     if (!e) return NULL;
     e->sender = wasp_current_sender(sys);
+    if (o->sender_name) {
+        size_t n = strnlen(o->sender_name, 255);
+        if (!(e->sender_name = malloc(n + 1))) {
+            e->free_fn = NULL; /* a moved payload stays the caller's */
+            wasp_env_free(e);
+            return NULL;
+        }
+        memcpy(e->sender_name, o->sender_name, n);
+        e->sender_name[n] = 0;
+    }
     if (o->priority == WASP_PRIO_HIGH) e->flags |= WASP_MSG_HIGH;
     if (o->ttl_ns) e->deadline = wasp_clock_ns() + delay + o->ttl_ns;
     return e;

@@ -59,6 +59,8 @@ int wasp_op_reply(struct wasp_cinst *ci, const uint8_t *msg, size_t len) {
 size_t wasp_op_sender(struct wasp_cinst *ci, char buf[256]) {
     int n = 0;
     if (ci->msg && ci->msg->sender) n = wasp_actor_name(ci->sys, ci->msg->sender, buf, 256);
+    else if (ci->msg && ci->msg->sender_name) /* a sender on another node */
+        memcpy(buf, ci->msg->sender_name, (size_t)(n = (int)strnlen(ci->msg->sender_name, 255)));
     return n > 0 && n < 256 ? (size_t)n : 0;
 }
 

@@ -35,6 +35,7 @@ static const char *manifest_text =
     "  - name: echo\n"
     "    wasm: echo.wasm\n"
     "    instances: 3\n"
+    "    permissions: {send: [\"*\"]}\n"
     "    placement: {node: n1}\n"
     "  - name: counter\n"
     "    wasm: counter.wasm\n"
@@ -109,19 +110,25 @@ static int log_count(const char *log, const char *text) {
     return n;
 }
 
-/* Publishes n messages and checks that "listener" (a counter) handles each
- * exactly once. Publishes and calls travel separately, so it polls: the
- * count must reach before + n + calls and never pass it (no duplicates). */
-static void expect_published(const char *topic, long n) {
-    long before = call_count("listener"), calls = 0;
-    for (long i = 0; i < n; i++) assert_true(wasp_publish(sys, topic, "n", 1) >= 0);
-    long seen = -1;
+/* Checks that counter component `name`, at `before` when the n messages
+ * were sent, handles each exactly once. They travel apart from the calls
+ * that ask, so it polls: the count must reach before + n + calls and never
+ * pass it (no duplicates). */
+static void expect_handled(const char *name, long before, long n) {
+    long calls = 0, seen = -1;
     for (int i = 0; i < 300 && seen != before + n + calls; i++, tu_sleep_ms(10)) {
-        seen = call_count("listener");
+        seen = call_count(name);
         calls++;
         assert_true(seen <= before + n + calls);
     }
     assert_int_equal(seen, before + n + calls);
+}
+
+/* Publishes n messages; "listener" must handle each exactly once. */
+static void expect_published(const char *topic, long n) {
+    long before = call_count("listener");
+    for (long i = 0; i < n; i++) assert_true(wasp_publish(sys, topic, "n", 1) >= 0);
+    expect_handled("listener", before, n);
 }
 
 static int setup(void **state) {
@@ -192,6 +199,11 @@ static void test_remote_call_send_publish(void **state) {
     assert_true(base > 0);
     for (int i = 0; i < 200; i++) assert_int_equal(wasp_send_name(sys, "counter", "x", 1), WASP_OK);
     assert_int_equal(call_count("counter"), base + 201);
+    /* a plain message goes back to its sender: the name travels with it */
+    base = call_count("counter");
+    wasp_send_opts o = {.to_name = "echo", .data = "back", .len = 4, .sender_name = "counter"};
+    for (int i = 0; i < 5; i++) assert_int_equal(wasp_send_ex(sys, &o), WASP_OK);
+    expect_handled("counter", base, 5);
     /* publishes reach the subscriber on n3 once each */
     expect_published("news.today", 50);
 }

@@ -39,29 +39,36 @@ static void test_subjects(void **state) {
 
 static void test_frames(void **state) {
     (void)state;
-    uint8_t buf[32];
-    size_t h = wasp__dist_frame_head(buf, WASP__DIST_REQUEST | WASP__DIST_HIGH, 1234567890123ull);
-    assert_int_equal(h, 9);
+    uint8_t buf[300];
+    size_t h = wasp__dist_frame_head(buf, WASP__DIST_REQUEST | WASP__DIST_HIGH, 1234567890123ull, "ping");
+    assert_int_equal(h, 1 + 8 + 1 + 4);
     memcpy(buf + h, "hi", 2);
-    unsigned flags;
-    uint64_t t;
-    const void *data;
-    size_t len;
-    assert_int_equal(wasp__dist_frame_parse(buf, h + 2, &flags, &t, &data, &len), WASP_OK);
-    assert_int_equal(flags, WASP__DIST_REQUEST | WASP__DIST_HIGH);
-    assert_int_equal(t, 1234567890123ull);
-    assert_int_equal(len, 2);
-    assert_memory_equal(data, "hi", 2);
-    assert_int_equal(wasp__dist_frame_head(buf, 0, 99), 1);
-    assert_int_equal(wasp__dist_frame_parse(buf, 1, &flags, &t, &data, &len), WASP_OK);
-    assert_int_equal(len, 0);
-    assert_int_equal(t, 0);
-    /* malformed: empty, unknown flag bits, a request without its timeout */
-    assert_int_equal(wasp__dist_frame_parse(buf, 0, &flags, &t, &data, &len), WASP_EINVAL);
+    struct wasp__dist_frame f;
+    assert_int_equal(wasp__dist_frame_parse(buf, h + 2, &f), WASP_OK);
+    assert_int_equal(f.flags, WASP__DIST_REQUEST | WASP__DIST_HIGH | WASP__DIST_SENDER);
+    assert_int_equal(f.timeout_ns, 1234567890123ull);
+    assert_int_equal(f.sender_len, 4);
+    assert_memory_equal(f.sender, "ping", 4);
+    assert_int_equal(f.len, 2);
+    assert_memory_equal(f.data, "hi", 2);
+    /* no sender, not a request: one byte */
+    assert_int_equal(wasp__dist_frame_head(buf, 0, 99, ""), 1);
+    assert_int_equal(wasp__dist_frame_parse(buf, 1, &f), WASP_OK);
+    assert_int_equal(f.len, 0);
+    assert_int_equal(f.timeout_ns, 0);
+    assert_null(f.sender);
+    /* malformed: empty, unknown flag bits, a request without its timeout,
+     * a sender longer than the frame or empty */
+    assert_int_equal(wasp__dist_frame_parse(buf, 0, &f), WASP_EINVAL);
     buf[0] = 0x80;
-    assert_int_equal(wasp__dist_frame_parse(buf, 1, &flags, &t, &data, &len), WASP_EINVAL);
+    assert_int_equal(wasp__dist_frame_parse(buf, 1, &f), WASP_EINVAL);
     buf[0] = WASP__DIST_REQUEST;
-    assert_int_equal(wasp__dist_frame_parse(buf, 5, &flags, &t, &data, &len), WASP_EINVAL);
+    assert_int_equal(wasp__dist_frame_parse(buf, 5, &f), WASP_EINVAL);
+    buf[0] = WASP__DIST_SENDER;
+    buf[1] = 10;
+    assert_int_equal(wasp__dist_frame_parse(buf, 5, &f), WASP_EINVAL);
+    buf[1] = 0;
+    assert_int_equal(wasp__dist_frame_parse(buf, 5, &f), WASP_EINVAL);
 }
 
 int main(void) {

@@ -151,6 +151,32 @@ static void test_ctx_ask_and_send_after(void **state) {
     wasp_system_destroy(sys);
 }
 
+/* What another process relays keeps its sender's name. */
+static char seen_sender[32];
+static atomic_int seen_n;
+static int name_handle(wasp_ctx *ctx, const wasp_msg *m) {
+    (void)ctx;
+    snprintf(seen_sender, sizeof(seen_sender), "%s", m->sender_name ? m->sender_name : "(none)");
+    atomic_fetch_add(&seen_n, 1);
+    return 0;
+}
+
+static void test_sender_name(void **state) {
+    (void)state;
+    wasp_system *sys = sys_new(1);
+    assert_int_equal(wasp_system_start(sys), WASP_OK);
+    wasp_actor_spec s = {.name = "box", .handle = name_handle};
+    assert_int_equal(wasp_spawn(sys, &s, NULL), WASP_OK);
+    wasp_send_opts o = {.to_name = "box", .data = "x", .len = 1, .sender_name = "far.away"};
+    assert_int_equal(wasp_send_ex(sys, &o), WASP_OK);
+    wait_n(&seen_n, 1);
+    assert_string_equal(seen_sender, "far.away");
+    assert_int_equal(wasp_send_name(sys, "box", "y", 1), WASP_OK);
+    wait_n(&seen_n, 2);
+    assert_string_equal(seen_sender, "(none)");
+    wasp_system_destroy(sys);
+}
+
 static void test_publish_hook(void **state) {
     (void)state;
     struct router r;
@@ -182,6 +208,7 @@ int main(void) {
         cmocka_unit_test(test_remote_ask),
         cmocka_unit_test(test_ctx_ask_and_send_after),
         cmocka_unit_test(test_publish_hook),
+        cmocka_unit_test(test_sender_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
