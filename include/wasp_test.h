@@ -31,6 +31,8 @@ typedef struct wasp_test_config {
     uint64_t idle_timeout_ns; /* hang guard, real time, on waiting for quiescence; 0 = 10 s */
     const char *cache_dir;    /* on-disk cache of compiled modules; NULL = none */
     bool echo_log;            /* also write captured log lines to stderr */
+    bool no_store;            /* no store of its own (wasp_test_store is NULL): for tests
+                                 whose components are not granted storage, a little faster */
 } wasp_test_config;
 
 /* A new isolated system (virtual clock at 0, workers running, every log

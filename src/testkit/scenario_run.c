@@ -126,11 +126,21 @@ static int seed(const struct sc_case *c, wasp_test *t) {
     return rc;
 }
 
+/* A store costs a file and a sync: only for a case that may use one - a
+ * component granted storage, a whole system, seeds or `stored`. */
+static bool uses_storage(const struct sc_case *c) {
+    if (c->manifest || c->nseeds || (c->has_component && c->component.spec.storage.granted)) return true;
+    for (size_t i = 0; i < c->nsteps; i++)
+        for (size_t k = 0; k < c->steps[i].nexpects; k++)
+            if (c->steps[i].expects[k].kind == SC_STORED) return true;
+    return false;
+}
+
 bool sc_run_case(const struct sc_file *f, const struct sc_case *c, const wasp_test_run_options *o,
                  char **failure) {
     struct sc_out out = {0};
     wasp_test_config cfg = {.workers = f->workers, .cache_dir = o ? o->cache_dir : NULL,
-                            .echo_log = o && o->echo_log};
+                            .echo_log = o && o->echo_log, .no_store = !uses_storage(c)};
     wasp_test *t = NULL;
     const struct sc_standin *bad = NULL;
     char err[1024] = "";
