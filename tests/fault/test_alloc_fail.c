@@ -29,6 +29,11 @@ static int echo_handle(wasp_ctx *ctx, const wasp_msg *m) {
 
 static int keep_first(int err, int next) { return err ? err : next; }
 
+/* Generous: a reply only fails to come when its allocation failed with no
+ * memory left to say so (sticky mode), which few runs reach; a short bound
+ * would turn a loaded machine's slowness into a failure. */
+#define ASK_TIMEOUT_NS 2000000000ull
+
 /* ---- runtime ------------------------------------------------------------ */
 
 static int scenario_actors(void) {
@@ -57,7 +62,7 @@ static int scenario_actors(void) {
     void *reply = NULL;
     size_t reply_len = 0;
     if (ida) {
-        int rc = wasp_ask(sys, ida, "ping", 4, 20000000ull, &reply, &reply_len);
+        int rc = wasp_ask(sys, ida, "ping", 4, ASK_TIMEOUT_NS, &reply, &reply_len);
         err = keep_first(err, rc);
         free(reply);
     }
@@ -148,7 +153,7 @@ static int scenario_component(void) {
     if (!err) {
         void *reply = NULL;
         size_t reply_len = 0;
-        err = wasp_ask(sys, ids[0], "ping", 4, 200000000ull, &reply, &reply_len);
+        err = wasp_ask(sys, ids[0], "ping", 4, ASK_TIMEOUT_NS, &reply, &reply_len);
         free(reply);
     }
     err = keep_first(err, wasp_system_stop(sys));
