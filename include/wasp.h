@@ -29,7 +29,7 @@ extern "C" {
 #endif
 
 /* ---- Errors -------------------------------------------------------------
- * Codes -1..-8 are the same numbers the guest ABI returns to components
+ * Codes -1..-9 are the same numbers the guest ABI returns to components
  * (docs/ABI.md); the rest are host-side only.
  */
 #define WASP_OK 0
@@ -41,7 +41,7 @@ extern "C" {
 #define WASP_EINVAL -6     /* malformed argument (NULL, empty or over-long name, ...) */
 #define WASP_ENOREPLY -7   /* reply outside a request, or a second reply */
 #define WASP_ESTOPPED -8   /* the target is stopping or stopped */
-#define WASP_ENOMEM -9     /* out of memory */
+#define WASP_ELIMIT -9     /* a per-component quota is exhausted (timers, subscriptions, ...) */
 #define WASP_EEXIST -10    /* the name is already taken */
 #define WASP_ESTATE -11    /* the call is not valid in the object's current state */
 #define WASP_EIO -12       /* a file could not be read or written */
@@ -52,6 +52,7 @@ extern "C" {
 #define WASP_EINTERRUPT -17 /* the guest ran past its time or fuel budget */
 #define WASP_ECRASH -18    /* an actor crashed while handling a message */
 #define WASP_EHANDLER -19  /* a handler reported an error (counted; the actor goes on) */
+#define WASP_ENOMEM -20    /* out of memory (host only: imports report it as an ABI code) */
 
 /* A static, human-readable description of an error code ("unknown error"
  * for codes wasp does not define). Never NULL. */
@@ -532,6 +533,11 @@ void wasp_system_set_log(wasp_system *sys, int min_level, wasp_log_fn fn, void *
 /* Writes one line through the system's sink (printf-style). */
 void wasp_log(wasp_system *sys, int level, const char *actor, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Copies text into out (cap bytes, NUL-terminated) with every control
+ * character and invalid UTF-8 byte written as \xNN, so that it stays one
+ * line that cannot pass for another; returns the length written. wasp_log
+ * applies it to every actor name and text. */
+size_t wasp_log_escape(const char *text, char *out, size_t cap);
 /* true if a line at this level would be written. */
 bool wasp_log_enabled(const wasp_system *sys, int level);
 
@@ -876,6 +882,12 @@ typedef struct wasp_env_var {
     const char *value;
 } wasp_env_var;
 
+/* Quota defaults and the largest count a manifest may give (limits.timers,
+ * limits.subscriptions). */
+#define WASP_LIMIT_TIMERS_DEFAULT 10000
+#define WASP_LIMIT_SUBSCRIPTIONS_DEFAULT 1000
+#define WASP_LIMIT_COUNT_MAX 10000000
+
 /* Mirrors a manifest component entry (docs/MANIFEST.md); zero = default. */
 typedef struct wasp_component_spec {
     const char *name;          /* required: [A-Za-z0-9_-]+ */
@@ -899,6 +911,8 @@ typedef struct wasp_component_spec {
         uint64_t timeslice_ns; /* 0 = 2 ms */
         uint64_t max_handle_ns;/* 0 = 5 s */
         uint64_t fuel;         /* per message; 0 = unmetered */
+        uint32_t timers;       /* pending send_after timers per actor; 0 = 10000 */
+        uint32_t subscriptions;/* topic subscriptions per actor; 0 = 1000 */
     } limits;
     struct {                   /* default deny */
         const char *const *send;      /* actor-name globs */

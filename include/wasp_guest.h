@@ -6,7 +6,7 @@
  *
  *   - typed wrappers for every import: wasp_send, wasp_publish, wasp_call,
  *     wasp_reply, wasp_sender_name, wasp_log_info, wasp_now_ms, ...;
- *   - the ABI error codes (WASP_ENOENT ... WASP_ESTOPPED) and log levels;
+ *   - the ABI error codes (WASP_ENOENT ... WASP_ELIMIT) and log levels;
  *   - a default `wasp_alloc`: one receive buffer, reused for every message and
  *     grown when a larger one arrives, so a component can run forever;
  *   - WASP_HANDLER(fn) to export `handle-message`, and WASP_START(fn),
@@ -83,7 +83,7 @@ extern "C" {
 #define WASP_ESTOPPED -8  /* the target is stopping or stopped */
 #endif
 #ifndef WASP_ELIMIT
-#define WASP_ELIMIT -9    /* a quota is exhausted (e.g. the storage quota) */
+#define WASP_ELIMIT -9    /* a quota of this component is exhausted (limits.timers, ...) */
 #endif
 
 /* Log levels for wasp_log. */

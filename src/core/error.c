@@ -17,7 +17,7 @@ static const struct error_info errors[] = {
     {WASP_EINVAL, "WASP_EINVAL", "invalid argument"},
     {WASP_ENOREPLY, "WASP_ENOREPLY", "no request to reply to"},
     {WASP_ESTOPPED, "WASP_ESTOPPED", "target stopping or stopped"},
-    {WASP_ENOMEM, "WASP_ENOMEM", "out of memory"},
+    {WASP_ELIMIT, "WASP_ELIMIT", "quota exhausted"},
     {WASP_EEXIST, "WASP_EEXIST", "name already taken"},
     {WASP_ESTATE, "WASP_ESTATE", "invalid in the current state"},
     {WASP_EIO, "WASP_EIO", "input/output error"},
@@ -28,6 +28,7 @@ static const struct error_info errors[] = {
     {WASP_EINTERRUPT, "WASP_EINTERRUPT", "guest ran past its time or fuel budget"},
     {WASP_ECRASH, "WASP_ECRASH", "actor crashed"},
     {WASP_EHANDLER, "WASP_EHANDLER", "handler reported an error"},
+    {WASP_ENOMEM, "WASP_ENOMEM", "out of memory"},
 };
 
 static const struct error_info *error_find(int err) {

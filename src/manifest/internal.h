@@ -194,6 +194,8 @@ const char *mf_resolve_path(struct wasp_manifest *m, const char *p);
 
 /* Valid component/supervisor name: [A-Za-z0-9_-]+ */
 bool mf_valid_name(const char *s);
+/* Valid system name: 1..200 bytes, no control characters. */
+bool mf_printable(const char *s);
 
 #define MF_DEFAULT_INTENSITY 3u
 #define MF_DEFAULT_PERIOD_NS 5000000000ull

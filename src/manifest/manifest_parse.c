@@ -16,6 +16,14 @@ bool mf_valid_name(const char *s) {
     return true;
 }
 
+bool mf_printable(const char *s) {
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > MF_NAME_MAX) return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f) return false;
+    return true;
+}
+
 const char *mf_resolve_path(struct wasp_manifest *m, const char *p) {
     if (p[0] == '/' || !m->dir[0]) return mf_strdup(&m->arena, p);
     size_t dl = strlen(m->dir), pl = strlen(p);
@@ -90,8 +98,8 @@ static void read_health(struct mf_component *c, struct mf_errors *e, const struc
 static void read_limits(struct mf_component *c, struct mf_errors *e, const struct mf_node *n,
                         bool *ok) {
     static const char *const keys[] = {"memory", "max_message", "timeslice", "max_handle_time",
-                                       "fuel", NULL};
-    const struct mf_node *v[5];
+                                       "fuel",   "timers",      "subscriptions", NULL};
+    const struct mf_node *v[7];
     size_t before = e->len;
     if (!mf_map_fields(e, n, "limits", keys, v, NULL)) {
         *ok = false;
@@ -106,6 +114,10 @@ static void read_limits(struct mf_component *c, struct mf_errors *e, const struc
     int64_t x;
     if (present(v[4]) && mf_get_int(e, v[4], "limits.fuel", 0, INT64_MAX, &x))
         c->spec.limits.fuel = (uint64_t)x;
+    if (present(v[5]) && mf_get_int(e, v[5], "limits.timers", 1, WASP_LIMIT_COUNT_MAX, &x))
+        c->spec.limits.timers = (uint32_t)x;
+    if (present(v[6]) && mf_get_int(e, v[6], "limits.subscriptions", 1, WASP_LIMIT_COUNT_MAX, &x))
+        c->spec.limits.subscriptions = (uint32_t)x;
     if (e->len != before) *ok = false;
 }
 
@@ -235,6 +247,8 @@ void mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct m
     s->limits.max_message = 64ull << 10;
     s->limits.timeslice_ns = 2000000ull;
     s->limits.max_handle_ns = 5000000000ull;
+    s->limits.timers = WASP_LIMIT_TIMERS_DEFAULT;
+    s->limits.subscriptions = WASP_LIMIT_SUBSCRIPTIONS_DEFAULT;
     c->name_node = n;
 
     /* The name first, so that the other messages can name the component. */
@@ -258,6 +272,9 @@ void mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct m
         if (!mf_valid_name(s->name)) {
             mf_error(e, v[K_NAME], "invalid component name '%s' (use letters, digits, '_' and '-')",
                      s->name);
+            s->name = NULL;
+        } else if (!strcmp(s->name, "wasp")) {
+            mf_error(e, v[K_NAME], "the name 'wasp' is reserved for the runtime");
             s->name = NULL;
         } else if (strlen(s->name) > MF_NAME_MAX) {
             mf_error(e, v[K_NAME], "component name is longer than %d bytes", MF_NAME_MAX);
@@ -322,7 +339,10 @@ void mf_read_manifest(struct wasp_manifest *m, const struct mf_node *root, struc
     }
     if (!mf_map_fields(e, root, "the manifest", keys, v, k)) return;
     if (!v[0]) mf_missing(e, root, "name");
-    else mf_get_string(e, v[0], &m->name);
+    else if (mf_get_string(e, v[0], &m->name) && !mf_printable(m->name)) {
+        mf_error(e, v[0], "the system name must be 1 to 200 printable characters");
+        m->name = NULL;
+    }
     int64_t x;
     if (present(v[1]) && mf_get_int(e, v[1], "workers", 1, 1024, &x)) m->workers = (int)x;
 

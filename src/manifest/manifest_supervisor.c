@@ -66,6 +66,8 @@ static void read_one(struct wasp_manifest *m, int sup, struct mf_errors *e, cons
             if (!mf_valid_name(name))
                 mf_error(e, v[0], "invalid supervisor name '%s' (use letters, digits, '_' and '-')",
                          name);
+            else if (!strcmp(name, "wasp"))
+                mf_error(e, v[0], "the name 'wasp' is reserved for the runtime");
             else if (strlen(name) > 200)
                 mf_error(e, v[0], "supervisor name is longer than 200 bytes");
             else {

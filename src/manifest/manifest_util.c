@@ -70,8 +70,17 @@ static void verror_at(struct mf_errors *e, int line, int col, const char *fmt, v
         e->v = v;
         e->cap = cap;
     }
-    char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) < 0) {
+    char *raw = NULL;
+    if (vasprintf(&raw, fmt, ap) < 0) {
+        e->oom = true;
+        return;
+    }
+    /* Messages quote the manifest's text: keep each one a single line. */
+    size_t cap = strlen(raw) * 4 + 1;
+    char *msg = malloc(cap);
+    if (msg) wasp_log_escape(raw, msg, cap);
+    free(raw);
+    if (!msg) {
         e->oom = true;
         return;
     }

@@ -14,4 +14,10 @@ int wasp_system_ext_claim(wasp_system *sys, void *ext);
 void wasp_system_ext_release(wasp_system *sys, void *ext);
 void *wasp_system_ext(wasp_system *sys);
 
+/* A one-shot timer on the system's timer thread (timers.h): fire(arg) after
+ * delay_ns, or drop(arg) if the system stops first. A nonzero id, or 0 if
+ * the system is stopping or out of memory (then neither runs). */
+uint64_t wasp__system_timer(wasp_system *sys, uint64_t delay_ns, void (*fire)(void *), void (*drop)(void *),
+                            void *arg);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include "runtime/ext.h"
 #include "runtime/internal.h"
+#include "runtime/timers.h"
 
 static const char *const level_names[] = {"trace", "debug", "info", "warn", "error"};
 
@@ -32,14 +33,55 @@ void wasp_system_set_log(wasp_system *sys, int min_level, wasp_log_fn fn, void *
 
 bool wasp_log_enabled(const wasp_system *sys, int level) { return sys && level >= sys->log_level; }
 
+/* Length of the valid UTF-8 sequence at s (not a C1 control), or 0. */
+static size_t utf8_len(const unsigned char *s) {
+    unsigned c = s[0], n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+    if (n == 0 || c > 0xF4) return 0;
+    for (unsigned i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    if (n == 2 && c == 0xC2 && s[1] < 0xA0) return 0;           /* U+0080..U+009F: C1 controls */
+    if (n == 3 && ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0))) return 0; /* overlong, surrogate */
+    if (n == 4 && ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))) return 0; /* overlong, > U+10FFFF */
+    return n;
+}
+
+size_t wasp_log_escape(const char *text, char *out, size_t cap) {
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)(text ? text : "");
+    size_t o = 0;
+    if (!out || !cap) return 0;
+    while (*s) {
+        size_t n = *s >= 0x80 ? utf8_len(s) : (*s < 0x20 && *s != '\t') || *s == 0x7f ? 0 : 1;
+        if (n) {
+            if (o + n >= cap) break;
+            memcpy(out + o, s, n);
+            o += n;
+            s += n;
+            continue;
+        }
+        if (o + 4 >= cap) break;
+        out[o++] = '\\';
+        out[o++] = 'x';
+        out[o++] = hex[*s >> 4];
+        out[o++] = hex[*s & 15];
+        s++;
+    }
+    out[o] = 0;
+    return o;
+}
+
 void wasp_log(wasp_system *sys, int level, const char *actor, const char *fmt, ...) {
     if (!wasp_log_enabled(sys, level)) return;
-    char text[1024];
+    char raw[1024], text[1024], name[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
-    if (!actor || !*actor) actor = "wasp";
+    /* Names and text may come from manifests and guests: one line each,
+     * control characters escaped, so no line can be forged. */
+    wasp_log_escape(raw, text, sizeof(text));
+    wasp_log_escape(actor && *actor ? actor : "wasp", name, sizeof(name));
+    actor = name;
     if (sys->log_fn) {
         sys->log_fn(sys->log_arg, level, actor, text);
         return;
@@ -59,3 +101,9 @@ void wasp_system_ext_release(wasp_system *sys, void *ext) {
 }
 
 void *wasp_system_ext(wasp_system *sys) { return sys ? atomic_load(&sys->ext) : NULL; }
+
+uint64_t wasp__system_timer(wasp_system *sys, uint64_t delay_ns, void (*fire)(void *), void (*drop)(void *),
+                            void *arg) {
+    if (!sys || atomic_load(&sys->state) >= WASP_SYS_STOPPING) return 0;
+    return wasp_timers_schedule(sys->timers, delay_ns, fire, drop, arg);
+}

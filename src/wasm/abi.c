@@ -146,6 +146,11 @@ static void check_exports(const wasmtime_module_t *m, struct wasp_abi_info *info
             else has_memory = true;
             continue;
         }
+        if (wasm_externtype_kind(et) == WASM_EXTERN_TABLE && info->ntable_exports < WASP_ABI_TABLES_MAX &&
+            name->size < sizeof(info->table_exports[0])) {
+            memcpy(info->table_exports[info->ntable_exports], name->data, name->size);
+            info->table_exports[info->ntable_exports++][name->size] = 0;
+        }
         const struct wasp_abi_func *f = find(wasp_abi_exports, wasp_abi_nexports, name->data, name->size);
         if (!f) continue; /* other exports are the component's own business */
         const wasm_functype_t *ft = wasm_externtype_as_functype_const(et);

@@ -14,6 +14,7 @@
 
 #define WASP_ABI_MODULE "wasp"
 #define WASP_ABI_WASI_MODULE "wasi_snapshot_preview1"
+#define WASP_ABI_TABLES_MAX 4 /* tables a module may define (the store's limit) */
 
 struct wasp_abi_func {
     const char *name;
@@ -35,6 +36,9 @@ struct wasp_abi_info {
     bool has_health;     /* _health */
     bool imports_wasi;   /* imports from wasi_snapshot_preview1 */
     char first_wasi_import[128]; /* e.g. "wasi_snapshot_preview1.fd_write", for errors */
+    /* Exported tables (their memory is counted in memory_bytes). */
+    char table_exports[WASP_ABI_TABLES_MAX][64];
+    int ntable_exports;
 };
 
 /* Checks imports and exports; on failure returns WASP_EABI and err lists

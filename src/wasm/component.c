@@ -24,7 +24,7 @@ static int fail(char *err, size_t cap, int rc, const char *name, const char *fmt
 }
 
 static bool name_valid(const char *s) {
-    if (!s || !*s || strlen(s) > 200) return false;
+    if (!s || !*s || strlen(s) > 200 || !strcmp(s, "wasp")) return false; /* "wasp" is the runtime's */
     for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' ||
               *s == '-'))
@@ -91,12 +91,19 @@ static int check_values(wasp_component_spec *s, char *err, size_t cap) {
     if (!s->limits.max_message) s->limits.max_message = 64 * 1024;
     if (!s->limits.timeslice_ns) s->limits.timeslice_ns = 2000000ull;
     if (!s->limits.max_handle_ns) s->limits.max_handle_ns = 5000000000ull;
+    if (!s->limits.timers) s->limits.timers = WASP_LIMIT_TIMERS_DEFAULT;
+    if (!s->limits.subscriptions) s->limits.subscriptions = WASP_LIMIT_SUBSCRIPTIONS_DEFAULT;
     if (s->health.interval_ns) {
         if (!s->health.timeout_ns) s->health.timeout_ns = 50000000ull;
         if (!s->health.unhealthy_after) s->health.unhealthy_after = 3;
     }
     if (s->instances > 1000000) return fail(err, cap, WASP_EINVAL, s->name, "instances must be 1..1000000");
     if (s->limits.memory > 4096 * MiB) return fail(err, cap, WASP_EINVAL, s->name, "limits.memory is above 4GiB");
+    if (s->limits.timers > WASP_LIMIT_COUNT_MAX || s->limits.subscriptions > WASP_LIMIT_COUNT_MAX)
+        return fail(err, cap, WASP_EINVAL, s->name, "limits.timers and limits.subscriptions are at most %d",
+                    WASP_LIMIT_COUNT_MAX);
+    if (s->nsubscribe > s->limits.subscriptions)
+        return fail(err, cap, WASP_EINVAL, s->name, "subscribe lists more patterns than limits.subscriptions");
     if (s->limits.max_message > UINT32_MAX)
         return fail(err, cap, WASP_EINVAL, s->name, "limits.max_message is above 4GiB");
     if (s->storage.granted && !s->storage.quota) s->storage.quota = 16 * MiB;
@@ -245,7 +252,7 @@ int wasp_component_load(wasp_wasm *w, const wasp_component_spec *spec, wasp_comp
     if (err && errcap) err[0] = 0;
     if (!w || !spec || !out) return fail(err, errcap, WASP_EINVAL, NULL, "invalid argument");
     if (!name_valid(spec->name))
-        return fail(err, errcap, WASP_EINVAL, spec->name, "name must be 1..200 characters of [A-Za-z0-9_-]");
+        return fail(err, errcap, WASP_EINVAL, spec->name, "name must be 1..200 characters of [A-Za-z0-9_-], not \"wasp\"");
     if (!spec->wasm_path && (!spec->wasm || !spec->wasm_len))
         return fail(err, errcap, WASP_EINVAL, spec->name, "no wasm module given");
     struct wasp_component *c = calloc(1, sizeof(*c));
@@ -348,7 +355,7 @@ int wasp_component_info_get(wasp_wasm *w, wasp_aid id, wasp_component_info *out)
     memset(out, 0, sizeof(*out));
     snprintf(out->component, sizeof(out->component), "%s", sl->comp->name);
     out->instance = sl->index;
-    out->memory_bytes = atomic_load(&sl->memory_bytes);
+    out->memory_bytes = atomic_load(&sl->memory_bytes) + atomic_load(&sl->timer_bytes);
     out->instantiations = atomic_load(&sl->instantiations);
     pthread_mutex_lock(&sl->err_lock);
     snprintf(out->last_error, sizeof(out->last_error), "%s", sl->last_error);

@@ -24,6 +24,19 @@
 struct wasp_call_wait;
 struct wasp_kv_wait;
 
+/* An async import waiting for something (a `call` reply, a WASI clock):
+ * the actor parks meanwhile. Shared by the completion (any thread, maybe
+ * after the instance is gone) and the continuation; freed by whichever lets
+ * go last. Embedded first in each import's own wait (host_wait.c). */
+struct wasp_host_wait {
+    atomic_int refs;
+    atomic_bool done;
+    struct wasp_cinst *ci; /* cleared when the continuation lets go */
+    wasp_system *sys;
+    wasp_aid self;
+    void (*destroy)(struct wasp_host_wait *w); /* frees the whole wait */
+};
+
 struct wasp_wasm {
     wasp_system *sys;
     struct wasp_engine *engine;
@@ -42,6 +55,10 @@ struct wasp_cslot {
     wasp_health_check health;
     _Atomic wasp_aid aid;     /* latest incarnation's actor */
     atomic_uint_fast64_t memory_bytes, instantiations;
+    /* Quotas (host_quota.c): what the actor makes the host hold for it.
+     * Timers count until their message is handled or dropped. */
+    atomic_uint timers, subscriptions;
+    atomic_uint_fast64_t timer_bytes;
     pthread_mutex_t err_lock;
     char last_error[512];
 
@@ -84,8 +101,10 @@ struct wasp_cinst {
     wasmtime_val_t args[2], res[1];
     const wasp_msg *msg;          /* the message being handled, or NULL */
     struct wasp_call_wait *wait;  /* an outstanding `call`, or NULL */
+    struct wasp_host_wait *clock_wait; /* an outstanding WASI clock wait, or NULL */
     struct wasp_kv_wait *kv_wait; /* an outstanding storage write, or NULL */
     bool faulted;                 /* a call failed: skip _cleanup */
+    bool in_export;               /* running _initialize/_start/_cleanup: cannot park */
 };
 
 /* ---- wasm.c ---- */
@@ -123,11 +142,24 @@ void wasp_cslot_fail(struct wasp_cslot *slot, int level, const char *fmt, ...)
 /* ---- host_cm.c: the components' imports (wasp_cm_host_fn) ---- */
 bool wasp_cm_host(void *store_data, uint32_t op, const struct wasp_cm_args *args, struct wasp_cm_result *res);
 
+/* ---- host_wait.c: the WASI clock wait's two owners ---- */
+/* Starts a wait of ci (two references: completion and continuation). */
+void wasp_host_wait_begin(struct wasp_host_wait *w, struct wasp_cinst *ci, void (*destroy)(struct wasp_host_wait *));
+/* The completion: marks it done, wakes the actor, lets go. Any thread. */
+void wasp_host_wait_complete(struct wasp_host_wait *w);
+/* Lets go of one reference. */
+void wasp_host_wait_release(struct wasp_host_wait *w);
+/* A continuation finalizer (arg: the wait). */
+void wasp_host_wait_finalize(void *arg);
+bool wasp_host_wait_done(const struct wasp_host_wait *w);
+/* true while the incarnation sleeps in WASI (park, don't yield). */
+bool wasp_clock_waiting(const struct wasp_cinst *ci);
+
 /* ---- host_call.c: the asynchronous `call` import ---- */
 void wasp_host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
                     wasmtime_val_t *results, size_t nresults, wasm_trap_t **trap,
                     wasmtime_async_continuation_t *cont);
-/* true while the incarnation waits for a `call` reply (park, don't yield). */
+/* true while the incarnation waits in an async import (park, don't yield). */
 bool wasp_call_waiting(const struct wasp_cinst *ci);
 /* An async import's result available at once (results[0] = v as i32). */
 void wasp_async_done_now(wasmtime_val_t *results, int32_t v, wasmtime_async_continuation_t *cont);
@@ -137,6 +169,11 @@ void wasp_async_done_now(wasmtime_val_t *results, int32_t v, wasmtime_async_cont
 wasmtime_error_t *wasp_host_kv_define(wasmtime_linker_t *linker, const char *(*sig)(const char *), void *arg);
 /* true while the incarnation waits for a storage write (park, don't yield). */
 bool wasp_kv_waiting(const struct wasp_cinst *ci);
+
+/* ---- host_wasi.c: WASI preview 1 calls that would block the worker ---- */
+/* Overrides poll_oneoff (clock waits park the actor) and clock_time_get in
+ * a linker that has WASI. */
+wasmtime_error_t *wasp_host_define_wasi(wasmtime_linker_t *linker, void *arg);
 
 /* ---- host_guest.c: guest memory and argument checks ---- */
 /* A pointer to [ptr, ptr+len) in the caller's memory, or NULL with *trap set. */
@@ -152,6 +189,17 @@ bool wasp_perm_publish(const struct wasp_component *c, const char *topic);
 bool wasp_perm_subscribe(const struct wasp_component *c, const char *pattern);
 
 struct wasp_cinst *wasp_cinst_from_caller(wasmtime_caller_t *caller);
+
+/* ---- host_quota.c: per-actor quotas and ABI error codes ---- */
+/* The code an import returns for a host result: 0 or more and the ABI's
+ * -1..-9 as they are; a host-only code (out of memory, ...) as `fallback`. */
+int wasp_abi_code(int rc, int fallback);
+/* send_after within limits.timers (and limits.memory for the bytes held):
+ * WASP_OK, WASP_ELIMIT or an ABI code. */
+int wasp_quota_send_after(struct wasp_cslot *slot, const wasp_send_opts *o, uint64_t delay_ns);
+/* subscribe within limits.subscriptions: WASP_OK, WASP_ELIMIT or an ABI code. */
+int wasp_quota_subscribe(struct wasp_cinst *ci, const char *pattern);
+int wasp_quota_unsubscribe(struct wasp_cinst *ci, const char *pattern);
 
 /* ---- component_wasi.c ---- */
 /* A WASI context with exactly the component's grants, or NULL (why says). */

@@ -26,10 +26,12 @@ struct health_req {
     uint64_t token;
 };
 
+/* Linear memory and tables; host_quota.c's timer bytes are added on read. */
 static void note_memory(struct wasp_cinst *ci) {
     size_t len = 0;
     wasp_instance_memory(ci->inst, &len);
-    atomic_store_explicit(&ci->slot->memory_bytes, len, memory_order_relaxed);
+    uint64_t bytes = len + wasp_instance_table_bytes(ci->inst);
+    atomic_store_explicit(&ci->slot->memory_bytes, bytes, memory_order_relaxed);
 }
 
 /* A component's lifecycle hook standing for a core module's export. */
@@ -52,8 +54,10 @@ int wasp__cinst_run_export(struct wasp_cinst *ci, const char *name, struct wasp_
         rc = wasp_instance_call_begin(ci->inst, &f, name, NULL, 0, NULL, 0);
     }
     if (rc != WASP_OK) return wasp_error_set(err, rc, "`%s`: cannot start call", name);
+    ci->in_export = true;
     while ((rc = wasp_instance_call_poll(ci->inst, err)) == WASP_CALL_PENDING)
-        if (wasp_call_waiting(ci) || wasp_kv_waiting(ci)) sched_yield();
+        if (wasp_kv_waiting(ci)) sched_yield();
+    ci->in_export = false;
     return rc;
 }
 
@@ -95,7 +99,9 @@ int wasp__cinst_new(struct wasp_cslot *sl, struct wasp_module *m, wasp_system *s
         .max_call_ns = c->spec.limits.max_handle_ns,
     };
     struct wasp_error err = {0};
+    ci->in_export = true; /* a start section cannot park either */
     int rc = wasp_instance_new(m, &lim, wasi, ci, &ci->inst, &err);
+    ci->in_export = false;
     if (rc != WASP_OK) return snprintf(why, cap, "%s", err.msg), rc;
     atomic_fetch_add(&sl->instantiations, 1);
     const struct wasp_abi_info *abi = wasp_module_abi(m);
@@ -128,15 +134,16 @@ int wasp_cactor_started(wasp_ctx *ctx) {
     struct wasp_module *m = wasp__component_module(c);
     int rc = wasp__cinst_new(sl, m, wasp_ctx_system(ctx), wasp_ctx_self(ctx), &ci, why, sizeof(why));
     wasp_module_release(m);
-    if (ci) atomic_store(&sl->aid, ci->self);
+    /* A new actor in the slot (not a restart) starts without subscriptions. */
+    if (ci && atomic_exchange(&sl->aid, ci->self) != ci->self) atomic_store(&sl->subscriptions, 0);
     if (rc != WASP_OK) {
         if (!ci) return rc;
         return start_fail(ctx, ci, rc, "start failed: %s", why);
     }
 
     for (size_t i = 0; i < c->spec.nsubscribe; i++) {
-        rc = wasp_subscribe(ci->sys, ci->self, c->subscribe[i]);
-        if (rc != WASP_OK && rc != WASP_EEXIST)
+        rc = wasp_quota_subscribe(ci, c->subscribe[i]);
+        if (rc != WASP_OK)
             return start_fail(ctx, ci, rc, "start failed: cannot subscribe to %s", c->subscribe[i]);
     }
     if (c->spec.instances > 1) {

@@ -138,9 +138,19 @@ uint8_t *wasp_instance_memory(struct wasp_instance *inst, size_t *len);
  * function's caller context). */
 uint8_t *wasp_instance_memory_in(struct wasp_instance *inst, wasmtime_context_t *ctx, size_t *len);
 
+/* Bytes of the instance's exported tables now. Every table, exported or
+ * not, is capped by the store limiter at 1/8 of memory_bytes in total. */
+uint64_t wasp_instance_table_bytes(struct wasp_instance *inst);
+
 /* Changes the time budget of later calls (e.g. _cleanup's stop_timeout). */
 void wasp_instance_set_max_call(struct wasp_instance *inst, uint64_t max_call_ns);
 uint64_t wasp_instance_max_call(const struct wasp_instance *inst);
+/* What is left of the current call's time budget (UINT64_MAX: unbounded).
+ * A host function that waits may wait this long at most. */
+uint64_t wasp_instance_budget_left(const struct wasp_instance *inst);
+/* The current call is over its budget: the trap or error a host function
+ * returns now ends it as WASP_EINTERRUPT, like running past the budget. */
+void wasp_instance_mark_interrupted(struct wasp_instance *inst);
 
 /* ---- Calls: one at a time per instance ----------------------------------
  * call_begin starts an async call of func (named name, for messages);

@@ -66,14 +66,14 @@ static void on_reply(void *arg, int status, const void *data, size_t len) {
 bool wasp_call_wait_done(struct wasp_call_wait *w, int *status, const uint8_t **reply, size_t *len) {
     if (!atomic_load_explicit(&w->done, memory_order_acquire)) return false;
     /* Only ABI codes reach the guest; a host-only failure reads as "no reply". */
-    *status = w->status == WASP_OK || w->status >= WASP_ESTOPPED ? w->status : WASP_ENOREPLY;
+    *status = w->status == WASP_OK ? WASP_OK : wasp_abi_code(w->status, WASP_ENOREPLY);
     *reply = w->reply;
     *len = w->reply_len;
     return true;
 }
 
 bool wasp_call_waiting(const struct wasp_cinst *ci) {
-    return ci->wait && !atomic_load_explicit(&ci->wait->done, memory_order_acquire);
+    return (ci->wait && !atomic_load_explicit(&ci->wait->done, memory_order_acquire)) || wasp_clock_waiting(ci);
 }
 
 struct wasp_call_wait *wasp_op_call(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len,
@@ -83,12 +83,17 @@ struct wasp_call_wait *wasp_op_call(struct wasp_cinst *ci, const char *to, const
     if (len > c->spec.limits.max_message) *rc = WASP_E2BIG;
     else if (timeout_ms < 0 || timeout_ms > INT32_MAX) *rc = WASP_EINVAL;
     else if (!wasp_perm_send(c, to)) *rc = WASP_EPERM;
+    /* _start and _cleanup run to completion on the thread that starts or
+     * stops the actor: they cannot park, and waiting there would hold that
+     * thread (maybe the only worker). docs/ABI.md: EPERM. */
+    else if (ci->in_export) *rc = WASP_EPERM;
     if (*rc) return NULL;
 
     /* A wait never outlives the message's time budget: 0 (no timeout) and
      * longer timeouts are cut to what is left of max_handle_time. */
     uint64_t timeout = (uint64_t)timeout_ms * 1000000u;
-    uint64_t budget = c->spec.limits.max_handle_ns;
+    uint64_t budget = wasp_instance_budget_left(ci->inst);
+    if (!budget) budget = 1;
     if (!timeout || timeout > budget) timeout = budget;
 
     struct wasp_call_wait *w = calloc(1, sizeof(*w));
@@ -104,6 +109,7 @@ struct wasp_call_wait *wasp_op_call(struct wasp_cinst *ci, const char *to, const
     wasp_send_opts o = {.to_name = to, .data = msg, .len = len};
     *rc = wasp_ask_cb(ci->sys, &o, timeout, on_reply, w);
     if (*rc != WASP_OK) {
+        *rc = wasp_abi_code(*rc, WASP_EFULL);
         ci->wait = NULL;
         free(w);
         return NULL;

@@ -153,7 +153,6 @@ static const char *abi_sig(const char *name) {
 }
 
 wasmtime_error_t *wasp_host_define(wasmtime_linker_t *linker, bool with_wasi, void *arg) {
-    (void)with_wasi;
     const char *mod = WASP_ABI_MODULE;
     wasmtime_error_t *we = NULL;
     for (size_t i = 0; i < sizeof(sync_imports) / sizeof(sync_imports[0]) && !we; i++) {
@@ -168,5 +167,6 @@ wasmtime_error_t *wasp_host_define(wasmtime_linker_t *linker, bool with_wasi, vo
         wasm_functype_delete(ft);
     }
     if (!we) we = wasp_host_kv_define(linker, abi_sig, arg);
+    if (!we && with_wasi) we = wasp_host_define_wasi(linker, arg);
     return we;
 }

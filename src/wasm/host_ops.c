@@ -19,7 +19,7 @@ int wasp_op_send(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size
     if (too_big(ci, len)) return WASP_E2BIG;
     if (!wasp_perm_send(ci->slot->comp, to)) return WASP_EPERM;
     wasp_send_opts o = {.to_name = to, .data = msg, .len = len};
-    return wasp_send_ex(ci->sys, &o);
+    return wasp_abi_code(wasp_send_ex(ci->sys, &o), WASP_EFULL);
 }
 
 int wasp_op_send_after(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len, int64_t delay_ms) {
@@ -27,33 +27,32 @@ int wasp_op_send_after(struct wasp_cinst *ci, const char *to, const uint8_t *msg
     if (delay_ms < 0 || delay_ms > INT32_MAX) return WASP_EINVAL;
     if (!wasp_perm_send(ci->slot->comp, to)) return WASP_EPERM;
     wasp_send_opts o = {.to_name = to, .data = msg, .len = len};
-    return wasp_send_after(ci->sys, &o, (uint64_t)delay_ms * 1000000u, NULL);
+    return wasp_quota_send_after(ci->slot, &o, (uint64_t)delay_ms * 1000000u);
 }
 
 int wasp_op_publish(struct wasp_cinst *ci, const char *topic, const uint8_t *msg, size_t len) {
     if (too_big(ci, len)) return WASP_E2BIG;
     if (wasp_topic_validate(topic, true)) return WASP_EINVAL;
     if (!wasp_perm_publish(ci->slot->comp, topic)) return WASP_EPERM;
-    return wasp_publish(ci->sys, topic, msg, len);
+    return wasp_abi_code(wasp_publish(ci->sys, topic, msg, len), WASP_EFULL);
 }
 
 int wasp_op_subscribe(struct wasp_cinst *ci, const char *pattern) {
     if (wasp_topic_validate(pattern, false)) return WASP_EINVAL;
     if (!wasp_perm_subscribe(ci->slot->comp, pattern)) return WASP_EPERM;
-    int rc = wasp_subscribe(ci->sys, ci->self, pattern);
-    return rc == WASP_EEXIST ? WASP_OK : rc;
+    return wasp_quota_subscribe(ci, pattern);
 }
 
 int wasp_op_unsubscribe(struct wasp_cinst *ci, const char *pattern) {
     if (wasp_topic_validate(pattern, false)) return WASP_EINVAL;
-    return wasp_unsubscribe(ci->sys, ci->self, pattern);
+    return wasp_quota_unsubscribe(ci, pattern);
 }
 
 int wasp_op_reply(struct wasp_cinst *ci, const uint8_t *msg, size_t len) {
     wasp_ctx *ctx = wasp_ctx_current();
     if (!ci->msg || !ctx || !(ci->msg->flags & WASP_MSG_REQUEST)) return WASP_ENOREPLY;
     if (too_big(ci, len)) return WASP_E2BIG;
-    return wasp_reply(ctx, msg, len);
+    return wasp_abi_code(wasp_reply(ctx, msg, len), WASP_EFULL);
 }
 
 size_t wasp_op_sender(struct wasp_cinst *ci, char buf[256]) {
@@ -69,12 +68,8 @@ const char *wasp_op_topic(struct wasp_cinst *ci) { return ci->msg ? ci->msg->top
 void wasp_op_log(struct wasp_cinst *ci, int level, const uint8_t *p, size_t n) {
     level = level < WASP_LOG_TRACE ? WASP_LOG_TRACE : level > WASP_LOG_ERROR ? WASP_LOG_ERROR : level;
     if (!wasp_log_enabled(ci->sys, level)) return;
-    if (n > 900) n = 900; /* one line, not a flood: longer text is cut */
-    /* Control characters would forge log lines: show them as '?'. */
-    char text[901];
-    for (size_t i = 0; i < n; i++) text[i] = (p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f ? '?' : (char)p[i];
-    text[n] = 0;
-    wasp_log(ci->sys, level, ci->slot->name, "%s", text);
+    if (n > 900) n = 900; /* one line, not a flood: longer text is cut (wasp_log escapes it) */
+    wasp_log(ci->sys, level, ci->slot->name, "%.*s", (int)n, (const char *)p);
 }
 
 uint64_t wasp_op_now_ms(const struct wasp_wasm *w) {

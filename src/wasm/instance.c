@@ -17,6 +17,8 @@ struct wasp_instance {
     wasp_cm_instance *cm;         /* a component's */
     wasmtime_memory_t memory;
     bool has_memory;
+    wasmtime_table_t tables[WASP_ABI_TABLES_MAX]; /* exported ones, distinct */
+    int ntables;
     void *user;
     struct wasp_instance_limits lim;
     uint64_t slice_ticks;
@@ -81,14 +83,13 @@ static void free_outcome(struct wasp_instance *inst) {
 static int outcome(struct wasp_instance *inst, struct wasp_error *err) {
     int rc = WASP_OK;
     const char *name = inst->call_name ? inst->call_name : "call";
-    if (inst->trap) {
-        rc = wasp_error_from_trap(err, inst->trap, "`%s`", name);
-        inst->trap = NULL;
-    } else if (inst->error && inst->interrupted) {
-        wasmtime_error_delete(inst->error);
-        inst->error = NULL;
+    if (inst->interrupted && (inst->trap || inst->error)) {
+        /* free_outcome below drops the trap or error */
         rc = wasp_error_set(err, WASP_EINTERRUPT, "`%s`: ran past its time budget of %llu ms", name,
                             (unsigned long long)(inst->lim.max_call_ns / 1000000));
+    } else if (inst->trap) {
+        rc = wasp_error_from_trap(err, inst->trap, "`%s`", name);
+        inst->trap = NULL;
     } else if (inst->error) {
         /* Host-function traps and other runtime failures arrive as errors. */
         rc = wasp_error_from_wasmtime(err, WASP_ETRAP, inst->error, "`%s`", name);
@@ -100,6 +101,35 @@ static int outcome(struct wasp_instance *inst, struct wasp_error *err) {
     }
     free_outcome(inst);
     return rc;
+}
+
+/* Tables are host memory too, also without pooling: all of them together
+ * may hold at most an eighth of the memory limit (8-byte elements). */
+static int64_t table_elements_max(const struct wasp_instance_limits *l) {
+    uint64_t n = l->memory_bytes ? l->memory_bytes / 8 / 8 / WASP_ABI_TABLES_MAX : 1u << 20;
+    return n < 1024 ? 1024 : n > (1u << 20) ? 1 << 20 : (int64_t)n;
+}
+
+static void find_tables(struct wasp_instance *inst) {
+    const struct wasp_abi_info *abi = &inst->module->abi;
+    for (int i = 0; i < abi->ntable_exports; i++) {
+        wasmtime_extern_t item;
+        const char *name = abi->table_exports[i];
+        if (!wasmtime_instance_export_get(inst->ctx, &inst->instance, name, strlen(name), &item)) continue;
+        bool seen = item.kind != WASMTIME_EXTERN_TABLE;
+        for (int k = 0; k < inst->ntables && !seen; k++)
+            seen = inst->tables[k].store_id == item.of.table.store_id &&
+                   inst->tables[k].__private1 == item.of.table.__private1 &&
+                   inst->tables[k].__private2 == item.of.table.__private2;
+        if (!seen) inst->tables[inst->ntables++] = item.of.table;
+        wasmtime_extern_delete(&item);
+    }
+}
+
+uint64_t wasp_instance_table_bytes(struct wasp_instance *inst) {
+    uint64_t n = 0;
+    for (int i = 0; i < inst->ntables; i++) n += wasmtime_table_size(inst->ctx, &inst->tables[i]);
+    return n * 8;
 }
 
 int wasp_instance_new(struct wasp_module *m, const struct wasp_instance_limits *lim, wasi_config_t *wasi,
@@ -142,7 +172,7 @@ int wasp_instance_new(struct wasp_module *m, const struct wasp_instance_limits *
     /* A component is several core instances (its code, the WASI adapter,
      * shims) with a few tables and up to two memories, each memory capped. */
     bool cm = m->component != NULL;
-    wasmtime_store_limiter(inst->store, l.memory_bytes ? (int64_t)l.memory_bytes : -1, 1 << 20, cm ? 16 : 1,
+    wasmtime_store_limiter(inst->store, l.memory_bytes ? (int64_t)l.memory_bytes : -1, table_elements_max(&l), cm ? 16 : 1,
                            cm ? 16 : 4, cm ? 4 : 1);
     wasmtime_store_epoch_deadline_callback(inst->store, on_deadline, inst, NULL);
     if (wasi && m->component && !m->abi.imports_wasi) {
@@ -182,6 +212,7 @@ int wasp_instance_new(struct wasp_module *m, const struct wasp_instance_limits *
         }
         wasmtime_extern_delete(&item);
     }
+    find_tables(inst);
     *out = inst;
     return WASP_OK;
 }
@@ -247,6 +278,14 @@ void wasp_instance_set_max_call(struct wasp_instance *inst, uint64_t max_call_ns
 }
 
 uint64_t wasp_instance_max_call(const struct wasp_instance *inst) { return inst->lim.max_call_ns; }
+
+uint64_t wasp_instance_budget_left(const struct wasp_instance *inst) {
+    if (!inst->lim.max_call_ns) return UINT64_MAX;
+    uint64_t used = wasp_clock_ns() - inst->call_started_ns;
+    return used >= inst->lim.max_call_ns ? 0 : inst->lim.max_call_ns - used;
+}
+
+void wasp_instance_mark_interrupted(struct wasp_instance *inst) { inst->interrupted = true; }
 
 int wasp_instance_call_begin(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
                              const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results, size_t nresults) {

@@ -91,6 +91,8 @@ static void test_defaults(void **state) {
     assert_int_equal(s->limits.timeslice_ns, 2000000ull);
     assert_int_equal(s->limits.max_handle_ns, 5000000000ull);
     assert_int_equal(s->limits.fuel, 0);
+    assert_int_equal(s->limits.timers, WASP_LIMIT_TIMERS_DEFAULT);
+    assert_int_equal(s->limits.subscriptions, WASP_LIMIT_SUBSCRIPTIONS_DEFAULT);
     assert_int_equal(s->permissions.nsend + s->permissions.npublish + s->permissions.nsubscribe, 0);
     assert_false(s->permissions.wasi);
     assert_null(wasp_manifest_component_handle(m, 0));
@@ -134,6 +136,8 @@ static const char full[] =
     "      timeslice: 500us\n"
     "      max_handle_time: 1m\n"
     "      fuel: 100000\n"
+    "      timers: 50\n"
+    "      subscriptions: 7\n"
     "    permissions:\n"
     "      send: [\"billing\", \"log*\"]\n"
     "      publish: [\"orders.>\"]\n"
@@ -186,6 +190,8 @@ static void test_every_key(void **state) {
     assert_int_equal(s->limits.timeslice_ns, 500000ull);
     assert_int_equal(s->limits.max_handle_ns, 60000000000ull);
     assert_int_equal(s->limits.fuel, 100000);
+    assert_int_equal(s->limits.timers, 50);
+    assert_int_equal(s->limits.subscriptions, 7);
     assert_int_equal(s->permissions.nsend, 2);
     assert_string_equal(s->permissions.send[1], "log*");
     assert_int_equal(s->permissions.npublish, 1);
