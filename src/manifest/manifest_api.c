@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file.h"
 #include "manifest/internal.h"
 
 /* Largest manifest file read (a manifest is a few KiB; this bounds hostile input). */
@@ -30,47 +31,15 @@ struct wasp_manifest *mf_manifest_new(const char *filename) {
 
 int mf_read_text_file(const char *path, const char *what, char **out, size_t *out_len,
                       struct mf_errors *e) {
-    *out = NULL;
-    *out_len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        mf_error_at(e, 0, 0, "cannot read the %s: %s", what, strerror(errno));
-        return WASP_EIO;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 4096;
-    int rc = WASP_OK;
-    buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) break;
-        if (len == cap) {
-            if (cap >= MF_MAX_FILE) {
-                mf_error_at(e, 0, 0, "the %s is larger than %u MiB", what, MF_MAX_FILE >> 20);
-                rc = WASP_EINVAL;
-                break;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (!buf) rc = WASP_ENOMEM;
-    else if (rc == WASP_OK && ferror(f)) {
-        mf_error_at(e, 0, 0, "cannot read the %s: %s", what, strerror(errno));
-        rc = WASP_EIO;
-    }
-    fclose(f);
-    if (rc != WASP_OK) free(buf);
-    else {
-        *out = buf;
-        *out_len = len;
+    uint8_t *bytes = NULL;
+    char why[160];
+    int rc = wasp__file_read(path, MF_MAX_FILE, &bytes, out_len, why, sizeof(why));
+    *out = (char *)bytes;
+    if (rc == WASP_E2BIG) {
+        mf_error_at(e, 0, 0, "the %s is larger than %u MiB", what, MF_MAX_FILE >> 20);
+        rc = WASP_EINVAL;
+    } else if (rc == WASP_EIO) {
+        mf_error_at(e, 0, 0, "cannot read the %s: %s", what, why);
     }
     return rc;
 }

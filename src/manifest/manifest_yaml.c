@@ -12,6 +12,7 @@
 
 #include <libfyaml.h>
 
+#include "core/hashmap.h"
 #include "manifest/internal.h"
 #include "core/utf8.h"
 
@@ -25,11 +26,6 @@ struct open_node {
     const char *anchor;
 };
 
-struct anchor {
-    const char *name;
-    struct mf_node *node;
-};
-
 struct builder {
     const char *text;
     size_t textlen;
@@ -37,8 +33,7 @@ struct builder {
     struct mf_errors *e;
     struct open_node stack[MF_MAX_DEPTH];
     size_t depth;
-    struct anchor *anchors;
-    size_t nanchors, capanchors;
+    struct wasp_hashmap anchors; /* name (arena string) -> node; the latest definition wins */
     struct mf_node *root;
     bool failed;
 };
@@ -55,22 +50,14 @@ static const char *anchor_name(struct builder *b, struct fy_token *t) {
     return s ? mf_strdup(b->a, s) : NULL;
 }
 
+/* A hash map, not a list: a document of many anchors and aliases must not
+ * cost anchors x aliases. */
 static bool add_anchor(struct builder *b, const char *name, struct mf_node *n) {
-    if (b->nanchors == b->capanchors) {
-        size_t cap = b->capanchors ? b->capanchors * 2 : 8;
-        struct anchor *v = realloc(b->anchors, cap * sizeof(*v));
-        if (!v) return false;
-        b->anchors = v;
-        b->capanchors = cap;
-    }
-    b->anchors[b->nanchors++] = (struct anchor){name, n};
-    return true;
+    return wasp_hashmap_put(&b->anchors, name, strlen(name), n, NULL) == WASP_OK;
 }
 
 static struct mf_node *find_anchor(struct builder *b, const char *name) {
-    for (size_t i = b->nanchors; i-- > 0;)
-        if (!strcmp(b->anchors[i].name, name)) return b->anchors[i].node;
-    return NULL;
+    return wasp_hashmap_get(&b->anchors, name, strlen(name));
 }
 
 /* A finished node goes into its parent (or becomes the root). */
@@ -303,7 +290,7 @@ struct mf_node *mf_yaml_parse(struct mf_arena *a, const char *text, size_t len,
         ok = false;
     }
     while (b.depth > 0) free(b.stack[--b.depth].v);
-    free(b.anchors);
+    wasp_hashmap_free(&b.anchors);
     fy_parser_destroy(p);
     fy_diag_unref(diag);
     if (!ok || a->failed) return NULL;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "runtime/ext.h"
 #include "runtime/internal.h"
 #include "runtime/timers.h"
@@ -33,16 +34,12 @@ void wasp_system_set_log(wasp_system *sys, int min_level, wasp_log_fn fn, void *
 
 bool wasp_log_enabled(const wasp_system *sys, int level) { return sys && level >= sys->log_level; }
 
-/* Length of the valid UTF-8 sequence at s (not a C1 control), or 0. */
+/* Length of the valid UTF-8 sequence at s (not a C1 control), or 0. s is
+ * NUL-terminated, so a cut sequence stops at the NUL and is invalid. */
 static size_t utf8_len(const unsigned char *s) {
-    unsigned c = s[0], n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-    if (n == 0 || c > 0xF4) return 0;
-    for (unsigned i = 1; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80) return 0;
-    if (n == 2 && c == 0xC2 && s[1] < 0xA0) return 0;           /* U+0080..U+009F: C1 controls */
-    if (n == 3 && ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0))) return 0; /* overlong, surrogate */
-    if (n == 4 && ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))) return 0; /* overlong, > U+10FFFF */
-    return n;
+    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 0;
+    if (n == 0 || wasp__utf8_invalid_at(s, n) != n) return 0;
+    return n == 2 && s[0] == 0xC2 && s[1] < 0xA0 ? 0 : n; /* U+0080..U+009F: C1 controls */
 }
 
 size_t wasp_log_escape(const char *text, char *out, size_t cap) {

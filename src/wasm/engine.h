@@ -85,7 +85,13 @@ int wasp_module_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, st
 int wasp_module_load_file(struct wasp_engine *e, const char *path, struct wasp_module **out,
                           struct wasp_error *err);
 
-/* Reads a whole file (for the loaders above and tools). *out is malloc'd. */
+/* Limits on what is compiled: a module file's size and its functions
+ * (compile time and memory grow with both; docs/SECURITY.md). */
+#define WASP_MODULE_MAX_BYTES (256u << 20)
+#define WASP_MODULE_MAX_FUNCTIONS 100000u
+
+/* Reads a whole regular file of at most WASP_MODULE_MAX_BYTES (for the
+ * loaders above and tools). *out is malloc'd. */
 int wasp_module_read_file(const char *path, uint8_t **out, size_t *len, struct wasp_error *err);
 
 struct wasp_module *wasp_module_retain(struct wasp_module *m);

@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file.h"
 #include "wasm/diskcache.h"
 #include "wasm/engine_private.h"
+#include "wasm/scan.h"
 
 static struct wasp_module *cache_find(struct wasp_engine *e, const uint8_t hash[WASP_SHA256_LEN]) {
     for (struct wasp_module *m = e->modules; m; m = m->next)
@@ -145,6 +147,15 @@ int wasp_module_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, st
     if (!e || !out || (!bytes && len)) return wasp_error_set(err, WASP_EINVAL, "invalid argument");
     if (len < 8 || memcmp(bytes, "\0asm", 4) != 0)
         return wasp_error_set(err, WASP_ECOMPILE, "not a WebAssembly binary (bad magic number)");
+    /* Compile time and memory grow with the number of functions, however
+     * small they are: refuse before compiling what would cost too much. */
+    struct wasp_module_shape shape;
+    int rc = wasp_module_scan(bytes, len, &shape, err);
+    if (rc != WASP_OK) return rc;
+    uint32_t nfuncs = shape.functions > shape.bodies ? shape.functions : shape.bodies;
+    if (nfuncs > WASP_MODULE_MAX_FUNCTIONS)
+        return wasp_error_set(err, WASP_ECOMPILE, "the module defines %u functions, more than the %u wasp compiles",
+                              nfuncs, WASP_MODULE_MAX_FUNCTIONS);
     uint8_t hash[WASP_SHA256_LEN];
     wasp_sha256(bytes, len, hash);
 
@@ -162,7 +173,7 @@ int wasp_module_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, st
     /* Compile outside the lock: it can take long, and two threads racing on
      * the same bytes only waste one compile (the loser's is dropped below). */
     struct compiled wm = {.component = wasp_wasm_is_component(bytes, len)};
-    int rc = compile_or_load(e, bytes, len, hash, &wm, err);
+    rc = compile_or_load(e, bytes, len, hash, &wm, err);
     if (rc != WASP_OK) return rc;
     struct wasp_abi_info abi;
     wasp_cm_pre *pre = NULL;
@@ -206,33 +217,10 @@ int wasp_module_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, st
 
 int wasp_module_read_file(const char *path, uint8_t **out, size_t *out_len, struct wasp_error *err) {
     if (!path) return wasp_error_set(err, WASP_EINVAL, "no path");
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return wasp_error_set(err, WASP_EIO, "%s: cannot open", path);
-    uint8_t *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    do {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 1 << 16;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(fp);
-                return wasp_error_set(err, WASP_ENOMEM, "%s: out of memory", path);
-            }
-            buf = nb;
-        }
-        n = fread(buf + len, 1, cap - len, fp);
-        len += n;
-    } while (n > 0);
-    bool failed = ferror(fp);
-    fclose(fp);
-    if (failed) {
-        free(buf);
-        return wasp_error_set(err, WASP_EIO, "%s: read error", path);
-    }
-    *out = buf;
-    *out_len = len;
-    return WASP_OK;
+    char why[160];
+    int rc = wasp__file_read(path, WASP_MODULE_MAX_BYTES, out, out_len, why, sizeof(why));
+    if (rc == WASP_E2BIG) rc = WASP_ECOMPILE; /* too large to be a module we run */
+    return rc ? wasp_error_set(err, rc, "%s: cannot read: %s", path, why) : WASP_OK;
 }
 
 int wasp_module_load_file(struct wasp_engine *e, const char *path, struct wasp_module **out,

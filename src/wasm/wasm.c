@@ -117,12 +117,16 @@ int wasp_wasm_inspect(wasp_wasm *w, const char *path, void *out) {
     size_t len = 0;
     struct wasp_module *m = NULL;
     int rc = wasp_module_read_file(path, &bytes, &len, &err);
-    if (rc == WASP_OK && wasp_wasm_is_component(bytes, len)) {
+    if (rc != WASP_OK) {
+        fprintf(f, "%s\n", err.msg); /* names the path */
+        return rc;
+    }
+    if (wasp_wasm_is_component(bytes, len)) {
         rc = inspect_component(w, path, bytes, len, f);
         free(bytes);
         return rc;
     }
-    if (rc == WASP_OK) rc = wasp_module_load(w->engine, bytes, len, &m, &err);
+    rc = wasp_module_load(w->engine, bytes, len, &m, &err);
     if (rc != WASP_OK && rc != WASP_EABI) {
         fprintf(f, "%s: %s\n", path, err.msg[0] ? err.msg : wasp_strerror(rc));
         free(bytes);
