@@ -8,6 +8,7 @@
 #   fuzz_dist_wire    multi-node frames and NATS subjects (at most 5 s)
 #   fuzz_http_envelope the HTTP ingress's request and response envelopes
 #   fuzz_store        the storage layer: operations from bytes, checked against a model
+#   fuzz_module_scan  the section scan that sizes up a module before it is compiled
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 secs="${1:-30}"
@@ -27,7 +28,7 @@ done
 cflags=(-std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined
         -DWASP_VERSION_STRING='"fuzz"'
         -I"$root/include" -I"$root/src" -isystem "$wt/include")
-libs=("$wt/lib/libwasp_wasmtime.a" -lsqlite3 -llmdb -lpthread -ldl -lm)
+libs=("$wt/lib/libwasp_wasmtime.a" -lcrypto -lsqlite3 -llmdb -lpthread -ldl -lm)
 
 src=("$root"/src/core/*.c "$root"/src/runtime/*.c "$root"/src/store/*.c "$root"/src/wasm/*.c)
 clang "${cflags[@]}" "$root/fuzz/fuzz_module_load.c" "${src[@]}" "${libs[@]}" \
@@ -89,3 +90,9 @@ stsrc=("$root"/src/core/*.c "$root"/src/runtime/*.c "$root"/src/store/*.c)
 clang "${cflags[@]}" "$root/fuzz/fuzz_store.c" "${stsrc[@]}" -lsqlite3 -llmdb -lpthread -lm -o "$out/fuzz_store"
 "$out/fuzz_store" -max_total_time="$per" -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix="$out/store-" "$out/corpus-store" 2>&1 | tail -15
+# The section scan (src/wasm/scan.c), alone: fast, so it gets many inputs.
+clang "${cflags[@]}" "$root/fuzz/fuzz_module_scan.c" "$root/src/wasm/scan.c" "$root/src/wasm/error.c" \
+    "$root"/src/core/*.c "$root"/src/runtime/*.c "${libs[@]}" -o "$out/fuzz_module_scan"
+mkdir -p "$out/corpus-module_scan"
+"$out/fuzz_module_scan" -max_total_time="$per" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix="$out/scan-" "$out/corpus-module_scan" "$corpus" "$seed" 2>&1 | tail -15

@@ -7,6 +7,7 @@ packages=(
     cmake ninja-build pkg-config make gcc
     libfyaml-dev          # manifest loader
     libjansson-dev        # JSON (wasp test: JSON-subset expectations)
+    libssl-dev            # libcrypto: HMAC of the compiled-module cache
     clang lld wasi-libc   # compile C components to wasm32
     libclang-rt-14-dev-wasm32
     libclang-rt-14-dev    # sanitizer and libFuzzer runtimes for clang

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "wasm/diskcache.h"
 
 #ifndef WASP_WASMTIME_BUILD
 #define WASP_WASMTIME_BUILD "unknown"
@@ -149,6 +150,9 @@ int wasp_engine_new(const struct wasp_engine_config *cfg_in, struct wasp_engine 
         e->cache_dir = strdup(cfg_in->cache_dir);
         e->cfg.cache_dir = e->cache_dir;
     }
+    /* An unusable cache directory costs compile time, not the engine. */
+    if (e->cache_dir && wasp_diskcache_open(e->cache_dir, &e->cache, e->cache_problem, sizeof(e->cache_problem)))
+        e->cache = NULL;
     e->tick_ns = cfg_in->epoch_tick_ns;
     pthread_mutex_init(&e->lock, NULL);
     pthread_mutex_init(&e->ticker_lock, NULL);
@@ -182,6 +186,10 @@ int wasp_engine_new(const struct wasp_engine_config *cfg_in, struct wasp_engine 
     return WASP_OK;
 }
 
+const char *wasp_engine_cache_problem(const struct wasp_engine *e) {
+    return e->cache_dir && !e->cache ? e->cache_problem : NULL;
+}
+
 uint64_t wasp_engine_pool_memory_max(const struct wasp_engine *e) {
     return e->cfg.pooling ? e->cfg.pool_memory_max : 0;
 }
@@ -204,6 +212,7 @@ void wasp_engine_free(struct wasp_engine *e) {
     pthread_cond_destroy(&e->ticker_wake);
     pthread_mutex_destroy(&e->ticker_lock);
     pthread_mutex_destroy(&e->lock);
+    wasp_diskcache_close(e->cache);
     free(e->cache_dir);
     free(e);
 }

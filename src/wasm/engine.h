@@ -46,7 +46,8 @@ struct wasp_engine_config {
     bool pooling;                /* use the pooling instance allocator */
     uint32_t pool_instances;     /* pooling: instances, memories and stacks; default 1000 */
     uint64_t pool_memory_max;    /* pooling: hard cap on one linear memory; default 64 MiB */
-    const char *cache_dir;       /* directory for serialized modules; NULL disables */
+    const char *cache_dir;       /* directory for serialized modules; NULL disables. It must be
+                                    this user's and not writable by others (diskcache.h) */
     wasp_engine_define_fn define_imports; /* may be NULL */
     wasp_cm_host_fn cm_host;     /* the components' host imports; may be NULL */
     void *define_arg;
@@ -63,6 +64,9 @@ void wasp_engine_free(struct wasp_engine *e);
 /* The underlying Wasmtime engine (for the wasm layer's own use). */
 wasm_engine_t *wasp_engine_wasmtime(struct wasp_engine *e);
 uint64_t wasp_engine_tick_ns(const struct wasp_engine *e);
+/* Why the configured disk cache is not used (e.g. other users may write
+ * its directory), or NULL when it is used or none was configured. */
+const char *wasp_engine_cache_problem(const struct wasp_engine *e);
 /* With pooling, the largest linear memory a slot holds; 0 without pooling. */
 uint64_t wasp_engine_pool_memory_max(const struct wasp_engine *e);
 

@@ -12,6 +12,8 @@
 struct wasp_engine {
     struct wasp_engine_config cfg;
     char *cache_dir;
+    struct wasp_diskcache *cache; /* NULL: no disk cache (none asked, or refused: cache_problem) */
+    char cache_problem[320];
     wasm_engine_t *engine;
     wasmtime_linker_t *linker[2]; /* [0] wasp imports only, [1] with WASI */
     wasp_cm_linker *cm_linker[2]; /* the same for components */

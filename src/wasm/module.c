@@ -75,10 +75,10 @@ static void artifact_delete(struct compiled *c) {
 static int compile_or_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, const uint8_t hash[32],
                            struct compiled *out, struct wasp_error *err) {
     bool stale = false;
-    if (e->cache_dir) {
+    if (e->cache) {
         uint8_t *payload = NULL;
         size_t plen = 0;
-        enum wasp_diskcache_result r = wasp_diskcache_read(e->cache_dir, hash, e->fingerprint, &payload, &plen);
+        enum wasp_diskcache_result r = wasp_diskcache_read(e->cache, hash, e->fingerprint, &payload, &plen);
         if (r == WASP_DISKCACHE_HIT) {
             wasmtime_error_t *we = artifact_deserialize(e, out, payload, plen);
             free(payload);
@@ -102,12 +102,12 @@ static int compile_or_load(struct wasp_engine *e, const uint8_t *bytes, size_t l
     e->stats.compiled++;
     if (stale) e->stats.disk_stale++;
     pthread_mutex_unlock(&e->lock);
-    if (e->cache_dir) {
+    if (e->cache) {
         wasm_byte_vec_t ser;
         we = artifact_serialize(out, &ser);
         if (!we) {
             /* A failed write only costs a recompile next time. */
-            (void)wasp_diskcache_write(e->cache_dir, hash, e->fingerprint, (const uint8_t *)ser.data, ser.size);
+            (void)wasp_diskcache_write(e->cache, hash, e->fingerprint, (const uint8_t *)ser.data, ser.size);
             wasm_byte_vec_delete(&ser);
         } else {
             wasmtime_error_delete(we);

@@ -36,6 +36,8 @@ int wasp_wasm_create(wasp_system *sys, const wasp_wasm_config *cfg, wasp_wasm **
     struct wasp_error err = {0};
     int rc = wasp_engine_new(&ec, &w->engine, &err);
     if (rc == WASP_OK) rc = wasp_system_ext_claim(sys, w);
+    const char *problem = rc == WASP_OK ? wasp_engine_cache_problem(w->engine) : NULL;
+    if (problem) wasp_log(sys, WASP_LOG_WARN, NULL, "module cache not used: %s", problem);
     if (rc != WASP_OK) {
         if (err.msg[0]) wasp_log(sys, WASP_LOG_ERROR, NULL, "wasm engine: %s", err.msg);
         wasp_engine_free(w->engine);

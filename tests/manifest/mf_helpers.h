@@ -14,18 +14,18 @@ struct mf_problems {
     size_t n;
 };
 
-static void mf_collect(void *arg, const char *message) {
+static inline void mf_collect(void *arg, const char *message) {
     struct mf_problems *p = arg;
     if (p->n < MF_MAX_PROBLEMS) p->v[p->n++] = strdup(message);
 }
 
-static void mf_problems_free(struct mf_problems *p) {
+static inline void mf_problems_free(struct mf_problems *p) {
     for (size_t i = 0; i < p->n; i++) free(p->v[i]);
     p->n = 0;
 }
 
 /* Writes text as DIR/m.yaml and loads it (w may be NULL); problems collected. */
-static int mf_load_text(const char *dir, const char *text, wasp_wasm *w, struct mf_problems *p,
+static inline int mf_load_text(const char *dir, const char *text, wasp_wasm *w, struct mf_problems *p,
                         wasp_manifest **out) {
     tu_write_file(dir, "m.yaml", text);
     char path[4096];

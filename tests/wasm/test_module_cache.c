@@ -1,6 +1,7 @@
 /* test_module_cache.c - compile once per content hash; the disk cache of
  * serialized modules round-trips, and stale or corrupt entries are caught. */
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -148,20 +149,28 @@ static void test_truncated_entry_is_rejected(void **state) { (void)state; check_
 static void test_foreign_header_is_rejected(void **state) { (void)state; check_stale(foreign_header); }
 static void test_empty_entry_is_rejected(void **state) { (void)state; check_stale(empty_file); }
 
+static struct wasp_diskcache *open_cache(const char *dir) {
+    struct wasp_diskcache *c = NULL;
+    char why[256];
+    if (wasp_diskcache_open(dir, &c, why, sizeof(why)) != WASP_OK) fail_msg("open %s: %s", dir, why);
+    return c;
+}
+
 static void test_entry_keyed_by_content(void **state) {
     (void)state;
     tu_signals_restore();
     uint8_t content[32] = {1}, other[32] = {2}, fp[32] = {3};
     char *dir = tu_tempdir();
+    struct wasp_diskcache *c = open_cache(dir);
     const uint8_t payload[] = "serialized";
-    assert_int_equal(wasp_diskcache_write(dir, content, fp, payload, sizeof(payload)), WASP_OK);
+    assert_int_equal(wasp_diskcache_write(c, content, fp, payload, sizeof(payload)), WASP_OK);
     uint8_t *out = NULL;
     size_t len = 0;
-    assert_int_equal(wasp_diskcache_read(dir, content, fp, &out, &len), WASP_DISKCACHE_HIT);
+    assert_int_equal(wasp_diskcache_read(c, content, fp, &out, &len), WASP_DISKCACHE_HIT);
     assert_int_equal(len, sizeof(payload));
     assert_memory_equal(out, payload, len);
     free(out);
-    assert_int_equal(wasp_diskcache_read(dir, other, fp, &out, &len), WASP_DISKCACHE_MISS);
+    assert_int_equal(wasp_diskcache_read(c, other, fp, &out, &len), WASP_DISKCACHE_MISS);
     /* Same file name but a different engine fingerprint inside: stale. */
     char a[4096], b[4096];
     uint8_t fp2[32] = {3};
@@ -169,7 +178,73 @@ static void test_entry_keyed_by_content(void **state) {
     wasp_diskcache_path(dir, content, fp, a, sizeof(a));
     wasp_diskcache_path(dir, content, fp2, b, sizeof(b));
     assert_string_equal(a, b); /* only 16 hex digits of the fingerprint name the file */
-    assert_int_equal(wasp_diskcache_read(dir, content, fp2, &out, &len), WASP_DISKCACHE_STALE);
+    assert_int_equal(wasp_diskcache_read(c, content, fp2, &out, &len), WASP_DISKCACHE_STALE);
+    wasp_diskcache_close(c);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* An entry is authenticated, not just checksummed: one written under
+ * another key (as anyone could write one with a correct checksum) is
+ * refused, and so is an entry moved to another module's name. */
+static void test_forged_entries_are_refused(void **state) {
+    (void)state;
+    uint8_t content[32] = {1}, other[32] = {2}, fp[32] = {3};
+    char *dir = tu_tempdir(), *forger = tu_tempdir();
+    struct wasp_diskcache *c = open_cache(dir), *f = open_cache(forger);
+    const uint8_t payload[] = "native code";
+    assert_int_equal(wasp_diskcache_write(f, content, fp, payload, sizeof(payload)), WASP_OK);
+    char from[4096], to[4096];
+    wasp_diskcache_path(forger, content, fp, from, sizeof(from));
+    wasp_diskcache_path(dir, content, fp, to, sizeof(to));
+    assert_int_equal(rename(from, to), 0);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    assert_int_equal(wasp_diskcache_read(c, content, fp, &out, &len), WASP_DISKCACHE_STALE);
+    /* A genuine entry of module `other` under the name of module `content`. */
+    assert_int_equal(wasp_diskcache_write(c, other, fp, payload, sizeof(payload)), WASP_OK);
+    wasp_diskcache_path(dir, other, fp, from, sizeof(from));
+    assert_int_equal(rename(from, to), 0);
+    assert_int_equal(wasp_diskcache_read(c, content, fp, &out, &len), WASP_DISKCACHE_STALE);
+    /* The key file is private. */
+    char key[4200];
+    snprintf(key, sizeof(key), "%s/cache.key", dir);
+    struct stat st;
+    assert_int_equal(stat(key, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    wasp_diskcache_close(c);
+    wasp_diskcache_close(f);
+    tu_rmtree(dir);
+    tu_rmtree(forger);
+    free(dir);
+    free(forger);
+}
+
+/* A directory others may write to is not used: anyone could plant entries. */
+static void test_shared_directory_is_refused(void **state) {
+    (void)state;
+    tu_signals_restore();
+    char *dir = tu_tempdir();
+    assert_int_equal(chmod(dir, 0777), 0);
+    struct wasp_diskcache *c = NULL;
+    char why[256];
+    assert_int_equal(wasp_diskcache_open(dir, &c, why, sizeof(why)), WASP_EPERM);
+    assert_null(c);
+    assert_non_null(strstr(why, "writable by other users"));
+    /* An engine given it works without a cache and says why. */
+    struct wasp_engine *e = wt_engine(false, dir);
+    assert_non_null(wasp_engine_cache_problem(e));
+    run_add(wt_module(e, "engine_basic.wasm"));
+    assert_null(only_entry(dir));
+    wasp_engine_free(e);
+    /* A key readable by others is refused too. */
+    assert_int_equal(chmod(dir, 0700), 0);
+    assert_int_equal(wasp_diskcache_open(dir, &c, why, sizeof(why)), WASP_OK);
+    wasp_diskcache_close(c);
+    char key[4200];
+    snprintf(key, sizeof(key), "%s/cache.key", dir);
+    assert_int_equal(chmod(key, 0644), 0);
+    assert_int_equal(wasp_diskcache_open(dir, &c, why, sizeof(why)), WASP_EPERM);
     tu_rmtree(dir);
     free(dir);
 }
@@ -184,6 +259,8 @@ int main(void) {
         cmocka_unit_test(test_foreign_header_is_rejected),
         cmocka_unit_test(test_empty_entry_is_rejected),
         cmocka_unit_test(test_entry_keyed_by_content),
+        cmocka_unit_test(test_forged_entries_are_refused),
+        cmocka_unit_test(test_shared_directory_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
