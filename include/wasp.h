@@ -1049,8 +1049,16 @@ int wasp_manifest_parse(const char *text, size_t len, const char *filename,
  * components belong to their wasm layer and are freed with it. */
 void wasp_manifest_free(wasp_manifest *m);
 
-/* Creates a private system and wasm layer, loads the manifest with every
- * component checked against the ABI, and frees them: what `wasp check` does.
+/* The wasm layer configuration `wasp run` uses for this manifest (no disk
+ * cache set): fuel only if a component asks for it; the pooling allocator,
+ * sized for every instance twice over and the largest memory limit, when
+ * that fits a modest address space. */
+void wasp_manifest_wasm_config(const wasp_manifest *m, wasp_wasm_config *out);
+
+/* Creates a private system and a wasm layer configured as `wasp run` would
+ * (wasp_manifest_wasm_config), loads the manifest with every component
+ * checked against the ABI, and frees them: what `wasp check` does, so it
+ * refuses what `wasp run` would.
  * WASP_OK or the wasp_manifest_load errors. */
 int wasp_manifest_check(const char *path, wasp_manifest_error_fn on_error, void *error_arg);
 

@@ -316,26 +316,13 @@ static int control_start(const struct run_args *a, wasp_system *sys, wasp__ctl_h
     return 0;
 }
 
-/* The engine for this manifest: fuel metering only if a component asks
- * for it (it slows every guest down a little); the pooling allocator, sized
- * for every instance twice over and the largest memory limit, when that is
- * modest (it reserves its address space up front); and a disk cache of
+/* The engine for this manifest: wasp_manifest_wasm_config (fuel only if a
+ * component asks for it, the pooling allocator when it fits); and a disk cache of
  * compiled modules ($WASP_CACHE_DIR, else ~/.cache/wasp/modules; an empty
  * WASP_CACHE_DIR turns it off) so the next start of the system is warm. */
 static wasp_wasm_config engine_config(const wasp_manifest *m, char *cache, size_t cap) {
-    wasp_wasm_config wc = {0};
-    uint64_t instances = 0, memory = 0;
-    for (size_t i = 0; i < wasp_manifest_component_count(m); i++) {
-        const wasp_component_spec *c = wasp_manifest_component(m, i);
-        instances += c->instances ? c->instances : 1;
-        if (c->limits.memory > memory) memory = c->limits.memory;
-        if (c->limits.fuel) wc.fuel = true;
-    }
-    if (instances <= 10000 && memory <= (1ull << 30)) {
-        wc.pooling = true;
-        wc.pool_instances = (uint32_t)(instances * 2 + 16);
-        wc.pool_memory_max = memory ? memory : 16ull << 20;
-    }
+    wasp_wasm_config wc;
+    wasp_manifest_wasm_config(m, &wc); /* the same as `wasp check` */
     wc.cache_dir = cli_module_cache_dir(cache, cap);
     return wc;
 }

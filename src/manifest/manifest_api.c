@@ -95,22 +95,53 @@ void wasp_manifest_free(wasp_manifest *m) {
     free(m);
 }
 
+void wasp_manifest_wasm_config(const wasp_manifest *m, wasp_wasm_config *out) {
+    memset(out, 0, sizeof(*out));
+    uint64_t instances = 0, memory = 0;
+    for (size_t i = 0; m && i < m->ncomponents; i++) {
+        const wasp_component_spec *c = &m->components[i].spec;
+        instances += c->instances ? c->instances : 1;
+        if (c->limits.memory > memory) memory = c->limits.memory;
+        if (c->limits.fuel) out->fuel = true;
+    }
+    if (!memory) memory = 16ull << 20;
+    uint64_t slots = instances * 2 + 16;
+    /* The pool reserves its address space up front: keep it well inside. */
+    if (instances <= 10000 && memory <= (1ull << 30) && slots * memory <= (8ull << 40)) {
+        out->pooling = true;
+        out->pool_instances = (uint32_t)slots;
+        out->pool_memory_max = memory;
+    }
+}
+
+static void report_line(wasp_manifest_error_fn on_error, void *error_arg, const char *line) {
+    if (on_error) on_error(error_arg, line);
+    else fprintf(stderr, "%s\n", line);
+}
+
+static void quiet(void *arg, const char *message) { (void)arg, (void)message; }
+
 int wasp_manifest_check(const char *path, wasp_manifest_error_fn on_error, void *error_arg) {
+    /* Read once without an engine to size it as `wasp run` does; a
+     * manifest that fails that is reported by the full load below. */
+    wasp_wasm_config wc = {.fuel = true};
+    wasp_manifest *m = NULL;
+    wasp_manifest_options first = {.on_error = quiet};
+    if (wasp_manifest_load(path, &first, &m) == WASP_OK) wasp_manifest_wasm_config(m, &wc);
+    wasp_manifest_free(m);
+    m = NULL;
     wasp_system *sys = NULL;
     wasp_wasm *w = NULL;
     int rc = wasp_system_create(NULL, &sys);
-    if (rc == WASP_OK) rc = wasp_wasm_create(sys, NULL, &w);
+    if (rc == WASP_OK) rc = wasp_wasm_create(sys, &wc, &w);
     if (rc != WASP_OK) {
-        char line[256];
-        snprintf(line, sizeof(line), "%s: cannot set up the wasm engine: %s", path ? path : "?",
-                 wasp_strerror(rc));
-        if (on_error) on_error(error_arg, line);
-        else fprintf(stderr, "%s\n", line);
+        char line[512];
+        snprintf(line, sizeof(line), "%s: cannot set up the wasm engine: %s", path ? path : "?", wasp_strerror(rc));
+        report_line(on_error, error_arg, line);
         wasp_system_destroy(sys);
         return rc;
     }
     wasp_manifest_options opts = {.wasm = w, .on_error = on_error, .error_arg = error_arg};
-    wasp_manifest *m = NULL;
     rc = wasp_manifest_load(path, &opts, &m);
     wasp_manifest_free(m);
     wasp_wasm_destroy(w); /* before the system: it detaches from it */

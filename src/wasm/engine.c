@@ -95,7 +95,11 @@ static wasm_config_t *make_config(const struct wasp_engine_config *cfg, char *fi
      * space; Cranelift then emits explicit bounds checks. */
     uint64_t guard = 64u << 10;
     wasmtime_config_memory_guard_size_set(c, guard);
-    wasmtime_config_memory_reservation_set(c, cfg->memory_reservation);
+    /* A pooled memory lives within its reservation: reserve the pool's
+     * largest memory (wasp_engine_new checks the total is sane). */
+    uint64_t reservation = cfg->memory_reservation;
+    if (cfg->pooling && cfg->pool_memory_max > reservation) reservation = cfg->pool_memory_max;
+    wasmtime_config_memory_reservation_set(c, reservation);
     wasmtime_config_memory_reservation_for_growth_set(c, 1u << 20);
     if (cfg->pooling) {
         wasmtime_pooling_allocation_config_t *p = wasmtime_pooling_allocation_config_new();
@@ -116,7 +120,7 @@ static wasm_config_t *make_config(const struct wasp_engine_config *cfg, char *fi
     snprintf(fingerprint, cap,
              "wasmtime=%s;build=%s;fuel=%d;epoch=1;async=1;cm=1;opt=speed;simd=0;reservation=%llu;guard=%llu;"
              "pooling=%d;pool_memory=%llu",
-             WASMTIME_VERSION, WASP_WASMTIME_BUILD, cfg->fuel, (unsigned long long)cfg->memory_reservation,
+             WASMTIME_VERSION, WASP_WASMTIME_BUILD, cfg->fuel, (unsigned long long)reservation,
              (unsigned long long)guard, cfg->pooling, (unsigned long long)(cfg->pooling ? cfg->pool_memory_max : 0));
     return c;
 }
@@ -142,6 +146,19 @@ int wasp_engine_new(const struct wasp_engine_config *cfg_in, struct wasp_engine 
         cfg_in = &defaults;
     }
     if (!out || cfg_in->epoch_tick_ns == 0) return wasp_error_set(err, WASP_EINVAL, "invalid engine configuration");
+    /* Wasmtime aborts the process on a configuration it cannot honour, so
+     * the pool's address space (reserved up front) is checked here. */
+    if (cfg_in->pooling) {
+        uint64_t slot = (cfg_in->pool_memory_max > cfg_in->memory_reservation ? cfg_in->pool_memory_max
+                                                                               : cfg_in->memory_reservation) +
+                        (128u << 10);
+        if (!cfg_in->pool_instances || !cfg_in->pool_memory_max ||
+            (double)slot * cfg_in->pool_instances > (double)WASP_POOL_ADDRESS_SPACE_MAX)
+            return wasp_error_set(err, WASP_EINVAL,
+                                  "pooling allocator: %u instances of up to %llu bytes of memory do not fit in the "
+                                  "address space",
+                                  cfg_in->pool_instances, (unsigned long long)cfg_in->pool_memory_max);
+    }
 
     struct wasp_engine *e = calloc(1, sizeof(*e));
     if (!e) return wasp_error_set(err, WASP_ENOMEM, "out of memory");

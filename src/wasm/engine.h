@@ -53,6 +53,10 @@ struct wasp_engine_config {
     void *define_arg;
 };
 
+/* Largest address space a pooling allocator may reserve (instances x memory
+ * slot); a larger pool is refused with WASP_EINVAL. */
+#define WASP_POOL_ADDRESS_SPACE_MAX (32ull << 40)
+
 /* Fills in the defaults above. */
 void wasp_engine_config_init(struct wasp_engine_config *cfg);
 

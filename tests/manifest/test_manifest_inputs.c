@@ -65,10 +65,51 @@ static void test_many_anchors(void **state) {
     free(text);
 }
 
+/* `wasp check` sizes its engine as `wasp run` does: memory limits above the
+ * default reservation with pooling used to abort the run, not the check. */
+static void test_check_sizes_engine_like_run(void **state) {
+    (void)state;
+    char *dir = tu_tempdir();
+    tu_copy_fixture(dir, "comp_echo.wasm", "e.wasm");
+    tu_write_file(dir, "m.yaml",
+                  "name: big\ncomponents:\n  - name: e\n    wasm: e.wasm\n    instances: 50\n"
+                  "    limits: {memory: 512MiB, fuel: 1000}\n");
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/m.yaml", dir);
+    struct mf_problems p = {0};
+    wasp_manifest *m = NULL;
+    wasp_manifest_options o = {.on_error = mf_collect, .error_arg = &p};
+    assert_int_equal(wasp_manifest_load(path, &o, &m), WASP_OK);
+    wasp_wasm_config wc;
+    wasp_manifest_wasm_config(m, &wc);
+    assert_true(wc.pooling);
+    assert_true(wc.fuel);
+    assert_int_equal(wc.pool_instances, 50 * 2 + 16);
+    assert_int_equal(wc.pool_memory_max, 512ull << 20);
+    wasp_manifest_free(m);
+    /* That engine exists (it aborted the process before). */
+    wasp_system *sys;
+    wasp_wasm *w;
+    assert_int_equal(wasp_system_create(NULL, &sys), WASP_OK);
+    assert_int_equal(wasp_wasm_create(sys, &wc, &w), WASP_OK);
+    wasp_wasm_destroy(w);
+    wasp_system_destroy(sys);
+    assert_int_equal(wasp_manifest_check(path, mf_collect, &p), WASP_OK);
+    assert_int_equal(p.n, 0);
+    /* A pool that cannot fit is an error, not an abort. */
+    wc.pool_instances = 4000000000u;
+    assert_int_equal(wasp_system_create(NULL, &sys), WASP_OK);
+    assert_int_equal(wasp_wasm_create(sys, &wc, &w), WASP_EINVAL);
+    wasp_system_destroy(sys);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_special_files),
         cmocka_unit_test(test_many_anchors),
+        cmocka_unit_test(test_check_sizes_engine_like_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
