@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,10 +33,30 @@ static void wake(void) {
     errno = saved;
 }
 
+/* SIGINT/SIGTERM stop gracefully, but within STOP_GRACE_MS whatever the
+ * components do and in every phase (a _start still running, _cleanups
+ * that add up): then the process ends at once. */
+#define STOP_GRACE_MS 900
+
+static void on_stop_overdue(int sig) {
+    (void)sig;
+    static const char msg[] = "wasp run: the stop is taking too long; exiting now\n";
+    ssize_t r = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    (void)r;
+    _exit(CLI_OK);
+}
+
 static void on_signal(int sig) {
     if (sig == SIGINT && ++sigint_count >= 2) _exit(128 + SIGINT); /* second ^C: at once */
-    if (sig == SIGHUP) hangups++; /* never fatal: logged and ignored */
-    else last_signal = sig;
+    if (sig == SIGHUP) {
+        hangups++; /* never fatal: logged and ignored */
+    } else {
+        if (!last_signal) {
+            struct itimerval grace = {.it_value = {0, STOP_GRACE_MS * 1000}};
+            setitimer(ITIMER_REAL, &grace, NULL);
+        }
+        last_signal = sig;
+    }
     wake();
 }
 
@@ -64,6 +85,8 @@ static int setup_wakeups(void) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = on_stop_overdue;
+    sigaction(SIGALRM, &sa, NULL);
     return 0;
 }
 
