@@ -59,6 +59,9 @@ struct wasp_cslot {
      * Timers count until their message is handled or dropped. */
     atomic_uint timers, subscriptions;
     atomic_uint_fast64_t timer_bytes;
+    /* Log lines this second (only the actor's own thread touches these). */
+    uint64_t log_second;
+    uint32_t log_lines, log_dropped;
     pthread_mutex_t err_lock;
     char last_error[512];
 
@@ -200,6 +203,10 @@ int wasp_quota_send_after(struct wasp_cslot *slot, const wasp_send_opts *o, uint
 /* subscribe within limits.subscriptions: WASP_OK, WASP_ELIMIT or an ABI code. */
 int wasp_quota_subscribe(struct wasp_cinst *ci, const char *pattern);
 int wasp_quota_unsubscribe(struct wasp_cinst *ci, const char *pattern);
+/* true if the actor may write another log line now (WASP_LOG_LINES_PER_SECOND;
+ * the lines dropped are counted in one line once the second is over). */
+#define WASP_LOG_LINES_PER_SECOND 200
+bool wasp_quota_log(struct wasp_cinst *ci);
 
 /* ---- component_wasi.c ---- */
 /* A WASI context with exactly the component's grants, or NULL (why says). */

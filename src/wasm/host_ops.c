@@ -67,7 +67,7 @@ const char *wasp_op_topic(struct wasp_cinst *ci) { return ci->msg ? ci->msg->top
 
 void wasp_op_log(struct wasp_cinst *ci, int level, const uint8_t *p, size_t n) {
     level = level < WASP_LOG_TRACE ? WASP_LOG_TRACE : level > WASP_LOG_ERROR ? WASP_LOG_ERROR : level;
-    if (!wasp_log_enabled(ci->sys, level)) return;
+    if (!wasp_log_enabled(ci->sys, level) || !wasp_quota_log(ci)) return;
     if (n > 900) n = 900; /* one line, not a flood: longer text is cut (wasp_log escapes it) */
     wasp_log(ci->sys, level, ci->slot->name, "%.*s", (int)n, (const char *)p);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "wasm/component.h"
 
 int wasp_abi_code(int rc, int fallback) {
@@ -90,4 +91,27 @@ int wasp_quota_unsubscribe(struct wasp_cinst *ci, const char *pattern) {
     int rc = wasp_unsubscribe(ci->sys, ci->self, pattern);
     if (rc == WASP_OK) give_back(&ci->slot->subscriptions);
     return wasp_abi_code(rc, WASP_ENOENT);
+}
+
+/* ---- log lines ---------------------------------------------------------------
+ * A guest logging in a loop would fill the host's disk and drown every other
+ * line: each actor gets WASP_LOG_LINES_PER_SECOND. */
+
+bool wasp_quota_log(struct wasp_cinst *ci) {
+    struct wasp_cslot *sl = ci->slot;
+    uint64_t second = wasp_clock_ns() / 1000000000u;
+    if (second != sl->log_second) {
+        uint32_t dropped = sl->log_dropped;
+        sl->log_second = second;
+        sl->log_lines = sl->log_dropped = 0;
+        if (dropped)
+            wasp_log(ci->sys, WASP_LOG_WARN, sl->name, "%u log lines dropped (more than %d in a second)", dropped,
+                     WASP_LOG_LINES_PER_SECOND);
+    }
+    if (sl->log_lines >= WASP_LOG_LINES_PER_SECOND) {
+        sl->log_dropped++;
+        return false;
+    }
+    sl->log_lines++;
+    return true;
 }

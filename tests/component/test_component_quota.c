@@ -91,6 +91,38 @@ static void table_growth_is_bounded_and_counted(void **state) {
     assert_int_equal(r[0], -1);
 }
 
+static atomic_int g_lines, g_dropped_notes;
+
+static void count_log(void *arg, int level, const char *actor, const char *text) {
+    (void)arg, (void)level;
+    if (strcmp(actor, "chatty")) return;
+    if (strstr(text, "log lines dropped")) atomic_fetch_add(&g_dropped_notes, 1);
+    else atomic_fetch_add(&g_lines, 1);
+}
+
+/* A guest logging in a loop gets WASP_LOG_LINES_PER_SECOND lines a second,
+ * then one line saying how many were dropped. */
+static void log_flood_is_capped(void **state) {
+    (void)state;
+    struct world w = {0};
+    wasp_system_config cfg = {.workers = 2};
+    assert_int_equal(wasp_system_create(&cfg, &w.sys), WASP_OK);
+    wasp_system_set_log(w.sys, WASP_LOG_INFO, count_log, NULL);
+    assert_int_equal(wasp_wasm_create(w.sys, NULL, &w.wasm), WASP_OK);
+    assert_int_equal(wasp_system_start(w.sys), WASP_OK);
+    probe_spawn(w.sys);
+    wasp_component_spec s = trust_spec("chatty");
+    comp_spawn(&w, &s);
+    int32_t r[2];
+    assert_int_equal(trust_ask(w.sys, "chatty", 'L', 100000, r), WASP_OK);
+    int lines = atomic_load(&g_lines);
+    assert_true(lines >= 200 && lines <= 2 * 200); /* the loop may straddle a second */
+    tu_sleep_ms(1100);
+    assert_int_equal(trust_ask(w.sys, "chatty", 'L', 1, r), WASP_OK);
+    assert_int_equal(atomic_load(&g_dropped_notes), 1);
+    world_free(&w);
+}
+
 static void errors_have_abi_numbers(void **state) {
     (void)state;
     assert_string_equal(wasp_errname(WASP_ELIMIT), "WASP_ELIMIT");
@@ -105,6 +137,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(timers_default_quota, setup, teardown),
         cmocka_unit_test_setup_teardown(subscription_flood_gets_elimit, setup, teardown),
         cmocka_unit_test_setup_teardown(table_growth_is_bounded_and_counted, setup, teardown),
+        cmocka_unit_test(log_flood_is_capped),
         cmocka_unit_test(errors_have_abi_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
