@@ -12,7 +12,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 secs="${1:-30}"
-per=$(( secs / 7 ))
+per=$(( secs / 8 ))
 [ "$per" -ge 1 ] || per=1
 wt="$("$root/scripts/build-wasmtime.sh")"
 out="$root/build-fuzz"
