@@ -62,6 +62,36 @@ static void expect_in(const char *text, const char *want) {
     if (!strstr(text, want)) fail_msg("expected \"%s\" in:\n%s", want, text);
 }
 
+/* Starts `wasp run` on the example in the background with these extra
+ * arguments (NULL-terminated), its stderr going to k->dir/NAME. */
+static pid_t start_run(struct kvrun *k, const char *name, char *err_path, size_t cap, const char *const *extra) {
+    snprintf(err_path, cap, "%s/%s", k->dir, name);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) dup2(fd, 2);
+        const char *argv[24] = {WASP_BIN, "run", k->manifest, "--data", k->data};
+        for (int i = 0; extra[i] && i < 18; i++) argv[5 + i] = extra[i];
+        execv(WASP_BIN, (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Waits (up to a minute: a hang guard, not a timing assertion) until the
+ * file holds text; fails the test otherwise. */
+static void wait_for(const char *path, const char *text) {
+    char *have = NULL;
+    for (int i = 0; i < 6000 && !(have && strstr(have, text)); i++) {
+        free(have);
+        tu_sleep_ms(10);
+        have = ex_read_text(path);
+    }
+    if (!have || !strstr(have, text)) fail_msg("\"%s\" never appeared in:\n%s", text, have ? have : "");
+    free(have);
+}
+
 static void test_survives_crash_and_restart(void **state) {
     (void)state;
     EX_REQUIRE_BINARY();
@@ -91,26 +121,10 @@ static void test_survives_kill_9(void **state) {
     struct kvrun k;
     kvrun_new(&k);
     char err_path[4200];
-    snprintf(err_path, sizeof(err_path), "%s/stderr.txt", k.dir);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) dup2(fd, 2);
-        execl(WASP_BIN, WASP_BIN, "run", k.manifest, "--data", k.data, "--send", "kv=put k9 survived", "--send",
-              "kv=incr n", (char *)NULL);
-        _exit(127);
-    }
+    pid_t pid = start_run(&k, "stderr.txt", err_path, sizeof(err_path),
+                          (const char *const[]){"--send", "kv=put k9 survived", "--send", "kv=incr n", NULL});
     /* "n = 1" is logged after both writes were acknowledged: flushed. */
-    char *text = NULL;
-    for (int i = 0; i < 3000 && !(text && strstr(text, "n = 1")); i++) {
-        free(text);
-        tu_sleep_ms(10);
-        text = ex_read_text(err_path);
-    }
-    assert_non_null(text);
-    expect_in(text, "n = 1");
-    free(text);
+    wait_for(err_path, "n = 1");
     kill(pid, SIGKILL);
     int st;
     waitpid(pid, &st, 0);
@@ -128,25 +142,11 @@ static void test_survives_upgrade(void **state) {
     struct kvrun k;
     kvrun_new(&k);
     char err_path[4200], wasm[4200], v2[4200];
-    snprintf(err_path, sizeof(err_path), "%s/stderr.txt", k.dir);
     snprintf(wasm, sizeof(wasm), "%s/kv.wasm", k.dir);
     snprintf(v2, sizeof(v2), "%s/kv_v2.wasm", WASP_TEST_GUEST_DIR);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) dup2(fd, 2);
-        execl(WASP_BIN, WASP_BIN, "run", k.manifest, "--data", k.data, "--watch", "--send", "kv=put before upgrade",
-              (char *)NULL);
-        _exit(127);
-    }
-    char *text = NULL;
-    for (int i = 0; i < 3000 && !(text && strstr(text, "put before: ok")); i++) {
-        free(text);
-        tu_sleep_ms(10);
-        text = ex_read_text(err_path);
-    }
-    free(text);
+    pid_t pid = start_run(&k, "stderr.txt", err_path, sizeof(err_path),
+                          (const char *const[]){"--watch", "--send", "kv=put before upgrade", NULL});
+    wait_for(err_path, "put before: ok");
     /* A new build lands next to the manifest: rename makes it appear whole. */
     size_t len;
     uint8_t *bytes = tu_read_file(v2, &len);
@@ -159,15 +159,8 @@ static void test_survives_upgrade(void **state) {
     fclose(f);
     free(bytes);
     assert_int_equal(rename(tmp, wasm), 0);
-    text = NULL;
-    for (int i = 0; i < 3000 && !(text && strstr(text, "kv upgraded from")); i++) {
-        free(text);
-        tu_sleep_ms(10);
-        text = ex_read_text(err_path);
-    }
-    assert_non_null(text);
-    expect_in(text, "kv v2 ready, 1 keys stored"); /* the new code found the data */
-    free(text);
+    wait_for(err_path, "kv upgraded from");
+    wait_for(err_path, "kv v2 ready, 1 keys stored"); /* the new code found the data */
     kill(pid, SIGTERM);
     int st;
     waitpid(pid, &st, 0);
@@ -211,24 +204,11 @@ static void test_upgrade_command(void **state) {
     struct kvrun k;
     kvrun_new(&k);
     char err_path[4200], v2[4200], bad[4200];
-    snprintf(err_path, sizeof(err_path), "%s/stderr.txt", k.dir);
     snprintf(v2, sizeof(v2), "%s/kv_v2.wasm", WASP_TEST_GUEST_DIR);
     snprintf(bad, sizeof(bad), "%s/relay_bad.wasm", WASP_TEST_GUEST_DIR);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) dup2(fd, 2);
-        execl(WASP_BIN, WASP_BIN, "run", k.manifest, "--data", k.data, "--send", "kv=put kept yes", (char *)NULL);
-        _exit(127);
-    }
-    char *text = NULL;
-    for (int i = 0; i < 3000 && !(text && strstr(text, "put kept: ok")); i++) {
-        free(text);
-        tu_sleep_ms(10);
-        text = ex_read_text(err_path);
-    }
-    free(text);
+    pid_t pid = start_run(&k, "stderr.txt", err_path, sizeof(err_path),
+                          (const char *const[]){"--send", "kv=put kept yes", NULL});
+    wait_for(err_path, "put kept: ok");
     char *out;
     int rc = wasp_cmd((const char *const[]){"upgrade", "kv", "kv", v2, NULL}, &out);
     if (rc) fprintf(stderr, "%s\n", out);
@@ -247,9 +227,7 @@ static void test_upgrade_command(void **state) {
     assert_int_equal(rc, 0);
     expect_in(out, "kept = yes");
     free(out);
-    text = ex_read_text(err_path);
-    expect_in(text, "kv v2 ready, 1 keys stored");
-    free(text);
+    wait_for(err_path, "kv v2 ready, 1 keys stored");
     kill(pid, SIGTERM);
     int st;
     waitpid(pid, &st, 0);
@@ -266,24 +244,8 @@ static void test_bad_store_files(void **state) {
     /* Locked: a second run of the same system on the same data, once the
      * first has started (and so holds the store). */
     char err_path[4200];
-    snprintf(err_path, sizeof(err_path), "%s/first.txt", k.dir);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) dup2(fd, 2);
-        execl(WASP_BIN, WASP_BIN, "run", k.manifest, "--data", k.data, "--control", "none", (char *)NULL);
-        _exit(127);
-    }
-    char *text = NULL;
-    for (int i = 0; i < 6000 && !(text && strstr(text, "system kv started")); i++) {
-        free(text);
-        tu_sleep_ms(10);
-        text = ex_read_text(err_path);
-    }
-    assert_non_null(text);
-    expect_in(text, "system kv started");
-    free(text);
+    pid_t pid = start_run(&k, "first.txt", err_path, sizeof(err_path), (const char *const[]){"--control", "none", NULL});
+    wait_for(err_path, "system kv started");
     char *out = run(&k, (const char *const[]){NULL}, "200ms", 1);
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
