@@ -77,6 +77,15 @@ static void test_wasp_import_checks_report_every_problem(void **state) {
                     "import wasp.frobnicate does not exist");
 }
 
+/* The storage imports are part of the ABI, each with its own signature. */
+static void test_storage_imports(void **state) {
+    (void)state;
+    tu_signals_restore();
+    wasp_module_release(wt_module(engine, "abi_kv_imports.wasm"));
+    expect_rejected("abi_kv_bad_sig.wasm", WASP_EABI, "import wasp.kv_cas has signature iiiii:i, expected iiiiI:I",
+                    NULL);
+}
+
 static void test_not_wasm(void **state) {
     (void)state;
     tu_signals_restore();
@@ -169,6 +178,7 @@ int main(void) {
         cmocka_unit_test(test_wasi_needs_a_grant),
         cmocka_unit_test(test_abi_imports_link_only_when_defined),
         cmocka_unit_test(test_signature_strings),
+        cmocka_unit_test(test_storage_imports),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
