@@ -830,8 +830,8 @@ typedef void (*wasp_kv_done_fn)(void *arg, int rc, uint64_t version);
 int wasp_kv_write_async(wasp_kv *kv, const wasp_kv_write *w, wasp_kv_done_fn fn, void *arg);
 
 /* Visits every entry of namespace ns of st in key order (for tools and test
- * expectations); stops early when fn returns nonzero. WASP_OK, WASP_EINVAL,
- * WASP_EIO. */
+ * expectations); stops early when fn returns nonzero. fn must not write to
+ * the store (it sees one consistent snapshot). WASP_OK, WASP_EINVAL, WASP_EIO. */
 typedef int (*wasp_kv_visit_fn)(void *arg, const void *key, size_t klen, const void *val,
                                 size_t vlen, uint64_t version);
 int wasp_store_foreach(wasp_store *st, const char *ns, wasp_kv_visit_fn fn, void *arg);
