@@ -171,6 +171,15 @@ typedef int (*wasp_started_fn)(wasp_ctx *ctx);
 /* Runs once when an incarnation ends (reason WASP_EXIT_*); it disposes of the
  * incarnation's state. Not run if `started` failed. */
 typedef void (*wasp_stopped_fn)(wasp_ctx *ctx, int reason);
+/* Health hook: the runtime calls it on the actor's own worker when its
+ * supervisor probes it (a runtime event, never a message: it is not counted
+ * as received or handled, never becomes a dead letter, and runs between
+ * messages, before any queued one). Returns WASP_HEALTH_HEALTHY, _DEGRADED
+ * or _UNHEALTHY (anything else counts as unhealthy), or WASP_HEALTH_PENDING:
+ * not finished, call it again later (the actor goes to the back of the run
+ * queue; the probe's timeout still runs). An actor without a hook that
+ * serves the probe is healthy. (Values: see "Health checks" below.) */
+typedef int (*wasp_health_fn)(wasp_ctx *ctx);
 
 #define WASP_OVERFLOW_EFULL 0       /* full mailbox: the sender gets WASP_EFULL */
 #define WASP_OVERFLOW_DROP_OLDEST 1 /* full mailbox: the oldest queued message
@@ -184,6 +193,7 @@ typedef struct wasp_actor_spec {
     void *state;               /* initial state of each incarnation (wasp_ctx_state) */
     uint32_t mailbox_capacity; /* 0 = the system default */
     int overflow;              /* WASP_OVERFLOW_* */
+    wasp_health_fn health;     /* optional: answers supervisor health probes */
 } wasp_actor_spec;
 
 /* Spawns an actor and runs its `started` hook on this thread; when it
@@ -598,20 +608,23 @@ struct wasp_supervisor_spec;
 #define WASP_HEALTH_HEALTHY 0
 #define WASP_HEALTH_DEGRADED 1
 #define WASP_HEALTH_UNHEALTHY 2
+#define WASP_HEALTH_PENDING (-2) /* a health hook's "not finished: call me again" */
 
 /* Restart-record reason of a health-triggered restart (next to WASP_EXIT_*). */
 #define WASP_SUP_REASON_HEALTH 4
 
-/* A probe is asynchronous: the supervisor calls it on its own worker every
- * interval with the running child's id; it must not block. It answers, now
- * or later and from any thread, with wasp_health_report(sys, sup, token,
+/* Every interval the supervisor probes the running child. By default
+ * (probe NULL) the runtime does it: it asks the child's health hook
+ * (wasp_actor_spec.health) through the runtime's own channel, never as a
+ * message. A custom probe is asynchronous: the supervisor calls it on its
+ * own worker with the child's id; it must not block. It answers, now or
+ * later and from any thread, with wasp_health_report(sys, sup, token,
  * result). No answer within timeout_ns counts as WASP_HEALTH_UNHEALTHY; a
- * late or repeated answer is ignored. A probe may, e.g., wasp_ask_cb the
- * child and report from the completion. */
+ * late or repeated answer is ignored. */
 typedef void (*wasp_health_probe_fn)(wasp_system *sys, wasp_aid child, void *arg, wasp_aid sup,
                                      uint64_t token);
 typedef struct wasp_health_check {
-    wasp_health_probe_fn probe; /* required */
+    wasp_health_probe_fn probe; /* NULL: the child's health hook */
     void *arg;
     uint64_t interval_ns;       /* required (> 0): time between probes */
     uint64_t timeout_ns;        /* 0 = interval_ns */
@@ -628,6 +641,11 @@ typedef struct wasp_child_spec {
     const struct wasp_supervisor_spec *supervisor; /* a nested supervisor */
     int restart;                                   /* WASP_RESTART_* */
     const wasp_health_check *health;               /* optional (copied) */
+    /* How long a stop waits for the child to finish the message in hand
+     * before killing it (docs/SUPERVISION.md, "Stopping"): 0 = 5 s for an
+     * actor; a nested supervisor is always waited for (its own children
+     * are bounded). */
+    uint64_t stop_timeout_ns;
 } wasp_child_spec;
 
 typedef struct wasp_supervisor_spec {
@@ -1085,6 +1103,7 @@ typedef struct wasp_manifest_supervisor {
     int parent;           /* index of the parent supervisor, -1 for the root */
     size_t nchildren;     /* entries in `children` (a component counts once) */
     size_t nactors;       /* actor children (a component counts its instances) */
+    int restart;          /* WASP_RESTART_*: how its parent treats its exit (nested only) */
 } wasp_manifest_supervisor;
 /* The `http` section (docs/HTTP.md): the ingress's listen address and its
  * routes, in manifest order (the first match wins). */

@@ -80,6 +80,8 @@ struct mf_node *mf_yaml_parse(struct mf_arena *a, const char *text, size_t len,
 /* Each returns true on success; on failure it has reported an error at n. */
 bool mf_get_string(struct mf_errors *e, const struct mf_node *n, const char **out);
 bool mf_get_bool(struct mf_errors *e, const struct mf_node *n, bool *out);
+/* permanent | transient | temporary -> WASP_RESTART_* */
+bool mf_get_restart(struct mf_errors *e, const struct mf_node *n, int *out);
 bool mf_get_int(struct mf_errors *e, const struct mf_node *n, const char *what, int64_t min,
                 int64_t max, int64_t *out);
 bool mf_get_double(struct mf_errors *e, const struct mf_node *n, const char *what, double min,

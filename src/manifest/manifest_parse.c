@@ -291,14 +291,7 @@ void mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct m
         s->instances = (uint32_t)x;
     if (present(v[K_MAILBOX]) && mf_get_int(e, v[K_MAILBOX], "mailbox", 1, UINT32_MAX, &x))
         s->mailbox = (uint32_t)x;
-    if (present(v[K_RESTART])) {
-        const struct mf_node *r = v[K_RESTART];
-        const char *t = r->kind == MF_SCALAR ? r->text : "";
-        if (!strcmp(t, "permanent")) s->restart = WASP_RESTART_PERMANENT;
-        else if (!strcmp(t, "transient")) s->restart = WASP_RESTART_TRANSIENT;
-        else if (!strcmp(t, "temporary")) s->restart = WASP_RESTART_TEMPORARY;
-        else mf_error(e, r, "invalid restart '%s' (permanent, transient or temporary)", t);
-    }
+    if (present(v[K_RESTART])) mf_get_restart(e, v[K_RESTART], &s->restart);
     if (present(v[K_SUBSCRIBE]))
         s->subscribe = string_list(m, e, v[K_SUBSCRIBE], "subscribe", check_pattern,
                                    &s->nsubscribe, &ok);

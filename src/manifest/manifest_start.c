@@ -25,7 +25,7 @@ static size_t unit_children(const wasp_manifest *m, struct mf_specs *t, const st
                             wasp_child_spec *out) {
     if (ch->is_supervisor) {
         *out = (wasp_child_spec){.supervisor = &t->specs[ch->supervisor],
-                                 .restart = WASP_RESTART_PERMANENT};
+                                 .restart = m->supervisors[ch->supervisor].pub.restart};
         return 1;
     }
     wasp_component *comp = m->components[ch->component].loaded;

@@ -30,6 +30,7 @@ static int new_supervisor(struct wasp_manifest *m, int parent) {
     s->pub.backoff = (wasp_backoff){MF_DEFAULT_BACKOFF_INITIAL_NS, MF_DEFAULT_BACKOFF_MAX_NS,
                                     MF_DEFAULT_BACKOFF_MULTIPLIER, MF_DEFAULT_BACKOFF_JITTER};
     s->pub.parent = parent;
+    s->pub.restart = WASP_RESTART_PERMANENT;
     return (int)m->nsupervisors++;
 }
 
@@ -54,8 +55,8 @@ static void read_child(struct wasp_manifest *m, int sup, struct mf_errors *e,
 static void read_one(struct wasp_manifest *m, int sup, struct mf_errors *e, const struct mf_node *n,
                      int depth) {
     static const char *const keys[] = {"name",    "strategy", "intensity", "period",
-                                       "backoff", "children", "placement", NULL};
-    const struct mf_node *v[7];
+                                       "backoff", "children", "placement", "restart", NULL};
+    const struct mf_node *v[8];
     bool root = sup == 0;
     if (!mf_map_fields(e, n, "supervisor", keys, v, NULL)) return;
     struct mf_supervisor *s = &m->supervisors[sup];
@@ -93,6 +94,10 @@ static void read_one(struct wasp_manifest *m, int sup, struct mf_errors *e, cons
     if (present(v[3])) mf_get_duration(e, v[3], "period", &m->supervisors[sup].pub.period_ns);
     if (present(v[4])) read_backoff(&m->supervisors[sup].pub.backoff, e, v[4]);
     if (present(v[6])) mf_read_placement(m, e, v[6], &m->supervisors[sup].placement);
+    if (present(v[7])) { /* how its parent treats its exit */
+        if (root) mf_error(e, v[7], "restart is only for nested supervisors (the root has no parent)");
+        else mf_get_restart(e, v[7], &m->supervisors[sup].pub.restart);
+    }
 
     const struct mf_node *ch = v[5];
     if (!ch && root) { /* the root supervises every component, in order */

@@ -30,6 +30,18 @@ bool mf_get_string(struct mf_errors *e, const struct mf_node *n, const char **ou
     return true;
 }
 
+bool mf_get_restart(struct mf_errors *e, const struct mf_node *n, int *out) {
+    const char *t = n->kind == MF_SCALAR ? n->text : "";
+    if (!strcmp(t, "permanent")) *out = WASP_RESTART_PERMANENT;
+    else if (!strcmp(t, "transient")) *out = WASP_RESTART_TRANSIENT;
+    else if (!strcmp(t, "temporary")) *out = WASP_RESTART_TEMPORARY;
+    else {
+        mf_error(e, n, "invalid restart '%s' (permanent, transient or temporary)", t);
+        return false;
+    }
+    return true;
+}
+
 bool mf_get_bool(struct mf_errors *e, const struct mf_node *n, bool *out) {
     static const char *const yes[] = {"true", "True", "TRUE"}, *const no[] = {"false", "False", "FALSE"};
     if (n->kind == MF_SCALAR)

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/internal.h"
+#include "runtime/events.h"
 
 _Thread_local struct wasp_ctx *wasp_tls_ctx;
 
@@ -197,8 +197,21 @@ static void monitors_fire(wasp_system *sys, wasp_aid id, struct mon_call *v, siz
 
 void wasp_actor_release(struct wasp_actor *a) {
     atomic_store(&a->sched, 0);
-    if ((atomic_load(&a->qlen) || wasp_actor_has_request(a)) && !atomic_exchange(&a->sched, 1))
+    if ((atomic_load(&a->qlen) || atomic_load(&a->evlen) || wasp_actor_has_request(a) ||
+         atomic_load(&a->retire_req)) &&
+        !atomic_exchange(&a->sched, 1))
         wasp_sched_push(a->sys, a, false);
+}
+
+/* The envelope in hand will never be finished: a message is a dead letter
+ * (status why), a runtime event is only discarded. */
+static void drop_in_hand(struct wasp_actor *a, int why) {
+    struct wasp_env *e = a->cur;
+    if (!e) return;
+    a->cur = NULL;
+    if (e->kind == WASP_ENV_EVENT && e->type == WASP_EVT_PROBE) atomic_store(&a->probe_busy, false);
+    if (e->kind == WASP_ENV_EVENT) wasp__event_discard(e);
+    else wasp_dead_letter(a->sys, a, e, why);
 }
 
 void wasp_actor_terminate(struct wasp_actor *a, int reason) {
@@ -206,11 +219,7 @@ void wasp_actor_terminate(struct wasp_actor *a, int reason) {
     wasp_aid id = wasp_actor_id(a);
     set_lstate(a, WASP_STATE_STOPPING);
     struct wasp_env **q = wasp_mailbox_close(a);
-    if (a->cur) {
-        struct wasp_env *e = a->cur;
-        a->cur = NULL;
-        wasp_dead_letter(sys, a, e, WASP_ESTOPPED);
-    }
+    drop_in_hand(a, WASP_ESTOPPED);
     run_stopped(a, reason);
     if (q) {
         for (size_t i = 0; q[i]; i++) wasp_dead_letter(sys, a, q[i], WASP_ESTOPPED);
@@ -246,6 +255,7 @@ void wasp_actor_terminate(struct wasp_actor *a, int reason) {
 static void actor_fail(struct wasp_actor *a, int why) {
     wasp_spin_lock(&a->lock);
     atomic_store(&a->kill_req, 0);
+    atomic_store(&a->retire_req, 0);
     int stop = atomic_load(&a->stop_req);
     size_t n = 0;
     struct mon_call *v = NULL;
@@ -254,19 +264,59 @@ static void actor_fail(struct wasp_actor *a, int why) {
         v = monitors_snapshot(a, &n);
     }
     wasp_spin_unlock(&a->lock);
-    if (stop) wasp_actor_terminate(a, stop - 1);
-    else monitors_fire(a->sys, wasp_actor_id(a), v, n, why);
+    if (stop) {
+        wasp_actor_terminate(a, stop - 1);
+        return;
+    }
+    monitors_fire(a->sys, wasp_actor_id(a), v, n, why);
+    pthread_mutex_lock(&a->sys->term_mu); /* wasp__actor_wait_down */
+    pthread_cond_broadcast(&a->sys->term_cv);
+    pthread_mutex_unlock(&a->sys->term_mu);
 }
 
 void wasp_actor_crash(struct wasp_actor *a) {
     WASP_BUMP(a->crashes);
-    if (a->cur) {
-        struct wasp_env *e = a->cur;
-        a->cur = NULL;
-        wasp_dead_letter(a->sys, a, e, WASP_ECRASH);
-    }
+    drop_in_hand(a, WASP_ECRASH);
     run_stopped(a, WASP_EXIT_CRASH);
     actor_fail(a, WASP_EXIT_CRASH);
+}
+
+void wasp_actor_retire_now(struct wasp_actor *a, int reason) {
+    drop_in_hand(a, WASP_ESTOPPED); /* a runtime event: retirement waits for messages */
+    run_stopped(a, reason);
+    actor_fail(a, reason);
+}
+
+int wasp__actor_retire(wasp_system *sys, wasp_aid id) {
+    struct wasp_actor *a = wasp_actor_get(sys, id);
+    if (!a) return WASP_ENOENT;
+    int rc = WASP_OK;
+    wasp_spin_lock(&a->lock);
+    int st = atomic_load(&a->lstate);
+    if (st == WASP_STATE_STOPPING || st == WASP_STATE_TERMINATED || atomic_load(&a->stop_req))
+        rc = WASP_ESTOPPED;
+    else if (st == WASP_STATE_FAILED)
+        rc = WASP_ESTATE;
+    else if (!atomic_load(&a->retire_req))
+        atomic_store(&a->retire_req, 1 + WASP_EXIT_SHUTDOWN);
+    wasp_spin_unlock(&a->lock);
+    /* idle: retire here; otherwise its owner does between messages */
+    if (rc == WASP_OK && !atomic_exchange(&a->sched, 1)) {
+        if (a->cur) wasp_actor_release(a); /* parked: it finishes its message first */
+        else wasp_actor_retire_now(a, atomic_load(&a->retire_req) - 1);
+    }
+    wasp_actor_unref(a);
+    return rc;
+}
+
+void wasp__actor_wait_down(wasp_system *sys, struct wasp_actor *a) {
+    pthread_mutex_lock(&sys->term_mu);
+    for (;;) {
+        int st = atomic_load(&a->lstate);
+        if (st == WASP_STATE_TERMINATED || st == WASP_STATE_FAILED) break;
+        pthread_cond_wait(&sys->term_cv, &sys->term_mu);
+    }
+    pthread_mutex_unlock(&sys->term_mu);
 }
 
 void wasp_actor_park(struct wasp_actor *a) {
@@ -310,7 +360,8 @@ bool wasp_actor_stop_begin(struct wasp_actor *a, int reason, int *rc) {
 
 /* ---- public ------------------------------------------------------------------ */
 
-int wasp_spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp_aid *out) {
+static int spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp__event_fn on_event,
+                 unsigned flags, wasp_aid *out) {
     if (!sys || !spec || !spec->handle) return WASP_EINVAL;
     if (spec->overflow != WASP_OVERFLOW_EFULL && spec->overflow != WASP_OVERFLOW_DROP_OLDEST)
         return WASP_EINVAL;
@@ -345,8 +396,16 @@ int wasp_spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp_aid *out) {
     a->handle = spec->handle;
     a->started = spec->started;
     a->stopped = spec->stopped;
+    a->health = spec->health;
+    a->on_event = on_event;
+    a->supervised = flags & WASP__SPAWN_SUPERVISED;
+    a->stop_first = flags & WASP__SPAWN_STOP_FIRST;
+    atomic_store_explicit(&a->retire_req, 0, memory_order_relaxed);
     a->spec_state = a->state = spec->state;
     a->start_seq = 0;
+    atomic_store_explicit(&a->evlen, 0, memory_order_relaxed);
+    atomic_store_explicit(&a->probe_busy, false, memory_order_relaxed);
+    atomic_store_explicit(&a->timers_pending, 0, memory_order_relaxed);
     atomic_store_explicit(&a->received, 0, memory_order_relaxed);
     atomic_store_explicit(&a->handled, 0, memory_order_relaxed);
     atomic_store_explicit(&a->errors, 0, memory_order_relaxed);
@@ -375,6 +434,15 @@ int wasp_spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp_aid *out) {
     if (out) *out = id;
     wasp_actor_release(a);
     return WASP_OK;
+}
+
+int wasp_spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp_aid *out) {
+    return spawn(sys, spec, NULL, 0, out);
+}
+
+int wasp__spawn_runtime(wasp_system *sys, const wasp_actor_spec *spec, wasp__event_fn on_event,
+                        unsigned flags, wasp_aid *out) {
+    return spawn(sys, spec, on_event, flags, out);
 }
 
 static void wait_terminated(wasp_system *sys, struct wasp_actor *a) {
@@ -418,11 +486,13 @@ int wasp_actor_restart(wasp_system *sys, wasp_aid id, const wasp_actor_spec *spe
         return WASP_ESTATE;
     }
     atomic_store(&a->lstate, WASP_STATE_STARTING); /* failed actors are owned: we own it now */
+    atomic_store(&a->retire_req, 0);
     wasp_spin_unlock(&a->lock);
     if (spec) {
         a->handle = spec->handle;
         a->started = spec->started;
         a->stopped = spec->stopped;
+        a->health = spec->health;
         a->spec_state = spec->state;
     }
     a->state = a->spec_state;

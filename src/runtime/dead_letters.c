@@ -98,7 +98,7 @@ void wasp_dead_letter_to(wasp_system *sys, struct wasp_actor *a, const char *to_
     if (e->pending) wasp_pending_complete(e->pending, status, NULL, 0);
     /* a notice's own fallout (a full subscriber dropping its oldest) is only
      * counted: no cascades of notices or log lines */
-    if (!(e->flags & WASP_MSG_DEAD) && !(a && a->handle == wasp_supervisor_handler)) {
+    if (!(e->flags & WASP_MSG_DEAD)) {
         wasp_dead_letter_log(sys, a ? a->name : to_name, a ? wasp_actor_id(a) : WASP_AID_NONE,
                              e->len, dl_reason(status, a != NULL));
         if (!tls_in_dead_letter && atomic_load_explicit(&sys->broker.nsubs, memory_order_relaxed)) {

@@ -8,6 +8,7 @@
  *   registry.c   names and pools
  *   send.c       send, ask, reply, send_after
  *   dead_letters.c  dead letters: count, complete, log (rate-limited), publish
+ *   events.c     the runtime's own channel (runtime events, health probes)
  *   broker.c     publish/subscribe over the topic trie (topics.c)
  *   system.c     system lifecycle and introspection
  */
@@ -26,6 +27,9 @@
 struct wasp_timers;
 struct wasp_topic_tree;
 struct wasp_batch;
+struct wasp_event;
+/* A runtime actor's handler of runtime events (events.h). */
+typedef int (*wasp__event_fn)(wasp_ctx *ctx, const struct wasp_event *ev);
 
 /* ---- spinlock: test-and-test-and-set, yields after a short spin ---------- */
 typedef struct {
@@ -93,8 +97,17 @@ struct wasp_env {
     unsigned flags;              /* WASP_MSG_* */
     int status;
     char *sender_name;           /* relayed from another process (owned) */
+    uint8_t kind;                /* WASP_ENV_* */
+    uint8_t type;                /* runtime events: WASP_EVT_* */
     uint8_t inl[];               /* copied payload */
 };
+
+/* Envelope kinds. A runtime event is created only by runtime code
+ * (events.c); no user send can make one, whatever its bytes, so a handler
+ * never has to guess whether a payload is the runtime's. */
+#define WASP_ENV_USER 0
+#define WASP_ENV_EVENT 1
+
 
 struct wasp_env *wasp_env_new_copy(const void *data, size_t len);
 struct wasp_env *wasp_env_new_moved(void *data, size_t len, void (*free_fn)(void *));
@@ -141,16 +154,24 @@ struct wasp_actor {
     atomic_int parkw;      /* WASP_PW_* */
     atomic_int stop_req;   /* 0, or 1 + exit reason */
     atomic_int kill_req;   /* 1: crash at the next handler return (wasp_actor_kill) */
+    /* 0, or 1 + exit reason: end this incarnation between messages keeping
+     * the identity (wasp__actor_retire; WASP_STOP of a supervised actor) */
+    atomic_int retire_req;
     atomic_int lstate;     /* WASP_STATE_* (changed under lock) */
     wasp_spin lock;        /* mailbox, monitors, lifecycle transitions */
     bool closed;           /* mailbox takes no more messages */
     bool alive;            /* incarnation started, `stopped` not yet run (owner) */
     bool replied;          /* current request answered (owner) */
+    bool supervised;       /* WASP__SPAWN_SUPERVISED */
+    bool stop_first;       /* WASP__SPAWN_STOP_FIRST */
     atomic_bool in_pool;   /* ever added to a pool */
     uint8_t overflow;
     uint32_t cap, count;   /* mailbox capacity and occupancy (under lock) */
     atomic_uint qlen;      /* == count, readable without the lock */
     struct wasp_ring hi, lo;
+    struct wasp_ring ev;   /* runtime events (not messages: not in count/cap/received) */
+    atomic_uint evlen;     /* == ev.len, readable without the lock */
+    atomic_bool probe_busy; /* a health probe is queued or in hand: more are coalesced */
     struct wasp_monitor *monitors;
     struct wasp_env *cur;  /* message in hand (owner) */
     struct wasp_actor *rq_next;
@@ -159,10 +180,13 @@ struct wasp_actor {
     wasp_handle_fn handle;
     wasp_started_fn started;
     wasp_stopped_fn stopped;
+    wasp_health_fn health;     /* health hook (probe events), or NULL: healthy when served */
+    wasp__event_fn on_event;   /* runtime events of type WASP_EVT_CALL (runtime actors) */
     void *spec_state;
     void *state;
     uint64_t start_seq;
     _Atomic uint64_t received, handled, errors, crashes, restarts, dead;
+    _Atomic uint64_t timers_pending; /* send_after messages armed for it, not fired */
 };
 
 static inline wasp_aid wasp_actor_id(const struct wasp_actor *a) {
@@ -179,6 +203,10 @@ void wasp_actor_release(struct wasp_actor *a);
 /* Owner-only transitions (scheduler.c calls them from the run step). */
 void wasp_actor_terminate(struct wasp_actor *a, int reason);
 void wasp_actor_crash(struct wasp_actor *a);
+/* Ends the incarnation without a crash: `stopped` runs with reason, the
+ * actor is FAILED (awaiting a restart) keeping its identity, name and
+ * mailbox, monitors are told reason. Owner only. */
+void wasp_actor_retire_now(struct wasp_actor *a, int reason);
 /* A stop or kill is pending: the owner must act on it before running the handler. */
 static inline bool wasp_actor_has_request(struct wasp_actor *a) {
     return atomic_load(&a->stop_req) || atomic_load(&a->kill_req);
@@ -199,8 +227,13 @@ void wasp_table_each(wasp_system *sys, void (*fn)(struct wasp_actor *a, void *ar
 int wasp_mailbox_push(struct wasp_actor *a, struct wasp_env *e, struct wasp_env **dropped);
 /* Next envelope (high first), or NULL. */
 struct wasp_env *wasp_mailbox_pop(struct wasp_actor *a);
+/* Runtime events: queued beside the messages (never refused for room,
+ * WASP_ESTOPPED once closed), taken before them. */
+int wasp_mailbox_push_event(struct wasp_actor *a, struct wasp_env *e);
+struct wasp_env *wasp_mailbox_pop_event(struct wasp_actor *a);
 /* Closes the mailbox and returns its envelopes as a NULL-terminated array
- * (malloc'd, may be NULL if empty). */
+ * (malloc'd, may be NULL if empty). Queued runtime events are discarded
+ * (events.c: their waiters learn WASP_ESTOPPED). */
 struct wasp_env **wasp_mailbox_close(struct wasp_actor *a);
 void wasp_mailbox_free(struct wasp_actor *a);
 
@@ -287,14 +320,12 @@ struct wasp_batch {
     size_t n;
 };
 int wasp_deliver_batched(struct wasp_actor *a, struct wasp_env *e, struct wasp_batch *b);
+/* Gets a (with something queued) run if nobody owns it (b: as above, or NULL). */
+void wasp_schedule_if_idle(struct wasp_actor *a, struct wasp_batch *b);
 /* A message that will never be handled (dead_letters.c): counted (on a if
  * not NULL), its request completed with status, logged at warn (rate-limited),
  * published on wasp.dead_letters, freed. */
 void wasp_dead_letter(wasp_system *sys, struct wasp_actor *a, struct wasp_env *e, int status);
-/* The handler of every supervisor's own actor (supervisor.c): its queued
- * events are internal bookkeeping, so when they are dropped they are
- * counted but neither logged nor published. */
-extern const wasp_handle_fn wasp_supervisor_handler;
 /* The same when the target could not be resolved: to_name names it in the log. */
 void wasp_dead_letter_to(wasp_system *sys, struct wasp_actor *a, const char *to_name,
                          struct wasp_env *e, int status);

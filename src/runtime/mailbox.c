@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/internal.h"
+#include "runtime/events.h"
 
 static int ring_grow(struct wasp_ring *r) {
     uint32_t size = r->size ? r->size * 2 : 4;
@@ -89,9 +89,45 @@ struct wasp_env *wasp_mailbox_pop(struct wasp_actor *a) {
     return e;
 }
 
+int wasp_mailbox_push_event(struct wasp_actor *a, struct wasp_env *e) {
+    wasp_spin_lock(&a->lock);
+    int rc = a->closed ? WASP_ESTOPPED : WASP_OK;
+    if (!rc && a->ev.len == a->ev.size) rc = ring_grow(&a->ev);
+    if (!rc) {
+        ring_push(&a->ev, e);
+        atomic_store(&a->evlen, a->ev.len); /* seq_cst, as qlen */
+    }
+    wasp_spin_unlock(&a->lock);
+    return rc;
+}
+
+struct wasp_env *wasp_mailbox_pop_event(struct wasp_actor *a) {
+    if (!atomic_load_explicit(&a->evlen, memory_order_relaxed)) return NULL;
+    wasp_spin_lock(&a->lock);
+    struct wasp_env *e = ring_pop(&a->ev);
+    atomic_store_explicit(&a->evlen, a->ev.len, memory_order_relaxed);
+    wasp_spin_unlock(&a->lock);
+    return e;
+}
+
+/* Takes every queued event (under a->lock); discarded by the caller unlocked. */
+static void events_take(struct wasp_actor *a, struct wasp_ring *out) {
+    *out = a->ev;
+    memset(&a->ev, 0, sizeof(a->ev));
+    atomic_store(&a->evlen, 0);
+}
+
+static void events_discard(struct wasp_ring *r) {
+    struct wasp_env *e;
+    while ((e = ring_pop(r))) wasp__event_discard(e);
+    free(r->buf);
+}
+
 struct wasp_env **wasp_mailbox_close(struct wasp_actor *a) {
+    struct wasp_ring evs;
     wasp_spin_lock(&a->lock);
     a->closed = true;
+    events_take(a, &evs);
     struct wasp_env **out = NULL;
     if (a->count) {
         out = malloc(sizeof(*out) * (a->count + 1));
@@ -106,6 +142,7 @@ struct wasp_env **wasp_mailbox_close(struct wasp_actor *a) {
         }
     }
     wasp_spin_unlock(&a->lock);
+    events_discard(&evs);
     if (!out && a->count) {
         /* no memory for the array: free them one by one as dead letters */
         struct wasp_env *e;
@@ -118,6 +155,9 @@ void wasp_mailbox_free(struct wasp_actor *a) {
     struct wasp_env *e;
     while ((e = ring_pop(&a->hi))) wasp_env_free(e);
     while ((e = ring_pop(&a->lo))) wasp_env_free(e);
+    struct wasp_ring evs;
+    events_take(a, &evs);
+    events_discard(&evs);
     free(a->hi.buf);
     free(a->lo.buf);
     memset(&a->hi, 0, sizeof(a->hi));

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 
 #include "core/clock.h"
-#include "runtime/internal.h"
+#include "runtime/events.h"
 
 #define WASP_BATCH 64
 #define WASP_FAIR_TICK 61
@@ -129,11 +129,21 @@ static void run_actor(struct wasp_actor *a) {
             wasp_actor_crash(a);
             return;
         }
+        int retire = atomic_load_explicit(&a->retire_req, memory_order_relaxed);
+        if (retire && !a->cur) { /* between messages: the one in hand is finished first */
+            wasp_tls_ctx = prev;
+            wasp_actor_retire_now(a, retire - 1);
+            return;
+        }
         if (n == WASP_BATCH) {
             wasp_sched_push(a->sys, a, true);
             break;
         }
         struct wasp_env *e = a->cur;
+        if (!e && (e = wasp_mailbox_pop_event(a))) { /* runtime events first */
+            a->cur = e;
+            atomic_store_explicit(&a->parkw, WASP_PW_RUN, memory_order_relaxed);
+        }
         if (!e) {
             for (;;) {
                 e = wasp_mailbox_pop(a);
@@ -148,6 +158,25 @@ static void run_actor(struct wasp_actor *a) {
             a->cur = e;
             a->replied = false;
             atomic_store_explicit(&a->parkw, WASP_PW_RUN, memory_order_relaxed);
+        }
+        if (e->kind == WASP_ENV_EVENT) { /* never a message: not counted */
+            int rc = wasp__event_dispatch(&ctx, a, e);
+            if (rc == WASP_YIELD && !atomic_load(&a->kill_req)) {
+                wasp_sched_push(a->sys, a, true);
+                break;
+            }
+            if (rc == WASP_ECRASH || rc == WASP__FAIL_SHUTDOWN) {
+                wasp_tls_ctx = prev;
+                if (rc == WASP_ECRASH) wasp_actor_crash(a);
+                else wasp_actor_retire_now(a, WASP_EXIT_SHUTDOWN);
+                return;
+            }
+            if (rc == WASP__STOP_SHUTDOWN) { /* we own it: the loop top terminates it */
+                int r;
+                (void)wasp_actor_stop_begin(a, WASP_EXIT_SHUTDOWN, &r);
+            }
+            n++;
+            continue;
         }
         m.data = e->data;
         m.len = e->len;
@@ -186,8 +215,9 @@ static void run_actor(struct wasp_actor *a) {
         wasp_env_free(e);
         n++;
         if (rc == WASP_STOP) {
-            int r; /* we own it already: the loop top terminates it */
-            (void)wasp_actor_stop_begin(a, WASP_EXIT_NORMAL, &r);
+            int r; /* we own it already: the loop top terminates (or retires) it */
+            if (a->supervised) atomic_store(&a->retire_req, 1 + WASP_EXIT_NORMAL);
+            else (void)wasp_actor_stop_begin(a, WASP_EXIT_NORMAL, &r);
         }
     }
     wasp_tls_ctx = prev;

@@ -9,13 +9,10 @@
 
 /* ---- delivery --------------------------------------------------------------- */
 
-int wasp_deliver_batched(struct wasp_actor *a, struct wasp_env *e, struct wasp_batch *b) {
-    struct wasp_env *dropped;
-    int rc = wasp_mailbox_push(a, e, &dropped);
-    if (rc) return rc;
-    /* wake-up protocol: the push stored qlen (seq_cst); the owner releasing
-     * the actor stores sched = 0 and then reads qlen. One of us sees the
-     * other, so the message is never stranded. */
+/* wake-up protocol: the push stored qlen or evlen (seq_cst); the owner
+ * releasing the actor stores sched = 0 and then reads them. One of us sees
+ * the other, so nothing queued is ever stranded. */
+void wasp_schedule_if_idle(struct wasp_actor *a, struct wasp_batch *b) {
     if (!atomic_load(&a->sched) && !atomic_exchange(&a->sched, 1)) {
         if (b) {
             a->rq_next = NULL;
@@ -27,6 +24,13 @@ int wasp_deliver_batched(struct wasp_actor *a, struct wasp_env *e, struct wasp_b
             wasp_sched_push(a->sys, a, false);
         }
     }
+}
+
+int wasp_deliver_batched(struct wasp_actor *a, struct wasp_env *e, struct wasp_batch *b) {
+    struct wasp_env *dropped;
+    int rc = wasp_mailbox_push(a, e, &dropped);
+    if (rc) return rc;
+    wasp_schedule_if_idle(a, b);
     if (dropped) wasp_dead_letter(a->sys, a, dropped, WASP_EFULL);
     return WASP_OK;
 }

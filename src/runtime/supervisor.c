@@ -1,25 +1,32 @@
-/* supervisor.c - OTP-style supervisors built on the public runtime API.
+/* supervisor.c - OTP-style supervisors built on the runtime.
  *
- * A supervisor is an actor whose state is a struct wasp_supervisor. Its
- * children are monitored; the monitor callback only sends an exit event to
- * the supervisor's mailbox, so every decision is taken on the supervisor's
- * own handler, one message at a time (no locking for the control state).
- * Delayed restarts are wasp_send_after messages to itself, so back-off never
- * blocks a worker. The mutex only guards what outside readers see (child
- * table, history, counters).
+ * A supervisor is a runtime actor whose state is a struct wasp_supervisor.
+ * Its children are monitored; the monitor callback only queues an exit
+ * event for the supervisor on the runtime's own channel (events.h), so every
+ * decision is taken by the supervisor's event hook, one event at a time (no
+ * locking for the control state), and no message can pose as an event.
+ * Delayed restarts and stop timeouts are timed events to itself, so nothing
+ * ever blocks a worker. The mutex only guards what outside readers see.
  *
- * Child life: RUNNING -> (crash) FAILED -> restart (wasp_actor_restart keeps
- * the mailbox) or stop; RUNNING -> (stop requested) STOPPING -> (termination
- * event) DOWN -> spawn. A child with `pending` set is to be (re)started once
- * it is not STOPPING, its ready time has come and (for one_for_all and
- * rest_for_one) every earlier pending child has started.
+ * Identity: children are spawned SUPERVISED, so whatever ends an incarnation
+ * (crash, normal exit, a stop for a restart) leaves the actor FAILED with
+ * its id, name, mailbox and counters; a restart is wasp_actor_restart on the
+ * same identity. Only a final stop (the tree stops, a temporary or transient
+ * child is done, remove_child) terminates it.
  *
- * This file is the supervisor actor (child table, starts, stops, restart
- * decisions, strategies). Back-off and the intensity window are in
- * supervisor_backoff.c, spec copies in supervisor_spec.c, health checks in
- * supervisor_health.c, the public calls in supervisor_api.c; shared types in
- * supervisor_internal.h.
+ * Stopping (OTP): children stop one at a time, in the order of the stop
+ * queue (reverse child order), each asked to finish the message in hand and
+ * waited for up to its stop timeout, then killed. A group (one_for_all,
+ * rest_for_one) restarts only once the queue is empty. A nested supervisor
+ * is stopped by an EV_SHUTDOWN event: it stops its own children in order
+ * first, then exits.
+ *
+ * Files: back-off and the intensity window in supervisor_backoff.c, spec
+ * copies in supervisor_spec.c, health checks in supervisor_health.c, the
+ * public calls in supervisor_api.c; shared types in supervisor_internal.h.
  */
+#include <stdarg.h>
+
 #include "supervisor_internal.h"
 
 /* ---- published state ------------------------------------------------------------ */
@@ -43,6 +50,27 @@ static void history_add(struct wasp_supervisor *s, const char *child, int reason
     r->time_ns = now;
     r->delay_ns = delay;
     pthread_mutex_unlock(&s->mu);
+}
+
+void sup_report(struct wasp_supervisor *s, int level, const char *fmt, ...) {
+    if (!wasp_log_enabled(s->sys, level)) return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    wasp_log(s->sys, level, s->name, "%s", line);
+}
+
+static const char *exit_text(int reason) {
+    switch (reason) {
+    case WASP_EXIT_NORMAL: return "exited normally";
+    case WASP_EXIT_SHUTDOWN: return "shut down";
+    case WASP_EXIT_CRASH: return "crashed";
+    case WASP_EXIT_START_FAILED: return "failed to start";
+    case WASP_SUP_REASON_HEALTH: return "failed its health check";
+    default: return "exited";
+    }
 }
 
 static struct child *find_aid(struct wasp_supervisor *s, wasp_aid aid) {
@@ -86,7 +114,7 @@ static struct child *kids_push(struct wasp_supervisor *s, const struct child *c)
 
 static void kids_remove(struct wasp_supervisor *s, struct child *c) {
     if (c->timer) wasp_timer_cancel(s->sys, c->timer);
-    if (c->drain_timer) wasp_timer_cancel(s->sys, c->drain_timer);
+    if (c->stop_timer) wasp_timer_cancel(s->sys, c->stop_timer);
     sup_health_cancel(s, c);
     pthread_mutex_lock(&s->mu);
     size_t i = (size_t)(c - s->kids);
@@ -110,27 +138,44 @@ static void kids_remove(struct wasp_supervisor *s, struct child *c) {
 static int sup_handle(wasp_ctx *ctx, const wasp_msg *msg);
 static int sup_started(wasp_ctx *ctx);
 static void sup_stopped(wasp_ctx *ctx, int reason);
+static int sup_event(wasp_ctx *ctx, const struct wasp_event *ev);
 
-/* How the runtime recognises a supervisor's actor (internal.h). */
-const wasp_handle_fn wasp_supervisor_handler = sup_handle;
+void sup_notify(wasp_system *sys, wasp_aid sup, const struct sup_event *ev) {
+    (void)wasp__event_send(sys, sup, WASP_EVT_CALL, ev, sizeof(*ev));
+}
+
+/* A timer id, or 0 if it could not be armed (system stopping). */
+uint64_t sup_notify_after(struct wasp_supervisor *s, const struct sup_event *ev, uint64_t delay_ns) {
+    uint64_t id = 0;
+    return wasp__event_after(s->sys, s->aid, WASP_EVT_CALL, ev, sizeof(*ev), delay_ns, &id) == WASP_OK
+               ? id
+               : 0;
+}
 
 static void on_child_exit(wasp_system *sys, wasp_aid id, int reason, void *arg) {
-    wasp_aid sup = (wasp_aid)(uintptr_t)arg;
     struct sup_event ev = {.kind = EV_EXIT, .reason = reason, .aid = id};
     wasp_actor_stats st;
-    if (reason == WASP_EXIT_CRASH && wasp_actor_stats_get(sys, id, &st) == WASP_OK)
-        ev.crashes = st.crashes;
-    wasp_send_opts o = {.to = sup, .data = &ev, .len = sizeof(ev), .priority = WASP_PRIO_HIGH};
-    (void)wasp_send_ex(sys, &o);
+    if (wasp_actor_stats_get(sys, id, &st) == WASP_OK) {
+        ev.failed = st.state == WASP_STATE_FAILED;
+        ev.inc = st.restarts;
+    }
+    sup_notify(sys, (wasp_aid)(uintptr_t)arg, &ev);
 }
 
 int sup_spawn_actor(struct wasp_supervisor *s, wasp_aid *out) {
     wasp_actor_spec a = {.name = s->name, .handle = sup_handle, .started = sup_started,
-                         .stopped = sup_stopped, .state = s, .mailbox_capacity = 1u << 24};
-    return wasp_spawn(s->sys, &a, out);
+                         .stopped = sup_stopped, .state = s, .mailbox_capacity = 1024};
+    unsigned flags = s->parent ? WASP__SPAWN_SUPERVISED : WASP__SPAWN_STOP_FIRST;
+    return wasp__spawn_runtime(s->sys, &a, sup_event, flags, out);
 }
 
-/* Starts (or restarts) one child. WASP_OK or an error (start failure). */
+static uint64_t actor_inc(wasp_system *sys, wasp_aid aid) {
+    wasp_actor_stats st;
+    return wasp_actor_stats_get(sys, aid, &st) == WASP_OK ? st.restarts : 0;
+}
+
+/* Starts (or restarts, on the same identity) one child. WASP_OK or an
+ * error (start failure). */
 static int child_start(struct wasp_supervisor *s, struct child *c) {
     wasp_aid aid = 0;
     int rc;
@@ -138,7 +183,8 @@ static int child_start(struct wasp_supervisor *s, struct child *c) {
     if (c->status == ST_FAILED && c->aid) {
         rc = wasp_actor_restart(s->sys, c->aid, c->sub ? NULL : &c->actor);
         if (rc == WASP_OK) {
-            c->started_at = wasp_system_now(s->sys);
+            c->inc = actor_inc(s->sys, c->aid);
+            c->started_at = wasp_clock_ns();
             set_status(s, c, ST_RUNNING, c->aid);
             sup_health_on_start(s, c);
             return WASP_OK;
@@ -147,10 +193,10 @@ static int child_start(struct wasp_supervisor *s, struct child *c) {
         set_status(s, c, ST_DOWN, 0);
     }
     if (c->sub) rc = sup_spawn_actor(c->sub, &aid);
-    else rc = wasp_spawn(s->sys, &c->actor, &aid);
+    else rc = wasp__spawn_runtime(s->sys, &c->actor, NULL, WASP__SPAWN_SUPERVISED, &aid);
     if (rc != WASP_OK) return rc;
-    c->seen_crashes = 0;
-    c->started_at = wasp_system_now(s->sys);
+    c->inc = 0;
+    c->started_at = wasp_clock_ns();
     set_status(s, c, ST_RUNNING, aid);
     if (c->sub) c->sub->aid = aid;
     sup_health_on_start(s, c);
@@ -160,127 +206,149 @@ static int child_start(struct wasp_supervisor *s, struct child *c) {
         return WASP_OK; /* treated as a normal exit by the caller's next pump */
     }
     wasp_actor_stats st;
-    if (wasp_actor_stats_get(s->sys, aid, &st) == WASP_OK && st.state == WASP_STATE_FAILED &&
-        st.crashes > c->seen_crashes) {
-        /* crashed before the monitor was in place */
+    if (wasp_actor_stats_get(s->sys, aid, &st) == WASP_OK && st.state == WASP_STATE_FAILED) {
+        /* failed before the monitor was in place */
         struct sup_event ev = {.kind = EV_EXIT, .reason = WASP_EXIT_CRASH, .aid = aid,
-                               .crashes = st.crashes};
-        wasp_send_opts o = {.to = s->aid, .data = &ev, .len = sizeof(ev), .priority = WASP_PRIO_HIGH};
-        (void)wasp_send_ex(s->sys, &o);
+                               .failed = true, .inc = st.restarts};
+        sup_notify(s->sys, s->aid, &ev);
     }
     return WASP_OK;
 }
 
-/* Requests the stop of child c (STOPPING until its termination event). */
-void sup_child_stop(struct wasp_supervisor *s, struct child *c) {
-    if (c->status != ST_RUNNING && c->status != ST_FAILED) return;
-    set_status(s, c, ST_STOPPING, c->aid);
-    int rc = wasp_actor_stop(s->sys, c->aid);
-    if (rc == WASP_ENOENT) set_status(s, c, ST_DOWN, 0);
+/* ---- stopping: one at a time, in queue order ------------------------------------- */
+
+void sup_tree_kill(struct wasp_supervisor *sub) {
+    pthread_mutex_lock(&sub->mu);
+    for (size_t i = sub->nkids; i-- > 0;) {
+        struct child *k = &sub->kids[i];
+        if (k->sub) sup_tree_kill(k->sub);
+        if (k->aid) (void)wasp_actor_stop(sub->sys, k->aid);
+        k->status = ST_DOWN;
+        k->aid = 0;
+        k->pending = false;
+    }
+    pthread_mutex_unlock(&sub->mu);
 }
 
-static bool any_stopping(struct wasp_supervisor *s) {
-    for (size_t i = 0; i < s->nkids; i++)
-        if (s->kids[i].status == ST_STOPPING) return true;
+/* Ends the identity of child c, which is not running (FAILED), here. */
+static void terminate_failed(struct wasp_supervisor *s, struct child *c) {
+    if (c->sub) sup_tree_kill(c->sub);
+    if (c->aid) (void)wasp_actor_stop(s->sys, c->aid);
+    set_status(s, c, ST_DOWN, 0);
+}
+
+/* Child c is down (DOWN, or FAILED after a retire): forget it if asked to. */
+static void child_settled(struct wasp_supervisor *s, struct child *c) {
+    c->stop_mode = STOP_NONE;
+    if (c->remove_when_down && c->status == ST_DOWN) kids_remove(s, c);
+}
+
+static bool queued(struct wasp_supervisor *s, uint64_t uid) {
+    for (size_t i = 0; i < s->nstopq; i++)
+        if (s->stopq[i] == uid) return true;
     return false;
 }
+
+void sup_stop_enqueue(struct wasp_supervisor *s, struct child *c, int mode) {
+    if (mode > c->stop_mode) c->stop_mode = mode;
+    if (c->uid == s->stopping_uid || queued(s, c->uid)) return;
+    if (c->status == ST_DOWN) {
+        child_settled(s, c);
+        return;
+    }
+    if (c->status == ST_FAILED) { /* not running: nothing to wait for */
+        if (c->stop_mode == STOP_TERMINATE) terminate_failed(s, c);
+        child_settled(s, c);
+        return;
+    }
+    if (s->nstopq == s->capstopq) {
+        size_t cap = s->capstopq ? s->capstopq * 2 : 8;
+        uint64_t *q = realloc(s->stopq, cap * sizeof(*q));
+        if (!q) return; /* out of memory: the fallback in sup_stopped catches it */
+        s->stopq = q;
+        s->capstopq = cap;
+    }
+    s->stopq[s->nstopq++] = c->uid;
+}
+
+/* Starts the next queued stop if none is in progress. */
+static void stop_next(struct wasp_supervisor *s) {
+    while (!s->stopping_uid && s->nstopq) {
+        uint64_t uid = s->stopq[0];
+        memmove(s->stopq, s->stopq + 1, (--s->nstopq) * sizeof(*s->stopq));
+        struct child *c = sup_find_uid(s, uid);
+        if (!c) continue;
+        if (c->status != ST_RUNNING) {
+            int mode = c->stop_mode;
+            c->stop_mode = STOP_NONE;
+            sup_stop_enqueue(s, c, mode); /* settles it at once */
+            continue;
+        }
+        sup_health_cancel(s, c);
+        set_status(s, c, ST_STOPPING, c->aid);
+        s->stopping_uid = uid;
+        if (c->sub) {
+            struct sup_event ev = {.kind = EV_SHUTDOWN, .reason = c->stop_mode};
+            sup_notify(s->sys, c->aid, &ev);
+            continue;
+        }
+        int rc = wasp__actor_retire(s->sys, c->aid); /* the message in hand is finished first */
+        if (rc == WASP_OK) {
+            struct sup_event ev = {.kind = EV_STOP_TIMEOUT, .uid = uid, .seq = ++c->stop_seq};
+            c->stop_timer = sup_notify_after(s, &ev, c->stop_timeout_ns);
+        } else if (rc == WASP_ENOENT) { /* gone */
+            s->stopping_uid = 0;
+            set_status(s, c, ST_DOWN, 0);
+            child_settled(s, c);
+        } /* else failed or terminating already: its exit event is on its way */
+    }
+}
+
+static bool stops_busy(const struct wasp_supervisor *s) { return s->stopping_uid || s->nstopq; }
+
+/* The child being stopped is down: settle it, the queue moves on. */
+static void stop_done(struct wasp_supervisor *s, struct child *c, bool failed) {
+    s->stopping_uid = 0;
+    if (c->stop_timer) wasp_timer_cancel(s->sys, c->stop_timer);
+    c->stop_timer = 0;
+    if (!failed) set_status(s, c, ST_DOWN, 0);
+    else if (c->stop_mode == STOP_TERMINATE) terminate_failed(s, c);
+    else set_status(s, c, ST_FAILED, c->aid);
+    child_settled(s, c);
+}
+
+static void stop_timeout(struct wasp_supervisor *s, const struct sup_event *ev) {
+    struct child *c = sup_find_uid(s, ev->uid);
+    if (!c || c->uid != s->stopping_uid || ev->seq != c->stop_seq) return;
+    c->stop_timer = 0;
+    sup_report(s, WASP_LOG_WARN, "child %s did not stop within %llu ms: killed", c->name,
+               (unsigned long long)(c->stop_timeout_ns / 1000000));
+    (void)wasp_actor_kill(s->sys, c->aid); /* lands when its handler call returns */
+}
+
+/* ---- restarts --------------------------------------------------------------------- */
 
 static void arm_timer(struct wasp_supervisor *s, struct child *c, uint64_t now) {
     if (c->armed) return;
     struct sup_event ev = {.kind = EV_TIMER, .uid = c->uid};
-    wasp_send_opts o = {.to = s->aid, .data = &ev, .len = sizeof(ev)};
-    uint64_t id = 0;
-    if (wasp_send_after(s->sys, &o, c->ready_at - now, &id) == WASP_OK) {
-        c->armed = true;
-        c->timer = id;
-    }
+    c->timer = sup_notify_after(s, &ev, c->ready_at - now);
+    c->armed = c->timer != 0;
 }
 
-/* ---- draining: a nested supervisor's tree must be gone before it restarts ---- */
-
-/* Stopping a nested supervisor only requests its children's stops (from its
- * `stopped` hook); a child busy in a long handler outlives it. Starting the
- * nested supervisor again before that child is gone would find its name
- * taken. So a terminated nested supervisor is "draining" until every actor
- * of its old tree has terminated: we monitor them (their exit events wake us)
- * and, for any we cannot monitor (already terminating), poll with a timer.
- * The old tree's tables are stable: its supervisors' actors are gone. */
-static bool tree_live(struct wasp_supervisor *s, struct wasp_supervisor *sub, bool watch,
-                      bool *unwatched) {
-    bool live = false;
-    pthread_mutex_lock(&sub->mu);
-    for (size_t i = 0; i < sub->nkids; i++) {
-        struct child *k = &sub->kids[i];
-        wasp_actor_stats st;
-        if (k->aid && wasp_actor_stats_get(s->sys, k->aid, &st) == WASP_OK &&
-            st.state != WASP_STATE_TERMINATED) {
-            live = true;
-            if (watch && wasp_actor_monitor(s->sys, k->aid, on_child_exit,
-                                            (void *)(uintptr_t)s->aid, NULL) != WASP_OK)
-                *unwatched = true;
-        }
-        if (k->sub && tree_live(s, k->sub, watch, unwatched)) live = true;
-    }
-    pthread_mutex_unlock(&sub->mu);
-    return live;
-}
-
-static void drain_poll(struct wasp_supervisor *s, struct child *c) {
-    struct sup_event ev = {.kind = EV_DRAIN, .uid = c->uid};
-    wasp_send_opts o = {.to = s->aid, .data = &ev, .len = sizeof(ev), .priority = WASP_PRIO_HIGH};
-    uint64_t id = 0;
-    c->drain_timer = wasp_send_after(s->sys, &o, 1000000, &id) == WASP_OK ? id : 0;
-}
-
-/* Nested supervisor c is gone; if its old tree is not, wait for it (true).
- * was/reason: what to conclude once it is (see child_terminated). */
-static bool drain_begin(struct wasp_supervisor *s, struct child *c, int was, int reason) {
-    bool unwatched = false;
-    if (!c->sub || c->draining || !tree_live(s, c->sub, true, &unwatched)) return false;
-    c->draining = true;
-    c->drain_was = was;
-    c->drain_reason = reason;
-    set_status(s, c, ST_STOPPING, c->aid);
-    if (unwatched) drain_poll(s, c);
-    return true;
-}
-
-/* Child c's actor terminated: it is down now, or draining. */
-static void child_terminated(struct wasp_supervisor *s, struct child *c, int was, int reason) {
-    if (drain_begin(s, c, was, reason)) return;
-    c->draining = false;
-    set_status(s, c, ST_DOWN, 0);
-    if (c->remove_when_down) {
-        kids_remove(s, c);
-        return;
-    }
-    if (was != ST_STOPPING && !c->pending) sup_child_crashed(s, c, reason);
-}
-
-/* After any event: finish the drains whose trees are gone. */
-static void drain_check(struct wasp_supervisor *s) {
-    for (size_t i = 0; i < s->nkids; i++) {
-        struct child *c = &s->kids[i];
-        if (!c->draining) continue;
-        bool unwatched = false;
-        if (tree_live(s, c->sub, false, &unwatched)) continue;
-        if (c->drain_timer) wasp_timer_cancel(s->sys, c->drain_timer);
-        c->drain_timer = 0;
-        c->draining = false;
-        child_terminated(s, c, c->drain_was, c->drain_reason);
-        i = (size_t)-1; /* the table may have changed */
-    }
+static bool system_stopping(const struct wasp_supervisor *s) {
+    return atomic_load(&s->sys->state) >= WASP_SYS_STOPPING;
 }
 
 /* Starts every pending child that may start now. */
 static void pump(struct wasp_supervisor *s) {
-    if (s->giving_up || s->terminating) return;
+    if (s->giving_up || s->terminating || system_stopping(s)) return;
+    bool ordered = s->strategy != WASP_SUP_ONE_FOR_ONE;
+    if (ordered && stops_busy(s)) return; /* a group restarts once every member is down */
     for (size_t i = 0; i < s->nkids; i++) {
         struct child *c = &s->kids[i];
         if (!c->pending) continue;
-        uint64_t now = wasp_system_now(s->sys);
-        bool ordered = s->strategy != WASP_SUP_ONE_FOR_ONE;
-        if (c->status == ST_STOPPING) {
+        uint64_t now = wasp_clock_ns();
+        if (c->status == ST_STOPPING || c->status == ST_RUNNING || queued(s, c->uid)) {
             if (ordered) return;
             continue;
         }
@@ -289,55 +357,60 @@ static void pump(struct wasp_supervisor *s) {
             if (ordered) return;
             continue;
         }
-        /* e.g. a retry after a failed start, whose children may still be terminating */
-        if (c->status == ST_DOWN && drain_begin(s, c, ST_STOPPING, WASP_EXIT_NORMAL)) {
-            if (ordered) return;
-            continue;
-        }
         int rc = child_start(s, c);
         if (rc == WASP_OK) {
             c->pending = false;
+            if (c->failed_at)
+                sup_report(s, WASP_LOG_INFO, "child %s restarted in %llu ms", c->name,
+                           (unsigned long long)((wasp_clock_ns() - c->failed_at) / 1000000));
+            c->failed_at = 0;
             continue;
         }
         /* start failure: another restart of this child, subject to intensity */
         if (c->status != ST_FAILED) set_status(s, c, ST_DOWN, 0);
-        sup_child_crashed(s, c, WASP_EXIT_START_FAILED);
-        if (s->giving_up) return;
-        i = (size_t)-1; /* the table may have changed: look again from the start */
+        sup_report(s, WASP_LOG_WARN, "child %s failed to start: %s", c->name, wasp_strerror(rc));
+        sup_child_exited(s, c, WASP_EXIT_START_FAILED);
+        return; /* the caller pumps again once the stops it queued are done */
     }
 }
 
 static void give_up_begin(struct wasp_supervisor *s) {
     s->giving_up = true;
+    sup_report(s, WASP_LOG_ERROR, "intensity exceeded (more than %u restarts in %llu ms): giving up",
+               s->intensity, (unsigned long long)(s->period_ns / 1000000));
+    /* a root's tree ends here; a nested one keeps its identities for the
+     * parent that may restart it */
+    int mode = s->parent ? STOP_RETIRE : STOP_TERMINATE;
     for (size_t i = s->nkids; i-- > 0;) {
         struct child *c = &s->kids[i];
         c->pending = false;
         if (c->armed && c->timer) wasp_timer_cancel(s->sys, c->timer);
         c->armed = false;
         sup_health_cancel(s, c);
-        sup_child_stop(s, c);
+        sup_stop_enqueue(s, c, mode);
     }
 }
 
-/* Decides what child c's exit means. reason: WASP_EXIT_* */
-void sup_child_crashed(struct wasp_supervisor *s, struct child *c, int reason) {
-    bool crash = reason == WASP_EXIT_CRASH || reason == WASP_EXIT_START_FAILED ||
-                 reason == WASP_SUP_REASON_HEALTH;
-    if (s->giving_up || s->terminating) return;
-    bool restart = reason != WASP_EXIT_SHUTDOWN &&
-                   (c->restart == WASP_RESTART_PERMANENT ||
-                    (c->restart == WASP_RESTART_TRANSIENT && crash));
-    if (!restart) {
-        if (c->restart == WASP_RESTART_TEMPORARY) {
-            if (c->status == ST_DOWN) kids_remove(s, c);
-            else {
-                c->remove_when_down = true;
-                sup_child_stop(s, c);
-            }
-        }
+/* Decides what child c's exit (reason: WASP_EXIT_*, WASP_SUP_REASON_HEALTH)
+ * means. c is FAILED or DOWN, or RUNNING for a nested supervisor whose
+ * health check failed (it is stopped first). */
+void sup_child_exited(struct wasp_supervisor *s, struct child *c, int reason) {
+    if (s->giving_up || s->terminating || system_stopping(s)) {
+        sup_stop_enqueue(s, c, s->giving_up && s->parent ? STOP_RETIRE : STOP_TERMINATE);
         return;
     }
-    uint64_t now = wasp_system_now(s->sys);
+    bool abnormal = reason == WASP_EXIT_CRASH || reason == WASP_EXIT_START_FAILED ||
+                    reason == WASP_SUP_REASON_HEALTH;
+    bool restart = c->restart == WASP_RESTART_PERMANENT ||
+                   (c->restart == WASP_RESTART_TRANSIENT && abnormal);
+    c->failed_at = wasp_clock_ns();
+    if (!restart) { /* OTP: shutdown and normal are normal exits for a transient child */
+        if (c->restart == WASP_RESTART_TEMPORARY) c->remove_when_down = true;
+        c->pending = false;
+        sup_stop_enqueue(s, c, STOP_TERMINATE);
+        return;
+    }
+    uint64_t now = c->failed_at;
     if (sup_window_add(s, now)) {
         give_up_begin(s);
         return;
@@ -350,59 +423,91 @@ void sup_child_crashed(struct wasp_supervisor *s, struct child *c, int reason) {
     c->restarts++;
     pthread_mutex_unlock(&s->mu);
     history_add(s, c->name, reason, now, delay);
+    uint64_t cuid = c->uid;
     size_t idx = (size_t)(c - s->kids);
     size_t from = s->strategy == WASP_SUP_ONE_FOR_ALL ? 0 : idx;
     size_t to = s->strategy == WASP_SUP_ONE_FOR_ONE ? idx + 1 : s->nkids;
-    for (size_t j = to; j-- > from;) { /* stop the others in reverse order */
-        struct child *o = &s->kids[j];
-        if (o == c) continue;
+    /* the group by uid: stopping may remove temporary members from the table */
+    uint64_t one = cuid, *group = to - from > 1 ? malloc((to - from) * sizeof(*group)) : NULL;
+    size_t n = group ? to - from : 1;
+    if (!group) group = &one;
+    else
+        for (size_t j = 0; j < n; j++) group[j] = s->kids[from + j].uid;
+    if (c->status == ST_RUNNING) sup_stop_enqueue(s, c, STOP_RETIRE); /* health: stop it first */
+    for (size_t j = n; j-- > 0;) { /* the others, in reverse child order */
+        struct child *o = sup_find_uid(s, group[j]);
+        if (!o || o->uid == cuid) continue;
         if (o->restart == WASP_RESTART_TEMPORARY) {
             o->remove_when_down = true;
             o->pending = false;
+            sup_stop_enqueue(s, o, STOP_TERMINATE);
+        } else {
+            if (o->status == ST_RUNNING) o->failed_at = now;
+            sup_stop_enqueue(s, o, STOP_RETIRE);
         }
-        sup_child_stop(s, o);
     }
-    for (size_t j = from; j < to && j < s->nkids; j++) {
-        struct child *o = &s->kids[j];
-        if (o->remove_when_down) continue;
+    for (size_t j = 0; j < n; j++) {
+        struct child *o = sup_find_uid(s, group[j]);
+        if (!o || o->remove_when_down) continue;
         if (o->pending && o->ready_at > now + delay) continue;
         o->pending = true;
         o->ready_at = now + delay;
         if (o->armed && o->timer) wasp_timer_cancel(s->sys, o->timer);
         o->armed = false;
     }
-    /* temporary children already down can go now */
-    for (size_t j = s->nkids; j-- > 0;)
-        if (s->kids[j].remove_when_down && s->kids[j].status == ST_DOWN) kids_remove(s, &s->kids[j]);
+    if (group != &one) free(group);
 }
 
-static int handle_exit(struct wasp_supervisor *s, const struct sup_event *ev) {
+/* What a failure's reason was, for the report and the decision. */
+static int failure_reason(struct child *c, const struct sup_event *ev) {
+    if (ev->reason == WASP_EXIT_CRASH && c->health_killed) return WASP_SUP_REASON_HEALTH;
+    return ev->reason;
+}
+
+static void handle_exit(struct wasp_supervisor *s, const struct sup_event *ev) {
     struct child *c = find_aid(s, ev->aid);
-    if (!c) return 0; /* e.g. a draining tree's actor: drain_check follows */
-    if (ev->reason == WASP_EXIT_START_FAILED) return 0; /* seen synchronously */
-    if (ev->reason == WASP_EXIT_CRASH) {
-        if (c->status != ST_RUNNING || ev->crashes <= c->seen_crashes) return 0;
-        c->seen_crashes = ev->crashes;
-        int why = c->health_killed ? WASP_SUP_REASON_HEALTH : WASP_EXIT_CRASH;
+    if (!c) return;
+    if (c->status == ST_STOPPING && c->uid == s->stopping_uid) {
+        if (ev->failed && ev->inc != c->inc) return; /* an older incarnation's report */
+        stop_done(s, c, ev->failed);
+        return;
+    }
+    if (ev->failed) {
+        if (c->status != ST_RUNNING || ev->inc != c->inc) return; /* stale or seen */
+        if (queued(s, c->uid)) { /* down before its turn to stop: that stop is done */
+            set_status(s, c, ST_FAILED, c->aid);
+            return;
+        }
+        if (ev->reason == WASP_EXIT_START_FAILED) return;         /* seen synchronously */
+        int why = failure_reason(c, ev);
         c->health_killed = false;
         set_status(s, c, ST_FAILED, c->aid);
-        if (s->giving_up) {
-            sup_child_stop(s, c);
-            return 0;
-        }
-        sup_child_crashed(s, c, why);
-        return 0;
+        if (c->sub && why == WASP_EXIT_SHUTDOWN)
+            sup_report(s, WASP_LOG_ERROR, "child %s gave up (exit shutdown)", c->name);
+        else
+            sup_report(s, why == WASP_EXIT_NORMAL ? WASP_LOG_INFO : WASP_LOG_WARN, "child %s %s",
+                       c->name, exit_text(why));
+        sup_child_exited(s, c, why);
+        return;
     }
-    /* terminated */
-    if (c->draining) return 0; /* a second report of the same termination */
-    child_terminated(s, c, c->status, ev->reason);
-    return 0;
+    /* terminated without our asking (wasp_actor_stop from outside): the
+     * identity is gone; a permanent child comes back as a new one */
+    if (c->status == ST_DOWN) return;
+    set_status(s, c, ST_DOWN, 0);
+    if (c->remove_when_down) {
+        kids_remove(s, c);
+        return;
+    }
+    sup_report(s, WASP_LOG_WARN, "child %s was stopped from outside (%s)", c->name,
+               exit_text(ev->reason));
+    sup_child_exited(s, c, ev->reason);
 }
 
 static int handle_add(struct wasp_supervisor *s, struct child *nc) {
     int rc = WASP_OK;
     if (s->giving_up || s->terminating) rc = WASP_ESTOPPED;
     else if (sup_find_name(s, nc->name)) rc = WASP_EEXIST;
+    nc->dynamic = true;
     struct child *c = rc == WASP_OK ? kids_push(s, nc) : NULL;
     if (!c) {
         free(nc->name);
@@ -421,21 +526,36 @@ static int handle_remove(struct wasp_supervisor *s, const char *name) {
     struct child *c = sup_find_name(s, name);
     if (!c) return WASP_ENOENT;
     c->pending = false;
-    if (c->status == ST_DOWN) kids_remove(s, c);
-    else {
-        c->remove_when_down = true;
-        sup_child_stop(s, c);
-        c = sup_find_name(s, name); /* the stop may have terminated it inline */
-        if (c && c->status == ST_DOWN) kids_remove(s, c);
-    }
+    c->remove_when_down = true;
+    sup_stop_enqueue(s, c, STOP_TERMINATE);
     return WASP_OK;
 }
 
-static int sup_handle(wasp_ctx *ctx, const wasp_msg *msg) {
-    struct wasp_supervisor *s = wasp_ctx_state(ctx);
-    if (msg->len != sizeof(struct sup_event)) return 0;
+/* This supervisor is asked to stop (mode STOP_*): its children stop in
+ * reverse order, then it exits. */
+static void shutdown_begin(struct wasp_supervisor *s, int mode) {
+    if (mode <= s->shutdown) return;
+    s->shutdown = mode;
+    s->terminating = true;
+    for (size_t i = s->nkids; i-- > 0;) {
+        struct child *c = &s->kids[i];
+        if (c->armed && c->timer) wasp_timer_cancel(s->sys, c->timer);
+        c->armed = false;
+        c->pending = false;
+        sup_health_cancel(s, c);
+        /* dynamic children are not part of a restarted supervisor */
+        sup_stop_enqueue(s, c, mode == STOP_RETIRE && !c->dynamic ? STOP_RETIRE : STOP_TERMINATE);
+    }
+}
+
+static void dispatch(struct wasp_supervisor *s, const struct wasp_event *e) {
+    if (e->type == WASP_EVT_STOP) { /* wasp_system_stop */
+        shutdown_begin(s, STOP_TERMINATE);
+        return;
+    }
+    if (e->len != sizeof(struct sup_event)) return;
     struct sup_event ev;
-    memcpy(&ev, msg->data, sizeof(ev));
+    memcpy(&ev, e->data, sizeof(ev));
     switch (ev.kind) {
     case EV_EXIT:
         handle_exit(s, &ev);
@@ -448,88 +568,141 @@ static int sup_handle(wasp_ctx *ctx, const wasp_msg *msg) {
         }
         break;
     }
-    case EV_DRAIN: {
-        struct child *c = sup_find_uid(s, ev.uid);
-        if (c) {
-            c->drain_timer = 0;
-            if (c->draining) drain_poll(s, c); /* drain_check below may cancel it */
-        }
+    case EV_STOP_TIMEOUT:
+        stop_timeout(s, &ev);
         break;
-    }
+    case EV_SHUTDOWN:
+        shutdown_begin(s, ev.reason == STOP_RETIRE ? STOP_RETIRE : STOP_TERMINATE);
+        break;
     case EV_HPOLL:
     case EV_HRESULT:
     case EV_HTIMEOUT:
         sup_health_event(s, &ev);
         break;
-    case EV_ADD: {
-        int rc = handle_add(s, ev.ptr);
-        char b = (char)rc;
-        wasp_reply(ctx, &b, 1);
+    case EV_ADD:
+        *ev.taken = true;
+        wasp__event_reply(e, handle_add(s, ev.ptr));
         break;
-    }
-    case EV_REMOVE: {
-        int rc = handle_remove(s, ev.ptr);
-        char b = (char)rc;
-        wasp_reply(ctx, &b, 1);
+    case EV_REMOVE:
+        wasp__event_reply(e, handle_remove(s, ev.ptr));
         break;
-    }
     default:
-        return 0;
+        break;
     }
-    drain_check(s);
-    pump(s);
-    if (s->giving_up && !any_stopping(s)) {
-        if (!atomic_exchange(&s->gave_up, true)) {
-            if (!s->parent && s->on_give_up) s->on_give_up(s, s->give_up_arg);
-        }
-        return WASP_ECRASH; /* fail to the parent */
-    }
-    return 0;
 }
 
-/* A new incarnation: a fresh child table from the spec, started in order. */
+static int sup_event(wasp_ctx *ctx, const struct wasp_event *e) {
+    struct wasp_supervisor *s = wasp_ctx_state(ctx);
+    dispatch(s, e);
+    for (;;) {
+        stop_next(s);
+        if (stops_busy(s)) return 0;
+        if (s->shutdown == STOP_TERMINATE) return WASP__STOP_SHUTDOWN;
+        if (s->giving_up) {
+            if (!atomic_exchange(&s->gave_up, true)) {
+                if (s->parent) sup_report(s, WASP_LOG_ERROR, "escalated to %s", s->parent->name);
+                else if (s->on_give_up) s->on_give_up(s, s->give_up_arg);
+            }
+            /* OTP: a supervisor that gives up exits with reason shutdown */
+            return s->parent ? WASP__FAIL_SHUTDOWN : WASP__STOP_SHUTDOWN;
+        }
+        if (s->shutdown == STOP_RETIRE) return WASP__FAIL_SHUTDOWN;
+        pump(s);
+        if (!stops_busy(s) && !s->giving_up) return 0;
+    }
+}
+
+/* Messages are not a supervisor's business: each one is a dead letter. */
+static int sup_handle(wasp_ctx *ctx, const wasp_msg *msg) {
+    (void)ctx;
+    (void)msg;
+    return WASP_DROP;
+}
+
+/* A new incarnation: the spec's children, started in order - on their
+ * existing identities when this is a restart (dynamic children are not
+ * part of the spec and are forgotten, as in OTP). */
 static int sup_started(wasp_ctx *ctx) {
     struct wasp_supervisor *s = wasp_ctx_state(ctx);
     s->aid = wasp_ctx_self(ctx);
-    while (s->nkids) kids_remove(s, &s->kids[s->nkids - 1]); /* dynamic ones are lost */
+    for (size_t i = s->nkids; i-- > 0;) {
+        struct child *c = &s->kids[i];
+        if (!c->dynamic) continue;
+        if (c->status != ST_DOWN) terminate_failed(s, c);
+        kids_remove(s, c);
+    }
     s->win_len = 0;
     s->win_head = 0;
     s->giving_up = false;
     s->terminating = false;
+    s->shutdown = STOP_NONE;
+    s->nstopq = 0;
+    s->stopping_uid = 0;
     atomic_store(&s->gave_up, false);
-    for (size_t i = 0; i < s->ninitial; i++) {
-        struct child c = s->initial[i];
-        c.name = strdup(c.name);
-        if (!c.name) goto fail;
-        c.actor.name = c.name;
-        c.status = ST_DOWN;
-        c.aid = 0;
-        struct child *k = kids_push(s, &c);
-        if (!k) {
-            free(c.name);
-            goto fail;
+    if (!s->nkids) {
+        for (size_t i = 0; i < s->ninitial; i++) {
+            struct child c = s->initial[i];
+            c.name = strdup(c.name);
+            if (!c.name) goto fail;
+            c.actor.name = c.name;
+            c.status = ST_DOWN;
+            c.aid = 0;
+            if (!kids_push(s, &c)) {
+                free(c.name);
+                goto fail;
+            }
         }
-        if (child_start(s, k) != WASP_OK) goto fail;
+    }
+    for (size_t i = 0; i < s->nkids; i++) {
+        struct child *c = &s->kids[i];
+        c->pending = false;
+        c->armed = false;
+        c->stop_mode = STOP_NONE;
+        if (c->status == ST_RUNNING) continue; /* survived (e.g. a killed supervisor) */
+        if (c->status == ST_STOPPING) set_status(s, c, ST_FAILED, c->aid);
+        if (child_start(s, c) != WASP_OK) goto fail;
     }
     return 0;
 fail:
     s->terminating = true;
-    for (size_t i = s->nkids; i-- > 0;) sup_child_stop(s, &s->kids[i]);
+    for (size_t i = s->nkids; i-- > 0;) {
+        struct child *c = &s->kids[i];
+        if (c->status == ST_RUNNING && c->sub) {
+            struct sup_event ev = {.kind = EV_SHUTDOWN, .reason = STOP_TERMINATE};
+            sup_notify(s->sys, c->aid, &ev);
+        } else if (c->aid) {
+            (void)wasp_actor_stop(s->sys, c->aid);
+        }
+        set_status(s, c, ST_DOWN, 0);
+    }
     return WASP_ECRASH;
 }
 
+/* The incarnation ends. Normally every child is down already (the stop
+ * queue ran first); when the actor was stopped directly (wasp_actor_stop)
+ * its children are stopped here, without waiting. */
 static void sup_stopped(wasp_ctx *ctx, int reason) {
     struct wasp_supervisor *s = wasp_ctx_state(ctx);
-    if (reason == WASP_EXIT_CRASH) return; /* children were stopped while giving up */
+    (void)reason;
+    if (s->giving_up || s->shutdown == STOP_RETIRE) return; /* identities kept for a restart */
     s->terminating = true;
     for (size_t i = s->nkids; i-- > 0;) {
         struct child *c = &s->kids[i];
         if (c->armed && c->timer) wasp_timer_cancel(s->sys, c->timer);
-        if (c->drain_timer) wasp_timer_cancel(s->sys, c->drain_timer);
+        if (c->stop_timer) wasp_timer_cancel(s->sys, c->stop_timer);
         c->armed = false;
         c->pending = false;
-        c->drain_timer = 0;
+        c->stop_timer = 0;
         sup_health_cancel(s, c);
-        sup_child_stop(s, c);
+        if (c->status == ST_DOWN) continue;
+        if (c->sub && c->status != ST_FAILED) {
+            struct sup_event ev = {.kind = EV_SHUTDOWN, .reason = STOP_TERMINATE};
+            sup_notify(s->sys, c->aid, &ev);
+        } else {
+            if (c->sub) sup_tree_kill(c->sub);
+            (void)wasp_actor_stop(s->sys, c->aid);
+        }
     }
+    s->nstopq = 0;
+    s->stopping_uid = 0;
 }

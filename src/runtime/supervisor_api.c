@@ -18,27 +18,28 @@ int wasp_supervisor_start(wasp_system *sys, const wasp_supervisor_spec *spec,
     return WASP_OK;
 }
 
-/* Waits (bounded) until every child of the tree has terminated. */
-static void wait_tree(struct wasp_supervisor *s) {
-    for (size_t i = s->nkids; i-- > 0;) {
-        struct child *c = &s->kids[i];
-        wasp_actor_stats st;
-        for (int k = 0; k < 10000 && c->aid; k++) {
-            if (wasp_actor_stats_get(s->sys, c->aid, &st) != WASP_OK ||
-                st.state == WASP_STATE_TERMINATED)
-                break;
-            struct timespec ts = {0, 1000000};
-            nanosleep(&ts, NULL);
-        }
-        if (c->sub) wait_tree(c->sub);
-    }
-}
-
+/* The supervisor stops its children in reverse order, each bounded by its
+ * stop timeout, then terminates; one that gave up (failed, awaiting its
+ * parent) is ended here with its tree. */
 int wasp_supervisor_stop(wasp_supervisor *s) {
     if (!s) return WASP_EINVAL;
     if (wasp_ctx_current()) return WASP_ESTATE;
-    int rc = wasp_actor_stop(s->sys, s->aid);
-    if (rc == WASP_OK) wait_tree(s);
+    struct wasp_actor *a = wasp_actor_get(s->sys, s->aid);
+    if (!a) return WASP_ESTOPPED;
+    int rc = WASP_OK, st = atomic_load(&a->lstate);
+    if (st == WASP_STATE_STOPPING || st == WASP_STATE_TERMINATED) {
+        rc = WASP_ESTOPPED;
+    } else {
+        struct sup_event ev = {.kind = EV_SHUTDOWN, .reason = STOP_TERMINATE};
+        if (st != WASP_STATE_FAILED &&
+            wasp__event_send(s->sys, s->aid, WASP_EVT_CALL, &ev, sizeof(ev)) == WASP_OK)
+            wasp__actor_wait_down(s->sys, a);
+        if (atomic_load(&a->lstate) == WASP_STATE_FAILED) {
+            sup_tree_kill(s);
+            (void)wasp_actor_stop(s->sys, s->aid);
+        }
+    }
+    wasp_actor_unref(a);
     return rc;
 }
 
@@ -49,13 +50,8 @@ wasp_aid wasp_supervisor_id(const wasp_supervisor *s) { return s ? s->aid : 0; }
 bool wasp_supervisor_gave_up(const wasp_supervisor *s) { return s && atomic_load(&s->gave_up); }
 
 static int ask_sup(wasp_supervisor *s, struct sup_event *ev) {
-    void *rep = NULL;
-    size_t n = 0;
-    int rc = wasp_ask(s->sys, s->aid, ev, sizeof(*ev), 0, &rep, &n);
-    if (rc != WASP_OK) return rc == WASP_ENOENT ? WASP_ESTOPPED : rc;
-    int r = n == 1 ? (int)*(signed char *)rep : WASP_EIO;
-    free(rep);
-    return r;
+    int rc = wasp__event_ask(s->sys, s->aid, WASP_EVT_CALL, ev, sizeof(*ev));
+    return rc == WASP_ENOREPLY ? WASP_ESTOPPED : rc;
 }
 
 int wasp_supervisor_add_child(wasp_supervisor *s, const wasp_child_spec *cs) {
@@ -67,16 +63,13 @@ int wasp_supervisor_add_child(wasp_supervisor *s, const wasp_child_spec *cs) {
     c.owns_sub = c.sub != NULL;
     c.status = ST_DOWN;
     struct sup_event ev = {.kind = EV_ADD, .ptr = &c};
-    void *rep = NULL;
-    size_t n = 0;
-    rc = wasp_ask(s->sys, s->aid, &ev, sizeof(ev), 0, &rep, &n);
-    if (rc != WASP_OK) { /* never handled: still ours */
+    bool handled = false;
+    ev.taken = &handled;
+    rc = ask_sup(s, &ev);
+    if (!handled) { /* never handled: still ours */
         free(c.name);
         if (c.sub) sup_free(c.sub);
-        return rc == WASP_ENOENT ? WASP_ESTOPPED : rc;
     }
-    rc = n == 1 ? (int)*(signed char *)rep : WASP_EIO;
-    free(rep);
     return rc;
 }
 

@@ -4,17 +4,10 @@
 
 /* ---- health checks ------------------------------------------------------------- */
 
-static void send_self_after(struct wasp_supervisor *s, const struct sup_event *ev, uint64_t delay,
-                            uint64_t *timer) {
-    wasp_send_opts o = {.to = s->aid, .data = ev, .len = sizeof(*ev), .priority = WASP_PRIO_HIGH};
-    uint64_t id = 0;
-    *timer = wasp_send_after(s->sys, &o, delay, &id) == WASP_OK ? id : 0;
-}
-
 static void health_arm_poll(struct wasp_supervisor *s, struct child *c) {
     if (!c->has_health || c->hpoll_armed || s->giving_up || s->terminating) return;
     struct sup_event ev = {.kind = EV_HPOLL, .uid = c->uid};
-    send_self_after(s, &ev, c->hc.interval_ns, &c->hpoll_timer);
+    c->hpoll_timer = sup_notify_after(s, &ev, c->hc.interval_ns);
     c->hpoll_armed = c->hpoll_timer != 0;
 }
 
@@ -47,9 +40,15 @@ static void health_probe(struct wasp_supervisor *s, struct child *c) {
     c->hseq++;
     c->hprobing = true;
     struct sup_event ev = {.kind = EV_HTIMEOUT, .uid = c->uid, .seq = c->hseq & 0xffffffffu};
-    send_self_after(s, &ev, c->hc.timeout_ns, &c->hto_timer);
+    c->hto_timer = sup_notify_after(s, &ev, c->hc.timeout_ns);
     uint64_t token = (c->uid << 32) | (c->hseq & 0xffffffffu);
-    c->hc.probe(s->sys, c->aid, c->hc.arg, s->aid, token); /* a report now just queues */
+    if (c->hc.probe) {
+        c->hc.probe(s->sys, c->aid, c->hc.arg, s->aid, token); /* a report now just queues */
+        return;
+    }
+    /* the runtime's probe: an event the child's health hook answers */
+    struct wasp_probe p = {s->aid, token};
+    (void)wasp__event_send(s->sys, c->aid, WASP_EVT_PROBE, &p, sizeof(p));
 }
 
 static void health_result(struct wasp_supervisor *s, struct child *c, int result) {
@@ -66,14 +65,11 @@ static void health_result(struct wasp_supervisor *s, struct child *c, int result
         if (wasp_actor_kill(s->sys, c->aid) == WASP_OK) c->health_killed = true;
         return;
     }
-    /* A nested supervisor is stopped and spawned again instead: a killed
-     * supervisor would leave its own children running. Decide first
-     * (intensity, strategy), then end it; its termination lets the pump
-     * start it again. */
-    uint64_t uid = c->uid;
-    sup_child_crashed(s, c, WASP_SUP_REASON_HEALTH);
-    c = sup_find_uid(s, uid);
-    if (c && c->status == ST_RUNNING) sup_child_stop(s, c);
+    /* A nested supervisor is stopped (its tree in order, identities kept)
+     * and restarted instead: a killed supervisor would leave its own
+     * children running. */
+    sup_report(s, WASP_LOG_WARN, "child %s failed its health check", c->name);
+    sup_child_exited(s, c, WASP_SUP_REASON_HEALTH);
 }
 
 void sup_health_event(struct wasp_supervisor *s, const struct sup_event *ev) {
@@ -108,8 +104,7 @@ int wasp_health_report(wasp_system *sys, wasp_aid sup, uint64_t token, int resul
         return WASP_EINVAL;
     struct sup_event ev = {.kind = EV_HRESULT, .reason = result, .uid = token >> 32,
                            .seq = token & 0xffffffffu};
-    wasp_send_opts o = {.to = sup, .data = &ev, .len = sizeof(ev), .priority = WASP_PRIO_HIGH};
-    return wasp_send_ex(sys, &o);
+    return wasp__event_send(sys, sup, WASP_EVT_CALL, &ev, sizeof(ev));
 }
 
 int wasp_supervisor_child_health(const wasp_supervisor *s, const char *name, int *health,

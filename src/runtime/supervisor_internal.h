@@ -15,18 +15,31 @@
 
 #include "wasp.h"
 #include "core/clock.h"
+#include "runtime/events.h"
 
+/* Child status: DOWN (no actor), RUNNING, FAILED (its actor awaits a
+ * restart: crashed, exited, or stopped for a restart - identity kept),
+ * STOPPING (a stop we asked for; one at a time, in the stop queue's order). */
 enum { ST_DOWN, ST_RUNNING, ST_FAILED, ST_STOPPING };
-enum { EV_EXIT = 1, EV_TIMER, EV_ADD, EV_REMOVE, EV_HPOLL, EV_HRESULT, EV_HTIMEOUT, EV_DRAIN };
+enum { EV_EXIT = 1, EV_TIMER, EV_ADD, EV_REMOVE, EV_HPOLL, EV_HRESULT, EV_HTIMEOUT,
+       EV_STOP_TIMEOUT, EV_SHUTDOWN };
+/* Stop modes: RETIRE ends the incarnation keeping the identity (restarts),
+ * TERMINATE ends the identity too (final stops, temporary children). */
+enum { STOP_NONE, STOP_RETIRE, STOP_TERMINATE };
 
+/* A supervisor's own events travel on the runtime channel (events.h), so
+ * no message, whatever its bytes, is ever taken for one. */
 struct sup_event {
     int kind;
     int reason;
     wasp_aid aid;
-    uint64_t crashes; /* EV_EXIT: the child's crash count when it fired */
+    bool failed;      /* EV_EXIT: the incarnation ended, the actor awaits a restart */
+    uint64_t inc;     /* EV_EXIT: the child's incarnation (its restart count) */
     uint64_t uid;     /* EV_TIMER, EV_H*: child uid */
-    uint64_t seq;     /* EV_HRESULT, EV_HTIMEOUT: probe sequence (reason = result) */
+    uint64_t seq;     /* EV_HRESULT, EV_HTIMEOUT, EV_STOP_TIMEOUT: sequence (reason = result) */
     void *ptr;        /* EV_ADD: struct child * ; EV_REMOVE: name */
+    bool *taken;      /* EV_ADD: set once the supervisor owns ptr */
+    /* EV_SHUTDOWN: reason = STOP_RETIRE or STOP_TERMINATE */
 };
 
 struct child {
@@ -37,16 +50,16 @@ struct child {
     struct wasp_supervisor *sub; /* nested supervisor children */
     int status;
     wasp_aid aid;
-    uint64_t seen_crashes;
+    uint64_t inc;          /* incarnation of its actor we started last */
     uint32_t consecutive;  /* crashes counted for back-off */
     uint64_t started_at;
     bool pending, armed, remove_when_down, owns_sub;
+    bool dynamic;       /* added by wasp_supervisor_add_child: forgotten at a restart */
     bool health_killed; /* its next crash is our wasp_actor_kill: record it as health */
-    /* a nested supervisor that terminated while actors of its tree are still
-     * terminating: it stays STOPPING (not restartable) until they are gone */
-    bool draining;
-    int drain_was, drain_reason; /* status before, exit reason: finished later */
-    uint64_t drain_timer;        /* poll while some of them could not be monitored */
+    int stop_mode;      /* STOP_* while queued or STOPPING */
+    uint64_t stop_timeout_ns; /* 0: no bound (nested supervisors) */
+    uint64_t stop_timer, stop_seq;
+    uint64_t failed_at; /* when its last exit was seen (restart log line) */
     uint64_t ready_at;
     uint64_t timer;
     uint64_t restarts;
@@ -77,6 +90,10 @@ struct wasp_supervisor {
     size_t win_cap, win_head, win_len;
     uint64_t next_uid;
     bool giving_up, terminating;
+    int shutdown;            /* STOP_* asked of this supervisor itself */
+    uint64_t *stopq;         /* uids of children to stop, in order */
+    size_t nstopq, capstopq;
+    uint64_t stopping_uid;   /* the child being stopped now, 0 if none */
     uint64_t rng;
 
     /* published (mu) */
@@ -90,6 +107,10 @@ struct wasp_supervisor {
     struct wasp_supervisor **graveyard; /* removed nested supervisors */
     size_t ngrave;
 };
+
+/* The supervisor's own events (supervisor.c). */
+void sup_notify(wasp_system *sys, wasp_aid sup, const struct sup_event *ev);
+uint64_t sup_notify_after(struct wasp_supervisor *s, const struct sup_event *ev, uint64_t delay_ns);
 
 /* supervisor_backoff.c */
 uint64_t sup_backoff_jittered(struct wasp_supervisor *s, uint32_t n);
@@ -106,8 +127,13 @@ int sup_child_copy(wasp_system *sys, struct wasp_supervisor *parent, const wasp_
 struct child *sup_find_uid(struct wasp_supervisor *s, uint64_t uid);
 struct child *sup_find_name(const struct wasp_supervisor *s, const char *name);
 int sup_spawn_actor(struct wasp_supervisor *s, wasp_aid *out);
-void sup_child_stop(struct wasp_supervisor *s, struct child *c);
-void sup_child_crashed(struct wasp_supervisor *s, struct child *c, int reason);
+/* Logs a supervisor report line ("SUP: text"). */
+void sup_report(struct wasp_supervisor *s, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void sup_stop_enqueue(struct wasp_supervisor *s, struct child *c, int mode);
+void sup_child_exited(struct wasp_supervisor *s, struct child *c, int reason);
+/* Terminates every actor of a tree whose supervisor is not running. */
+void sup_tree_kill(struct wasp_supervisor *sub);
 
 /* supervisor_health.c */
 void sup_health_on_start(struct wasp_supervisor *s, struct child *c);

@@ -19,12 +19,13 @@ int sup_child_copy(wasp_system *sys, struct wasp_supervisor *parent, const wasp_
     c->restart = cs->restart;
     c->health = WASP_HEALTH_UNKNOWN;
     if (cs->health) {
-        if (!cs->health->probe || !cs->health->interval_ns) return WASP_EINVAL;
+        if (!cs->health->interval_ns) return WASP_EINVAL;
         c->has_health = true;
         c->hc = *cs->health;
         if (!c->hc.timeout_ns) c->hc.timeout_ns = c->hc.interval_ns;
         if (!c->hc.unhealthy_after) c->hc.unhealthy_after = 3;
     }
+    if (cs->actor) c->stop_timeout_ns = cs->stop_timeout_ns ? cs->stop_timeout_ns : 5000000000ull;
     if (cs->actor) {
         if (!cs->actor->name || !cs->actor->name[0] || !cs->actor->handle) return WASP_EINVAL;
         c->actor = *cs->actor;
@@ -90,6 +91,7 @@ void sup_free(struct wasp_supervisor *s) {
     free(s->graveyard);
     free(s->initial);
     free(s->kids);
+    free(s->stopq);
     free(s->win);
     free(s->name);
     pthread_mutex_destroy(&s->mu);

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/internal.h"
+#include "runtime/events.h"
 #include "runtime/timers.h"
 #include "runtime/topics.h"
 
@@ -104,6 +104,29 @@ static int by_seq_desc(const void *x, const void *y) {
     return (a->start_seq < b->start_seq) - (a->start_seq > b->start_seq);
 }
 
+static void collect_stop_first(struct wasp_actor *a, void *arg) {
+    if (a->stop_first) collect_live(a, arg);
+}
+
+/* Root supervisors first, newest first: each stops its tree in its own order
+ * (children one at a time, in reverse, each bounded by its stop timeout)
+ * and terminates; one that is failed (gave up) is terminated here. */
+static void stop_first_actors(wasp_system *sys) {
+    struct live_set s = {0};
+    wasp_table_each(sys, collect_stop_first, &s);
+    if (s.n) qsort(s.v, s.n, sizeof(*s.v), by_seq_desc);
+    for (size_t i = 0; i < s.n; i++) {
+        struct wasp_actor *a = s.v[i];
+        int st = atomic_load(&a->lstate);
+        if ((st == WASP_STATE_READY || st == WASP_STATE_STARTING) &&
+            wasp__event_send(sys, wasp_actor_id(a), WASP_EVT_STOP, NULL, 0) == WASP_OK)
+            wasp__actor_wait_down(sys, a);
+        if (atomic_load(&a->lstate) != WASP_STATE_TERMINATED) wasp_actor_shutdown(sys, a, false);
+        wasp_actor_unref(a);
+    }
+    free(s.v);
+}
+
 int wasp_system_stop(wasp_system *sys) {
     if (!sys) return WASP_EINVAL;
     if (wasp_tls_ctx || wasp_on_worker(sys)) return WASP_ESTATE;
@@ -117,6 +140,7 @@ int wasp_system_stop(wasp_system *sys) {
      * (the run queue's entries are stale and dropped). */
     bool owned = !sys->workers_started;
     if (owned) wasp_sched_take_all(sys);
+    else stop_first_actors(sys);
     for (int round = 0; round < 1000 && atomic_load(&sys->live); round++) {
         struct live_set s = {0};
         wasp_table_each(sys, collect_live, &s);

@@ -70,7 +70,6 @@ void wasp_component_free(struct wasp_component *c) {
     free(c->dirs);
     for (uint32_t i = 0; c->slots && i < s->instances; i++) {
         pthread_mutex_destroy(&c->slots[i].err_lock);
-        free(c->slots[i].health_req);
     }
     free(c->slots);
     wasp_kv_close(c->kv);
@@ -192,10 +191,9 @@ static int make_slots(struct wasp_component *c) {
             .state = sl,
             .mailbox_capacity = c->spec.mailbox,
             .overflow = WASP_OVERFLOW_EFULL,
+            .health = wasp_cactor_health,
         };
         sl->health = (wasp_health_check){
-            .probe = wasp_cactor_health_probe,
-            .arg = sl,
             .interval_ns = c->spec.health.interval_ns,
             .timeout_ns = c->spec.health.timeout_ns,
             .unhealthy_after = c->spec.health.unhealthy_after,
@@ -299,6 +297,7 @@ void wasp_component_child_specs(wasp_component *c, wasp_child_spec *out) {
             .actor = &c->slots[i].actor,
             .restart = c->spec.restart,
             .health = c->spec.health.interval_ns ? &c->slots[i].health : NULL,
+            .stop_timeout_ns = c->spec.stop_timeout_ns,
         };
     }
 }

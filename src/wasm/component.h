@@ -65,10 +65,9 @@ struct wasp_cslot {
     pthread_mutex_t err_lock;
     char last_error[512];
 
-    /* The outstanding health request (pointer identity marks it: a guest
+    /* The outstanding upgrade request (pointer identity marks it: a guest
      * cannot forge a payload pointer). Guarded by err_lock. */
-    void *health_req;
-    void *upgrade_req; /* the outstanding upgrade request, the same way */
+    void *upgrade_req;
 };
 
 /* Settings copied out of a wasp_component_spec (strings owned). */
@@ -118,7 +117,7 @@ wasmtime_error_t *wasp_host_define(wasmtime_linker_t *linker, bool with_wasi, vo
 int wasp_cactor_started(wasp_ctx *ctx);
 int wasp_cactor_handle(wasp_ctx *ctx, const wasp_msg *msg);
 void wasp_cactor_stopped(wasp_ctx *ctx, int reason);
-void wasp_cactor_health_probe(wasp_system *sys, wasp_aid child, void *arg, wasp_aid sup, uint64_t token);
+int wasp_cactor_health(wasp_ctx *ctx);
 
 /* An incarnation of module m for slot sl: instance, exports looked up, no
  * export run yet. On failure why says what went wrong; *out, if set, must

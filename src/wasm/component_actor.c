@@ -19,13 +19,6 @@
 
 #include "wasm/component.h"
 
-/* A health probe in flight: recognised by its address, never by content. */
-struct health_req {
-    struct wasp_cslot *slot;
-    wasp_aid sup;
-    uint64_t token;
-};
-
 /* Linear memory and tables; host_quota.c's timer bytes are added on read. */
 static void note_memory(struct wasp_cinst *ci) {
     size_t len = 0;
@@ -176,53 +169,6 @@ void wasp__cinst_cleanup(struct wasp_cinst *ci, const char *then) {
     if (rc != WASP_OK) wasp_log(ci->sys, WASP_LOG_WARN, ci->slot->name, "%s (%s)", err.msg, then);
 }
 
-/* ---- health ------------------------------------------------------------------ */
-
-static void health_req_free(void *data) {
-    struct health_req *h = data;
-    struct wasp_cslot *sl = h->slot;
-    pthread_mutex_lock(&sl->err_lock);
-    if (sl->health_req == h) sl->health_req = NULL;
-    pthread_mutex_unlock(&sl->err_lock);
-    free(h);
-}
-
-void wasp_cactor_health_probe(wasp_system *sys, wasp_aid child, void *arg, wasp_aid sup, uint64_t token) {
-    struct wasp_cslot *sl = arg;
-    struct health_req *h = malloc(sizeof(*h));
-    if (!h) return; /* no answer: the probe times out as unhealthy */
-    *h = (struct health_req){sl, sup, token};
-    /* One probe in flight at a time: an actor still busy with the last one
-     * does not answer this one either, and its timeout counts as unhealthy. */
-    pthread_mutex_lock(&sl->err_lock);
-    bool busy = sl->health_req != NULL;
-    if (!busy) sl->health_req = h;
-    pthread_mutex_unlock(&sl->err_lock);
-    if (busy) {
-        free(h);
-        return;
-    }
-    wasp_send_opts o = {.to = child, .data = h, .len = sizeof(*h), .free_fn = health_req_free,
-                        .priority = WASP_PRIO_HIGH};
-    if (wasp_send_ex(sys, &o) != WASP_OK) health_req_free(h);
-}
-
-static bool is_health_req(struct wasp_cslot *sl, const wasp_msg *msg) {
-    if (msg->len != sizeof(struct health_req)) return false;
-    pthread_mutex_lock(&sl->err_lock);
-    bool yes = msg->data == sl->health_req;
-    pthread_mutex_unlock(&sl->err_lock);
-    return yes;
-}
-
-static int health_done(struct wasp_cinst *ci, const wasp_msg *msg, int result) {
-    const struct health_req *h = msg->data;
-    ci->phase = CPHASE_IDLE;
-    if (result < WASP_HEALTH_HEALTHY || result > WASP_HEALTH_UNHEALTHY) result = WASP_HEALTH_UNHEALTHY;
-    wasp_health_report(ci->sys, h->sup, h->token, result);
-    return 0;
-}
-
 /* ---- messages ----------------------------------------------------------------- */
 
 /* Starts export f (a core module's) or which (a component's: with msg). */
@@ -254,11 +200,6 @@ static int begin(struct wasp_cinst *ci, const wasmtime_func_t *f, const char *na
  * the message's final result (phase still idle). */
 static int accept(struct wasp_cinst *ci, const wasp_msg *msg) {
     struct wasp_cslot *sl = ci->slot;
-    if (is_health_req(sl, msg)) {
-        if (!wasp_module_abi(ci->module)->has_health) return health_done(ci, msg, WASP_HEALTH_HEALTHY);
-        return begin_any(ci, &ci->f_health, WASP_CM_HEALTH, NULL, ci->is_cm ? "check-health" : "_health", 0,
-                         CPHASE_HEALTH);
-    }
     if (!ci->receives) {
         wasp_log(ci->sys, WASP_LOG_WARN, sl->name, "cannot receive messages (no `handle-message`): dead letter");
         return WASP_DROP;
@@ -300,8 +241,6 @@ static int deliver(struct wasp_cinst *ci, const wasp_msg *msg) {
 /* A call finished with result rc (WASP_OK or an error) in phase ci->phase. */
 static int finished(struct wasp_cinst *ci, const wasp_msg *msg, int rc, const struct wasp_error *err) {
     enum wasp_cphase phase = ci->phase;
-    if (phase == CPHASE_HEALTH)
-        return health_done(ci, msg, rc == WASP_OK ? ci->res[0].of.i32 : WASP_HEALTH_UNHEALTHY);
     if (rc != WASP_OK) {
         ci->phase = CPHASE_IDLE;
         ci->faulted = true;
@@ -338,4 +277,29 @@ int wasp_cactor_handle(wasp_ctx *ctx, const wasp_msg *msg) {
     }
     ci->msg = NULL;
     return rc;
+}
+
+/* ---- health ------------------------------------------------------------------ */
+
+/* The health hook: the runtime calls it for a supervisor's probe (a runtime
+ * event, between messages), so `_health` runs like a handler - one time
+ * slice per call, WASP_HEALTH_PENDING until it returns. A trap or a result outside
+ * the ABI's values is unhealthy; without `_health` a served probe is healthy. */
+int wasp_cactor_health(wasp_ctx *ctx) {
+    struct wasp_cinst *ci = wasp_ctx_state(ctx);
+    if (!wasp_module_abi(ci->module)->has_health) return WASP_HEALTH_HEALTHY;
+    if (ci->phase == CPHASE_IDLE &&
+        begin_any(ci, &ci->f_health, WASP_CM_HEALTH, NULL, ci->is_cm ? "check-health" : "_health", 0,
+                  CPHASE_HEALTH) != WASP_OK)
+        return WASP_HEALTH_UNHEALTHY;
+    struct wasp_error err = {0};
+    int rc = wasp_instance_call_poll(ci->inst, &err);
+    if (rc == WASP_CALL_PENDING) return WASP_HEALTH_PENDING;
+    ci->phase = CPHASE_IDLE;
+    if (rc != WASP_OK) {
+        wasp_log(ci->sys, WASP_LOG_WARN, ci->slot->name, "`_health` failed: %s", err.msg);
+        return WASP_HEALTH_UNHEALTHY;
+    }
+    int32_t r = ci->res[0].of.i32;
+    return r >= WASP_HEALTH_HEALTHY && r <= WASP_HEALTH_UNHEALTHY ? r : WASP_HEALTH_UNHEALTHY;
 }

@@ -299,9 +299,74 @@ static void test_health_restarts_count_toward_intensity(void **st) {
     pthread_mutex_destroy(&k.mu);
 }
 
+/* The runtime's own probe (probe NULL): the child's health hook answers on
+ * the child's worker, between its messages. Probes are never messages: not
+ * received, handled or dead letters. A hook returning WASP_HEALTH_PENDING is called
+ * again for the same probe. */
+static atomic_int hook_result, hook_calls, hook_yields;
+
+static int health_hook(wasp_ctx *ctx) {
+    assert_non_null(wasp_ctx_state(ctx));
+    atomic_fetch_add(&hook_calls, 1);
+    if (atomic_load(&hook_yields) > 0) {
+        atomic_fetch_sub(&hook_yields, 1);
+        return WASP_HEALTH_PENDING;
+    }
+    return atomic_load(&hook_result);
+}
+
+static void test_health_hook(void **st) {
+    (void)st;
+    atomic_store(&hook_result, WASP_HEALTH_DEGRADED);
+    atomic_store(&hook_calls, 0);
+    atomic_store(&hook_yields, 3);
+    wasp_system *sys = sup_sys(2);
+    struct kid k;
+    kid_init(&k, "hooked", false);
+    wasp_actor_spec as = kid_spec(&k);
+    as.health = health_hook;
+    wasp_health_check hc = {.interval_ns = 2000000, .timeout_ns = 500000000, .unhealthy_after = 2};
+    wasp_child_spec cs = {.actor = &as, .health = &hc};
+    wasp_supervisor_spec sp = {.name = "hooksup", .intensity = 10, .period_ns = 10000000000ull,
+                               .children = &cs, .nchildren = 1};
+    wasp_supervisor *sup;
+    assert_int_equal(wasp_supervisor_start(sys, &sp, &sup), WASP_OK);
+    int h = -5;
+    assert_true(TU_WAIT_UNTIL(wasp_supervisor_child_health(sup, "hooked", &h, NULL) == WASP_OK &&
+                                  h == WASP_HEALTH_DEGRADED, W));
+    assert_true(atomic_load(&hook_calls) >= 4); /* three yields, then the answer */
+    wasp_aid id;
+    assert_int_equal(wasp_lookup(sys, "hooked", &id), WASP_OK);
+    wasp_actor_stats s;
+    assert_int_equal(wasp_actor_stats_get(sys, id, &s), WASP_OK);
+    assert_int_equal(s.received, 0);
+    assert_int_equal(s.handled, 0);
+    assert_int_equal(s.dead_letters, 0);
+    /* unhealthy twice: a health restart on the same identity */
+    atomic_store(&hook_result, WASP_HEALTH_UNHEALTHY);
+    assert_true(TU_WAIT_UNTIL(atomic_load(&k.started) >= 2, W));
+    wasp_restart_record rec[2];
+    assert_true(wasp_supervisor_history(sup, rec, 2) >= 1);
+    assert_int_equal(rec[0].reason, WASP_SUP_REASON_HEALTH);
+    wasp_aid id2;
+    assert_int_equal(wasp_lookup(sys, "hooked", &id2), WASP_OK);
+    assert_true(id2 == id);
+    atomic_store(&hook_result, WASP_HEALTH_HEALTHY);
+    assert_true(TU_WAIT_UNTIL(wasp_supervisor_child_health(sup, "hooked", &h, NULL) == WASP_OK &&
+                                  h == WASP_HEALTH_HEALTHY, W));
+    assert_int_equal(wasp_actor_stats_get(sys, id, &s), WASP_OK);
+    assert_int_equal(s.received, 0);
+    assert_int_equal(s.dead_letters, 0);
+    assert_int_equal(wasp_supervisor_stop(sup), WASP_OK);
+    wasp_system_destroy(sys);
+    wasp_supervisor_destroy(sup);
+    pthread_mutex_destroy(&k.mu);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_healthy_never_restarted),
+        cmocka_unit_test(test_health_hook),
         cmocka_unit_test(test_unhealthy_after_resets),
         cmocka_unit_test(test_degraded_does_not_restart),
         cmocka_unit_test(test_probe_timeout),

@@ -1,0 +1,184 @@
+/* events.c - the runtime's own channel (events.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/events.h"
+#include "runtime/timers.h"
+
+static struct wasp_env *event_new(int type, const void *data, size_t len) {
+    struct wasp_env *e = wasp_env_new_copy(data, len);
+    if (!e) return NULL;
+    e->kind = WASP_ENV_EVENT;
+    e->type = (uint8_t)type;
+    return e;
+}
+
+void wasp__event_discard(struct wasp_env *e) {
+    if (!e) return;
+    if (e->pending) wasp_pending_complete(e->pending, WASP_ESTOPPED, NULL, 0);
+    wasp_env_free(e);
+}
+
+/* Queues e for a and schedules a if idle. On error e is still the caller's. */
+static int deliver_event(struct wasp_actor *a, struct wasp_env *e) {
+    int rc = wasp_mailbox_push_event(a, e);
+    if (rc == WASP_OK) wasp_schedule_if_idle(a, NULL);
+    return rc;
+}
+
+static int send_env(wasp_system *sys, wasp_aid to, struct wasp_env *e) {
+    struct wasp_actor *a = wasp_actor_get(sys, to);
+    int rc = a ? deliver_event(a, e) : WASP_ENOENT;
+    if (a) wasp_actor_unref(a);
+    return rc;
+}
+
+/* At most one probe per actor is queued or in hand: one that hangs (it is
+ * timed out and, at last, killed) must not leave a backlog of probes that
+ * would keep the actor from its messages after its restart. */
+static int send_probe(wasp_system *sys, wasp_aid to, struct wasp_env *e) {
+    struct wasp_actor *a = wasp_actor_get(sys, to);
+    if (!a) return WASP_ENOENT;
+    int rc = WASP_OK;
+    if (!atomic_exchange(&a->probe_busy, true)) {
+        rc = deliver_event(a, e);
+        if (rc) atomic_store(&a->probe_busy, false);
+    } else {
+        wasp_env_free(e); /* coalesced: its timeout answers for it */
+    }
+    wasp_actor_unref(a);
+    return rc;
+}
+
+int wasp__event_send(wasp_system *sys, wasp_aid to, int type, const void *data, size_t len) {
+    struct wasp_env *e = event_new(type, data, len);
+    if (!e) return WASP_ENOMEM;
+    if (type == WASP_EVT_PROBE) {
+        int rc = send_probe(sys, to, e);
+        if (rc) wasp_env_free(e);
+        return rc;
+    }
+    int rc = send_env(sys, to, e);
+    if (rc) wasp_env_free(e);
+    return rc;
+}
+
+struct event_timer {
+    wasp_system *sys;
+    wasp_aid to;
+    struct wasp_env *e;
+};
+
+static void event_timer_fire(void *arg) {
+    struct event_timer *t = arg;
+    if (send_env(t->sys, t->to, t->e)) wasp__event_discard(t->e);
+    free(t);
+}
+
+static void event_timer_drop(void *arg) {
+    struct event_timer *t = arg;
+    wasp__event_discard(t->e);
+    free(t);
+}
+
+int wasp__event_after(wasp_system *sys, wasp_aid to, int type, const void *data, size_t len,
+                      uint64_t delay_ns, uint64_t *timer) {
+    if (atomic_load(&sys->state) >= WASP_SYS_STOPPED || !sys->timers) return WASP_ESTOPPED;
+    struct event_timer *t = malloc(sizeof(*t));
+    struct wasp_env *e = t ? event_new(type, data, len) : NULL;
+    if (!e) {
+        free(t);
+        return WASP_ENOMEM;
+    }
+    *t = (struct event_timer){sys, to, e};
+    uint64_t id = wasp_timers_schedule(sys->timers, delay_ns, event_timer_fire, event_timer_drop, t);
+    if (!id) {
+        wasp_env_free(e);
+        free(t);
+        return WASP_ESTOPPED;
+    }
+    if (timer) *timer = id;
+    return WASP_OK;
+}
+
+struct event_waiter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+    int status;
+};
+
+static void event_waiter_fn(void *arg, int status, const void *data, size_t len) {
+    (void)data;
+    (void)len;
+    struct event_waiter *w = arg;
+    pthread_mutex_lock(&w->mu);
+    w->status = status;
+    w->done = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+int wasp__event_ask(wasp_system *sys, wasp_aid to, int type, const void *data, size_t len) {
+    if (wasp_tls_ctx || wasp_on_worker(sys)) return WASP_ESTATE;
+    struct event_waiter w = {.done = false};
+    struct wasp_pending *p = wasp_pending_new(sys, event_waiter_fn, &w);
+    struct wasp_env *e = p ? event_new(type, data, len) : NULL;
+    if (!e) {
+        free(p);
+        return WASP_ENOMEM;
+    }
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, NULL);
+    e->pending = p; /* the envelope's reference */
+    int rc = send_env(sys, to, e);
+    if (rc) {
+        atomic_store(&p->done, 1); /* never queued: the waiter is not called */
+        wasp_env_free(e);
+        if (rc == WASP_ENOENT) rc = WASP_ESTOPPED;
+    } else {
+        pthread_mutex_lock(&w.mu);
+        while (!w.done) pthread_cond_wait(&w.cv, &w.mu);
+        pthread_mutex_unlock(&w.mu);
+        rc = w.status;
+    }
+    pthread_cond_destroy(&w.cv);
+    pthread_mutex_destroy(&w.mu);
+    return rc;
+}
+
+void wasp__event_reply(const struct wasp_event *ev, int status) {
+    if (ev->pending) wasp_pending_complete(ev->pending, status, NULL, 0);
+}
+
+/* A probe: the health hook answers (an actor without one is healthy as soon
+ * as it serves the probe); the result goes to the supervisor as an event. */
+static int dispatch_probe(wasp_ctx *ctx, struct wasp_actor *a, const struct wasp_env *e) {
+    int result = WASP_HEALTH_HEALTHY;
+    if (a->health) {
+        result = a->health(ctx);
+        if (result == WASP_HEALTH_PENDING) return WASP_YIELD;
+        if (result < WASP_HEALTH_HEALTHY || result > WASP_HEALTH_UNHEALTHY)
+            result = WASP_HEALTH_UNHEALTHY;
+    }
+    atomic_store(&a->probe_busy, false);
+    struct wasp_probe p;
+    if (e->len != sizeof(p)) return 0;
+    memcpy(&p, e->data, sizeof(p));
+    (void)wasp_health_report(a->sys, p.sup, p.token, result);
+    return 0;
+}
+
+int wasp__event_dispatch(wasp_ctx *ctx, struct wasp_actor *a, struct wasp_env *e) {
+    int rc = 0;
+    if (e->type == WASP_EVT_PROBE) {
+        rc = dispatch_probe(ctx, a, e);
+    } else if (a->on_event) {
+        struct wasp_event ev = {e->type, e->data, e->len, e->pending};
+        rc = a->on_event(ctx, &ev);
+    }
+    if (rc == WASP_YIELD) return rc;
+    a->cur = NULL;
+    wasp_env_free(e); /* an unanswered ask learns WASP_ENOREPLY */
+    return rc;
+}

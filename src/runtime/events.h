@@ -1,0 +1,76 @@
+/* events.h - the runtime's own channel.
+ *
+ * Runtime events (supervisor bookkeeping, child exits, health probes and
+ * their results) travel in envelopes of kind WASP_ENV_EVENT, which only the
+ * functions below create. They queue beside an actor's messages, are taken
+ * before any queued message (never while a message is in hand), and are
+ * dispatched to runtime code: a runtime actor's event hook or an actor's
+ * health hook, never to a message handler. They are not messages: never
+ * counted as received, handled or dead letters, never logged or published
+ * when dropped, and their bytes never reach a guest. */
+#ifndef WASP_RUNTIME_EVENTS_H
+#define WASP_RUNTIME_EVENTS_H
+
+#include "runtime/internal.h"
+
+#define WASP_EVT_CALL 1  /* for the target's event hook (wasp__spawn_runtime) */
+#define WASP_EVT_PROBE 2 /* a health probe: answered by the target's health hook */
+#define WASP_EVT_STOP 3  /* wasp_system_stop to a STOP_FIRST actor's event hook */
+
+struct wasp_event {
+    int type;
+    const void *data;
+    size_t len;
+    struct wasp_pending *pending; /* wasp__event_ask: answer with wasp__event_reply */
+};
+
+/* The payload of a probe: where its result goes. */
+struct wasp_probe {
+    wasp_aid sup;
+    uint64_t token;
+};
+
+/* Queues an event (data copied). WASP_OK, WASP_ENOENT, WASP_ESTOPPED, WASP_ENOMEM. */
+int wasp__event_send(wasp_system *sys, wasp_aid to, int type, const void *data, size_t len);
+/* The same after delay_ns; *timer (may be NULL) gets an id for wasp_timer_cancel.
+ * Still pending at system stop: discarded. */
+int wasp__event_after(wasp_system *sys, wasp_aid to, int type, const void *data, size_t len,
+                      uint64_t delay_ns, uint64_t *timer);
+/* Blocking (outside actors only): queues the event and waits for its
+ * wasp__event_reply status; WASP_ESTOPPED if the target is gone or
+ * discards it, WASP_ENOREPLY if it was dispatched without a reply. */
+int wasp__event_ask(wasp_system *sys, wasp_aid to, int type, const void *data, size_t len);
+void wasp__event_reply(const struct wasp_event *ev, int status);
+
+/* wasp_spawn for runtime actors (supervisors): on_event gets their
+ * WASP_EVT_CALL events. It returns 0, WASP_ECRASH (a crash), or
+ * WASP__FAIL_SHUTDOWN: the incarnation ends as a failure (the actor keeps
+ * its identity and awaits a restart) whose exit reason, for monitors, is
+ * WASP_EXIT_SHUTDOWN - how a supervisor that gives up exits. */
+#define WASP__FAIL_SHUTDOWN 100
+/* ... or WASP__STOP_SHUTDOWN: the actor terminates (exit reason shutdown). */
+#define WASP__STOP_SHUTDOWN 101
+/* Spawn flags. SUPERVISED: an end of incarnation (WASP_STOP included) leaves
+ * the actor FAILED, awaiting its supervisor's restart or stop, so a name keeps
+ * one identity and one mailbox across restarts. STOP_FIRST: wasp_system_stop
+ * sends it a WASP_EVT_STOP event and waits for it before stopping the other
+ * actors (root supervisors stop their trees in order). */
+#define WASP__SPAWN_SUPERVISED 1u
+#define WASP__SPAWN_STOP_FIRST 2u
+int wasp__spawn_runtime(wasp_system *sys, const wasp_actor_spec *spec, wasp__event_fn on_event,
+                        unsigned flags, wasp_aid *out);
+/* Asks a running actor to end its incarnation between messages (after the
+ * one in hand) and wait FAILED, identity kept; monitors are told
+ * WASP_EXIT_SHUTDOWN. An idle actor is retired on this thread.
+ * WASP_OK, WASP_ENOENT, WASP_ESTATE (already failed), WASP_ESTOPPED. */
+int wasp__actor_retire(wasp_system *sys, wasp_aid id);
+/* Waits (outside actors) until the actor is terminated or failed. */
+void wasp__actor_wait_down(wasp_system *sys, struct wasp_actor *a);
+
+/* Scheduler side: runs the event envelope a->cur. WASP_YIELD (keep it, run
+ * again later), WASP_ECRASH, or 0 (done: it has been freed). */
+int wasp__event_dispatch(wasp_ctx *ctx, struct wasp_actor *a, struct wasp_env *e);
+/* Frees an event that will never be dispatched (its asker gets WASP_ESTOPPED). */
+void wasp__event_discard(struct wasp_env *e);
+
+#endif
