@@ -184,7 +184,7 @@ static int child_start(struct wasp_supervisor *s, struct child *c) {
         rc = wasp_actor_restart(s->sys, c->aid, c->sub ? NULL : &c->actor);
         if (rc == WASP_OK) {
             c->inc = actor_inc(s->sys, c->aid);
-            c->started_at = wasp_clock_ns();
+            c->started_at = wasp_system_now(s->sys);
             set_status(s, c, ST_RUNNING, c->aid);
             sup_health_on_start(s, c);
             return WASP_OK;
@@ -196,7 +196,7 @@ static int child_start(struct wasp_supervisor *s, struct child *c) {
     else rc = wasp__spawn_runtime(s->sys, &c->actor, NULL, WASP__SPAWN_SUPERVISED, &aid);
     if (rc != WASP_OK) return rc;
     c->inc = 0;
-    c->started_at = wasp_clock_ns();
+    c->started_at = wasp_system_now(s->sys);
     set_status(s, c, ST_RUNNING, aid);
     if (c->sub) c->sub->aid = aid;
     sup_health_on_start(s, c);
@@ -347,7 +347,7 @@ static void pump(struct wasp_supervisor *s) {
     for (size_t i = 0; i < s->nkids; i++) {
         struct child *c = &s->kids[i];
         if (!c->pending) continue;
-        uint64_t now = wasp_clock_ns();
+        uint64_t now = wasp_system_now(s->sys);
         if (c->status == ST_STOPPING || c->status == ST_RUNNING || queued(s, c->uid)) {
             if (ordered) return;
             continue;
@@ -362,7 +362,7 @@ static void pump(struct wasp_supervisor *s) {
             c->pending = false;
             if (c->failed_at)
                 sup_report(s, WASP_LOG_INFO, "child %s restarted in %llu ms", c->name,
-                           (unsigned long long)((wasp_clock_ns() - c->failed_at) / 1000000));
+                           (unsigned long long)((wasp_system_now(s->sys) - c->failed_at) / 1000000));
             c->failed_at = 0;
             continue;
         }
@@ -403,7 +403,7 @@ void sup_child_exited(struct wasp_supervisor *s, struct child *c, int reason) {
                     reason == WASP_SUP_REASON_HEALTH;
     bool restart = c->restart == WASP_RESTART_PERMANENT ||
                    (c->restart == WASP_RESTART_TRANSIENT && abnormal);
-    c->failed_at = wasp_clock_ns();
+    c->failed_at = wasp_system_now(s->sys);
     if (!restart) { /* OTP: shutdown and normal are normal exits for a transient child */
         if (c->restart == WASP_RESTART_TEMPORARY) c->remove_when_down = true;
         c->pending = false;
