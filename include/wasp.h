@@ -110,8 +110,9 @@ int wasp_system_create(const wasp_system_config *cfg, wasp_system **out);
  * stopped), WASP_ENOMEM (a thread could not be created). */
 int wasp_system_start(wasp_system *sys);
 
-/* Graceful stop: refuses new spawns (WASP_ESTOPPED), then stops every actor
- * in reverse order of start, one at a time: the `stopped` hook runs with
+/* Graceful stop: refuses new spawns (WASP_ESTOPPED), asks each root
+ * supervisor (newest first) to stop its tree in OTP order and waits for it,
+ * then stops every other actor in reverse order of start, one at a time: the `stopped` hook runs with
  * WASP_EXIT_SHUTDOWN and the messages still queued become dead letters.
  * Then joins the workers and drops pending timers (wasp_send_after messages
  * still pending count as dead letters). Idempotent. Must be
@@ -156,7 +157,9 @@ typedef struct wasp_msg {
                         then the handler is called again for the SAME message.
                         A wake that comes before the park is not lost; wakes
                         may be spurious, so re-check your condition. */
-#define WASP_STOP 3  /* handled; now stop this actor normally (WASP_EXIT_NORMAL) */
+#define WASP_STOP 3  /* handled; now stop this actor normally (WASP_EXIT_NORMAL). A
+                        supervised actor only ends its incarnation: its
+                        supervisor decides (restart on the same identity, or stop) */
 #define WASP_DROP 4  /* cannot be delivered (e.g. the receiver has no room for it):
                         the message becomes a dead letter, the actor goes on */
 /* return WASP_ECRASH: a crash. The message becomes a dead letter, `stopped`

@@ -281,6 +281,23 @@ void wasp_actor_crash(struct wasp_actor *a) {
     actor_fail(a, WASP_EXIT_CRASH);
 }
 
+/* Records a kill or retire request (value, unless one is pending) after
+ * checking the state under the lock: WASP_OK, WASP_ESTOPPED (stopping or
+ * stopped), WASP_ESTATE (failed). */
+static int request(struct wasp_actor *a, atomic_int *req, int value) {
+    int rc = WASP_OK;
+    wasp_spin_lock(&a->lock);
+    int st = atomic_load(&a->lstate);
+    if (st == WASP_STATE_STOPPING || st == WASP_STATE_TERMINATED || atomic_load(&a->stop_req))
+        rc = WASP_ESTOPPED;
+    else if (st == WASP_STATE_FAILED)
+        rc = WASP_ESTATE;
+    else if (!atomic_load(req))
+        atomic_store(req, value);
+    wasp_spin_unlock(&a->lock);
+    return rc;
+}
+
 void wasp_actor_retire_now(struct wasp_actor *a, int reason) {
     drop_in_hand(a, WASP_ESTOPPED); /* a runtime event: retirement waits for messages */
     run_stopped(a, reason);
@@ -290,16 +307,7 @@ void wasp_actor_retire_now(struct wasp_actor *a, int reason) {
 int wasp__actor_retire(wasp_system *sys, wasp_aid id) {
     struct wasp_actor *a = wasp_actor_get(sys, id);
     if (!a) return WASP_ENOENT;
-    int rc = WASP_OK;
-    wasp_spin_lock(&a->lock);
-    int st = atomic_load(&a->lstate);
-    if (st == WASP_STATE_STOPPING || st == WASP_STATE_TERMINATED || atomic_load(&a->stop_req))
-        rc = WASP_ESTOPPED;
-    else if (st == WASP_STATE_FAILED)
-        rc = WASP_ESTATE;
-    else if (!atomic_load(&a->retire_req))
-        atomic_store(&a->retire_req, 1 + WASP_EXIT_SHUTDOWN);
-    wasp_spin_unlock(&a->lock);
+    int rc = request(a, &a->retire_req, 1 + WASP_EXIT_SHUTDOWN);
     /* idle: retire here; otherwise its owner does between messages */
     if (rc == WASP_OK && !atomic_exchange(&a->sched, 1)) {
         if (a->cur) wasp_actor_release(a); /* parked: it finishes its message first */
@@ -516,16 +524,7 @@ int wasp_actor_restart(wasp_system *sys, wasp_aid id, const wasp_actor_spec *spe
 int wasp_actor_kill(wasp_system *sys, wasp_aid id) {
     struct wasp_actor *a = wasp_actor_get(sys, id);
     if (!a) return WASP_ENOENT;
-    int rc = WASP_OK;
-    wasp_spin_lock(&a->lock);
-    int st = atomic_load(&a->lstate);
-    if (st == WASP_STATE_STOPPING || st == WASP_STATE_TERMINATED || atomic_load(&a->stop_req))
-        rc = WASP_ESTOPPED;
-    else if (st == WASP_STATE_FAILED)
-        rc = WASP_ESTATE;
-    else
-        atomic_store(&a->kill_req, 1);
-    wasp_spin_unlock(&a->lock);
+    int rc = request(a, &a->kill_req, 1);
     if (rc == WASP_OK) {
         int exp = WASP_PW_PARKED;
         if (!atomic_exchange(&a->sched, 1) ||
