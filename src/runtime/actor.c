@@ -180,10 +180,11 @@ struct mon_call {
 static struct mon_call *monitors_snapshot(struct wasp_actor *a, size_t *n) {
     size_t k = 0;
     for (struct wasp_monitor *m = a->monitors; m; m = m->next) k++;
-    *n = 0;
+    *n = k; /* NULL with *n > 0: no memory for the copy */
     if (!k) return NULL;
     struct mon_call *v = malloc(k * sizeof(*v));
     if (!v) return NULL;
+    *n = 0;
     for (struct wasp_monitor *m = a->monitors; m; m = m->next) v[(*n)++] = (struct mon_call){m->fn, m->arg};
     return v;
 }
@@ -193,12 +194,26 @@ static void monitors_fire(wasp_system *sys, wasp_aid id, struct mon_call *v, siz
     free(v);
 }
 
+/* No memory for a snapshot: call them one at a time, each read under the
+ * lock (a monitor added or removed meanwhile may be missed or repeated). */
+static void monitors_fire_each(struct wasp_actor *a, int reason) {
+    for (size_t i = 0;; i++) {
+        wasp_spin_lock(&a->lock);
+        struct wasp_monitor *m = a->monitors;
+        for (size_t k = 0; m && k < i; k++) m = m->next;
+        struct mon_call c = m ? (struct mon_call){m->fn, m->arg} : (struct mon_call){0};
+        wasp_spin_unlock(&a->lock);
+        if (!c.fn) return;
+        c.fn(a->sys, wasp_actor_id(a), reason, c.arg);
+    }
+}
+
 /* ---- lifecycle (owner side) ------------------------------------------------- */
 
 void wasp_actor_release(struct wasp_actor *a) {
     atomic_store(&a->sched, 0);
     if ((atomic_load(&a->qlen) || atomic_load(&a->evlen) || wasp_actor_has_request(a) ||
-         atomic_load(&a->retire_req)) &&
+         atomic_load(&a->retire_req) || atomic_load(&a->events_lost)) &&
         !atomic_exchange(&a->sched, 1))
         wasp_sched_push(a->sys, a, false);
 }
@@ -268,7 +283,8 @@ static void actor_fail(struct wasp_actor *a, int why) {
         wasp_actor_terminate(a, stop - 1);
         return;
     }
-    monitors_fire(a->sys, wasp_actor_id(a), v, n, why);
+    if (!v && n) monitors_fire_each(a, why);
+    else monitors_fire(a->sys, wasp_actor_id(a), v, n, why);
     pthread_mutex_lock(&a->sys->term_mu); /* wasp__actor_wait_down */
     pthread_cond_broadcast(&a->sys->term_cv);
     pthread_mutex_unlock(&a->sys->term_mu);
@@ -413,6 +429,7 @@ static int spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp__event_fn o
     a->start_seq = 0;
     atomic_store_explicit(&a->evlen, 0, memory_order_relaxed);
     atomic_store_explicit(&a->probe_busy, false, memory_order_relaxed);
+    atomic_store_explicit(&a->events_lost, false, memory_order_relaxed);
     atomic_store_explicit(&a->timers_pending, 0, memory_order_relaxed);
     atomic_store_explicit(&a->received, 0, memory_order_relaxed);
     atomic_store_explicit(&a->handled, 0, memory_order_relaxed);

@@ -13,8 +13,25 @@ static struct wasp_env *event_new(int type, const void *data, size_t len) {
     return e;
 }
 
+/* The one WASP_EVT_LOST envelope, shared: it carries nothing. */
+static struct wasp_env lost_env = {.kind = WASP_ENV_EVENT, .type = WASP_EVT_LOST, .data = "", .len = 0};
+
+struct wasp_env *wasp__event_take_lost(struct wasp_actor *a) {
+    if (!a->on_event || !atomic_load_explicit(&a->events_lost, memory_order_relaxed)) return NULL;
+    return atomic_exchange(&a->events_lost, false) ? &lost_env : NULL;
+}
+
+/* An event for `to` could not be made or queued: owe it a WASP_EVT_LOST. */
+static void note_lost(wasp_system *sys, wasp_aid to) {
+    struct wasp_actor *a = wasp_actor_get(sys, to);
+    if (!a) return;
+    atomic_store(&a->events_lost, true); /* seq_cst: as evlen (wake-up protocol) */
+    wasp_schedule_if_idle(a, NULL);
+    wasp_actor_unref(a);
+}
+
 void wasp__event_discard(struct wasp_env *e) {
-    if (!e) return;
+    if (!e || e == &lost_env) return;
     if (e->pending) wasp_pending_complete(e->pending, WASP_ESTOPPED, NULL, 0);
     wasp_env_free(e);
 }
@@ -52,14 +69,9 @@ static int send_probe(wasp_system *sys, wasp_aid to, struct wasp_env *e) {
 
 int wasp__event_send(wasp_system *sys, wasp_aid to, int type, const void *data, size_t len) {
     struct wasp_env *e = event_new(type, data, len);
-    if (!e) return WASP_ENOMEM;
-    if (type == WASP_EVT_PROBE) {
-        int rc = send_probe(sys, to, e);
-        if (rc) wasp_env_free(e);
-        return rc;
-    }
-    int rc = send_env(sys, to, e);
+    int rc = !e ? WASP_ENOMEM : type == WASP_EVT_PROBE ? send_probe(sys, to, e) : send_env(sys, to, e);
     if (rc) wasp_env_free(e);
+    if (rc == WASP_ENOMEM && type == WASP_EVT_CALL) note_lost(sys, to);
     return rc;
 }
 
@@ -71,7 +83,9 @@ struct event_timer {
 
 static void event_timer_fire(void *arg) {
     struct event_timer *t = arg;
-    if (send_env(t->sys, t->to, t->e)) wasp__event_discard(t->e);
+    int rc = send_env(t->sys, t->to, t->e);
+    if (rc) wasp__event_discard(t->e);
+    if (rc == WASP_ENOMEM) note_lost(t->sys, t->to);
     free(t);
 }
 
@@ -171,6 +185,12 @@ static int dispatch_probe(wasp_ctx *ctx, struct wasp_actor *a, const struct wasp
 
 int wasp__event_dispatch(wasp_ctx *ctx, struct wasp_actor *a, struct wasp_env *e) {
     int rc = 0;
+    if (e == &lost_env) {
+        struct wasp_event ev = {WASP_EVT_LOST, e->data, 0, NULL};
+        rc = a->on_event(ctx, &ev);
+        if (rc != WASP_YIELD) a->cur = NULL;
+        return rc;
+    }
     if (e->type == WASP_EVT_PROBE) {
         rc = dispatch_probe(ctx, a, e);
     } else if (a->on_event) {

@@ -16,6 +16,10 @@
 #define WASP_EVT_CALL 1  /* for the target's event hook (wasp__spawn_runtime) */
 #define WASP_EVT_PROBE 2 /* a health probe: answered by the target's health hook */
 #define WASP_EVT_STOP 3  /* wasp_system_stop to a STOP_FIRST actor's event hook */
+/* Out of memory, an event for this actor was lost: its event hook gets one
+ * WASP_EVT_LOST (no data) before its next event, to look at the state of
+ * what it watches instead of waiting for news that will not come. */
+#define WASP_EVT_LOST 4
 
 struct wasp_event {
     int type;
@@ -72,5 +76,8 @@ void wasp__actor_wait_down(wasp_system *sys, struct wasp_actor *a);
 int wasp__event_dispatch(wasp_ctx *ctx, struct wasp_actor *a, struct wasp_env *e);
 /* Frees an event that will never be dispatched (its asker gets WASP_ESTOPPED). */
 void wasp__event_discard(struct wasp_env *e);
+/* Scheduler side: a WASP_EVT_LOST envelope if one is owed to a (a->cur is
+ * free), else NULL. Dispatch and discard know it (it is never freed). */
+struct wasp_env *wasp__event_take_lost(struct wasp_actor *a);
 
 #endif

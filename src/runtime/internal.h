@@ -172,6 +172,7 @@ struct wasp_actor {
     struct wasp_ring ev;   /* runtime events (not messages: not in count/cap/received) */
     atomic_uint evlen;     /* == ev.len, readable without the lock */
     atomic_bool probe_busy; /* a health probe is queued or in hand: more are coalesced */
+    atomic_bool events_lost; /* an event for it could not be allocated (events.c) */
     struct wasp_monitor *monitors;
     struct wasp_env *cur;  /* message in hand (owner) */
     struct wasp_actor *rq_next;

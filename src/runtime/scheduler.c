@@ -140,7 +140,8 @@ static void run_actor(struct wasp_actor *a) {
             break;
         }
         struct wasp_env *e = a->cur;
-        if (!e && (e = wasp_mailbox_pop_event(a))) { /* runtime events first */
+        if (!e && ((e = wasp__event_take_lost(a)) || (e = wasp_mailbox_pop_event(a)))) {
+            /* runtime events first */
             a->cur = e;
             atomic_store_explicit(&a->parkw, WASP_PW_RUN, memory_order_relaxed);
         }

@@ -140,8 +140,8 @@ static int sup_started(wasp_ctx *ctx);
 static void sup_stopped(wasp_ctx *ctx, int reason);
 static int sup_event(wasp_ctx *ctx, const struct wasp_event *ev);
 
-void sup_notify(wasp_system *sys, wasp_aid sup, const struct sup_event *ev) {
-    (void)wasp__event_send(sys, sup, WASP_EVT_CALL, ev, sizeof(*ev));
+int sup_notify(wasp_system *sys, wasp_aid sup, const struct sup_event *ev) {
+    return wasp__event_send(sys, sup, WASP_EVT_CALL, ev, sizeof(*ev));
 }
 
 /* A timer id, or 0 if it could not be armed (system stopping). */
@@ -289,7 +289,8 @@ static void stop_next(struct wasp_supervisor *s) {
         s->stopping_uid = uid;
         if (c->sub) {
             struct sup_event ev = {.kind = EV_SHUTDOWN, .reason = c->stop_mode};
-            sup_notify(s->sys, c->aid, &ev);
+            /* no memory to ask: end it at once (its `stopped` hook asks its children) */
+            if (sup_notify(s->sys, c->aid, &ev) != WASP_OK) (void)wasp_actor_stop(s->sys, c->aid);
             continue;
         }
         int rc = wasp__actor_retire(s->sys, c->aid); /* the message in hand is finished first */
@@ -548,9 +549,32 @@ static void shutdown_begin(struct wasp_supervisor *s, int mode) {
     }
 }
 
+/* Some event for us was lost (out of memory): compare what we believe of
+ * each child with its actor's actual state and act on the difference as
+ * the lost exit event would have made us. */
+static void reconcile(struct wasp_supervisor *s) {
+    for (size_t i = 0; i < s->nkids; i++) {
+        struct child *c = &s->kids[i];
+        if (!c->aid || (c->status != ST_RUNNING && c->status != ST_STOPPING)) continue;
+        wasp_actor_stats st;
+        bool gone = wasp_actor_stats_get(s->sys, c->aid, &st) != WASP_OK ||
+                    st.state == WASP_STATE_TERMINATED;
+        if (!gone && st.state != WASP_STATE_FAILED) continue;
+        struct sup_event ev = {.kind = EV_EXIT, .aid = c->aid, .failed = !gone,
+                               .reason = gone ? WASP_EXIT_NORMAL : WASP_EXIT_CRASH,
+                               .inc = gone ? c->inc : st.restarts};
+        handle_exit(s, &ev);
+        i = (size_t)-1; /* the table may have changed */
+    }
+}
+
 static void dispatch(struct wasp_supervisor *s, const struct wasp_event *e) {
     if (e->type == WASP_EVT_STOP) { /* wasp_system_stop */
         shutdown_begin(s, STOP_TERMINATE);
+        return;
+    }
+    if (e->type == WASP_EVT_LOST) {
+        reconcile(s);
         return;
     }
     if (e->len != sizeof(struct sup_event)) return;
@@ -667,12 +691,9 @@ fail:
     s->terminating = true;
     for (size_t i = s->nkids; i-- > 0;) {
         struct child *c = &s->kids[i];
-        if (c->status == ST_RUNNING && c->sub) {
-            struct sup_event ev = {.kind = EV_SHUTDOWN, .reason = STOP_TERMINATE};
-            sup_notify(s->sys, c->aid, &ev);
-        } else if (c->aid) {
-            (void)wasp_actor_stop(s->sys, c->aid);
-        }
+        struct sup_event ev = {.kind = EV_SHUTDOWN, .reason = STOP_TERMINATE};
+        bool asked = c->status == ST_RUNNING && c->sub && sup_notify(s->sys, c->aid, &ev) == WASP_OK;
+        if (!asked && c->aid) (void)wasp_actor_stop(s->sys, c->aid);
         set_status(s, c, ST_DOWN, 0);
     }
     return WASP_ECRASH;
@@ -695,13 +716,10 @@ static void sup_stopped(wasp_ctx *ctx, int reason) {
         c->stop_timer = 0;
         sup_health_cancel(s, c);
         if (c->status == ST_DOWN) continue;
-        if (c->sub && c->status != ST_FAILED) {
-            struct sup_event ev = {.kind = EV_SHUTDOWN, .reason = STOP_TERMINATE};
-            sup_notify(s->sys, c->aid, &ev);
-        } else {
-            if (c->sub) sup_tree_kill(c->sub);
-            (void)wasp_actor_stop(s->sys, c->aid);
-        }
+        struct sup_event ev = {.kind = EV_SHUTDOWN, .reason = STOP_TERMINATE};
+        if (c->sub && c->status != ST_FAILED && sup_notify(s->sys, c->aid, &ev) == WASP_OK) continue;
+        if (c->sub) sup_tree_kill(c->sub);
+        (void)wasp_actor_stop(s->sys, c->aid);
     }
     s->nstopq = 0;
     s->stopping_uid = 0;

@@ -34,10 +34,10 @@ int wasp_supervisor_stop(wasp_supervisor *s) {
         if (st != WASP_STATE_FAILED &&
             wasp__event_send(s->sys, s->aid, WASP_EVT_CALL, &ev, sizeof(ev)) == WASP_OK)
             wasp__actor_wait_down(s->sys, a);
-        if (atomic_load(&a->lstate) == WASP_STATE_FAILED) {
-            sup_tree_kill(s);
-            (void)wasp_actor_stop(s->sys, s->aid);
-        }
+        if (atomic_load(&a->lstate) == WASP_STATE_FAILED) sup_tree_kill(s);
+        /* failed, or the request could not be made: end it here (its
+         * `stopped` hook asks the children still running to stop) */
+        if (atomic_load(&a->lstate) != WASP_STATE_TERMINATED) wasp_actor_shutdown(s->sys, a, false);
     }
     wasp_actor_unref(a);
     return rc;

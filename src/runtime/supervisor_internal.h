@@ -109,7 +109,7 @@ struct wasp_supervisor {
 };
 
 /* The supervisor's own events (supervisor.c). */
-void sup_notify(wasp_system *sys, wasp_aid sup, const struct sup_event *ev);
+int sup_notify(wasp_system *sys, wasp_aid sup, const struct sup_event *ev);
 uint64_t sup_notify_after(struct wasp_supervisor *s, const struct sup_event *ev, uint64_t delay_ns);
 
 /* supervisor_backoff.c */
