@@ -718,7 +718,7 @@ static void sup_stopped(wasp_ctx *ctx, int reason) {
         if (c->status == ST_DOWN) continue;
         struct sup_event ev = {.kind = EV_SHUTDOWN, .reason = STOP_TERMINATE};
         if (c->sub && c->status != ST_FAILED && sup_notify(s->sys, c->aid, &ev) == WASP_OK) continue;
-        if (c->sub) sup_tree_kill(c->sub);
+        if (c->sub && c->status == ST_FAILED) sup_tree_kill(c->sub); /* not running: safe to walk */
         (void)wasp_actor_stop(s->sys, c->aid);
     }
     s->nstopq = 0;
