@@ -165,6 +165,13 @@ void wasp__event_reply(const struct wasp_event *ev, int status) {
     if (ev->pending) wasp_pending_complete(ev->pending, status, NULL, 0);
 }
 
+struct wasp_pending *wasp__event_defer(const struct wasp_event *ev) {
+    if (!ev->env) return NULL;
+    struct wasp_pending *p = ev->env->pending;
+    ev->env->pending = NULL;
+    return p;
+}
+
 /* A probe: the health hook answers (an actor without one is healthy as soon
  * as it serves the probe); the result goes to the supervisor as an event. */
 static int dispatch_probe(wasp_ctx *ctx, struct wasp_actor *a, const struct wasp_env *e) {
@@ -186,7 +193,7 @@ static int dispatch_probe(wasp_ctx *ctx, struct wasp_actor *a, const struct wasp
 int wasp__event_dispatch(wasp_ctx *ctx, struct wasp_actor *a, struct wasp_env *e) {
     int rc = 0;
     if (e == &lost_env) {
-        struct wasp_event ev = {WASP_EVT_LOST, e->data, 0, NULL};
+        struct wasp_event ev = {WASP_EVT_LOST, e->data, 0, NULL, NULL};
         rc = a->on_event(ctx, &ev);
         if (rc != WASP_YIELD) a->cur = NULL;
         return rc;
@@ -194,7 +201,7 @@ int wasp__event_dispatch(wasp_ctx *ctx, struct wasp_actor *a, struct wasp_env *e
     if (e->type == WASP_EVT_PROBE) {
         rc = dispatch_probe(ctx, a, e);
     } else if (a->on_event) {
-        struct wasp_event ev = {e->type, e->data, e->len, e->pending};
+        struct wasp_event ev = {e->type, e->data, e->len, e->pending, e};
         rc = a->on_event(ctx, &ev);
     }
     if (rc == WASP_YIELD) return rc;

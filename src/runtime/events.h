@@ -26,6 +26,7 @@ struct wasp_event {
     const void *data;
     size_t len;
     struct wasp_pending *pending; /* wasp__event_ask: answer with wasp__event_reply */
+    struct wasp_env *env;
 };
 
 /* The payload of a probe: where its result goes. */
@@ -45,6 +46,9 @@ int wasp__event_after(wasp_system *sys, wasp_aid to, int type, const void *data,
  * discards it, WASP_ENOREPLY if it was dispatched without a reply. */
 int wasp__event_ask(wasp_system *sys, wasp_aid to, int type, const void *data, size_t len);
 void wasp__event_reply(const struct wasp_event *ev, int status);
+/* Takes an ask's answer out of the event, to give later with
+ * wasp_pending_complete + wasp_pending_unref (NULL if it is no ask). */
+struct wasp_pending *wasp__event_defer(const struct wasp_event *ev);
 
 /* wasp_spawn for runtime actors (supervisors): on_event gets their
  * WASP_EVT_CALL events. It returns 0, WASP_ECRASH (a crash), or

@@ -112,7 +112,16 @@ static struct child *kids_push(struct wasp_supervisor *s, const struct child *c)
     return n;
 }
 
+/* Answers a waiting wasp_supervisor_remove_child. */
+static void removed_reply(struct child *c) {
+    if (!c->removed) return;
+    wasp_pending_complete(c->removed, WASP_OK, NULL, 0);
+    wasp_pending_unref(c->removed);
+    c->removed = NULL;
+}
+
 static void kids_remove(struct wasp_supervisor *s, struct child *c) {
+    removed_reply(c);
     if (c->timer) wasp_timer_cancel(s->sys, c->timer);
     if (c->stop_timer) wasp_timer_cancel(s->sys, c->stop_timer);
     sup_health_cancel(s, c);
@@ -523,13 +532,18 @@ static int handle_add(struct wasp_supervisor *s, struct child *nc) {
     return WASP_OK;
 }
 
-static int handle_remove(struct wasp_supervisor *s, const char *name) {
+/* Like OTP's terminate_child + delete_child: the answer comes once the
+ * child is gone. */
+static void handle_remove(struct wasp_supervisor *s, const struct wasp_event *e, const char *name) {
     struct child *c = sup_find_name(s, name);
-    if (!c) return WASP_ENOENT;
+    if (!c || c->remove_when_down) {
+        wasp__event_reply(e, c ? WASP_ESTOPPED : WASP_ENOENT);
+        return;
+    }
     c->pending = false;
     c->remove_when_down = true;
+    c->removed = wasp__event_defer(e);
     sup_stop_enqueue(s, c, STOP_TERMINATE);
-    return WASP_OK;
 }
 
 /* This supervisor is asked to stop (mode STOP_*): its children stop in
@@ -608,7 +622,7 @@ static void dispatch(struct wasp_supervisor *s, const struct wasp_event *e) {
         wasp__event_reply(e, handle_add(s, ev.ptr));
         break;
     case EV_REMOVE:
-        wasp__event_reply(e, handle_remove(s, ev.ptr));
+        handle_remove(s, e, ev.ptr);
         break;
     default:
         break;
@@ -715,6 +729,7 @@ static void sup_stopped(wasp_ctx *ctx, int reason) {
         c->pending = false;
         c->stop_timer = 0;
         sup_health_cancel(s, c);
+        removed_reply(c); /* everything goes now */
         if (c->status == ST_DOWN) continue;
         struct sup_event ev = {.kind = EV_SHUTDOWN, .reason = STOP_TERMINATE};
         if (c->sub && c->status != ST_FAILED && sup_notify(s->sys, c->aid, &ev) == WASP_OK) continue;
