@@ -752,9 +752,6 @@ uint64_t wasp_backoff_delay(const wasp_backoff *b, uint32_t n);
  * that must not block its worker uses wasp_kv_write_async and parks.
  * All calls are thread-safe.
  */
-#ifndef WASP_ELIMIT
-#define WASP_ELIMIT -9 /* a quota is exhausted (the guest ABI's ELIMIT) */
-#endif
 #define WASP_KV_KEY_MAX 1024
 #define WASP_KV_VALUE_MAX (64u << 20)
 
