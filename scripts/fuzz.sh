@@ -95,4 +95,5 @@ clang "${cflags[@]}" "$root/fuzz/fuzz_module_scan.c" "$root/src/wasm/scan.c" "$r
     "$root"/src/core/*.c "$root"/src/runtime/*.c "${libs[@]}" -o "$out/fuzz_module_scan"
 mkdir -p "$out/corpus-module_scan"
 "$out/fuzz_module_scan" -max_total_time="$per" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
-    -print_final_stats=1 -artifact_prefix="$out/scan-" "$out/corpus-module_scan" "$corpus" "$seed" 2>&1 | tail -15
+    -print_final_stats=1 -artifact_prefix="$out/scan-" "$out/corpus-module_scan" \
+    "$root/fuzz/corpus/module_scan" "$corpus" "$seed" 2>&1 | tail -15

@@ -36,6 +36,10 @@ int wasp_module_scan(const uint8_t *b, size_t len, struct wasp_module_shape *out
         uint32_t *count = id == 3 ? &out->functions : id == 10 ? &out->bodies : NULL;
         if (count && !read_u32(b, end, &pos, count))
             return wasp_error_set(err, WASP_ECOMPILE, "section %u at offset %zu has no valid count", id, pos);
+        /* Every entry (a type index, a body's size) takes at least a byte. */
+        if (count && *count > end - pos)
+            return wasp_error_set(err, WASP_ECOMPILE, "section %u at offset %zu declares %u entries in %zu bytes",
+                                  id, pos, *count, end - pos);
         pos = end;
     }
     return WASP_OK;
