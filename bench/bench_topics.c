@@ -24,22 +24,22 @@ static void count_hit(uint64_t id, void *arg) {
 }
 
 static struct wasp_topic_tree *build(size_t n) {
-    struct wasp_topic_tree *t = wasp_topic_tree_new();
+    struct wasp_topic_tree *t = wasp__topic_tree_new();
     if (!t) return NULL;
     char p[64];
     for (size_t i = 0; i < n; i++) {
         int len = snprintf(p, sizeof(p), "svc.%zu.events", i);
-        if (wasp_topic_tree_add(t, p, (size_t)len, i) != WASP_OK) goto fail;
+        if (wasp__topic_tree_add(t, p, (size_t)len, i) != WASP_OK) goto fail;
     }
     /* Two observers on every service; one of them twice (dedupe). */
-    if (wasp_topic_tree_add(t, "svc.*.events", 12, n) != WASP_OK ||
-        wasp_topic_tree_add(t, "svc.>", 5, n) != WASP_OK ||
-        wasp_topic_tree_add(t, "svc.>", 5, n + 1) != WASP_OK ||
-        wasp_topic_tree_add(t, "svc.*.events", 12, n + 2) != WASP_OK)
+    if (wasp__topic_tree_add(t, "svc.*.events", 12, n) != WASP_OK ||
+        wasp__topic_tree_add(t, "svc.>", 5, n) != WASP_OK ||
+        wasp__topic_tree_add(t, "svc.>", 5, n + 1) != WASP_OK ||
+        wasp__topic_tree_add(t, "svc.*.events", 12, n + 2) != WASP_OK)
         goto fail;
     return t;
 fail:
-    wasp_topic_tree_free(t);
+    wasp__topic_tree_free(t);
     return NULL;
 }
 
@@ -61,7 +61,7 @@ static int measure(size_t n, int reps, struct bench_samples *s, uint64_t *ops) {
         uint64_t t0 = bench_now_ns();
         for (int b = 0; b < BATCH; b++) {
             int k = (r * BATCH + b) & (TOPICS - 1);
-            if (wasp_topic_tree_match(t, topics[k], lens[k], count_hit, &hits) != 4) rc = WASP_EINVAL;
+            if (wasp__topic_tree_match(t, topics[k], lens[k], count_hit, &hits) != 4) rc = WASP_EINVAL;
         }
         uint64_t dt = bench_now_ns() - t0;
         if (r >= 0) {
@@ -69,7 +69,7 @@ static int measure(size_t n, int reps, struct bench_samples *s, uint64_t *ops) {
             *ops += BATCH;
         }
     }
-    wasp_topic_tree_free(t);
+    wasp__topic_tree_free(t);
     return rc;
 }
 

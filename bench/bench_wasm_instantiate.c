@@ -12,18 +12,18 @@
 
 static int measure(bool pooling, const struct bench_config *cfg, struct bench_result *out) {
     struct wasp_engine_config ec;
-    wasp_engine_config_init(&ec);
+    wasp__engine_config_init(&ec);
     ec.pooling = pooling;
     struct wasp_engine *e;
     struct wasp_error err = {0};
-    if (wasp_engine_new(&ec, &e, &err) != WASP_OK) {
+    if (wasp__engine_new(&ec, &e, &err) != WASP_OK) {
         fprintf(stderr, "engine: %s\n", err.msg);
         return 1;
     }
     struct wasp_module *m;
-    if (wasp_module_load_file(e, WASP_BENCH_FIXTURE, &m, &err) != WASP_OK) {
+    if (wasp__module_load_file(e, WASP_BENCH_FIXTURE, &m, &err) != WASP_OK) {
         fprintf(stderr, "load: %s\n", err.msg);
-        wasp_engine_free(e);
+        wasp__engine_free(e);
         return 1;
     }
     struct wasp_instance_limits lim = {.memory_bytes = 1 << 20};
@@ -33,22 +33,22 @@ static int measure(bool pooling, const struct bench_config *cfg, struct bench_re
     for (int i = 0; i < warmup + n && status == 0; i++) {
         uint64_t t0 = bench_now_ns();
         struct wasp_instance *inst;
-        if (wasp_instance_new(m, &lim, NULL, NULL, &inst, &err) != WASP_OK) {
+        if (wasp__instance_new(m, &lim, NULL, NULL, &inst, &err) != WASP_OK) {
             fprintf(stderr, "instantiate: %s\n", err.msg);
             status = 1;
             break;
         }
         wasmtime_val_t args[2] = {{.kind = WASMTIME_I32, .of.i32 = 1}, {.kind = WASMTIME_I32, .of.i32 = 2}}, r;
-        if (wasp_instance_call_export(inst, "add", "ii:i", args, 2, &r, 1, &err) != WASP_OK) status = 1;
-        wasp_instance_free(inst);
+        if (wasp__instance_call_export(inst, "add", "ii:i", args, 2, &r, 1, &err) != WASP_OK) status = 1;
+        wasp__instance_free(inst);
         if (i >= warmup) bench_samples_add(&s, (double)(bench_now_ns() - t0));
     }
     bench_result_from_samples(out, &s, (uint64_t)n);
     snprintf(out->note, sizeof(out->note), "%s allocator, includes teardown",
              pooling ? "pooling" : "on-demand");
     bench_samples_free(&s);
-    wasp_module_release(m);
-    wasp_engine_free(e);
+    wasp__module_release(m);
+    wasp__engine_free(e);
     return status;
 }
 

@@ -11,28 +11,28 @@ static struct wasp_engine *engine;
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc, (void)argv;
     struct wasp_engine_config cfg;
-    wasp_engine_config_init(&cfg);
+    wasp__engine_config_init(&cfg);
     cfg.fuel = true;
     struct wasp_error err;
-    if (wasp_engine_new(&cfg, &engine, &err) != WASP_OK) abort();
+    if (wasp__engine_new(&cfg, &engine, &err) != WASP_OK) abort();
     return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     struct wasp_module *m = NULL;
     struct wasp_error err;
-    if (wasp_module_load(engine, data, size, &m, &err) != WASP_OK) return 0;
+    if (wasp__module_load(engine, data, size, &m, &err) != WASP_OK) return 0;
     struct wasp_instance_limits lim = {.memory_bytes = 1 << 20, .fuel = 100000, .max_call_ns = 50000000};
     struct wasp_instance *inst = NULL;
-    if (wasp_instance_new(m, &lim, NULL, NULL, &inst, &err) == WASP_OK) {
+    if (wasp__instance_new(m, &lim, NULL, NULL, &inst, &err) == WASP_OK) {
         wasmtime_val_t r;
         wasmtime_val_t arg = {.kind = WASMTIME_I32, .of.i32 = 16};
-        wasp_instance_call_export(inst, "_start", ":", NULL, 0, NULL, 0, &err);
-        wasp_instance_call_export(inst, "wasp_alloc", "i:i", &arg, 1, &r, 1, &err);
-        wasp_instance_call_export(inst, "_health", ":i", NULL, 0, &r, 1, &err);
-        wasp_instance_call_export(inst, "_cleanup", ":", NULL, 0, NULL, 0, &err);
-        wasp_instance_free(inst);
+        wasp__instance_call_export(inst, "_start", ":", NULL, 0, NULL, 0, &err);
+        wasp__instance_call_export(inst, "wasp_alloc", "i:i", &arg, 1, &r, 1, &err);
+        wasp__instance_call_export(inst, "_health", ":i", NULL, 0, &r, 1, &err);
+        wasp__instance_call_export(inst, "_cleanup", ":", NULL, 0, NULL, 0, &err);
+        wasp__instance_free(inst);
     }
-    wasp_module_release(m);
+    wasp__module_release(m);
     return 0;
 }

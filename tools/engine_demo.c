@@ -20,7 +20,7 @@ static int call_i32(struct wasp_instance *inst, const char *name, const char *si
     wasmtime_val_t args[2] = {{.kind = WASMTIME_I32, .of.i32 = a}, {.kind = WASMTIME_I32, .of.i32 = b}}, res;
     size_t nargs = strchr(sig, ':') - sig;
     size_t nres = sig[strlen(sig) - 1] == ':' ? 0 : 1;
-    int rc = wasp_instance_call_export(inst, name, sig, args, nargs, &res, nres, err);
+    int rc = wasp__instance_call_export(inst, name, sig, args, nargs, &res, nres, err);
     if (rc == WASP_OK && nres) *r = res.of.i32;
     return rc;
 }
@@ -29,10 +29,10 @@ int main(int argc, char **argv) {
     const char *path = argc > 1 ? argv[1] : WASP_DEMO_MODULE;
     struct wasp_error err = {0};
     struct wasp_engine_config cfg;
-    wasp_engine_config_init(&cfg);
+    wasp__engine_config_init(&cfg);
     cfg.fuel = true;
     struct wasp_engine *e;
-    if (wasp_engine_new(&cfg, &e, &err) != WASP_OK) {
+    if (wasp__engine_new(&cfg, &e, &err) != WASP_OK) {
         fprintf(stderr, "engine: %s\n", err.msg);
         return 1;
     }
@@ -40,12 +40,12 @@ int main(int argc, char **argv) {
 
     uint64_t t0 = wasp_clock_ns();
     struct wasp_module *m;
-    if (wasp_module_load_file(e, path, &m, &err) != WASP_OK) {
+    if (wasp__module_load_file(e, path, &m, &err) != WASP_OK) {
         fprintf(stderr, "load: %s\n", err.msg);
-        wasp_engine_free(e);
+        wasp__engine_free(e);
         return 1;
     }
-    const struct wasp_abi_info *abi = wasp_module_abi(m);
+    const struct wasp_abi_info *abi = wasp__module_abi(m);
     printf("  loaded %s in %.2f ms (receives messages: %s, _start: %s, _health: %s)\n", path, ms_since(t0),
            abi->receives ? "yes" : "no", abi->has_start ? "yes" : "no", abi->has_health ? "yes" : "no");
 
@@ -53,7 +53,7 @@ int main(int argc, char **argv) {
                                        .fuel = 0};
     struct wasp_instance *inst;
     t0 = wasp_clock_ns();
-    if (wasp_instance_new(m, &lim, NULL, NULL, &inst, &err) != WASP_OK) {
+    if (wasp__instance_new(m, &lim, NULL, NULL, &inst, &err) != WASP_OK) {
         fprintf(stderr, "instantiate: %s\n", err.msg);
         return 1;
     }
@@ -70,21 +70,21 @@ int main(int argc, char **argv) {
     t0 = wasp_clock_ns();
     wasmtime_func_t spin;
     unsigned polls = 0;
-    wasp_instance_func(inst, "spin", ":", &spin, &err);
-    rc = wasp_instance_call(inst, &spin, "spin", NULL, 0, NULL, 0, &polls, &err);
+    wasp__instance_func(inst, "spin", ":", &spin, &err);
+    rc = wasp__instance_call(inst, &spin, "spin", NULL, 0, NULL, 0, &polls, &err);
     printf("  endless loop -> %s after %.0f ms in %u time slices: %s\n", wasp_errname(rc), ms_since(t0), polls,
            err.msg);
-    wasp_instance_free(inst);
+    wasp__instance_free(inst);
 
     lim.fuel = 50000;
-    if (wasp_instance_new(m, &lim, NULL, NULL, &inst, &err) == WASP_OK) {
-        wasp_instance_func(inst, "spin", ":", &spin, &err);
-        rc = wasp_instance_call(inst, &spin, "spin", NULL, 0, NULL, 0, NULL, &err);
+    if (wasp__instance_new(m, &lim, NULL, NULL, &inst, &err) == WASP_OK) {
+        wasp__instance_func(inst, "spin", ":", &spin, &err);
+        rc = wasp__instance_call(inst, &spin, "spin", NULL, 0, NULL, 0, NULL, &err);
         printf("  endless loop with 50,000 fuel -> %s: %s\n", wasp_errname(rc), err.msg);
-        wasp_instance_free(inst);
+        wasp__instance_free(inst);
     }
-    wasp_module_release(m);
-    wasp_engine_free(e);
+    wasp__module_release(m);
+    wasp__engine_free(e);
     printf("the host is still healthy.\n");
     return 0;
 }

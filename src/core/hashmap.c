@@ -74,14 +74,14 @@ static uint64_t siphash13(const uint8_t *in, size_t len, uint64_t k0, uint64_t k
     return v0 ^ v1 ^ v2 ^ v3;
 }
 
-uint64_t wasp_hashmap_hash(const void *key, size_t len) {
+uint64_t wasp__hashmap_hash(const void *key, size_t len) {
     pthread_once(&seed_once, seed_init);
     return siphash13(key, len, seed[0], seed[1]);
 }
 
 /* u64 keys are ids we allocate, not attacker-chosen bytes: a seeded
  * splitmix64 finaliser spreads them well and is far cheaper than SipHash. */
-uint64_t wasp_hashmap_hash_u64(uint64_t key) {
+uint64_t wasp__hashmap_hash_u64(uint64_t key) {
     pthread_once(&seed_once, seed_init);
     uint64_t z = key ^ seed[0];
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -90,15 +90,15 @@ uint64_t wasp_hashmap_hash_u64(uint64_t key) {
 }
 
 /* ---- Table ---------------------------------------------------------------- */
-void wasp_hashmap_init(struct wasp_hashmap *m) {
+void wasp__hashmap_init(struct wasp_hashmap *m) {
     m->slots = NULL;
     m->cap = 0;
     m->len = 0;
 }
 
-void wasp_hashmap_free(struct wasp_hashmap *m) {
+void wasp__hashmap_free(struct wasp_hashmap *m) {
     free(m->slots);
-    wasp_hashmap_init(m);
+    wasp__hashmap_init(m);
 }
 
 static bool entry_eq(const struct wasp_hashmap_entry *e, uint64_t hash, const void *key,
@@ -183,55 +183,55 @@ static void *del_at(struct wasp_hashmap *m, size_t i) {
     }
     m->slots[i].value = NULL;
     m->len--;
-    if (m->len == 0) wasp_hashmap_free(m); /* an emptied map holds no memory */
+    if (m->len == 0) wasp__hashmap_free(m); /* an emptied map holds no memory */
     else if (m->cap > MIN_CAP && m->len * 8 < m->cap)
         (void)resize(m, m->cap / 2); /* best effort: a failed shrink leaves a valid map */
     return value;
 }
 
-void *wasp_hashmap_get_hashed(const struct wasp_hashmap *m, uint64_t hash, const void *key,
+void *wasp__hashmap_get_hashed(const struct wasp_hashmap *m, uint64_t hash, const void *key,
                               size_t len) {
     if (len == WASP_HASHMAP_U64) return NULL;
     size_t i = find(m, hash, key, len, 0);
     return i == SIZE_MAX ? NULL : m->slots[i].value;
 }
 
-void *wasp_hashmap_get(const struct wasp_hashmap *m, const void *key, size_t len) {
+void *wasp__hashmap_get(const struct wasp_hashmap *m, const void *key, size_t len) {
     if (m->len == 0) return NULL;
-    return wasp_hashmap_get_hashed(m, wasp_hashmap_hash(key, len), key, len);
+    return wasp__hashmap_get_hashed(m, wasp__hashmap_hash(key, len), key, len);
 }
 
-int wasp_hashmap_put(struct wasp_hashmap *m, const void *key, size_t len, void *value, void **old) {
+int wasp__hashmap_put(struct wasp_hashmap *m, const void *key, size_t len, void *value, void **old) {
     if (len == WASP_HASHMAP_U64 || (!key && len)) {
         if (old) *old = NULL;
         return WASP_EINVAL;
     }
-    return put(m, wasp_hashmap_hash(key, len), key, len, 0, value, old);
+    return put(m, wasp__hashmap_hash(key, len), key, len, 0, value, old);
 }
 
-void *wasp_hashmap_del(struct wasp_hashmap *m, const void *key, size_t len) {
+void *wasp__hashmap_del(struct wasp_hashmap *m, const void *key, size_t len) {
     if (m->len == 0 || len == WASP_HASHMAP_U64) return NULL;
-    size_t i = find(m, wasp_hashmap_hash(key, len), key, len, 0);
+    size_t i = find(m, wasp__hashmap_hash(key, len), key, len, 0);
     return i == SIZE_MAX ? NULL : del_at(m, i);
 }
 
-void *wasp_hashmap_get_u64(const struct wasp_hashmap *m, uint64_t key) {
+void *wasp__hashmap_get_u64(const struct wasp_hashmap *m, uint64_t key) {
     if (m->len == 0) return NULL;
-    size_t i = find(m, wasp_hashmap_hash_u64(key), NULL, WASP_HASHMAP_U64, key);
+    size_t i = find(m, wasp__hashmap_hash_u64(key), NULL, WASP_HASHMAP_U64, key);
     return i == SIZE_MAX ? NULL : m->slots[i].value;
 }
 
-int wasp_hashmap_put_u64(struct wasp_hashmap *m, uint64_t key, void *value, void **old) {
-    return put(m, wasp_hashmap_hash_u64(key), NULL, WASP_HASHMAP_U64, key, value, old);
+int wasp__hashmap_put_u64(struct wasp_hashmap *m, uint64_t key, void *value, void **old) {
+    return put(m, wasp__hashmap_hash_u64(key), NULL, WASP_HASHMAP_U64, key, value, old);
 }
 
-void *wasp_hashmap_del_u64(struct wasp_hashmap *m, uint64_t key) {
+void *wasp__hashmap_del_u64(struct wasp_hashmap *m, uint64_t key) {
     if (m->len == 0) return NULL;
-    size_t i = find(m, wasp_hashmap_hash_u64(key), NULL, WASP_HASHMAP_U64, key);
+    size_t i = find(m, wasp__hashmap_hash_u64(key), NULL, WASP_HASHMAP_U64, key);
     return i == SIZE_MAX ? NULL : del_at(m, i);
 }
 
-const struct wasp_hashmap_entry *wasp_hashmap_next(const struct wasp_hashmap *m, size_t *it) {
+const struct wasp_hashmap_entry *wasp__hashmap_next(const struct wasp_hashmap *m, size_t *it) {
     while (*it < m->cap) {
         const struct wasp_hashmap_entry *e = &m->slots[(*it)++];
         if (e->value) return e;

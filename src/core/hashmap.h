@@ -45,36 +45,36 @@ struct wasp_hashmap {
 
 /* Zero-initialising a struct wasp_hashmap is equivalent to init; neither
  * allocates until the first put. */
-void wasp_hashmap_init(struct wasp_hashmap *m);
+void wasp__hashmap_init(struct wasp_hashmap *m);
 /* Frees the table (not the values or keys) and leaves an empty map. */
-void wasp_hashmap_free(struct wasp_hashmap *m);
+void wasp__hashmap_free(struct wasp_hashmap *m);
 
 static inline size_t wasp_hashmap_len(const struct wasp_hashmap *m) { return m->len; }
 
 /* Hashes, exposed so a caller looking the same key up in many maps (e.g. a
  * topic segment at every trie level) hashes it once. */
-uint64_t wasp_hashmap_hash(const void *key, size_t len);
-uint64_t wasp_hashmap_hash_u64(uint64_t key);
+uint64_t wasp__hashmap_hash(const void *key, size_t len);
+uint64_t wasp__hashmap_hash_u64(uint64_t key);
 
 /* Byte keys. put inserts or replaces (key pointer and value both replaced);
  * *old (if old is not NULL) receives the replaced value or NULL.
  * Returns WASP_OK, WASP_EINVAL (NULL value) or WASP_ENOMEM (map unchanged). */
-void *wasp_hashmap_get(const struct wasp_hashmap *m, const void *key, size_t len);
-void *wasp_hashmap_get_hashed(const struct wasp_hashmap *m, uint64_t hash, const void *key,
+void *wasp__hashmap_get(const struct wasp_hashmap *m, const void *key, size_t len);
+void *wasp__hashmap_get_hashed(const struct wasp_hashmap *m, uint64_t hash, const void *key,
                               size_t len);
-int wasp_hashmap_put(struct wasp_hashmap *m, const void *key, size_t len, void *value, void **old);
+int wasp__hashmap_put(struct wasp_hashmap *m, const void *key, size_t len, void *value, void **old);
 /* Removes the entry; returns its value, or NULL if absent. */
-void *wasp_hashmap_del(struct wasp_hashmap *m, const void *key, size_t len);
+void *wasp__hashmap_del(struct wasp_hashmap *m, const void *key, size_t len);
 
 /* u64 keys, same contracts. */
-void *wasp_hashmap_get_u64(const struct wasp_hashmap *m, uint64_t key);
-int wasp_hashmap_put_u64(struct wasp_hashmap *m, uint64_t key, void *value, void **old);
-void *wasp_hashmap_del_u64(struct wasp_hashmap *m, uint64_t key);
+void *wasp__hashmap_get_u64(const struct wasp_hashmap *m, uint64_t key);
+int wasp__hashmap_put_u64(struct wasp_hashmap *m, uint64_t key, void *value, void **old);
+void *wasp__hashmap_del_u64(struct wasp_hashmap *m, uint64_t key);
 
 /* Iteration in unspecified order:
  *     size_t it = 0; const struct wasp_hashmap_entry *e;
- *     while ((e = wasp_hashmap_next(m, &it))) ...
+ *     while ((e = wasp__hashmap_next(m, &it))) ...
  * The map must not be modified (put/del) during the loop. */
-const struct wasp_hashmap_entry *wasp_hashmap_next(const struct wasp_hashmap *m, size_t *it);
+const struct wasp_hashmap_entry *wasp__hashmap_next(const struct wasp_hashmap *m, size_t *it);
 
 #endif

@@ -36,7 +36,7 @@ static void compress(uint32_t s[8], const uint8_t b[64]) {
     s[0] += a, s[1] += bb, s[2] += c, s[3] += d, s[4] += e, s[5] += f, s[6] += g, s[7] += h;
 }
 
-void wasp_sha256_init(struct wasp_sha256 *h) {
+void wasp__sha256_init(struct wasp__sha256 *h) {
     static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
     memcpy(h->state, iv, sizeof(iv));
@@ -44,7 +44,7 @@ void wasp_sha256_init(struct wasp_sha256 *h) {
     h->used = 0;
 }
 
-void wasp_sha256_update(struct wasp_sha256 *h, const void *data, size_t len) {
+void wasp__sha256_update(struct wasp__sha256 *h, const void *data, size_t len) {
     const uint8_t *p = data;
     h->total += len;
     while (len > 0) {
@@ -58,15 +58,15 @@ void wasp_sha256_update(struct wasp_sha256 *h, const void *data, size_t len) {
     }
 }
 
-void wasp_sha256_final(struct wasp_sha256 *h, uint8_t out[WASP_SHA256_LEN]) {
+void wasp__sha256_final(struct wasp__sha256 *h, uint8_t out[WASP_SHA256_LEN]) {
     uint64_t bits = h->total * 8;
     uint8_t pad = 0x80;
-    wasp_sha256_update(h, &pad, 1);
+    wasp__sha256_update(h, &pad, 1);
     uint8_t zero = 0;
-    while (h->used != 56) wasp_sha256_update(h, &zero, 1);
+    while (h->used != 56) wasp__sha256_update(h, &zero, 1);
     uint8_t len_be[8];
     for (int i = 0; i < 8; i++) len_be[i] = (uint8_t)(bits >> (56 - 8 * i));
-    wasp_sha256_update(h, len_be, 8);
+    wasp__sha256_update(h, len_be, 8);
     for (int i = 0; i < 8; i++) {
         out[4 * i] = (uint8_t)(h->state[i] >> 24);
         out[4 * i + 1] = (uint8_t)(h->state[i] >> 16);
@@ -75,14 +75,14 @@ void wasp_sha256_final(struct wasp_sha256 *h, uint8_t out[WASP_SHA256_LEN]) {
     }
 }
 
-void wasp_sha256(const void *data, size_t len, uint8_t out[WASP_SHA256_LEN]) {
-    struct wasp_sha256 h;
-    wasp_sha256_init(&h);
-    wasp_sha256_update(&h, data, len);
-    wasp_sha256_final(&h, out);
+void wasp__sha256(const void *data, size_t len, uint8_t out[WASP_SHA256_LEN]) {
+    struct wasp__sha256 h;
+    wasp__sha256_init(&h);
+    wasp__sha256_update(&h, data, len);
+    wasp__sha256_final(&h, out);
 }
 
-void wasp_sha256_hex(const uint8_t digest[WASP_SHA256_LEN], char out[2 * WASP_SHA256_LEN + 1]) {
+void wasp__sha256_hex(const uint8_t digest[WASP_SHA256_LEN], char out[2 * WASP_SHA256_LEN + 1]) {
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < WASP_SHA256_LEN; i++) {
         out[2 * i] = hex[digest[i] >> 4];

@@ -5,7 +5,7 @@
  *
  *   dist_wire.c    subjects and message framing (pure functions)
  *   dist_node.c    connection, life cycle, the ticker thread
- *   dist_route.c   outgoing sends, requests, publishes; pending requests
+ *   wasp__dist_route.c   outgoing sends, requests, publishes; pending requests
  *   dist_serve.c   incoming sends, requests and publishes
  *   dist_units.c   heartbeats, liveness, claims in JetStream KV, failover, fencing
  */

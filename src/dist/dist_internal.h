@@ -92,49 +92,49 @@ static inline bool dist_peer_fresh(const struct dist_peer *p, uint64_t now, uint
 }
 
 /* dist_node.c */
-void dist_log(wasp__dist *d, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void wasp__dist_log(wasp__dist *d, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The body of every NATS message callback: runs handle(d, msg) unless the
  * node is leaving (counted, so destroy can wait for it), then frees msg. */
-void dist_guarded(wasp__dist *d, natsMsg *msg, void (*handle)(wasp__dist *d, natsMsg *msg));
+void wasp__dist_guarded(wasp__dist *d, natsMsg *msg, void (*handle)(wasp__dist *d, natsMsg *msg));
 #define DIST_CALLBACK(name, handle)                                                      \
     void name(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure) { \
         (void)nc, (void)sub;                                                             \
-        dist_guarded(closure, msg, handle);                                              \
+        wasp__dist_guarded(closure, msg, handle);                                              \
     }
 
-/* dist_route.c */
-int dist_route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64_t timeout_ns,
+/* wasp__dist_route.c */
+int wasp__dist_route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64_t timeout_ns,
                wasp_reply_fn fn, void *fn_arg);
-int dist_publish(void *arg, const char *topic, const void *data, size_t len, wasp_aid sender);
-void dist_on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
+int wasp__dist_publish(void *arg, const char *topic, const void *data, size_t len, wasp_aid sender);
+void wasp__dist_on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
 /* Completes waiting requests with status: those expected from node `owner`
  * (NULL: all), and (expired_only) only those past their expiry. */
-void dist_fail_calls(wasp__dist *d, const char *owner, int status, bool expired_only);
-int dist_status_of(natsStatus s);
+void wasp__dist_fail_calls(wasp__dist *d, const char *owner, int status, bool expired_only);
+int wasp__dist_status_of(natsStatus s);
 
 /* dist_serve.c */
-void dist_on_name(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
-void dist_on_topic(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
+void wasp__dist_on_name(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
+void wasp__dist_on_topic(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
 /* true on the thread that delivers a message from another node (its local
  * misses must not travel again). */
-bool dist_serving(void);
+bool wasp__dist_serving(void);
 
 /* dist_report.c */
-void dist_on_report(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
+void wasp__dist_on_report(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
 
 /* dist_units.c */
-int dist_units_init(wasp__dist *d, char *err, size_t errcap);
-void dist_units_free(wasp__dist *d);
-void dist_on_heartbeat(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
-void dist_heartbeat(wasp__dist *d, bool leaving);
-bool dist_peer_alive(wasp__dist *d, const char *node, uint64_t now);
+int wasp__dist_units_init(wasp__dist *d, char *err, size_t errcap);
+void wasp__dist_units_free(wasp__dist *d);
+void wasp__dist_on_heartbeat(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
+void wasp__dist_heartbeat(wasp__dist *d, bool leaving);
+bool wasp__dist_peer_alive(wasp__dist *d, const char *node, uint64_t now);
 /* Re-reads a unit's claim (owner, revision, served). */
-void dist_unit_refresh(wasp__dist *d, struct dist_unit *u);
+void wasp__dist_unit_refresh(wasp__dist *d, struct dist_unit *u);
 /* Which units start here at first (claims not yet taken). */
-bool dist_unit_home(wasp__dist *d, const struct dist_unit *u);
+bool wasp__dist_unit_home(wasp__dist *d, const struct dist_unit *u);
 /* One round of liveness, fencing, claims and failover (ticker thread). */
-void dist_units_tick(wasp__dist *d);
+void wasp__dist_units_tick(wasp__dist *d);
 /* Stops serving every unit (leaving). */
-void dist_units_stop_all(wasp__dist *d, bool failover_only);
+void wasp__dist_units_stop_all(wasp__dist *d, bool failover_only);
 
 #endif

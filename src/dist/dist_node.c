@@ -10,7 +10,7 @@
 #include "core/clock.h"
 #include "dist/dist_internal.h"
 
-void dist_log(wasp__dist *d, int level, const char *fmt, ...) {
+void wasp__dist_log(wasp__dist *d, int level, const char *fmt, ...) {
     if (!wasp_log_enabled(d->sys, level)) return;
     char buf[512];
     va_list ap;
@@ -20,7 +20,7 @@ void dist_log(wasp__dist *d, int level, const char *fmt, ...) {
     wasp_log(d->sys, level, "wasp", "node %s: %s", d->node, buf);
 }
 
-void dist_guarded(wasp__dist *d, natsMsg *msg, void (*handle)(wasp__dist *d, natsMsg *msg)) {
+void wasp__dist_guarded(wasp__dist *d, natsMsg *msg, void (*handle)(wasp__dist *d, natsMsg *msg)) {
     atomic_fetch_add(&d->in_callbacks, 1);
     if (!atomic_load(&d->leaving)) handle(d, msg);
     natsMsg_Destroy(msg);
@@ -40,13 +40,13 @@ static uint64_t random_incarnation(void) {
 static void on_disconnected(natsConnection *nc, void *closure) {
     (void)nc;
     wasp__dist *d = closure;
-    if (!atomic_load(&d->leaving)) dist_log(d, WASP_LOG_WARN, "lost the NATS connection");
+    if (!atomic_load(&d->leaving)) wasp__dist_log(d, WASP_LOG_WARN, "lost the NATS connection");
 }
 
 static void on_reconnected(natsConnection *nc, void *closure) {
     (void)nc;
     wasp__dist *d = closure;
-    if (!atomic_load(&d->leaving)) dist_log(d, WASP_LOG_INFO, "NATS connection restored");
+    if (!atomic_load(&d->leaving)) wasp__dist_log(d, WASP_LOG_INFO, "NATS connection restored");
 }
 
 /* libnats runs connection events in order on one thread: once "closed" has
@@ -60,7 +60,7 @@ static void on_closed(natsConnection *nc, void *closure) {
 static void on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus s, void *closure) {
     (void)nc, (void)sub;
     wasp__dist *d = closure;
-    dist_log(d, WASP_LOG_WARN, "NATS: %s", natsStatus_GetText(s));
+    wasp__dist_log(d, WASP_LOG_WARN, "NATS: %s", natsStatus_GetText(s));
 }
 
 /* The connection options: one connection per node, every publish sent at
@@ -112,17 +112,17 @@ static natsStatus subscribe_node(wasp__dist *d) {
     snprintf(d->inbox_prefix, sizeof(d->inbox_prefix), "wasp.%s.r.%s.%016llx.", d->system, d->node,
              (unsigned long long)d->incarnation);
     snprintf(subj, sizeof(subj), "%s*", d->inbox_prefix);
-    natsStatus s = natsConnection_Subscribe(&d->inbox, d->nc, subj, dist_on_reply, d);
+    natsStatus s = natsConnection_Subscribe(&d->inbox, d->nc, subj, wasp__dist_on_reply, d);
     snprintf(subj, sizeof(subj), "wasp.%s.hb.*", d->system);
-    if (s == NATS_OK) s = natsConnection_Subscribe(&d->hb_sub, d->nc, subj, dist_on_heartbeat, d);
+    if (s == NATS_OK) s = natsConnection_Subscribe(&d->hb_sub, d->nc, subj, wasp__dist_on_heartbeat, d);
     snprintf(subj, sizeof(subj), "wasp.%s.t.>", d->system);
-    if (s == NATS_OK) s = natsConnection_Subscribe(&d->topic_sub, d->nc, subj, dist_on_topic, d);
+    if (s == NATS_OK) s = natsConnection_Subscribe(&d->topic_sub, d->nc, subj, wasp__dist_on_topic, d);
     /* Senders address the node that holds a unit's claim, so a node that
      * lost a unit (fenced, hung) gets no more of its messages. */
     snprintf(subj, sizeof(subj), "wasp.%s.a.%s.>", d->system, d->node);
-    if (s == NATS_OK) s = natsConnection_Subscribe(&d->name_sub, d->nc, subj, dist_on_name, d);
+    if (s == NATS_OK) s = natsConnection_Subscribe(&d->name_sub, d->nc, subj, wasp__dist_on_name, d);
     snprintf(subj, sizeof(subj), "wasp.%s.ctl.%s.report", d->system, d->node);
-    if (s == NATS_OK) s = natsConnection_Subscribe(&d->report_sub, d->nc, subj, dist_on_report, d);
+    if (s == NATS_OK) s = natsConnection_Subscribe(&d->report_sub, d->nc, subj, wasp__dist_on_report, d);
     /* Bursts wait in the client rather than being dropped as a slow consumer
      * (libnats' default is 65,536 messages). */
     if (s == NATS_OK) s = natsSubscription_SetPendingLimits(d->name_sub, 1 << 20, 1 << 29);
@@ -161,7 +161,7 @@ int wasp__dist_create(wasp_system *sys, wasp_manifest *m, const wasp__dist_confi
     pthread_cond_init(&d->tick_cv, NULL);
     *out = d;
 
-    int rc = dist_units_init(d, err, errcap);
+    int rc = wasp__dist_units_init(d, err, errcap);
     if (rc) return rc;
     natsOptions *o = NULL;
     natsStatus s = connect_options(d, cfg, &o);
@@ -202,7 +202,7 @@ int wasp__dist_create(wasp_system *sys, wasp_manifest *m, const wasp__dist_confi
     if (conflict)
         return fail(err, errcap, WASP_EEXIST, "node %s is already running in system %s", d->node,
                     d->system);
-    wasp_remote_ops ops = {.route = dist_route, .publish = dist_publish};
+    wasp_remote_ops ops = {.route = wasp__dist_route, .publish = wasp__dist_publish};
     rc = wasp_system_set_remote(sys, &ops, d);
     if (rc) return fail(err, errcap, rc, "the system was started already");
     return WASP_OK;
@@ -213,7 +213,7 @@ static void *ticker_main(void *arg) {
     pthread_mutex_lock(&d->tick_mu);
     while (!atomic_load(&d->leaving)) {
         pthread_mutex_unlock(&d->tick_mu);
-        dist_units_tick(d);
+        wasp__dist_units_tick(d);
         pthread_mutex_lock(&d->tick_mu);
         if (atomic_load(&d->leaving)) break;
         struct timespec ts;
@@ -240,10 +240,10 @@ int wasp__dist_start(wasp__dist *d, void (*on_give_up)(wasp_supervisor *, void *
         d->root = *root;
     }
     d->last_ok = d->last_tick = wasp_clock_ns();
-    dist_units_tick(d);
+    wasp__dist_units_tick(d);
     if (pthread_create(&d->ticker, NULL, ticker_main, d) != 0) return WASP_ENOMEM;
     d->ticker_started = true;
-    dist_log(d, WASP_LOG_INFO, "joined system %s through NATS (%zu of %zu units here%s)", d->system,
+    wasp__dist_log(d, WASP_LOG_INFO, "joined system %s through NATS (%zu of %zu units here%s)", d->system,
              wasp__dist_running_units(d), d->nunits, d->root ? "" : ", as a client");
     return WASP_OK;
 }
@@ -257,11 +257,11 @@ void wasp__dist_leave(wasp__dist *d) {
     if (d->ticker_started) pthread_join(d->ticker, NULL);
     d->ticker_started = false;
     if (d->nc && joined) {
-        dist_units_stop_all(d, false);
-        dist_heartbeat(d, true); /* the others fail our units over at once */
+        wasp__dist_units_stop_all(d, false);
+        wasp__dist_heartbeat(d, true); /* the others fail our units over at once */
         natsConnection_FlushTimeout(d->nc, 500);
     }
-    dist_fail_calls(d, NULL, WASP_ESTOPPED, false);
+    wasp__dist_fail_calls(d, NULL, WASP_ESTOPPED, false);
 }
 
 void wasp__dist_destroy(wasp__dist *d) {
@@ -279,9 +279,9 @@ void wasp__dist_destroy(wasp__dist *d) {
     kvStore_Destroy(d->kv);
     jsCtx_Destroy(d->js);
     natsConnection_Destroy(d->nc);
-    dist_units_free(d);
-    dist_fail_calls(d, NULL, WASP_ESTOPPED, false);
-    wasp_hashmap_free(&d->calls);
+    wasp__dist_units_free(d);
+    wasp__dist_fail_calls(d, NULL, WASP_ESTOPPED, false);
+    wasp__hashmap_free(&d->calls);
     pthread_mutex_destroy(&d->mu);
     pthread_mutex_destroy(&d->tick_mu);
     pthread_cond_destroy(&d->tick_cv);

@@ -27,7 +27,7 @@ static void handle_report(wasp__dist *d, natsMsg *msg) {
     free(data);
 }
 
-DIST_CALLBACK(dist_on_report, handle_report)
+DIST_CALLBACK(wasp__dist_on_report, handle_report)
 
 int wasp__dist_gather(wasp__dist *d, uint64_t timeout_ns,
                       void (*each)(void *arg, const char *node, const void *data, size_t len),

@@ -1,4 +1,4 @@
-/* dist_route.c - what leaves this node: sends and requests to names served
+/* wasp__dist_route.c - what leaves this node: sends and requests to names served
  * elsewhere (wasp.S.a.NAME) and publishes (wasp.S.t.TOPIC), plus the table
  * of requests waiting for a reply on this node's inbox (wasp.S.r.NODE.INC.ID). */
 #include <inttypes.h>
@@ -13,7 +13,7 @@
 #define DIST_REFRESH_NS 50000000ull /* a miss re-reads a claim at most this often */
 #define DIST_CALL_GRACE_NS 1000000000ull
 
-int dist_status_of(natsStatus s) {
+int wasp__dist_status_of(natsStatus s) {
     switch (s) {
     case NATS_OK: return WASP_OK;
     case NATS_MAX_PAYLOAD: return WASP_E2BIG;
@@ -25,12 +25,12 @@ int dist_status_of(natsStatus s) {
 
 /* The unit serving name, if some live node serves it. */
 static struct dist_unit *served_unit(wasp__dist *d, const char *name, int *rc) {
-    struct dist_unit *u = wasp_hashmap_get(&d->names, name, strlen(name));
+    struct dist_unit *u = wasp__hashmap_get(&d->names, name, strlen(name));
     *rc = WASP_ENOENT;
     if (!u || u->running) return NULL; /* unknown, or ours and gone for a moment */
     if (!atomic_load_explicit(&u->served, memory_order_relaxed)) {
         uint64_t now = wasp_clock_ns();
-        if (now - atomic_load(&u->refreshed) > DIST_REFRESH_NS) dist_unit_refresh(d, u);
+        if (now - atomic_load(&u->refreshed) > DIST_REFRESH_NS) wasp__dist_unit_refresh(d, u);
         if (!atomic_load(&u->served)) return NULL;
     }
     return u;
@@ -46,7 +46,7 @@ static int call_register(wasp__dist *d, const char *owner, uint64_t timeout_ns, 
     c->expires = timeout_ns ? wasp_clock_ns() + timeout_ns + DIST_CALL_GRACE_NS : 0;
     pthread_mutex_lock(&d->mu);
     c->id = *id = ++d->next_call;
-    int rc = wasp_hashmap_put_u64(&d->calls, c->id, c, NULL);
+    int rc = wasp__hashmap_put_u64(&d->calls, c->id, c, NULL);
     pthread_mutex_unlock(&d->mu);
     if (rc) free(c);
     return rc;
@@ -54,15 +54,15 @@ static int call_register(wasp__dist *d, const char *owner, uint64_t timeout_ns, 
 
 static struct dist_call *call_take(wasp__dist *d, uint64_t id) {
     pthread_mutex_lock(&d->mu);
-    struct dist_call *c = wasp_hashmap_del_u64(&d->calls, id);
+    struct dist_call *c = wasp__hashmap_del_u64(&d->calls, id);
     pthread_mutex_unlock(&d->mu);
     return c;
 }
 
-int dist_route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64_t timeout_ns,
+int wasp__dist_route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64_t timeout_ns,
                wasp_reply_fn fn, void *fn_arg) {
     wasp__dist *d = arg;
-    if (dist_serving()) return WASP_ENOENT; /* a message from another node: never travels on */
+    if (wasp__dist_serving()) return WASP_ENOENT; /* a message from another node: never travels on */
     if (atomic_load_explicit(&d->leaving, memory_order_relaxed)) return WASP_ESTOPPED;
     char subj[DIST_SUBJECT_MAX];
     if (wasp__dist_name_subject(subj, sizeof(subj), d->system, d->node, o->to_name))
@@ -90,7 +90,7 @@ int dist_route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64_t tim
     natsStatus s;
     if (!fn) {
         s = natsConnection_Publish(d->nc, subj, buf, (int)n);
-        rc = dist_status_of(s);
+        rc = wasp__dist_status_of(s);
     } else {
         uint64_t id;
         if (!(rc = call_register(d, owner, timeout_ns, fn, fn_arg, &id))) {
@@ -99,7 +99,7 @@ int dist_route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64_t tim
             s = natsConnection_PublishRequest(d->nc, subj, reply, buf, (int)n);
             if (s != NATS_OK) {
                 struct dist_call *c = call_take(d, id);
-                if (c) rc = dist_status_of(s); /* fn must not run */
+                if (c) rc = wasp__dist_status_of(s); /* fn must not run */
                 free(c);                        /* else it ran already: accepted */
             }
         }
@@ -108,7 +108,7 @@ int dist_route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64_t tim
     return rc;
 }
 
-int dist_publish(void *arg, const char *topic, const void *data, size_t len, wasp_aid sender) {
+int wasp__dist_publish(void *arg, const char *topic, const void *data, size_t len, wasp_aid sender) {
     (void)sender;
     wasp__dist *d = arg;
     if (!strcmp(topic, WASP_DEAD_LETTERS_TOPIC)) return WASP_OK; /* stays on its node */
@@ -142,22 +142,22 @@ static void handle_reply(wasp__dist *d, natsMsg *msg) {
     }
 }
 
-DIST_CALLBACK(dist_on_reply, handle_reply)
+DIST_CALLBACK(wasp__dist_on_reply, handle_reply)
 
-void dist_fail_calls(wasp__dist *d, const char *owner, int status, bool expired_only) {
+void wasp__dist_fail_calls(wasp__dist *d, const char *owner, int status, bool expired_only) {
     uint64_t now = wasp_clock_ns();
     for (;;) {
         struct dist_call *batch[64];
         size_t n = 0, it = 0;
         const struct wasp_hashmap_entry *e;
         pthread_mutex_lock(&d->mu);
-        while (n < 64 && (e = wasp_hashmap_next(&d->calls, &it))) {
+        while (n < 64 && (e = wasp__hashmap_next(&d->calls, &it))) {
             struct dist_call *c = e->value;
             if (owner && strcmp(c->owner, owner)) continue;
             if (expired_only && (!c->expires || c->expires > now)) continue;
             batch[n++] = c;
         }
-        for (size_t i = 0; i < n; i++) wasp_hashmap_del_u64(&d->calls, batch[i]->id);
+        for (size_t i = 0; i < n; i++) wasp__hashmap_del_u64(&d->calls, batch[i]->id);
         pthread_mutex_unlock(&d->mu);
         for (size_t i = 0; i < n; i++) {
             batch[i]->fn(batch[i]->arg, status, NULL, 0);

@@ -9,7 +9,7 @@
 
 static _Thread_local bool serving;
 
-bool dist_serving(void) { return serving; }
+bool wasp__dist_serving(void) { return serving; }
 
 struct pending_reply {
     wasp__dist *d;
@@ -71,7 +71,7 @@ static void handle_name(wasp__dist *d, natsMsg *msg) {
     } else if (!rc) {
         rc = wasp_send_ex(d->sys, &o);
         if (rc) /* sends are at most once: this one is lost, like a dead letter */
-            dist_log(d, WASP_LOG_DEBUG, "a message from another node for %s: %s", name,
+            wasp__dist_log(d, WASP_LOG_DEBUG, "a message from another node for %s: %s", name,
                      wasp_strerror(rc));
     } else if (reply) {
         send_reply(d, reply, WASP_EINVAL, NULL, 0);
@@ -79,7 +79,7 @@ static void handle_name(wasp__dist *d, natsMsg *msg) {
     serving = false;
 }
 
-DIST_CALLBACK(dist_on_name, handle_name)
+DIST_CALLBACK(wasp__dist_on_name, handle_name)
 
 static void handle_topic(wasp__dist *d, natsMsg *msg) {
     const char *topic = subject_rest(d, natsMsg_GetSubject(msg));
@@ -92,4 +92,4 @@ static void handle_topic(wasp__dist *d, natsMsg *msg) {
     }
 }
 
-DIST_CALLBACK(dist_on_topic, handle_topic)
+DIST_CALLBACK(wasp__dist_on_topic, handle_topic)

@@ -26,10 +26,10 @@ static int add_name(wasp__dist *d, struct dist_unit *u, const char *name) {
     }
     u->names = v;
     u->names[u->nnames++] = copy;
-    return wasp_hashmap_put(&d->names, copy, strlen(copy), u, NULL);
+    return wasp__hashmap_put(&d->names, copy, strlen(copy), u, NULL);
 }
 
-int dist_units_init(wasp__dist *d, char *err, size_t errcap) {
+int wasp__dist_units_init(wasp__dist *d, char *err, size_t errcap) {
     (void)err, (void)errcap;
     d->nunits = wasp_manifest_unit_count(d->m);
     d->units = calloc(d->nunits ? d->nunits : 1, sizeof(*d->units));
@@ -55,7 +55,7 @@ int dist_units_init(wasp__dist *d, char *err, size_t errcap) {
     return WASP_OK;
 }
 
-void dist_units_free(wasp__dist *d) {
+void wasp__dist_units_free(wasp__dist *d) {
     for (size_t i = 0; d->units && i < d->nunits; i++) {
         struct dist_unit *u = &d->units[i];
         for (size_t k = 0; k < u->nnames; k++) free(u->names[k]);
@@ -64,13 +64,13 @@ void dist_units_free(wasp__dist *d) {
     }
     free(d->units);
     d->units = NULL;
-    wasp_hashmap_free(&d->names);
+    wasp__hashmap_free(&d->names);
 }
 
 int wasp__dist_owner(wasp__dist *d, const char *name, char *out) {
-    struct dist_unit *u = name ? wasp_hashmap_get(&d->names, name, strlen(name)) : NULL;
+    struct dist_unit *u = name ? wasp__hashmap_get(&d->names, name, strlen(name)) : NULL;
     if (!u) return WASP_ENOENT;
-    dist_unit_refresh(d, u);
+    wasp__dist_unit_refresh(d, u);
     pthread_mutex_lock(&u->mu);
     memcpy(out, u->owner, sizeof(u->owner));
     pthread_mutex_unlock(&u->mu);
@@ -85,7 +85,7 @@ size_t wasp__dist_running_units(wasp__dist *d) {
 
 /* ---- heartbeats and liveness ------------------------------------------------- */
 
-void dist_heartbeat(wasp__dist *d, bool leaving) {
+void wasp__dist_heartbeat(wasp__dist *d, bool leaving) {
     char subj[DIST_SUBJECT_MAX], body[64];
     snprintf(subj, sizeof(subj), "wasp.%s.hb.%s", d->system, d->node);
     int n = snprintf(body, sizeof(body), "%016" PRIx64 " %c", d->incarnation, leaving ? 'L' : 'A');
@@ -126,18 +126,18 @@ static void handle_heartbeat(wasp__dist *d, natsMsg *msg) {
         }
         pthread_mutex_unlock(&d->mu);
         if (conflict)
-            dist_log(d, WASP_LOG_ERROR, "another process runs as node %s (incarnation %016" PRIx64 ")",
+            wasp__dist_log(d, WASP_LOG_ERROR, "another process runs as node %s (incarnation %016" PRIx64 ")",
                      node, inc);
         if (restarted || leaving) {
-            dist_log(d, WASP_LOG_INFO, "node %s %s", node, leaving ? "left" : "restarted");
-            dist_fail_calls(d, node, WASP_ESTOPPED, false);
+            wasp__dist_log(d, WASP_LOG_INFO, "node %s %s", node, leaving ? "left" : "restarted");
+            wasp__dist_fail_calls(d, node, WASP_ESTOPPED, false);
         }
     }
 }
 
-DIST_CALLBACK(dist_on_heartbeat, handle_heartbeat)
+DIST_CALLBACK(wasp__dist_on_heartbeat, handle_heartbeat)
 
-bool dist_peer_alive(wasp__dist *d, const char *node, uint64_t now) {
+bool wasp__dist_peer_alive(wasp__dist *d, const char *node, uint64_t now) {
     if (!strcmp(node, d->node)) return !atomic_load(&d->fenced);
     pthread_mutex_lock(&d->mu);
     struct dist_peer *p = peer_find(d, node, false);
@@ -181,7 +181,7 @@ static bool declared(wasp__dist *d, const char *node) {
     return n == 0;
 }
 
-bool dist_unit_home(wasp__dist *d, const struct dist_unit *u) {
+bool wasp__dist_unit_home(wasp__dist *d, const struct dist_unit *u) {
     if (u->u.node) return !strcmp(u->u.node, d->node);
     size_t n = wasp_manifest_node_count(d->m);
     if (!n) return true; /* no node list: the first node to claim it runs it */
@@ -198,7 +198,7 @@ bool dist_unit_home(wasp__dist *d, const struct dist_unit *u) {
 /* Of the live nodes that fit the unit, the one that takes it over: its
  * placed node if alive, else the rendezvous-hash winner. */
 static bool failover_winner(wasp__dist *d, const struct dist_unit *u, uint64_t now) {
-    if (u->u.node && strcmp(u->u.node, d->node) && dist_peer_alive(d, u->u.node, now)) return false;
+    if (u->u.node && strcmp(u->u.node, d->node) && wasp__dist_peer_alive(d, u->u.node, now)) return false;
     if (u->u.node && !strcmp(u->u.node, d->node)) return node_fits(d, u, d->node) || !u->u.nlabels;
     if (!declared(d, d->node) || (u->u.nlabels && !node_fits(d, u, d->node))) return false;
     uint64_t mine = rendezvous(u->u.name, d->node);
@@ -217,7 +217,7 @@ static bool failover_winner(wasp__dist *d, const struct dist_unit *u, uint64_t n
 
 /* ---- claims ---------------------------------------------------------------- */
 
-void dist_unit_refresh(wasp__dist *d, struct dist_unit *u) {
+void wasp__dist_unit_refresh(wasp__dist *d, struct dist_unit *u) {
     kvEntry *e = NULL;
     natsStatus s = kvStore_Get(&e, d->kv, u->u.name);
     uint64_t now = wasp_clock_ns();
@@ -239,7 +239,7 @@ void dist_unit_refresh(wasp__dist *d, struct dist_unit *u) {
     }
     bool mine = !strcmp(owner, d->node) && inc == d->incarnation;
     bool served = owner[0] && (mine ? u->running && !atomic_load(&d->fenced)
-                                    : strcmp(owner, d->node) && dist_peer_alive(d, owner, now));
+                                    : strcmp(owner, d->node) && wasp__dist_peer_alive(d, owner, now));
     pthread_mutex_lock(&u->mu);
     memcpy(u->owner, owner, sizeof(owner));
     u->owner_inc = inc;
@@ -271,22 +271,22 @@ static void stop_unit(wasp__dist *d, struct dist_unit *u, bool stop_actors, cons
     atomic_store(&u->served, false);
     if (stop_actors) wasp_manifest_unit_stop(d->m, d->root, u->index);
     u->running = false;
-    if (why) dist_log(d, WASP_LOG_WARN, "stopped unit %s: %s", u->u.name, why);
+    if (why) wasp__dist_log(d, WASP_LOG_WARN, "stopped unit %s: %s", u->u.name, why);
 }
 
 static void start_unit(wasp__dist *d, struct dist_unit *u, const char *why) {
     char err[512];
     int rc = wasp_manifest_unit_start(d->m, d->root, u->index, err, sizeof(err));
     if (rc && rc != WASP_EEXIST) {
-        dist_log(d, WASP_LOG_ERROR, "cannot start unit %s: %s", u->u.name, err);
+        wasp__dist_log(d, WASP_LOG_ERROR, "cannot start unit %s: %s", u->u.name, err);
         return; /* the claim stays ours: the next tick tries again */
     }
     u->running = true;
     atomic_store(&u->served, true);
-    dist_log(d, WASP_LOG_INFO, "serving unit %s (%s)", u->u.name, why);
+    wasp__dist_log(d, WASP_LOG_INFO, "serving unit %s (%s)", u->u.name, why);
 }
 
-void dist_units_stop_all(wasp__dist *d, bool failover_only) {
+void wasp__dist_units_stop_all(wasp__dist *d, bool failover_only) {
     for (size_t i = 0; i < d->nunits; i++) {
         struct dist_unit *u = &d->units[i];
         if (!failover_only) stop_unit(d, u, false, NULL); /* leaving: the system stop ends them */
@@ -298,8 +298,8 @@ void dist_units_stop_all(wasp__dist *d, bool failover_only) {
 
 static void fence(wasp__dist *d, const char *why, uint64_t ms) {
     if (atomic_exchange(&d->fenced, true)) return;
-    dist_log(d, WASP_LOG_WARN, "fencing (%s for %" PRIu64 " ms): stopping failover units", why, ms);
-    dist_units_stop_all(d, true);
+    wasp__dist_log(d, WASP_LOG_WARN, "fencing (%s for %" PRIu64 " ms): stopping failover units", why, ms);
+    wasp__dist_units_stop_all(d, true);
 }
 
 /* Liveness: peers that went silent are dead; calls waiting for them fail. */
@@ -316,14 +316,14 @@ static void check_peers(wasp__dist *d, uint64_t now) {
     }
     pthread_mutex_unlock(&d->mu);
     for (size_t i = 0; i < ndead; i++) {
-        dist_log(d, WASP_LOG_WARN, "node %s is dead (no heartbeat for %" PRIu64 " ms)", dead[i],
+        wasp__dist_log(d, WASP_LOG_WARN, "node %s is dead (no heartbeat for %" PRIu64 " ms)", dead[i],
                  d->dead_ns / 1000000);
-        dist_fail_calls(d, dead[i], WASP_ESTOPPED, false);
+        wasp__dist_fail_calls(d, dead[i], WASP_ESTOPPED, false);
     }
 }
 
 static void tick_unit(wasp__dist *d, struct dist_unit *u, uint64_t now, bool settled) {
-    dist_unit_refresh(d, u);
+    wasp__dist_unit_refresh(d, u);
     if (!d->root) return; /* a client only keeps its view up to date */
     pthread_mutex_lock(&u->mu);
     char owner[WASP__DIST_TOKEN_MAX + 1];
@@ -340,14 +340,14 @@ static void tick_unit(wasp__dist *d, struct dist_unit *u, uint64_t now, bool set
     bool want;
     const char *why;
     if (!owner[0]) {
-        want = dist_unit_home(d, u) ||
+        want = wasp__dist_unit_home(d, u) ||
                (u->u.failover && settled && failover_winner(d, u, now));
         why = "placed here";
     } else if (me) {
         want = true; /* our claim from before a restart or a fence */
         why = "claimed by this node before";
     } else {
-        want = u->u.failover && settled && !dist_peer_alive(d, owner, now) &&
+        want = u->u.failover && settled && !wasp__dist_peer_alive(d, owner, now) &&
                failover_winner(d, u, now);
         why = "failed over";
     }
@@ -358,12 +358,12 @@ static void tick_unit(wasp__dist *d, struct dist_unit *u, uint64_t now, bool set
     }
 }
 
-void dist_units_tick(wasp__dist *d) {
+void wasp__dist_units_tick(wasp__dist *d) {
     uint64_t now = wasp_clock_ns();
     uint64_t gap = now - d->last_tick;
     d->last_tick = now;
     if (gap > d->lease_ns) fence(d, "not scheduled", gap / 1000000);
-    dist_heartbeat(d, false);
+    wasp__dist_heartbeat(d, false);
     int64_t wait_ms = (int64_t)(d->hb_ns / 1000000);
     natsStatus s = natsConnection_FlushTimeout(d->nc, wait_ms > 0 ? wait_ms : 1);
     now = wasp_clock_ns();
@@ -374,11 +374,11 @@ void dist_units_tick(wasp__dist *d) {
         if (s != NATS_OK || gap > d->lease_ns) return;
         atomic_store(&d->fenced, false);
         d->started_ns = now; /* others' heartbeats need time to arrive again */
-        dist_log(d, WASP_LOG_INFO, "connection confirmed: no longer fenced");
+        wasp__dist_log(d, WASP_LOG_INFO, "connection confirmed: no longer fenced");
     }
     bool settled = now - d->started_ns > d->dead_ns; /* long enough to know who is alive */
     if (settled) check_peers(d, now);
-    dist_fail_calls(d, NULL, WASP_ETIMEDOUT, true);
+    wasp__dist_fail_calls(d, NULL, WASP_ETIMEDOUT, true);
     for (size_t i = 0; i < d->nunits && !atomic_load(&d->leaving); i++)
         tick_unit(d, &d->units[i], now, settled);
 }

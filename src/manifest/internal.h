@@ -27,10 +27,10 @@ struct mf_arena {
     struct mf_chunk *head;
     bool failed; /* an allocation failed: the result is WASP_ENOMEM */
 };
-void *mf_alloc(struct mf_arena *a, size_t size); /* zeroed; NULL sets failed */
-char *mf_strndup(struct mf_arena *a, const char *s, size_t len);
-char *mf_strdup(struct mf_arena *a, const char *s);
-void mf_arena_free(struct mf_arena *a);
+void *wasp__mf_alloc(struct mf_arena *a, size_t size); /* zeroed; NULL sets failed */
+char *wasp__mf_strndup(struct mf_arena *a, const char *s, size_t len);
+char *wasp__mf_strdup(struct mf_arena *a, const char *s);
+void wasp__mf_arena_free(struct mf_arena *a);
 
 /* ---- YAML tree ------------------------------------------------------------ */
 
@@ -50,7 +50,7 @@ struct mf_node {
 
 /* ---- problems --------------------------------------------------------------- */
 
-struct mf_error {
+struct wasp__mf_error {
     int line, col; /* 0 = no position */
     char *msg;
     size_t seq;
@@ -58,51 +58,51 @@ struct mf_error {
 
 struct mf_errors {
     const char *file;
-    struct mf_error *v;
+    struct wasp__mf_error *v;
     size_t len, cap;
     bool oom;
 };
-void mf_error_at(struct mf_errors *e, int line, int col, const char *fmt, ...)
+void wasp__mf_error_at(struct mf_errors *e, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-void mf_error(struct mf_errors *e, const struct mf_node *at, const char *fmt, ...)
+void wasp__mf_error(struct mf_errors *e, const struct mf_node *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Sorts by position and reports each as "FILE:LINE:COL: msg" (or "FILE: msg"). */
-void mf_errors_report(struct mf_errors *e, wasp_manifest_error_fn fn, void *arg);
-void mf_errors_free(struct mf_errors *e);
+void wasp__mf_errors_report(struct mf_errors *e, wasp_manifest_error_fn fn, void *arg);
+void wasp__mf_errors_free(struct mf_errors *e);
 
 /* Builds the tree of the (single) document in text. Syntax errors are
  * reported to errs; returns the root (NULL if none or on error). Nodes live in
  * arena a. */
-struct mf_node *mf_yaml_parse(struct mf_arena *a, const char *text, size_t len,
+struct mf_node *wasp__mf_yaml_parse(struct mf_arena *a, const char *text, size_t len,
                               struct mf_errors *errs);
 
 /* ---- scalar values (manifest_values.c) ---------------------------------- */
 /* Each returns true on success; on failure it has reported an error at n. */
-bool mf_get_string(struct mf_errors *e, const struct mf_node *n, const char **out);
-bool mf_get_bool(struct mf_errors *e, const struct mf_node *n, bool *out);
+bool wasp__mf_get_string(struct mf_errors *e, const struct mf_node *n, const char **out);
+bool wasp__mf_get_bool(struct mf_errors *e, const struct mf_node *n, bool *out);
 /* permanent | transient | temporary -> WASP_RESTART_* */
-bool mf_get_restart(struct mf_errors *e, const struct mf_node *n, int *out);
-bool mf_get_int(struct mf_errors *e, const struct mf_node *n, const char *what, int64_t min,
+bool wasp__mf_get_restart(struct mf_errors *e, const struct mf_node *n, int *out);
+bool wasp__mf_get_int(struct mf_errors *e, const struct mf_node *n, const char *what, int64_t min,
                 int64_t max, int64_t *out);
-bool mf_get_double(struct mf_errors *e, const struct mf_node *n, const char *what, double min,
+bool wasp__mf_get_double(struct mf_errors *e, const struct mf_node *n, const char *what, double min,
                    double max, double *out);
-bool mf_get_duration(struct mf_errors *e, const struct mf_node *n, const char *what,
+bool wasp__mf_get_duration(struct mf_errors *e, const struct mf_node *n, const char *what,
                      uint64_t *ns);
-bool mf_get_size(struct mf_errors *e, const struct mf_node *n, const char *what, uint64_t max,
+bool wasp__mf_get_size(struct mf_errors *e, const struct mf_node *n, const char *what, uint64_t max,
                  uint64_t *bytes);
 /* Pure parsers (no errors): WASP_OK or WASP_EINVAL / WASP_E2BIG. */
-int mf_parse_duration(const char *s, uint64_t *ns);
-int mf_parse_size(const char *s, uint64_t *bytes);
+int wasp__mf_parse_duration(const char *s, uint64_t *ns);
+int wasp__mf_parse_size(const char *s, uint64_t *bytes);
 
 /* ---- mapping helper ------------------------------------------------------- */
 /* Checks that n is a mapping whose keys are all in `known` (NULL-terminated)
  * and distinct, reporting the others; vals gets the value node of each known
  * key (NULL if absent), keyn the key nodes. false if n is not a mapping. */
-bool mf_map_fields(struct mf_errors *e, const struct mf_node *n, const char *what,
+bool wasp__mf_map_fields(struct mf_errors *e, const struct mf_node *n, const char *what,
                    const char *const *known, const struct mf_node **vals,
                    const struct mf_node **keyn);
 /* Reports a missing required key of mapping n. */
-void mf_missing(struct mf_errors *e, const struct mf_node *n, const char *key);
+void wasp__mf_missing(struct mf_errors *e, const struct mf_node *n, const char *key);
 
 /* ---- the model ------------------------------------------------------------ */
 
@@ -159,45 +159,45 @@ struct wasp_manifest {
 };
 
 /* manifest_parse.c: reads the top level and the components. */
-void mf_read_manifest(struct wasp_manifest *m, const struct mf_node *root, struct mf_errors *e);
+void wasp__mf_read_manifest(struct wasp_manifest *m, const struct mf_node *root, struct mf_errors *e);
 /* Reads one entry of `components` (defaults filled in, paths resolved
  * against m's directory, strings in m's arena) into c; c->ok tells. */
-void mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct mf_errors *e,
+void wasp__mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct mf_errors *e,
                        const struct mf_node *n);
 /* A manifest holder with no content yet: path, directory, arena. */
-struct wasp_manifest *mf_manifest_new(const char *filename);
+struct wasp_manifest *wasp__mf_manifest_new(const char *filename);
 /* Reads a whole text file (at most 16 MiB); `what` names it in problems.
  * WASP_OK with *out malloc'd, or WASP_EIO / WASP_EINVAL / WASP_ENOMEM. */
-int mf_read_text_file(const char *path, const char *what, char **out, size_t *len,
+int wasp__mf_read_text_file(const char *path, const char *what, char **out, size_t *len,
                       struct mf_errors *e);
 
 /* manifest_supervisor.c: reads the supervisor tree (NULL node = the default)
  * and checks that every component is supervised exactly once. */
-void mf_read_supervisors(struct wasp_manifest *m, const struct mf_node *key,
+void wasp__mf_read_supervisors(struct wasp_manifest *m, const struct mf_node *key,
                          const struct mf_node *node, struct mf_errors *e);
 /* manifest_http.c: reads the `http` section (after the components). */
-void mf_read_http(struct wasp_manifest *m, const struct mf_node *node, struct mf_errors *e);
+void wasp__mf_read_http(struct wasp_manifest *m, const struct mf_node *node, struct mf_errors *e);
 /* manifest_check.c: wasm files and host directories exist; with w, loads
  * each component into w. */
-void mf_check_files(struct wasp_manifest *m, const wasp_manifest_options *opts,
+void wasp__mf_check_files(struct wasp_manifest *m, const wasp_manifest_options *opts,
                     struct mf_errors *e);
 
 /* manifest_placement.c: `placement` of a unit, the `nodes` list, and the
  * rules between them (placement only on top-level units, known nodes). */
-void mf_read_placement(struct wasp_manifest *m, struct mf_errors *e, const struct mf_node *n,
+void wasp__mf_read_placement(struct wasp_manifest *m, struct mf_errors *e, const struct mf_node *n,
                        struct mf_placement *out);
-void mf_read_nodes(struct wasp_manifest *m, struct mf_errors *e, const struct mf_node *n);
-void mf_check_placement(struct wasp_manifest *m, struct mf_errors *e);
+void wasp__mf_read_nodes(struct wasp_manifest *m, struct mf_errors *e, const struct mf_node *n);
+void wasp__mf_check_placement(struct wasp_manifest *m, struct mf_errors *e);
 /* manifest_storage.c: a component's `storage` entry. */
-void mf_read_storage(struct mf_component *c, struct mf_errors *e, const struct mf_node *n, bool *ok);
+void wasp__mf_read_storage(struct mf_component *c, struct mf_errors *e, const struct mf_node *n, bool *ok);
 
 /* Resolves p against the manifest's directory (arena string). */
-const char *mf_resolve_path(struct wasp_manifest *m, const char *p);
+const char *wasp__mf_resolve_path(struct wasp_manifest *m, const char *p);
 
 /* Valid component/supervisor name: [A-Za-z0-9_-]+ */
-bool mf_valid_name(const char *s);
+bool wasp__mf_valid_name(const char *s);
 /* Valid system name: 1..200 bytes, no control characters. */
-bool mf_printable(const char *s);
+bool wasp__mf_printable(const char *s);
 
 #define MF_DEFAULT_INTENSITY 3u
 #define MF_DEFAULT_PERIOD_NS 5000000000ull

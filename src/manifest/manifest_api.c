@@ -17,7 +17,7 @@ static char *dir_of(const char *path) {
     return strndup(path, (size_t)(slash - path));
 }
 
-struct wasp_manifest *mf_manifest_new(const char *filename) {
+struct wasp_manifest *wasp__mf_manifest_new(const char *filename) {
     struct wasp_manifest *m = calloc(1, sizeof(*m));
     if (!m) return NULL;
     m->path = strdup(filename);
@@ -29,17 +29,17 @@ struct wasp_manifest *mf_manifest_new(const char *filename) {
     return m;
 }
 
-int mf_read_text_file(const char *path, const char *what, char **out, size_t *out_len,
+int wasp__mf_read_text_file(const char *path, const char *what, char **out, size_t *out_len,
                       struct mf_errors *e) {
     uint8_t *bytes = NULL;
     char why[160];
     int rc = wasp__file_read(path, MF_MAX_FILE, &bytes, out_len, why, sizeof(why));
     *out = (char *)bytes;
     if (rc == WASP_E2BIG) {
-        mf_error_at(e, 0, 0, "the %s is larger than %u MiB", what, MF_MAX_FILE >> 20);
+        wasp__mf_error_at(e, 0, 0, "the %s is larger than %u MiB", what, MF_MAX_FILE >> 20);
         rc = WASP_EINVAL;
     } else if (rc == WASP_EIO) {
-        mf_error_at(e, 0, 0, "cannot read the %s: %s", what, why);
+        wasp__mf_error_at(e, 0, 0, "cannot read the %s: %s", what, why);
     }
     return rc;
 }
@@ -49,25 +49,25 @@ int wasp_manifest_parse(const char *text, size_t len, const char *filename,
     if (out) *out = NULL;
     if (!text || !out) return WASP_EINVAL;
     if (!filename) filename = "<manifest>";
-    struct wasp_manifest *m = mf_manifest_new(filename);
+    struct wasp_manifest *m = wasp__mf_manifest_new(filename);
     if (!m) return WASP_ENOMEM;
     struct mf_errors e = {.file = filename};
 
     /* The tree shares the manifest's arena: the model points into its strings. */
-    const struct mf_node *root = mf_yaml_parse(&m->arena, text, len, &e);
+    const struct mf_node *root = wasp__mf_yaml_parse(&m->arena, text, len, &e);
     if (e.len == 0 && !m->arena.failed) {
-        mf_read_manifest(m, root, &e);
-        if (!m->arena.failed && !(opts && opts->skip_files)) mf_check_files(m, opts, &e);
+        wasp__mf_read_manifest(m, root, &e);
+        if (!m->arena.failed && !(opts && opts->skip_files)) wasp__mf_check_files(m, opts, &e);
     }
     bool oom = m->arena.failed || e.oom;
     int rc = oom ? WASP_ENOMEM : e.len ? WASP_EINVAL : WASP_OK;
     if (rc != WASP_OK) {
         e.oom = oom;
-        mf_errors_report(&e, opts ? opts->on_error : NULL, opts ? opts->error_arg : NULL);
+        wasp__mf_errors_report(&e, opts ? opts->on_error : NULL, opts ? opts->error_arg : NULL);
         wasp_manifest_free(m);
         m = NULL;
     }
-    mf_errors_free(&e);
+    wasp__mf_errors_free(&e);
     *out = m;
     return rc;
 }
@@ -78,17 +78,17 @@ int wasp_manifest_load(const char *path, const wasp_manifest_options *opts, wasp
     struct mf_errors e = {.file = path};
     char *buf = NULL;
     size_t len = 0;
-    int rc = mf_read_text_file(path, "manifest", &buf, &len, &e);
+    int rc = wasp__mf_read_text_file(path, "manifest", &buf, &len, &e);
     if (rc == WASP_OK) rc = wasp_manifest_parse(buf, len, path, opts, out);
-    else mf_errors_report(&e, opts ? opts->on_error : NULL, opts ? opts->error_arg : NULL);
-    mf_errors_free(&e);
+    else wasp__mf_errors_report(&e, opts ? opts->on_error : NULL, opts ? opts->error_arg : NULL);
+    wasp__mf_errors_free(&e);
     free(buf);
     return rc;
 }
 
 void wasp_manifest_free(wasp_manifest *m) {
     if (!m) return;
-    mf_arena_free(&m->arena);
+    wasp__mf_arena_free(&m->arena);
     free(m->supervisors);
     free(m->path);
     free(m->dir);

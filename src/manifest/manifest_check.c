@@ -8,7 +8,7 @@
 
 #include "manifest/internal.h"
 
-void mf_check_files(struct wasp_manifest *m, const wasp_manifest_options *opts,
+void wasp__mf_check_files(struct wasp_manifest *m, const wasp_manifest_options *opts,
                     struct mf_errors *e) {
     for (size_t i = 0; i < m->ncomponents; i++) {
         struct mf_component *c = &m->components[i];
@@ -16,11 +16,11 @@ void mf_check_files(struct wasp_manifest *m, const wasp_manifest_options *opts,
         const char *who = c->spec.name ? c->spec.name : "component";
         struct stat st;
         if (stat(c->spec.wasm_path, &st) != 0) {
-            mf_error(e, c->wasm_node, "%s: cannot open wasm file '%s': %s", who, c->spec.wasm_path,
+            wasp__mf_error(e, c->wasm_node, "%s: cannot open wasm file '%s': %s", who, c->spec.wasm_path,
                      strerror(errno));
             c->ok = false;
         } else if (!S_ISREG(st.st_mode)) {
-            mf_error(e, c->wasm_node, "%s: wasm file '%s' is not a regular file", who,
+            wasp__mf_error(e, c->wasm_node, "%s: wasm file '%s' is not a regular file", who,
                      c->spec.wasm_path);
             c->ok = false;
         }
@@ -32,11 +32,11 @@ void mf_check_files(struct wasp_manifest *m, const wasp_manifest_options *opts,
             const char *host = c->spec.permissions.wasi_dirs[d].host;
             struct stat st;
             if (stat(host, &st) != 0) {
-                mf_error(e, c->dir_nodes[d], "%s: cannot open directory '%s': %s", who, host,
+                wasp__mf_error(e, c->dir_nodes[d], "%s: cannot open directory '%s': %s", who, host,
                          strerror(errno));
                 c->ok = false;
             } else if (!S_ISDIR(st.st_mode)) {
-                mf_error(e, c->dir_nodes[d], "%s: '%s' is not a directory", who, host);
+                wasp__mf_error(e, c->dir_nodes[d], "%s: '%s' is not a directory", who, host);
                 c->ok = false;
             }
         }
@@ -51,7 +51,7 @@ void mf_check_files(struct wasp_manifest *m, const wasp_manifest_options *opts,
             c->loaded = NULL;
             c->ok = false;
             if (!err[0]) snprintf(err, sizeof(err), "%s: %s", c->spec.name, wasp_strerror(rc));
-            mf_error(e, c->wasm_node ? c->wasm_node : c->name_node, "%s", err);
+            wasp__mf_error(e, c->wasm_node ? c->wasm_node : c->name_node, "%s", err);
         }
     }
     m->wasm = opts->wasm;

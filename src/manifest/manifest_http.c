@@ -26,48 +26,48 @@ static void read_route(struct wasp_manifest *m, struct mf_errors *e, const struc
     static const char *const keys[] = {"path", "component", "timeout", NULL};
     const struct mf_node *v[3];
     r->timeout_ns = MF_HTTP_DEFAULT_TIMEOUT_NS;
-    if (!mf_map_fields(e, n, "an http route", keys, v, NULL)) return;
-    if (!v[0]) mf_missing(e, n, "path");
-    else if (mf_get_string(e, v[0], &r->path) && !valid_route_path(r->path))
-        mf_error(e, v[0], "invalid route path '%s' (it starts with '/'; '*' only at the end)", r->path);
-    if (!v[1]) mf_missing(e, n, "component");
-    else if (mf_get_string(e, v[1], &r->component)) {
+    if (!wasp__mf_map_fields(e, n, "an http route", keys, v, NULL)) return;
+    if (!v[0]) wasp__mf_missing(e, n, "path");
+    else if (wasp__mf_get_string(e, v[0], &r->path) && !valid_route_path(r->path))
+        wasp__mf_error(e, v[0], "invalid route path '%s' (it starts with '/'; '*' only at the end)", r->path);
+    if (!v[1]) wasp__mf_missing(e, n, "component");
+    else if (wasp__mf_get_string(e, v[1], &r->component)) {
         bool known = false;
         for (size_t i = 0; i < m->ncomponents && !known; i++)
             known = m->components[i].spec.name && !strcmp(m->components[i].spec.name, r->component);
-        if (!known) mf_error(e, v[1], "route to unknown component '%s'", r->component);
+        if (!known) wasp__mf_error(e, v[1], "route to unknown component '%s'", r->component);
     }
-    if (present(v[2]) && mf_get_duration(e, v[2], "timeout", &r->timeout_ns) && !r->timeout_ns)
-        mf_error(e, v[2], "timeout must be more than 0");
+    if (present(v[2]) && wasp__mf_get_duration(e, v[2], "timeout", &r->timeout_ns) && !r->timeout_ns)
+        wasp__mf_error(e, v[2], "timeout must be more than 0");
 }
 
-void mf_read_http(struct wasp_manifest *m, const struct mf_node *n, struct mf_errors *e) {
+void wasp__mf_read_http(struct wasp_manifest *m, const struct mf_node *n, struct mf_errors *e) {
     static const char *const keys[] = {"listen", "routes", "max_body", "max_connections",
                                        "max_inflight", NULL};
     const struct mf_node *v[5];
-    if (!mf_map_fields(e, n, "http", keys, v, NULL)) return;
+    if (!wasp__mf_map_fields(e, n, "http", keys, v, NULL)) return;
     m->http.max_body = MF_HTTP_DEFAULT_MAX_BODY;
     m->http.max_connections = MF_HTTP_DEFAULT_MAX_CONNECTIONS;
     m->http.max_inflight = MF_HTTP_DEFAULT_MAX_INFLIGHT;
-    if (!v[0]) mf_missing(e, n, "listen");
-    else if (mf_get_string(e, v[0], &m->http.listen) && !strrchr(m->http.listen, ':'))
-        mf_error(e, v[0], "listen must be HOST:PORT (e.g. 127.0.0.1:8080)");
+    if (!v[0]) wasp__mf_missing(e, n, "listen");
+    else if (wasp__mf_get_string(e, v[0], &m->http.listen) && !strrchr(m->http.listen, ':'))
+        wasp__mf_error(e, v[0], "listen must be HOST:PORT (e.g. 127.0.0.1:8080)");
     if (present(v[1])) {
         const struct mf_node *list = v[1];
         if (list->kind != MF_SEQ) {
-            mf_error(e, list, "routes must be a list");
+            wasp__mf_error(e, list, "routes must be a list");
         } else if (list->n) {
-            m->http.routes = mf_alloc(&m->arena, list->n * sizeof(*m->http.routes));
+            m->http.routes = wasp__mf_alloc(&m->arena, list->n * sizeof(*m->http.routes));
             if (!m->http.routes) return;
             m->http.nroutes = list->n;
             for (size_t i = 0; i < list->n; i++) read_route(m, e, list->items[i], &m->http.routes[i]);
         }
     }
-    if (present(v[2])) mf_get_size(e, v[2], "http.max_body", 1ull << 30, &m->http.max_body);
+    if (present(v[2])) wasp__mf_get_size(e, v[2], "http.max_body", 1ull << 30, &m->http.max_body);
     int64_t x;
-    if (present(v[3]) && mf_get_int(e, v[3], "http.max_connections", 1, 1000000, &x))
+    if (present(v[3]) && wasp__mf_get_int(e, v[3], "http.max_connections", 1, 1000000, &x))
         m->http.max_connections = (uint32_t)x;
-    if (present(v[4]) && mf_get_int(e, v[4], "http.max_inflight", 1, 1000000, &x))
+    if (present(v[4]) && wasp__mf_get_int(e, v[4], "http.max_inflight", 1, 1000000, &x))
         m->http.max_inflight = (uint32_t)x;
 }
 

@@ -7,7 +7,7 @@
 
 #define MF_NAME_MAX 200 /* leaves room for ".N" instance suffixes within 255 bytes */
 
-bool mf_valid_name(const char *s) {
+bool wasp__mf_valid_name(const char *s) {
     if (!s || !*s) return false;
     for (const char *p = s; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
@@ -16,7 +16,7 @@ bool mf_valid_name(const char *s) {
     return true;
 }
 
-bool mf_printable(const char *s) {
+bool wasp__mf_printable(const char *s) {
     size_t n = s ? strlen(s) : 0;
     if (n == 0 || n > MF_NAME_MAX) return false;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
@@ -24,10 +24,10 @@ bool mf_printable(const char *s) {
     return true;
 }
 
-const char *mf_resolve_path(struct wasp_manifest *m, const char *p) {
-    if (p[0] == '/' || !m->dir[0]) return mf_strdup(&m->arena, p);
+const char *wasp__mf_resolve_path(struct wasp_manifest *m, const char *p) {
+    if (p[0] == '/' || !m->dir[0]) return wasp__mf_strdup(&m->arena, p);
     size_t dl = strlen(m->dir), pl = strlen(p);
-    char *out = mf_alloc(&m->arena, dl + pl + 2);
+    char *out = wasp__mf_alloc(&m->arena, dl + pl + 2);
     if (!out) return NULL;
     memcpy(out, m->dir, dl);
     out[dl] = '/';
@@ -44,15 +44,15 @@ static const char *const *string_list(struct wasp_manifest *m, struct mf_errors 
                                       size_t *count, bool *ok) {
     *count = 0;
     if (n->kind != MF_SEQ) {
-        mf_error(e, n, "%s must be a list", what);
+        wasp__mf_error(e, n, "%s must be a list", what);
         *ok = false;
         return NULL;
     }
-    const char **v = mf_alloc(&m->arena, (n->n ? n->n : 1) * sizeof(*v));
+    const char **v = wasp__mf_alloc(&m->arena, (n->n ? n->n : 1) * sizeof(*v));
     if (!v) return NULL;
     for (size_t i = 0; i < n->n; i++) {
         const char *s;
-        if (!mf_get_string(e, n->items[i], &s) || (check && !check(e, n->items[i]))) {
+        if (!wasp__mf_get_string(e, n->items[i], &s) || (check && !check(e, n->items[i]))) {
             *ok = false;
             continue;
         }
@@ -63,13 +63,13 @@ static const char *const *string_list(struct wasp_manifest *m, struct mf_errors 
 
 static bool check_pattern(struct mf_errors *e, const struct mf_node *n) {
     if (wasp_topic_validate(n->text, false) == WASP_OK) return true;
-    mf_error(e, n, "invalid topic pattern '%s'", n->text);
+    wasp__mf_error(e, n, "invalid topic pattern '%s'", n->text);
     return false;
 }
 
 static bool check_glob(struct mf_errors *e, const struct mf_node *n) {
     if (n->len <= 255) return true;
-    mf_error(e, n, "actor name pattern is longer than 255 bytes");
+    wasp__mf_error(e, n, "actor name pattern is longer than 255 bytes");
     return false;
 }
 
@@ -80,17 +80,17 @@ static void read_health(struct mf_component *c, struct mf_errors *e, const struc
     static const char *const keys[] = {"interval", "timeout", "unhealthy_after", NULL};
     const struct mf_node *v[3];
     size_t before = e->len;
-    if (!mf_map_fields(e, n, "health", keys, v, NULL)) {
+    if (!wasp__mf_map_fields(e, n, "health", keys, v, NULL)) {
         *ok = false;
         return;
     }
     c->spec.health.timeout_ns = 50000000ull;
     c->spec.health.unhealthy_after = 3;
-    if (!v[0]) mf_missing(e, n, "interval");
-    else mf_get_duration(e, v[0], "health.interval", &c->spec.health.interval_ns);
-    if (present(v[1])) mf_get_duration(e, v[1], "health.timeout", &c->spec.health.timeout_ns);
+    if (!v[0]) wasp__mf_missing(e, n, "interval");
+    else wasp__mf_get_duration(e, v[0], "health.interval", &c->spec.health.interval_ns);
+    if (present(v[1])) wasp__mf_get_duration(e, v[1], "health.timeout", &c->spec.health.timeout_ns);
     int64_t x;
-    if (present(v[2]) && mf_get_int(e, v[2], "health.unhealthy_after", 1, 1000000, &x))
+    if (present(v[2]) && wasp__mf_get_int(e, v[2], "health.unhealthy_after", 1, 1000000, &x))
         c->spec.health.unhealthy_after = (uint32_t)x;
     if (e->len != before) *ok = false;
 }
@@ -101,22 +101,22 @@ static void read_limits(struct mf_component *c, struct mf_errors *e, const struc
                                        "fuel",   "timers",      "subscriptions", NULL};
     const struct mf_node *v[7];
     size_t before = e->len;
-    if (!mf_map_fields(e, n, "limits", keys, v, NULL)) {
+    if (!wasp__mf_map_fields(e, n, "limits", keys, v, NULL)) {
         *ok = false;
         return;
     }
-    if (present(v[0])) mf_get_size(e, v[0], "limits.memory", 4ull << 30, &c->spec.limits.memory);
+    if (present(v[0])) wasp__mf_get_size(e, v[0], "limits.memory", 4ull << 30, &c->spec.limits.memory);
     if (present(v[1]))
-        mf_get_size(e, v[1], "limits.max_message", 1ull << 30, &c->spec.limits.max_message);
-    if (present(v[2])) mf_get_duration(e, v[2], "limits.timeslice", &c->spec.limits.timeslice_ns);
+        wasp__mf_get_size(e, v[1], "limits.max_message", 1ull << 30, &c->spec.limits.max_message);
+    if (present(v[2])) wasp__mf_get_duration(e, v[2], "limits.timeslice", &c->spec.limits.timeslice_ns);
     if (present(v[3]))
-        mf_get_duration(e, v[3], "limits.max_handle_time", &c->spec.limits.max_handle_ns);
+        wasp__mf_get_duration(e, v[3], "limits.max_handle_time", &c->spec.limits.max_handle_ns);
     int64_t x;
-    if (present(v[4]) && mf_get_int(e, v[4], "limits.fuel", 0, INT64_MAX, &x))
+    if (present(v[4]) && wasp__mf_get_int(e, v[4], "limits.fuel", 0, INT64_MAX, &x))
         c->spec.limits.fuel = (uint64_t)x;
-    if (present(v[5]) && mf_get_int(e, v[5], "limits.timers", 1, WASP_LIMIT_COUNT_MAX, &x))
+    if (present(v[5]) && wasp__mf_get_int(e, v[5], "limits.timers", 1, WASP_LIMIT_COUNT_MAX, &x))
         c->spec.limits.timers = (uint32_t)x;
-    if (present(v[6]) && mf_get_int(e, v[6], "limits.subscriptions", 1, WASP_LIMIT_COUNT_MAX, &x))
+    if (present(v[6]) && wasp__mf_get_int(e, v[6], "limits.subscriptions", 1, WASP_LIMIT_COUNT_MAX, &x))
         c->spec.limits.subscriptions = (uint32_t)x;
     if (e->len != before) *ok = false;
 }
@@ -126,36 +126,36 @@ static void read_wasi(struct wasp_manifest *m, struct mf_component *c, struct mf
     static const char *const keys[] = {"stdio", "env", "dirs", NULL};
     const struct mf_node *v[3];
     if (n->kind == MF_SCALAR) { /* wasi: true | false */
-        mf_get_bool(e, n, &c->spec.permissions.wasi);
+        wasp__mf_get_bool(e, n, &c->spec.permissions.wasi);
         return;
     }
-    if (!mf_map_fields(e, n, "permissions.wasi", keys, v, NULL)) return;
+    if (!wasp__mf_map_fields(e, n, "permissions.wasi", keys, v, NULL)) return;
     c->spec.permissions.wasi = true;
-    if (present(v[0])) mf_get_bool(e, v[0], &c->spec.permissions.wasi_stdio);
+    if (present(v[0])) wasp__mf_get_bool(e, v[0], &c->spec.permissions.wasi_stdio);
     if (present(v[1])) {
         const struct mf_node *env = v[1];
         if (env->kind != MF_MAP) {
-            mf_error(e, env, "permissions.wasi.env must be a mapping of names to values");
+            wasp__mf_error(e, env, "permissions.wasi.env must be a mapping of names to values");
         } else {
-            wasp_env_var *vars = mf_alloc(&m->arena, (env->n ? env->n : 1) * sizeof(*vars));
+            wasp_env_var *vars = wasp__mf_alloc(&m->arena, (env->n ? env->n : 1) * sizeof(*vars));
             if (!vars) return;
             size_t nv = 0;
             for (size_t i = 0; i < env->n; i++) {
                 const char *name;
-                if (!mf_get_string(e, env->keys[i], &name)) continue;
+                if (!wasp__mf_get_string(e, env->keys[i], &name)) continue;
                 if (strchr(name, '=')) {
-                    mf_error(e, env->keys[i], "environment variable name '%s' contains '='", name);
+                    wasp__mf_error(e, env->keys[i], "environment variable name '%s' contains '='", name);
                     continue;
                 }
                 bool dup = false;
                 for (size_t j = 0; j < nv; j++) dup |= !strcmp(vars[j].name, name);
                 if (dup) {
-                    mf_error(e, env->keys[i], "duplicate key '%s' in permissions.wasi.env", name);
+                    wasp__mf_error(e, env->keys[i], "duplicate key '%s' in permissions.wasi.env", name);
                     continue;
                 }
                 const struct mf_node *val = env->items[i];
                 if (val->kind == MF_MAP || val->kind == MF_SEQ) {
-                    mf_error(e, val, "the value of environment variable '%s' must be a string", name);
+                    wasp__mf_error(e, val, "the value of environment variable '%s' must be a string", name);
                     continue;
                 }
                 vars[nv++] = (wasp_env_var){name, val->kind == MF_NULL ? "" : val->text};
@@ -167,35 +167,35 @@ static void read_wasi(struct wasp_manifest *m, struct mf_component *c, struct mf
     if (present(v[2])) {
         const struct mf_node *dirs = v[2];
         if (dirs->kind != MF_SEQ) {
-            mf_error(e, dirs, "permissions.wasi.dirs must be a list");
+            wasp__mf_error(e, dirs, "permissions.wasi.dirs must be a list");
             return;
         }
-        wasp_wasi_dir *d = mf_alloc(&m->arena, (dirs->n ? dirs->n : 1) * sizeof(*d));
-        c->dir_nodes = mf_alloc(&m->arena, (dirs->n ? dirs->n : 1) * sizeof(*c->dir_nodes));
+        wasp_wasi_dir *d = wasp__mf_alloc(&m->arena, (dirs->n ? dirs->n : 1) * sizeof(*d));
+        c->dir_nodes = wasp__mf_alloc(&m->arena, (dirs->n ? dirs->n : 1) * sizeof(*c->dir_nodes));
         if (!d || !c->dir_nodes) return;
         size_t nd = 0;
         for (size_t i = 0; i < dirs->n; i++) {
             static const char *const dkeys[] = {"host", "guest", "mode", NULL};
             const struct mf_node *dv[3];
             const struct mf_node *item = dirs->items[i];
-            if (!mf_map_fields(e, item, "a WASI directory", dkeys, dv, NULL)) continue;
+            if (!wasp__mf_map_fields(e, item, "a WASI directory", dkeys, dv, NULL)) continue;
             const char *host = NULL, *guest = NULL;
             bool writable = false, good = true;
-            if (!dv[0]) mf_missing(e, item, "host"), good = false;
-            else good &= mf_get_string(e, dv[0], &host);
-            if (!dv[1]) mf_missing(e, item, "guest"), good = false;
-            else good &= mf_get_string(e, dv[1], &guest);
+            if (!dv[0]) wasp__mf_missing(e, item, "host"), good = false;
+            else good &= wasp__mf_get_string(e, dv[0], &host);
+            if (!dv[1]) wasp__mf_missing(e, item, "guest"), good = false;
+            else good &= wasp__mf_get_string(e, dv[1], &guest);
             if (present(dv[2])) {
                 const char *mode = dv[2]->kind == MF_SCALAR ? dv[2]->text : "";
                 if (!strcmp(mode, "rw")) writable = true;
                 else if (strcmp(mode, "ro")) {
-                    mf_error(e, dv[2], "invalid mode '%s' (ro or rw)", mode);
+                    wasp__mf_error(e, dv[2], "invalid mode '%s' (ro or rw)", mode);
                     good = false;
                 }
             }
             if (!good) continue;
             c->dir_nodes[nd] = dv[0];
-            d[nd++] = (wasp_wasi_dir){mf_resolve_path(m, host), guest, writable};
+            d[nd++] = (wasp_wasi_dir){wasp__mf_resolve_path(m, host), guest, writable};
         }
         c->spec.permissions.wasi_dirs = d;
         c->spec.permissions.nwasi_dirs = nd;
@@ -207,7 +207,7 @@ static void read_permissions(struct wasp_manifest *m, struct mf_component *c,
     static const char *const keys[] = {"send", "publish", "subscribe", "wasi", NULL};
     const struct mf_node *v[4];
     size_t before = e->len;
-    if (!mf_map_fields(e, n, "permissions", keys, v, NULL)) {
+    if (!wasp__mf_map_fields(e, n, "permissions", keys, v, NULL)) {
         *ok = false;
         return;
     }
@@ -230,7 +230,7 @@ static void read_permissions(struct wasp_manifest *m, struct mf_component *c,
 enum { K_NAME, K_WASM, K_INSTANCES, K_MAILBOX, K_RESTART, K_SUBSCRIBE, K_STOP_TIMEOUT, K_HEALTH,
        K_LIMITS, K_PERMISSIONS, K_PLACEMENT, K_STORAGE, K_NKEYS };
 
-void mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct mf_errors *e,
+void wasp__mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct mf_errors *e,
                        const struct mf_node *n) {
     static const char *const keys[] = {"name",      "wasm",         "instances", "mailbox",
                                        "restart",   "subscribe",    "stop_timeout", "health",
@@ -256,52 +256,52 @@ void mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct m
     if (n->kind == MF_MAP)
         for (size_t i = 0; i < n->n; i++)
             if (n->keys[i]->kind == MF_SCALAR && !strcmp(n->keys[i]->text, "name") &&
-                n->items[i]->kind == MF_SCALAR && mf_valid_name(n->items[i]->text) &&
+                n->items[i]->kind == MF_SCALAR && wasp__mf_valid_name(n->items[i]->text) &&
                 n->items[i]->len <= MF_NAME_MAX) {
                 snprintf(what, sizeof(what), "component '%s'", n->items[i]->text);
                 break;
             }
-    if (!mf_map_fields(e, n, what, keys, v, NULL)) {
+    if (!wasp__mf_map_fields(e, n, what, keys, v, NULL)) {
         c->ok = false;
         return;
     }
     bool ok = true;
-    if (!v[K_NAME]) mf_missing(e, n, "name");
-    else if (mf_get_string(e, v[K_NAME], &s->name)) {
+    if (!v[K_NAME]) wasp__mf_missing(e, n, "name");
+    else if (wasp__mf_get_string(e, v[K_NAME], &s->name)) {
         c->name_node = v[K_NAME];
-        if (!mf_valid_name(s->name)) {
-            mf_error(e, v[K_NAME], "invalid component name '%s' (use letters, digits, '_' and '-')",
+        if (!wasp__mf_valid_name(s->name)) {
+            wasp__mf_error(e, v[K_NAME], "invalid component name '%s' (use letters, digits, '_' and '-')",
                      s->name);
             s->name = NULL;
         } else if (!strcmp(s->name, "wasp")) {
-            mf_error(e, v[K_NAME], "the name 'wasp' is reserved for the runtime");
+            wasp__mf_error(e, v[K_NAME], "the name 'wasp' is reserved for the runtime");
             s->name = NULL;
         } else if (strlen(s->name) > MF_NAME_MAX) {
-            mf_error(e, v[K_NAME], "component name is longer than %d bytes", MF_NAME_MAX);
+            wasp__mf_error(e, v[K_NAME], "component name is longer than %d bytes", MF_NAME_MAX);
             s->name = NULL;
         }
     }
-    if (!v[K_WASM]) mf_missing(e, n, "wasm");
-    else if (mf_get_string(e, v[K_WASM], &s->wasm_path)) {
+    if (!v[K_WASM]) wasp__mf_missing(e, n, "wasm");
+    else if (wasp__mf_get_string(e, v[K_WASM], &s->wasm_path)) {
         c->wasm_node = v[K_WASM];
-        s->wasm_path = mf_resolve_path(m, s->wasm_path);
+        s->wasm_path = wasp__mf_resolve_path(m, s->wasm_path);
     }
     int64_t x;
-    if (present(v[K_INSTANCES]) && mf_get_int(e, v[K_INSTANCES], "instances", 1, 100000, &x))
+    if (present(v[K_INSTANCES]) && wasp__mf_get_int(e, v[K_INSTANCES], "instances", 1, 100000, &x))
         s->instances = (uint32_t)x;
-    if (present(v[K_MAILBOX]) && mf_get_int(e, v[K_MAILBOX], "mailbox", 1, UINT32_MAX, &x))
+    if (present(v[K_MAILBOX]) && wasp__mf_get_int(e, v[K_MAILBOX], "mailbox", 1, UINT32_MAX, &x))
         s->mailbox = (uint32_t)x;
-    if (present(v[K_RESTART])) mf_get_restart(e, v[K_RESTART], &s->restart);
+    if (present(v[K_RESTART])) wasp__mf_get_restart(e, v[K_RESTART], &s->restart);
     if (present(v[K_SUBSCRIBE]))
         s->subscribe = string_list(m, e, v[K_SUBSCRIBE], "subscribe", check_pattern,
                                    &s->nsubscribe, &ok);
     if (present(v[K_STOP_TIMEOUT]))
-        mf_get_duration(e, v[K_STOP_TIMEOUT], "stop_timeout", &s->stop_timeout_ns);
+        wasp__mf_get_duration(e, v[K_STOP_TIMEOUT], "stop_timeout", &s->stop_timeout_ns);
     if (present(v[K_HEALTH])) read_health(c, e, v[K_HEALTH], &ok);
     if (present(v[K_LIMITS])) read_limits(c, e, v[K_LIMITS], &ok);
     if (present(v[K_PERMISSIONS])) read_permissions(m, c, e, v[K_PERMISSIONS], &ok);
-    if (present(v[K_PLACEMENT])) mf_read_placement(m, e, v[K_PLACEMENT], &c->placement);
-    if (present(v[K_STORAGE])) mf_read_storage(c, e, v[K_STORAGE], &ok);
+    if (present(v[K_PLACEMENT])) wasp__mf_read_placement(m, e, v[K_PLACEMENT], &c->placement);
+    if (present(v[K_STORAGE])) wasp__mf_read_storage(c, e, v[K_STORAGE], &ok);
 
     /* Each subscription must be covered by a subscribe permission. */
     if (present(v[K_SUBSCRIBE]) && v[K_SUBSCRIBE]->kind == MF_SEQ) {
@@ -313,7 +313,7 @@ void mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct m
             for (size_t p = 0; p < s->permissions.nsubscribe && !covered; p++)
                 covered = wasp_topic_covers(s->permissions.subscribe[p], t->text);
             if (!covered)
-                mf_error(e, t, "subscription '%s' is not permitted by permissions.subscribe",
+                wasp__mf_error(e, t, "subscription '%s' is not permitted by permissions.subscribe",
                          t->text);
         }
     }
@@ -322,42 +322,42 @@ void mf_read_component(struct wasp_manifest *m, struct mf_component *c, struct m
 
 /* ---- top level -------------------------------------------------------------- */
 
-void mf_read_manifest(struct wasp_manifest *m, const struct mf_node *root, struct mf_errors *e) {
+void wasp__mf_read_manifest(struct wasp_manifest *m, const struct mf_node *root, struct mf_errors *e) {
     static const char *const keys[] = {"name", "workers", "components", "supervisor", "nodes",
                                        "http", NULL};
     const struct mf_node *v[6], *k[6];
     if (!root) {
-        mf_error_at(e, 1, 1, "the manifest is empty (it needs at least 'name' and 'components')");
+        wasp__mf_error_at(e, 1, 1, "the manifest is empty (it needs at least 'name' and 'components')");
         return;
     }
-    if (!mf_map_fields(e, root, "the manifest", keys, v, k)) return;
-    if (!v[0]) mf_missing(e, root, "name");
-    else if (mf_get_string(e, v[0], &m->name) && !mf_printable(m->name)) {
-        mf_error(e, v[0], "the system name must be 1 to 200 printable characters");
+    if (!wasp__mf_map_fields(e, root, "the manifest", keys, v, k)) return;
+    if (!v[0]) wasp__mf_missing(e, root, "name");
+    else if (wasp__mf_get_string(e, v[0], &m->name) && !wasp__mf_printable(m->name)) {
+        wasp__mf_error(e, v[0], "the system name must be 1 to 200 printable characters");
         m->name = NULL;
     }
     int64_t x;
-    if (present(v[1]) && mf_get_int(e, v[1], "workers", 1, 1024, &x)) m->workers = (int)x;
+    if (present(v[1]) && wasp__mf_get_int(e, v[1], "workers", 1, 1024, &x)) m->workers = (int)x;
 
     const struct mf_node *comps = v[2];
     if (!comps) {
-        mf_missing(e, root, "components");
+        wasp__mf_missing(e, root, "components");
     } else if (comps->kind != MF_SEQ) {
-        mf_error(e, comps, "components must be a list");
+        wasp__mf_error(e, comps, "components must be a list");
     } else if (comps->n == 0) {
-        mf_error(e, comps, "at least one component is required");
+        wasp__mf_error(e, comps, "at least one component is required");
     } else {
-        m->components = mf_alloc(&m->arena, comps->n * sizeof(*m->components));
+        m->components = wasp__mf_alloc(&m->arena, comps->n * sizeof(*m->components));
         if (!m->components) return;
         m->ncomponents = comps->n;
         for (size_t i = 0; i < comps->n; i++) {
             struct mf_component *c = &m->components[i];
-            mf_read_component(m, c, e, comps->items[i]);
+            wasp__mf_read_component(m, c, e, comps->items[i]);
             if (!c->spec.name) continue;
             for (size_t j = 0; j < i; j++) {
                 const struct mf_component *o = &m->components[j];
                 if (o->spec.name && !strcmp(o->spec.name, c->spec.name)) {
-                    mf_error(e, c->name_node, "component '%s' is defined twice (first at %d:%d)",
+                    wasp__mf_error(e, c->name_node, "component '%s' is defined twice (first at %d:%d)",
                              c->spec.name, o->name_node->line, o->name_node->col);
                     c->ok = false;
                     c->supervised = true; /* one problem is enough for it */
@@ -367,8 +367,8 @@ void mf_read_manifest(struct wasp_manifest *m, const struct mf_node *root, struc
             }
         }
     }
-    mf_read_supervisors(m, k[3], present(v[3]) ? v[3] : NULL, e);
-    if (present(v[4])) mf_read_nodes(m, e, v[4]);
-    mf_check_placement(m, e);
-    if (present(v[5])) mf_read_http(m, v[5], e);
+    wasp__mf_read_supervisors(m, k[3], present(v[3]) ? v[3] : NULL, e);
+    if (present(v[4])) wasp__mf_read_nodes(m, e, v[4]);
+    wasp__mf_check_placement(m, e);
+    if (present(v[5])) wasp__mf_read_http(m, v[5], e);
 }

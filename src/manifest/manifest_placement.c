@@ -12,9 +12,9 @@ static bool present(const struct mf_node *n) { return n && n->kind != MF_NULL; }
 /* A node name or label becomes one token of a NATS subject. */
 static bool valid_token(struct mf_errors *e, const struct mf_node *n, const char *what,
                         const char **out) {
-    if (!mf_get_string(e, n, out)) return false;
-    if (!mf_valid_name(*out) || n->len > MF_NODE_NAME_MAX) {
-        mf_error(e, n, "invalid %s '%s' (1 to %d letters, digits, '_' and '-')", what, *out,
+    if (!wasp__mf_get_string(e, n, out)) return false;
+    if (!wasp__mf_valid_name(*out) || n->len > MF_NODE_NAME_MAX) {
+        wasp__mf_error(e, n, "invalid %s '%s' (1 to %d letters, digits, '_' and '-')", what, *out,
                  MF_NODE_NAME_MAX);
         return false;
     }
@@ -25,47 +25,47 @@ static const char *const *labels_of(struct wasp_manifest *m, struct mf_errors *e
                                     const struct mf_node *n, size_t *count) {
     *count = 0;
     if (n->kind != MF_SEQ) {
-        mf_error(e, n, "labels must be a list");
+        wasp__mf_error(e, n, "labels must be a list");
         return NULL;
     }
-    const char **v = mf_alloc(&m->arena, (n->n ? n->n : 1) * sizeof(*v));
+    const char **v = wasp__mf_alloc(&m->arena, (n->n ? n->n : 1) * sizeof(*v));
     for (size_t i = 0; v && i < n->n; i++)
         if (valid_token(e, n->items[i], "label", &v[*count])) (*count)++;
     return v;
 }
 
-void mf_read_placement(struct wasp_manifest *m, struct mf_errors *e, const struct mf_node *n,
+void wasp__mf_read_placement(struct wasp_manifest *m, struct mf_errors *e, const struct mf_node *n,
                        struct mf_placement *out) {
     static const char *const keys[] = {"node", "labels", "failover", NULL};
     const struct mf_node *v[3];
     out->at = n;
-    if (!mf_map_fields(e, n, "placement", keys, v, NULL)) return;
+    if (!wasp__mf_map_fields(e, n, "placement", keys, v, NULL)) return;
     if (present(v[0])) valid_token(e, v[0], "node name", &out->node);
     if (present(v[1])) out->labels = labels_of(m, e, v[1], &out->nlabels);
-    if (present(v[2])) mf_get_bool(e, v[2], &out->failover);
+    if (present(v[2])) wasp__mf_get_bool(e, v[2], &out->failover);
 }
 
-void mf_read_nodes(struct wasp_manifest *m, struct mf_errors *e, const struct mf_node *n) {
+void wasp__mf_read_nodes(struct wasp_manifest *m, struct mf_errors *e, const struct mf_node *n) {
     static const char *const keys[] = {"name", "labels", NULL};
     if (n->kind != MF_SEQ) {
-        mf_error(e, n, "nodes must be a list");
+        wasp__mf_error(e, n, "nodes must be a list");
         return;
     }
-    m->nodes = mf_alloc(&m->arena, (n->n ? n->n : 1) * sizeof(*m->nodes));
+    m->nodes = wasp__mf_alloc(&m->arena, (n->n ? n->n : 1) * sizeof(*m->nodes));
     for (size_t i = 0; m->nodes && i < n->n; i++) {
         const struct mf_node *it = n->items[i], *v[2] = {NULL, NULL};
         wasp_manifest_node *nd = &m->nodes[m->nnodes];
         if (it->kind == MF_SCALAR) v[0] = it; /* "n1" is {name: n1} */
-        else if (!mf_map_fields(e, it, "node", keys, v, NULL)) continue;
+        else if (!wasp__mf_map_fields(e, it, "node", keys, v, NULL)) continue;
         if (!v[0]) {
-            mf_missing(e, it, "name");
+            wasp__mf_missing(e, it, "name");
             continue;
         }
         if (!valid_token(e, v[0], "node name", &nd->name)) continue;
         if (present(v[1])) nd->labels = labels_of(m, e, v[1], &nd->nlabels);
         bool dup = false;
         for (size_t j = 0; j < m->nnodes && !dup; j++) dup = !strcmp(m->nodes[j].name, nd->name);
-        if (dup) mf_error(e, v[0], "node '%s' is listed twice", nd->name);
+        if (dup) wasp__mf_error(e, v[0], "node '%s' is listed twice", nd->name);
         else m->nnodes++;
     }
 }
@@ -84,7 +84,7 @@ static void check_one(struct wasp_manifest *m, struct mf_errors *e, const struct
                       const char *unit) {
     if (!p->at || !m->nnodes) {
         if (p->at && p->nlabels)
-            mf_error(e, p->at, "'%s': placement.labels needs a `nodes` list that declares labels",
+            wasp__mf_error(e, p->at, "'%s': placement.labels needs a `nodes` list that declares labels",
                      unit);
         return;
     }
@@ -93,15 +93,15 @@ static void check_one(struct wasp_manifest *m, struct mf_errors *e, const struct
         if (p->node && !strcmp(m->nodes[i].name, p->node)) known = true;
         if (node_has_labels(&m->nodes[i], p)) fits = true;
     }
-    if (!known) mf_error(e, p->at, "'%s': node '%s' is not in `nodes`", unit, p->node);
-    if (!fits) mf_error(e, p->at, "'%s': no node in `nodes` has all of placement.labels", unit);
+    if (!known) wasp__mf_error(e, p->at, "'%s': node '%s' is not in `nodes`", unit, p->node);
+    if (!fits) wasp__mf_error(e, p->at, "'%s': no node in `nodes` has all of placement.labels", unit);
 }
 
-void mf_check_placement(struct wasp_manifest *m, struct mf_errors *e) {
+void wasp__mf_check_placement(struct wasp_manifest *m, struct mf_errors *e) {
     if (!m->nsupervisors) return;
     const struct mf_supervisor *root = &m->supervisors[0];
     if (root->placement.at)
-        mf_error(e, root->placement.at,
+        wasp__mf_error(e, root->placement.at,
                  "the root supervisor has no placement (place its children instead)");
     for (size_t i = 0; i < m->ncomponents; i++) {
         const struct mf_component *c = &m->components[i];
@@ -119,7 +119,7 @@ void mf_check_placement(struct wasp_manifest *m, struct mf_errors *e) {
                                                ? &m->supervisors[ch->supervisor].placement
                                                : &m->components[ch->component].placement;
             if (p->at)
-                mf_error(e, p->at,
+                wasp__mf_error(e, p->at,
                          "placement applies to the root supervisor's children only "
                          "(this one runs wherever '%s' runs)",
                          m->supervisors[i].pub.name ? m->supervisors[i].pub.name : "?");

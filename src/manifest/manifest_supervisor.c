@@ -37,14 +37,14 @@ static int new_supervisor(struct wasp_manifest *m, int parent) {
 static void read_backoff(wasp_backoff *b, struct mf_errors *e, const struct mf_node *n) {
     static const char *const keys[] = {"initial", "max", "multiplier", "jitter", NULL};
     const struct mf_node *v[4];
-    if (!mf_map_fields(e, n, "backoff", keys, v, NULL)) return;
+    if (!wasp__mf_map_fields(e, n, "backoff", keys, v, NULL)) return;
     bool ok_initial = true, ok_max = true;
-    if (present(v[0])) ok_initial = mf_get_duration(e, v[0], "backoff.initial", &b->initial_ns);
-    if (present(v[1])) ok_max = mf_get_duration(e, v[1], "backoff.max", &b->max_ns);
-    if (present(v[2])) mf_get_double(e, v[2], "backoff.multiplier", 1.0, INFINITY, &b->multiplier);
-    if (present(v[3])) mf_get_double(e, v[3], "backoff.jitter", 0.0, 1.0, &b->jitter);
+    if (present(v[0])) ok_initial = wasp__mf_get_duration(e, v[0], "backoff.initial", &b->initial_ns);
+    if (present(v[1])) ok_max = wasp__mf_get_duration(e, v[1], "backoff.max", &b->max_ns);
+    if (present(v[2])) wasp__mf_get_double(e, v[2], "backoff.multiplier", 1.0, INFINITY, &b->multiplier);
+    if (present(v[3])) wasp__mf_get_double(e, v[3], "backoff.jitter", 0.0, 1.0, &b->jitter);
     if (ok_initial && ok_max && b->max_ns < b->initial_ns)
-        mf_error(e, present(v[1]) ? v[1] : v[0] ? v[0] : n,
+        wasp__mf_error(e, present(v[1]) ? v[1] : v[0] ? v[0] : n,
                  "backoff.max must not be smaller than backoff.initial");
 }
 
@@ -58,26 +58,26 @@ static void read_one(struct wasp_manifest *m, int sup, struct mf_errors *e, cons
                                        "backoff", "children", "placement", "restart", NULL};
     const struct mf_node *v[8];
     bool root = sup == 0;
-    if (!mf_map_fields(e, n, "supervisor", keys, v, NULL)) return;
+    if (!wasp__mf_map_fields(e, n, "supervisor", keys, v, NULL)) return;
     struct mf_supervisor *s = &m->supervisors[sup];
     s->name_node = n;
     if (v[0]) {
         const char *name;
-        if (mf_get_string(e, v[0], &name)) {
-            if (!mf_valid_name(name))
-                mf_error(e, v[0], "invalid supervisor name '%s' (use letters, digits, '_' and '-')",
+        if (wasp__mf_get_string(e, v[0], &name)) {
+            if (!wasp__mf_valid_name(name))
+                wasp__mf_error(e, v[0], "invalid supervisor name '%s' (use letters, digits, '_' and '-')",
                          name);
             else if (!strcmp(name, "wasp"))
-                mf_error(e, v[0], "the name 'wasp' is reserved for the runtime");
+                wasp__mf_error(e, v[0], "the name 'wasp' is reserved for the runtime");
             else if (strlen(name) > 200)
-                mf_error(e, v[0], "supervisor name is longer than 200 bytes");
+                wasp__mf_error(e, v[0], "supervisor name is longer than 200 bytes");
             else {
                 m->supervisors[sup].pub.name = name;
                 m->supervisors[sup].name_node = v[0];
             }
         }
     } else if (!root) {
-        mf_missing(e, n, "name");
+        wasp__mf_missing(e, n, "name");
     }
     if (present(v[1])) {
         const char *t = v[1]->kind == MF_SCALAR ? v[1]->text : "";
@@ -85,24 +85,24 @@ static void read_one(struct wasp_manifest *m, int sup, struct mf_errors *e, cons
         if (!strcmp(t, "one_for_one")) st = WASP_SUP_ONE_FOR_ONE;
         else if (!strcmp(t, "one_for_all")) st = WASP_SUP_ONE_FOR_ALL;
         else if (!strcmp(t, "rest_for_one")) st = WASP_SUP_REST_FOR_ONE;
-        else mf_error(e, v[1], "invalid strategy '%s' (one_for_one, one_for_all or rest_for_one)", t);
+        else wasp__mf_error(e, v[1], "invalid strategy '%s' (one_for_one, one_for_all or rest_for_one)", t);
         if (st >= 0) m->supervisors[sup].pub.strategy = st;
     }
     int64_t x;
-    if (present(v[2]) && mf_get_int(e, v[2], "intensity", 0, UINT32_MAX, &x))
+    if (present(v[2]) && wasp__mf_get_int(e, v[2], "intensity", 0, UINT32_MAX, &x))
         m->supervisors[sup].pub.intensity = (uint32_t)x;
-    if (present(v[3])) mf_get_duration(e, v[3], "period", &m->supervisors[sup].pub.period_ns);
+    if (present(v[3])) wasp__mf_get_duration(e, v[3], "period", &m->supervisors[sup].pub.period_ns);
     if (present(v[4])) read_backoff(&m->supervisors[sup].pub.backoff, e, v[4]);
-    if (present(v[6])) mf_read_placement(m, e, v[6], &m->supervisors[sup].placement);
+    if (present(v[6])) wasp__mf_read_placement(m, e, v[6], &m->supervisors[sup].placement);
     if (present(v[7])) { /* how its parent treats its exit */
-        if (root) mf_error(e, v[7], "restart is only for nested supervisors (the root has no parent)");
-        else mf_get_restart(e, v[7], &m->supervisors[sup].pub.restart);
+        if (root) wasp__mf_error(e, v[7], "restart is only for nested supervisors (the root has no parent)");
+        else wasp__mf_get_restart(e, v[7], &m->supervisors[sup].pub.restart);
     }
 
     const struct mf_node *ch = v[5];
     if (!ch && root) { /* the root supervises every component, in order */
         size_t nc = m->ncomponents;
-        struct mf_child *c = mf_alloc(&m->arena, (nc ? nc : 1) * sizeof(*c));
+        struct mf_child *c = wasp__mf_alloc(&m->arena, (nc ? nc : 1) * sizeof(*c));
         if (!c) return;
         for (size_t i = 0; i < nc; i++) {
             c[i].component = i;
@@ -114,14 +114,14 @@ static void read_one(struct wasp_manifest *m, int sup, struct mf_errors *e, cons
         return;
     }
     if (!ch) {
-        mf_missing(e, n, "children");
+        wasp__mf_missing(e, n, "children");
         return;
     }
     if (ch->kind != MF_SEQ) {
-        mf_error(e, ch, "children must be a list");
+        wasp__mf_error(e, ch, "children must be a list");
         return;
     }
-    struct mf_child *c = mf_alloc(&m->arena, (ch->n ? ch->n : 1) * sizeof(*c));
+    struct mf_child *c = wasp__mf_alloc(&m->arena, (ch->n ? ch->n : 1) * sizeof(*c));
     if (!c) return;
     m->supervisors[sup].children = c;
     for (size_t i = 0; i < ch->n; i++) read_child(m, sup, e, ch->items[i], depth);
@@ -135,16 +135,16 @@ static void read_child(struct wasp_manifest *m, int sup, struct mf_errors *e,
                !(m->components[i].spec.name && !strcmp(m->components[i].spec.name, item->text)))
             i++;
         if (i == m->ncomponents) {
-            mf_error(e, item, "unknown component '%s'", item->text);
+            wasp__mf_error(e, item, "unknown component '%s'", item->text);
             return;
         }
         struct mf_component *c = &m->components[i];
         if (c->supervised) {
             if (c->supervised_at)
-                mf_error(e, item, "component '%s' is supervised twice (first at %d:%d)", item->text,
+                wasp__mf_error(e, item, "component '%s' is supervised twice (first at %d:%d)", item->text,
                          c->supervised_at->line, c->supervised_at->col);
             else
-                mf_error(e, item, "component '%s' is supervised twice", item->text);
+                wasp__mf_error(e, item, "component '%s' is supervised twice", item->text);
             return;
         }
         c->supervised = true;
@@ -156,7 +156,7 @@ static void read_child(struct wasp_manifest *m, int sup, struct mf_errors *e,
     if (item->kind == MF_MAP && item->n == 1 && item->keys[0]->kind == MF_SCALAR &&
         !strcmp(item->keys[0]->text, "supervisor")) {
         if (depth >= 32) {
-            mf_error(e, item, "supervisors are nested too deeply");
+            wasp__mf_error(e, item, "supervisors are nested too deeply");
             return;
         }
         int nested = new_supervisor(m, sup);
@@ -168,10 +168,10 @@ static void read_child(struct wasp_manifest *m, int sup, struct mf_errors *e,
         read_one(m, nested, e, item->items[0], depth + 1);
         return;
     }
-    mf_error(e, item, "a child must be a component name or a mapping {supervisor: ...}");
+    wasp__mf_error(e, item, "a child must be a component name or a mapping {supervisor: ...}");
 }
 
-void mf_read_supervisors(struct wasp_manifest *m, const struct mf_node *key,
+void wasp__mf_read_supervisors(struct wasp_manifest *m, const struct mf_node *key,
                          const struct mf_node *node, struct mf_errors *e) {
     (void)key;
     int root = new_supervisor(m, -1);
@@ -179,7 +179,7 @@ void mf_read_supervisors(struct wasp_manifest *m, const struct mf_node *key,
     if (node) {
         read_one(m, root, e, node, 0);
     } else {
-        struct mf_child *c = mf_alloc(&m->arena, (m->ncomponents ? m->ncomponents : 1) * sizeof(*c));
+        struct mf_child *c = wasp__mf_alloc(&m->arena, (m->ncomponents ? m->ncomponents : 1) * sizeof(*c));
         if (!c) return;
         for (size_t i = 0; i < m->ncomponents; i++) {
             c[i].component = i;
@@ -193,7 +193,7 @@ void mf_read_supervisors(struct wasp_manifest *m, const struct mf_node *key,
     for (size_t i = 0; i < m->ncomponents; i++) {
         struct mf_component *c = &m->components[i];
         if (c->spec.name && !c->supervised) {
-            mf_error(e, c->name_node,
+            wasp__mf_error(e, c->name_node,
                      "component '%s' is not supervised (list it in supervisor.children)",
                      c->spec.name);
         }
@@ -205,17 +205,17 @@ void mf_read_supervisors(struct wasp_manifest *m, const struct mf_node *key,
         if (!s->pub.name) continue;
         for (size_t j = 0; j < i; j++)
             if (m->supervisors[j].pub.name && !strcmp(m->supervisors[j].pub.name, s->pub.name)) {
-                mf_error(e, s->name_node, "supervisor name '%s' is used twice", s->pub.name);
+                wasp__mf_error(e, s->name_node, "supervisor name '%s' is used twice", s->pub.name);
                 break;
             }
         for (size_t j = 0; j < m->ncomponents; j++) {
             const char *cn = m->components[j].spec.name;
             if (cn && !strcmp(cn, s->pub.name)) {
                 if (s->name_node)
-                    mf_error(e, s->name_node, "supervisor name '%s' is also a component's name",
+                    wasp__mf_error(e, s->name_node, "supervisor name '%s' is also a component's name",
                              s->pub.name);
                 else
-                    mf_error(e, m->components[j].name_node,
+                    wasp__mf_error(e, m->components[j].name_node,
                              "component name '%s' is taken by the root supervisor (name it with supervisor.name)",
                              cn);
             }

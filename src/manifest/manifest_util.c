@@ -15,7 +15,7 @@ struct mf_chunk {
 
 #define MF_CHUNK 8192
 
-void *mf_alloc(struct mf_arena *a, size_t size) {
+void *wasp__mf_alloc(struct mf_arena *a, size_t size) {
     size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
     if (size == 0) size = sizeof(max_align_t);
     struct mf_chunk *c = a->head;
@@ -37,17 +37,17 @@ void *mf_alloc(struct mf_arena *a, size_t size) {
     return p;
 }
 
-char *mf_strndup(struct mf_arena *a, const char *s, size_t len) {
-    char *p = mf_alloc(a, len + 1);
+char *wasp__mf_strndup(struct mf_arena *a, const char *s, size_t len) {
+    char *p = wasp__mf_alloc(a, len + 1);
     if (!p) return NULL;
     memcpy(p, s, len);
     p[len] = 0;
     return p;
 }
 
-char *mf_strdup(struct mf_arena *a, const char *s) { return mf_strndup(a, s, strlen(s)); }
+char *wasp__mf_strdup(struct mf_arena *a, const char *s) { return wasp__mf_strndup(a, s, strlen(s)); }
 
-void mf_arena_free(struct mf_arena *a) {
+void wasp__mf_arena_free(struct mf_arena *a) {
     struct mf_chunk *c = a->head;
     while (c) {
         struct mf_chunk *next = c->next;
@@ -62,7 +62,7 @@ void mf_arena_free(struct mf_arena *a) {
 static void verror_at(struct mf_errors *e, int line, int col, const char *fmt, va_list ap) {
     if (e->len == e->cap) {
         size_t cap = e->cap ? e->cap * 2 : 16;
-        struct mf_error *v = realloc(e->v, cap * sizeof(*v));
+        struct wasp__mf_error *v = realloc(e->v, cap * sizeof(*v));
         if (!v) {
             e->oom = true;
             return;
@@ -84,18 +84,18 @@ static void verror_at(struct mf_errors *e, int line, int col, const char *fmt, v
         e->oom = true;
         return;
     }
-    e->v[e->len] = (struct mf_error){.line = line, .col = col, .msg = msg, .seq = e->len};
+    e->v[e->len] = (struct wasp__mf_error){.line = line, .col = col, .msg = msg, .seq = e->len};
     e->len++;
 }
 
-void mf_error_at(struct mf_errors *e, int line, int col, const char *fmt, ...) {
+void wasp__mf_error_at(struct mf_errors *e, int line, int col, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     verror_at(e, line, col, fmt, ap);
     va_end(ap);
 }
 
-void mf_error(struct mf_errors *e, const struct mf_node *at, const char *fmt, ...) {
+void wasp__mf_error(struct mf_errors *e, const struct mf_node *at, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     verror_at(e, at ? at->line : 0, at ? at->col : 0, fmt, ap);
@@ -103,7 +103,7 @@ void mf_error(struct mf_errors *e, const struct mf_node *at, const char *fmt, ..
 }
 
 static int by_position(const void *pa, const void *pb) {
-    const struct mf_error *a = pa, *b = pb;
+    const struct wasp__mf_error *a = pa, *b = pb;
     if (a->line != b->line) return a->line < b->line ? -1 : 1;
     if (a->col != b->col) return a->col < b->col ? -1 : 1;
     return a->seq < b->seq ? -1 : a->seq > b->seq;
@@ -114,7 +114,7 @@ static void to_stderr(void *arg, const char *message) {
     fprintf(stderr, "%s\n", message);
 }
 
-void mf_errors_report(struct mf_errors *e, wasp_manifest_error_fn fn, void *arg) {
+void wasp__mf_errors_report(struct mf_errors *e, wasp_manifest_error_fn fn, void *arg) {
     if (!fn) fn = to_stderr;
     if (e->len) qsort(e->v, e->len, sizeof(e->v[0]), by_position);
     for (size_t i = 0; i < e->len; i++) {
@@ -140,7 +140,7 @@ void mf_errors_report(struct mf_errors *e, wasp_manifest_error_fn fn, void *arg)
     }
 }
 
-void mf_errors_free(struct mf_errors *e) {
+void wasp__mf_errors_free(struct mf_errors *e) {
     for (size_t i = 0; i < e->len; i++) free(e->v[i].msg);
     free(e->v);
     e->v = NULL;

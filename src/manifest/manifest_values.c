@@ -17,12 +17,12 @@ static const char *kind_name(const struct mf_node *n) {
     }
 }
 
-bool mf_get_string(struct mf_errors *e, const struct mf_node *n, const char **out) {
+bool wasp__mf_get_string(struct mf_errors *e, const struct mf_node *n, const char **out) {
     if (n->kind != MF_SCALAR || n->len == 0 || strlen(n->text) != n->len) {
         if (n->kind == MF_SCALAR && n->len && strlen(n->text) != n->len)
-            mf_error(e, n, "a string must not contain NUL bytes");
+            wasp__mf_error(e, n, "a string must not contain NUL bytes");
         else
-            mf_error(e, n, "expected a non-empty string, found %s",
+            wasp__mf_error(e, n, "expected a non-empty string, found %s",
                      n->kind == MF_SCALAR ? "an empty string" : kind_name(n));
         return false;
     }
@@ -30,32 +30,32 @@ bool mf_get_string(struct mf_errors *e, const struct mf_node *n, const char **ou
     return true;
 }
 
-bool mf_get_restart(struct mf_errors *e, const struct mf_node *n, int *out) {
+bool wasp__mf_get_restart(struct mf_errors *e, const struct mf_node *n, int *out) {
     const char *t = n->kind == MF_SCALAR ? n->text : "";
     if (!strcmp(t, "permanent")) *out = WASP_RESTART_PERMANENT;
     else if (!strcmp(t, "transient")) *out = WASP_RESTART_TRANSIENT;
     else if (!strcmp(t, "temporary")) *out = WASP_RESTART_TEMPORARY;
     else {
-        mf_error(e, n, "invalid restart '%s' (permanent, transient or temporary)", t);
+        wasp__mf_error(e, n, "invalid restart '%s' (permanent, transient or temporary)", t);
         return false;
     }
     return true;
 }
 
-bool mf_get_bool(struct mf_errors *e, const struct mf_node *n, bool *out) {
+bool wasp__mf_get_bool(struct mf_errors *e, const struct mf_node *n, bool *out) {
     static const char *const yes[] = {"true", "True", "TRUE"}, *const no[] = {"false", "False", "FALSE"};
     if (n->kind == MF_SCALAR)
         for (size_t i = 0; i < 3; i++) {
             if (!strcmp(n->text, yes[i])) return *out = true, true;
             if (!strcmp(n->text, no[i])) return *out = false, true;
         }
-    mf_error(e, n, "expected true or false, found %s%s%s",
+    wasp__mf_error(e, n, "expected true or false, found %s%s%s",
              n->kind == MF_SCALAR ? "'" : "", n->kind == MF_SCALAR ? n->text : kind_name(n),
              n->kind == MF_SCALAR ? "'" : "");
     return false;
 }
 
-bool mf_get_int(struct mf_errors *e, const struct mf_node *n, const char *what, int64_t min,
+bool wasp__mf_get_int(struct mf_errors *e, const struct mf_node *n, const char *what, int64_t min,
                 int64_t max, int64_t *out) {
     const char *s = n->kind == MF_SCALAR ? n->text : "";
     const char *p = s;
@@ -63,23 +63,23 @@ bool mf_get_int(struct mf_errors *e, const struct mf_node *n, const char *what, 
     bool digits = *p != 0;
     for (const char *q = p; *q; q++) digits &= *q >= '0' && *q <= '9';
     if (n->kind != MF_SCALAR || !digits) {
-        mf_error(e, n, "%s must be an integer", what);
+        wasp__mf_error(e, n, "%s must be an integer", what);
         return false;
     }
     errno = 0;
     long long v = strtoll(s, NULL, 10);
     if (errno == ERANGE || v < min || v > max) {
         if (v < min && errno != ERANGE)
-            mf_error(e, n, "%s must be at least %lld", what, (long long)min);
+            wasp__mf_error(e, n, "%s must be at least %lld", what, (long long)min);
         else
-            mf_error(e, n, "%s must be at most %lld", what, (long long)max);
+            wasp__mf_error(e, n, "%s must be at most %lld", what, (long long)max);
         return false;
     }
     *out = v;
     return true;
 }
 
-bool mf_get_double(struct mf_errors *e, const struct mf_node *n, const char *what, double min,
+bool wasp__mf_get_double(struct mf_errors *e, const struct mf_node *n, const char *what, double min,
                    double max, double *out) {
     char *end = NULL;
     const char *s = n->kind == MF_SCALAR ? n->text : "";
@@ -91,14 +91,14 @@ bool mf_get_double(struct mf_errors *e, const struct mf_node *n, const char *wha
         plain &= (*q >= '0' && *q <= '9') || *q == '.' || *q == '-' || *q == '+' || *q == 'e' ||
                  *q == 'E';
     if (n->kind != MF_SCALAR || !plain || !end || *end || errno == ERANGE || !isfinite(v)) {
-        mf_error(e, n, "%s must be a number", what);
+        wasp__mf_error(e, n, "%s must be a number", what);
         return false;
     }
     if (v < min || v > max) {
         if (max == INFINITY)
-            mf_error(e, n, "%s must be at least %g", what, min);
+            wasp__mf_error(e, n, "%s must be at least %g", what, min);
         else
-            mf_error(e, n, "%s must be between %g and %g", what, min, max);
+            wasp__mf_error(e, n, "%s must be between %g and %g", what, min, max);
         return false;
     }
     *out = v;
@@ -134,7 +134,7 @@ static int parse_decimal(const char *s, size_t len, uint64_t unit_ns, uint64_t *
     return WASP_OK;
 }
 
-int mf_parse_duration(const char *s, uint64_t *ns) {
+int wasp__mf_parse_duration(const char *s, uint64_t *ns) {
     static const struct { const char *unit; uint64_t ns; } units[] = {
         {"us", 1000ull}, {"ms", 1000000ull}, {"s", 1000000000ull}, {"m", 60000000000ull},
     };
@@ -150,7 +150,7 @@ int mf_parse_duration(const char *s, uint64_t *ns) {
     return WASP_EINVAL;
 }
 
-int mf_parse_size(const char *s, uint64_t *bytes) {
+int wasp__mf_parse_size(const char *s, uint64_t *bytes) {
     static const struct { const char *unit; uint64_t mul; } units[] = {
         {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}, {"", 1},
     };
@@ -175,69 +175,69 @@ int mf_parse_size(const char *s, uint64_t *bytes) {
 
 int wasp_parse_duration(const char *text, uint64_t *ns) {
     uint64_t v;
-    int rc = mf_parse_duration(text, &v);
+    int rc = wasp__mf_parse_duration(text, &v);
     if (rc == WASP_OK && ns) *ns = v;
     return rc;
 }
 
 int wasp_parse_size(const char *text, uint64_t *bytes) {
     uint64_t v;
-    int rc = mf_parse_size(text, &v);
+    int rc = wasp__mf_parse_size(text, &v);
     if (rc == WASP_OK && bytes) *bytes = v;
     return rc;
 }
 
-bool mf_get_duration(struct mf_errors *e, const struct mf_node *n, const char *what,
+bool wasp__mf_get_duration(struct mf_errors *e, const struct mf_node *n, const char *what,
                      uint64_t *ns) {
     if (n->kind != MF_SCALAR) {
-        mf_error(e, n, "%s must be a duration such as 10ms (units us, ms, s, m)", what);
+        wasp__mf_error(e, n, "%s must be a duration such as 10ms (units us, ms, s, m)", what);
         return false;
     }
     if (n->text[0] == '-') {
-        mf_error(e, n, "%s must be greater than 0", what);
+        wasp__mf_error(e, n, "%s must be greater than 0", what);
         return false;
     }
-    int rc = mf_parse_duration(n->text, ns);
+    int rc = wasp__mf_parse_duration(n->text, ns);
     if (rc == WASP_E2BIG) {
-        mf_error(e, n, "%s '%s' is too large", what, n->text);
+        wasp__mf_error(e, n, "%s '%s' is too large", what, n->text);
         return false;
     }
     if (rc != WASP_OK) {
-        mf_error(e, n, "%s '%s' is not a duration (a number with a unit: us, ms, s, m)", what, n->text);
+        wasp__mf_error(e, n, "%s '%s' is not a duration (a number with a unit: us, ms, s, m)", what, n->text);
         return false;
     }
     if (*ns == 0) {
-        mf_error(e, n, "%s must be greater than 0", what);
+        wasp__mf_error(e, n, "%s must be greater than 0", what);
         return false;
     }
     return true;
 }
 
-bool mf_get_size(struct mf_errors *e, const struct mf_node *n, const char *what, uint64_t max,
+bool wasp__mf_get_size(struct mf_errors *e, const struct mf_node *n, const char *what, uint64_t max,
                  uint64_t *bytes) {
     if (n->kind != MF_SCALAR) {
-        mf_error(e, n, "%s must be a size (bytes, or a number with KiB, MiB or GiB)", what);
+        wasp__mf_error(e, n, "%s must be a size (bytes, or a number with KiB, MiB or GiB)", what);
         return false;
     }
     if (n->text[0] == '-') {
-        mf_error(e, n, "%s must be greater than 0", what);
+        wasp__mf_error(e, n, "%s must be greater than 0", what);
         return false;
     }
-    int rc = mf_parse_size(n->text, bytes);
+    int rc = wasp__mf_parse_size(n->text, bytes);
     if (rc == WASP_E2BIG || (rc == WASP_OK && *bytes > max)) {
         char lim[32];
         if (max % (1ull << 30) == 0) snprintf(lim, sizeof(lim), "%lluGiB", (unsigned long long)(max >> 30));
         else if (max % (1ull << 20) == 0) snprintf(lim, sizeof(lim), "%lluMiB", (unsigned long long)(max >> 20));
         else snprintf(lim, sizeof(lim), "%llu bytes", (unsigned long long)max);
-        mf_error(e, n, "%s must not exceed %s", what, lim);
+        wasp__mf_error(e, n, "%s must not exceed %s", what, lim);
         return false;
     }
     if (rc != WASP_OK) {
-        mf_error(e, n, "%s '%s' is not a size (bytes, or a number with KiB, MiB or GiB)", what, n->text);
+        wasp__mf_error(e, n, "%s '%s' is not a size (bytes, or a number with KiB, MiB or GiB)", what, n->text);
         return false;
     }
     if (*bytes == 0) {
-        mf_error(e, n, "%s must be greater than 0", what);
+        wasp__mf_error(e, n, "%s must be greater than 0", what);
         return false;
     }
     return true;
@@ -245,7 +245,7 @@ bool mf_get_size(struct mf_errors *e, const struct mf_node *n, const char *what,
 
 /* ---- mappings ------------------------------------------------------------- */
 
-bool mf_map_fields(struct mf_errors *e, const struct mf_node *n, const char *what,
+bool wasp__mf_map_fields(struct mf_errors *e, const struct mf_node *n, const char *what,
                    const char *const *known, const struct mf_node **vals,
                    const struct mf_node **keyn) {
     size_t nknown = 0;
@@ -255,23 +255,23 @@ bool mf_map_fields(struct mf_errors *e, const struct mf_node *n, const char *wha
         if (keyn) keyn[k] = NULL;
     }
     if (n->kind != MF_MAP) {
-        mf_error(e, n, "%s must be a mapping, found %s", what, kind_name(n));
+        wasp__mf_error(e, n, "%s must be a mapping, found %s", what, kind_name(n));
         return false;
     }
     for (size_t i = 0; i < n->n; i++) {
         const struct mf_node *key = n->keys[i];
         if (key->kind != MF_SCALAR) {
-            mf_error(e, key, "keys of %s must be plain strings", what);
+            wasp__mf_error(e, key, "keys of %s must be plain strings", what);
             continue;
         }
         size_t k = 0;
         while (k < nknown && strcmp(known[k], key->text)) k++;
         if (k == nknown) {
-            mf_error(e, key, "unknown key '%s' in %s", key->text, what);
+            wasp__mf_error(e, key, "unknown key '%s' in %s", key->text, what);
             continue;
         }
         if (vals[k]) {
-            mf_error(e, key, "duplicate key '%s' in %s", key->text, what);
+            wasp__mf_error(e, key, "duplicate key '%s' in %s", key->text, what);
             continue;
         }
         vals[k] = n->items[i];
@@ -280,6 +280,6 @@ bool mf_map_fields(struct mf_errors *e, const struct mf_node *n, const char *wha
     return true;
 }
 
-void mf_missing(struct mf_errors *e, const struct mf_node *n, const char *key) {
-    mf_error(e, n, "missing required key '%s'", key);
+void wasp__mf_missing(struct mf_errors *e, const struct mf_node *n, const char *key) {
+    wasp__mf_error(e, n, "missing required key '%s'", key);
 }

@@ -47,23 +47,23 @@ static void mark_pos(struct fy_event *ev, struct mf_node *n) {
 static const char *anchor_name(struct builder *b, struct fy_token *t) {
     if (!t) return NULL;
     const char *s = fy_token_get_text0(t);
-    return s ? mf_strdup(b->a, s) : NULL;
+    return s ? wasp__mf_strdup(b->a, s) : NULL;
 }
 
 /* A hash map, not a list: a document of many anchors and aliases must not
  * cost anchors x aliases. */
 static bool add_anchor(struct builder *b, const char *name, struct mf_node *n) {
-    return wasp_hashmap_put(&b->anchors, name, strlen(name), n, NULL) == WASP_OK;
+    return wasp__hashmap_put(&b->anchors, name, strlen(name), n, NULL) == WASP_OK;
 }
 
 static struct mf_node *find_anchor(struct builder *b, const char *name) {
-    return wasp_hashmap_get(&b->anchors, name, strlen(name));
+    return wasp__hashmap_get(&b->anchors, name, strlen(name));
 }
 
 /* A finished node goes into its parent (or becomes the root). */
 static bool attach(struct builder *b, struct mf_node *n) {
     if (n->weight > MF_MAX_WEIGHT) {
-        mf_error(b->e, n, "the document is too large once its aliases are expanded");
+        wasp__mf_error(b->e, n, "the document is too large once its aliases are expanded");
         return false;
     }
     if (b->depth == 0) {
@@ -91,10 +91,10 @@ static bool open_container(struct builder *b, struct fy_event *ev, enum mf_kind 
     if (b->depth == MF_MAX_DEPTH) {
         struct mf_node at = {0};
         mark_pos(ev, &at);
-        mf_error(b->e, &at, "nested too deeply");
+        wasp__mf_error(b->e, &at, "nested too deeply");
         return false;
     }
-    struct mf_node *n = mf_alloc(b->a, sizeof(*n));
+    struct mf_node *n = wasp__mf_alloc(b->a, sizeof(*n));
     if (!n) return false;
     n->kind = kind;
     n->weight = 1;
@@ -109,13 +109,13 @@ static bool close_container(struct builder *b) {
     bool ok = true;
     if (n->kind == MF_SEQ) {
         n->n = o->len;
-        n->items = mf_alloc(b->a, (o->len ? o->len : 1) * sizeof(*n->items));
+        n->items = wasp__mf_alloc(b->a, (o->len ? o->len : 1) * sizeof(*n->items));
         if (n->items && o->len) memcpy(n->items, o->v, o->len * sizeof(*n->items));
         ok = n->items != NULL;
     } else {
         n->n = o->len / 2;
-        n->keys = mf_alloc(b->a, (n->n ? n->n : 1) * sizeof(*n->keys));
-        n->items = mf_alloc(b->a, (n->n ? n->n : 1) * sizeof(*n->items));
+        n->keys = wasp__mf_alloc(b->a, (n->n ? n->n : 1) * sizeof(*n->keys));
+        n->items = wasp__mf_alloc(b->a, (n->n ? n->n : 1) * sizeof(*n->items));
         ok = n->keys && n->items;
         for (size_t i = 0; ok && i < n->n; i++) {
             n->keys[i] = o->v[2 * i];
@@ -135,14 +135,14 @@ static bool is_null_text(const char *s) {
 }
 
 static bool scalar(struct builder *b, struct fy_event *ev) {
-    struct mf_node *n = mf_alloc(b->a, sizeof(*n));
+    struct mf_node *n = wasp__mf_alloc(b->a, sizeof(*n));
     if (!n) return false;
     mark_pos(ev, n);
     n->weight = 1;
     size_t len = 0;
     const char *text = fy_token_get_text(ev->scalar.value, &len);
     if (!text) text = "", len = 0;
-    n->text = mf_strndup(b->a, text, len);
+    n->text = wasp__mf_strndup(b->a, text, len);
     if (!n->text) return false;
     n->len = len;
     n->kind = MF_SCALAR;
@@ -170,7 +170,7 @@ static bool alias(struct builder *b, struct fy_event *ev) {
     if (!target) {
         struct mf_node at = {0};
         mark_pos(ev, &at);
-        mf_error(b->e, &at, "unknown alias '*%s'", name ? name : "");
+        wasp__mf_error(b->e, &at, "unknown alias '*%s'", name ? name : "");
         return false;
     }
     return attach(b, target);
@@ -207,10 +207,10 @@ static void on_diag(struct fy_diag *diag, void *user, const char *buf, size_t le
         }
     }
     if (d->reported++ < 8)
-        mf_error_at(d->e, ln > 0 ? ln : 1, col > 0 ? col : 1, "YAML syntax error: %s", msg);
+        wasp__mf_error_at(d->e, ln > 0 ? ln : 1, col > 0 ? col : 1, "YAML syntax error: %s", msg);
 }
 
-struct mf_node *mf_yaml_parse(struct mf_arena *a, const char *text, size_t len,
+struct mf_node *wasp__mf_yaml_parse(struct mf_arena *a, const char *text, size_t len,
                               struct mf_errors *errs) {
     /* The manifest must be UTF-8; checking first also keeps malformed bytes
      * away from libfyaml, whose scanner can spin on some of them. */
@@ -221,7 +221,7 @@ struct mf_node *mf_yaml_parse(struct mf_arena *a, const char *text, size_t len,
             if (text[i] == '\n') line++, col = 1;
             else if (((unsigned char)text[i] & 0xC0) != 0x80) col++;
         }
-        mf_error_at(errs, line, col, "the manifest is not valid UTF-8 text");
+        wasp__mf_error_at(errs, line, col, "the manifest is not valid UTF-8 text");
         return NULL;
     }
     struct builder b = {.text = text, .textlen = len, .a = a, .e = errs};
@@ -260,7 +260,7 @@ struct mf_node *mf_yaml_parse(struct mf_arena *a, const char *text, size_t len,
             if (++documents > 1) {
                 struct mf_node at = {0};
                 mark_pos(ev, &at);
-                mf_error(errs, &at, "only one YAML document is allowed");
+                wasp__mf_error(errs, &at, "only one YAML document is allowed");
                 ok = false;
             }
             break;
@@ -286,11 +286,11 @@ struct mf_node *mf_yaml_parse(struct mf_arena *a, const char *text, size_t len,
         fy_parser_event_free(p, ev);
     }
     if (ok && fy_parser_get_stream_error(p)) {
-        if (!sink.reported) mf_error_at(errs, 1, 1, "YAML syntax error");
+        if (!sink.reported) wasp__mf_error_at(errs, 1, 1, "YAML syntax error");
         ok = false;
     }
     while (b.depth > 0) free(b.stack[--b.depth].v);
-    wasp_hashmap_free(&b.anchors);
+    wasp__hashmap_free(&b.anchors);
     fy_parser_destroy(p);
     fy_diag_unref(diag);
     if (!ok || a->failed) return NULL;

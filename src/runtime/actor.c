@@ -13,7 +13,7 @@
 
 #include "runtime/events.h"
 
-_Thread_local struct wasp_ctx *wasp_tls_ctx;
+_Thread_local struct wasp_ctx *wasp__tls_ctx;
 
 /* ---- table ---------------------------------------------------------------- */
 
@@ -23,7 +23,7 @@ static struct wasp_actor *slot_ptr(wasp_system *sys, uint32_t slot) {
     return chunk ? &chunk[slot & (WASP_CHUNK - 1)] : NULL;
 }
 
-void wasp_table_init(wasp_system *sys) {
+void wasp__table_init(wasp_system *sys) {
     for (size_t i = 0; i < WASP_MAX_CHUNKS; i++) atomic_init(&sys->chunks[i], NULL);
     atomic_init(&sys->nslots, 0);
     pthread_mutex_init(&sys->table_mu, NULL);
@@ -31,7 +31,7 @@ void wasp_table_init(wasp_system *sys) {
     sys->nfree = sys->free_cap = 0;
 }
 
-void wasp_table_free(wasp_system *sys) {
+void wasp__table_free(wasp_system *sys) {
     for (size_t i = 0; i < WASP_MAX_CHUNKS; i++) free(atomic_load(&sys->chunks[i]));
     free(sys->free_slots);
     pthread_mutex_destroy(&sys->table_mu);
@@ -91,7 +91,7 @@ static bool ref_if_live(struct wasp_actor *a, uint32_t gen) {
     return true;
 }
 
-struct wasp_actor *wasp_actor_get(wasp_system *sys, wasp_aid id) {
+struct wasp_actor *wasp__actor_get(wasp_system *sys, wasp_aid id) {
     if (!sys || !id) return NULL;
     uint32_t slot = (uint32_t)id, gen = (uint32_t)(id >> 32);
     if (!gen || slot >= atomic_load_explicit(&sys->nslots, memory_order_acquire)) return NULL;
@@ -99,14 +99,14 @@ struct wasp_actor *wasp_actor_get(wasp_system *sys, wasp_aid id) {
     return a && ref_if_live(a, gen) ? a : NULL;
 }
 
-void wasp_actor_ref(struct wasp_actor *a) {
+void wasp__actor_ref(struct wasp_actor *a) {
     atomic_fetch_add_explicit(&a->ref, 1, memory_order_relaxed);
 }
 
 static void actor_finalize(struct wasp_actor *a, uint64_t old) {
     wasp_system *sys = a->sys;
     atomic_fetch_add_explicit(&sys->retired_received, WASP_LOAD(a->received), memory_order_relaxed);
-    wasp_mailbox_free(a);
+    wasp__mailbox_free(a);
     free(a->name);
     a->name = NULL;
     while (a->monitors) {
@@ -120,18 +120,18 @@ static void actor_finalize(struct wasp_actor *a, uint64_t old) {
     slot_free(sys, a->slot);
 }
 
-void wasp_actor_unref(struct wasp_actor *a) {
+void wasp__actor_unref(struct wasp_actor *a) {
     uint64_t old = atomic_fetch_sub_explicit(&a->ref, 1, memory_order_acq_rel);
     if ((uint32_t)old == 1) actor_finalize(a, old - 1);
 }
 
-void wasp_table_each(wasp_system *sys, void (*fn)(struct wasp_actor *a, void *arg), void *arg) {
+void wasp__table_each(wasp_system *sys, void (*fn)(struct wasp_actor *a, void *arg), void *arg) {
     uint32_t n = atomic_load_explicit(&sys->nslots, memory_order_acquire);
     for (uint32_t s = 0; s < n; s++) {
         struct wasp_actor *a = slot_ptr(sys, s);
         if (!a || !ref_if_live(a, 0)) continue;
         fn(a, arg);
-        wasp_actor_unref(a);
+        wasp__actor_unref(a);
     }
 }
 
@@ -149,10 +149,10 @@ static int run_started(struct wasp_actor *a) {
     int rc = 0;
     if (a->started) {
         struct wasp_ctx ctx = {a->sys, a, NULL};
-        struct wasp_ctx *prev = wasp_tls_ctx;
-        wasp_tls_ctx = &ctx;
+        struct wasp_ctx *prev = wasp__tls_ctx;
+        wasp__tls_ctx = &ctx;
         rc = a->started(&ctx);
-        wasp_tls_ctx = prev;
+        wasp__tls_ctx = prev;
     }
     if (rc) return rc;
     a->alive = true;
@@ -165,10 +165,10 @@ static void run_stopped(struct wasp_actor *a, int reason) {
     a->alive = false;
     if (!a->stopped) return;
     struct wasp_ctx ctx = {a->sys, a, NULL};
-    struct wasp_ctx *prev = wasp_tls_ctx;
-    wasp_tls_ctx = &ctx;
+    struct wasp_ctx *prev = wasp__tls_ctx;
+    wasp__tls_ctx = &ctx;
     a->stopped(&ctx, reason);
-    wasp_tls_ctx = prev;
+    wasp__tls_ctx = prev;
 }
 
 struct mon_call {
@@ -210,12 +210,12 @@ static void monitors_fire_each(struct wasp_actor *a, int reason) {
 
 /* ---- lifecycle (owner side) ------------------------------------------------- */
 
-void wasp_actor_release(struct wasp_actor *a) {
+void wasp__actor_release(struct wasp_actor *a) {
     atomic_store(&a->sched, 0);
     if ((atomic_load(&a->qlen) || atomic_load(&a->evlen) || wasp_actor_has_request(a) ||
          atomic_load(&a->retire_req) || atomic_load(&a->events_lost)) &&
         !atomic_exchange(&a->sched, 1))
-        wasp_sched_push(a->sys, a, false);
+        wasp__sched_push(a->sys, a, false);
 }
 
 /* The envelope in hand will never be finished: a message is a dead letter
@@ -226,22 +226,22 @@ static void drop_in_hand(struct wasp_actor *a, int why) {
     a->cur = NULL;
     if (e->kind == WASP_ENV_EVENT && e->type == WASP_EVT_PROBE) atomic_store(&a->probe_busy, false);
     if (e->kind == WASP_ENV_EVENT) wasp__event_discard(e);
-    else wasp_dead_letter(a->sys, a, e, why);
+    else wasp__dead_letter(a->sys, a, e, why);
 }
 
-void wasp_actor_terminate(struct wasp_actor *a, int reason) {
+void wasp__actor_terminate(struct wasp_actor *a, int reason) {
     wasp_system *sys = a->sys;
     wasp_aid id = wasp_actor_id(a);
     set_lstate(a, WASP_STATE_STOPPING);
-    struct wasp_env **q = wasp_mailbox_close(a);
+    struct wasp_env **q = wasp__mailbox_close(a);
     drop_in_hand(a, WASP_ESTOPPED);
     run_stopped(a, reason);
     if (q) {
-        for (size_t i = 0; q[i]; i++) wasp_dead_letter(sys, a, q[i], WASP_ESTOPPED);
+        for (size_t i = 0; q[i]; i++) wasp__dead_letter(sys, a, q[i], WASP_ESTOPPED);
         free(q);
     }
-    wasp_registry_remove_actor(sys, a);
-    wasp_broker_remove_actor(sys, id);
+    wasp__registry_remove_actor(sys, a);
+    wasp__broker_remove_actor(sys, id);
 
     wasp_spin_lock(&a->lock);
     atomic_store(&a->lstate, WASP_STATE_TERMINATED);
@@ -257,7 +257,7 @@ void wasp_actor_terminate(struct wasp_actor *a, int reason) {
     atomic_fetch_sub(&sys->live, 1);
     /* Drop the life reference before waking waiters (they hold their own),
      * so once wasp_actor_stop returns the id no longer resolves. */
-    if (!sys->cfg.retain_terminated) wasp_actor_unref(a);
+    if (!sys->cfg.retain_terminated) wasp__actor_unref(a);
     pthread_mutex_lock(&sys->term_mu);
     pthread_cond_broadcast(&sys->term_cv);
     pthread_mutex_unlock(&sys->term_mu);
@@ -280,7 +280,7 @@ static void actor_fail(struct wasp_actor *a, int why) {
     }
     wasp_spin_unlock(&a->lock);
     if (stop) {
-        wasp_actor_terminate(a, stop - 1);
+        wasp__actor_terminate(a, stop - 1);
         return;
     }
     if (!v && n) monitors_fire_each(a, why);
@@ -290,7 +290,7 @@ static void actor_fail(struct wasp_actor *a, int why) {
     pthread_mutex_unlock(&a->sys->term_mu);
 }
 
-void wasp_actor_crash(struct wasp_actor *a) {
+void wasp__actor_crash(struct wasp_actor *a) {
     WASP_BUMP(a->crashes);
     drop_in_hand(a, WASP_ECRASH);
     run_stopped(a, WASP_EXIT_CRASH);
@@ -314,22 +314,22 @@ static int request(struct wasp_actor *a, atomic_int *req, int value) {
     return rc;
 }
 
-void wasp_actor_retire_now(struct wasp_actor *a, int reason) {
+void wasp__actor_retire_now(struct wasp_actor *a, int reason) {
     drop_in_hand(a, WASP_ESTOPPED); /* a runtime event: retirement waits for messages */
     run_stopped(a, reason);
     actor_fail(a, reason);
 }
 
 int wasp__actor_retire(wasp_system *sys, wasp_aid id) {
-    struct wasp_actor *a = wasp_actor_get(sys, id);
+    struct wasp_actor *a = wasp__actor_get(sys, id);
     if (!a) return WASP_ENOENT;
     int rc = request(a, &a->retire_req, 1 + WASP_EXIT_SHUTDOWN);
     /* idle: retire here; otherwise its owner does between messages */
     if (rc == WASP_OK && !atomic_exchange(&a->sched, 1)) {
-        if (a->cur) wasp_actor_release(a); /* parked: it finishes its message first */
-        else wasp_actor_retire_now(a, atomic_load(&a->retire_req) - 1);
+        if (a->cur) wasp__actor_release(a); /* parked: it finishes its message first */
+        else wasp__actor_retire_now(a, atomic_load(&a->retire_req) - 1);
     }
-    wasp_actor_unref(a);
+    wasp__actor_unref(a);
     return rc;
 }
 
@@ -343,22 +343,22 @@ void wasp__actor_wait_down(wasp_system *sys, struct wasp_actor *a) {
     pthread_mutex_unlock(&sys->term_mu);
 }
 
-void wasp_actor_park(struct wasp_actor *a) {
+void wasp__actor_park(struct wasp_actor *a) {
     int exp = WASP_PW_RUN;
     if (atomic_compare_exchange_strong(&a->parkw, &exp, WASP_PW_PARKED)) {
         /* a stop or kill that raced with the park: whoever flips PARKED->RUN owns it */
         if (wasp_actor_has_request(a)) {
             exp = WASP_PW_PARKED;
             if (atomic_compare_exchange_strong(&a->parkw, &exp, WASP_PW_RUN))
-                wasp_sched_push(a->sys, a, true);
+                wasp__sched_push(a->sys, a, true);
         }
     } else { /* woken before it parked: run again */
         atomic_store(&a->parkw, WASP_PW_RUN);
-        wasp_sched_push(a->sys, a, true);
+        wasp__sched_push(a->sys, a, true);
     }
 }
 
-bool wasp_actor_stop_begin(struct wasp_actor *a, int reason, int *rc) {
+bool wasp__actor_stop_begin(struct wasp_actor *a, int reason, int *rc) {
     wasp_spin_lock(&a->lock);
     int st = atomic_load(&a->lstate);
     if (st == WASP_STATE_STOPPING || st == WASP_STATE_TERMINATED || atomic_load(&a->stop_req)) {
@@ -390,7 +390,7 @@ static int spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp__event_fn o
     if (spec->overflow != WASP_OVERFLOW_EFULL && spec->overflow != WASP_OVERFLOW_DROP_OLDEST)
         return WASP_EINVAL;
     size_t name_len;
-    if (spec->name && wasp_name_check(spec->name, &name_len)) return WASP_EINVAL;
+    if (spec->name && wasp__name_check(spec->name, &name_len)) return WASP_EINVAL;
     if (atomic_load(&sys->state) >= WASP_SYS_STOPPING) return WASP_ESTOPPED;
     char *name = NULL;
     if (spec->name && !(name = strdup(spec->name))) return WASP_ENOMEM;
@@ -441,11 +441,11 @@ static int spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp__event_fn o
     wasp_aid id = (gen << 32) | a->slot;
 
     if (name) {
-        int rc = wasp_registry_add_actor(sys, name, id);
+        int rc = wasp__registry_add_actor(sys, name, id);
         if (rc) {
             a->closed = true;
             atomic_store(&a->lstate, WASP_STATE_TERMINATED);
-            wasp_actor_unref(a);
+            wasp__actor_unref(a);
             return rc;
         }
     }
@@ -453,11 +453,11 @@ static int spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp__event_fn o
     atomic_fetch_add_explicit(&sys->spawned, 1, memory_order_relaxed);
     atomic_fetch_add(&sys->live, 1);
     if (run_started(a)) {
-        wasp_actor_terminate(a, WASP_EXIT_START_FAILED);
+        wasp__actor_terminate(a, WASP_EXIT_START_FAILED);
         return WASP_ECRASH;
     }
     if (out) *out = id;
-    wasp_actor_release(a);
+    wasp__actor_release(a);
     return WASP_OK;
 }
 
@@ -478,36 +478,36 @@ static void wait_terminated(wasp_system *sys, struct wasp_actor *a) {
 }
 
 int wasp_actor_stop(wasp_system *sys, wasp_aid id) {
-    struct wasp_actor *a = wasp_actor_get(sys, id);
+    struct wasp_actor *a = wasp__actor_get(sys, id);
     if (!a) return WASP_ENOENT;
     int rc;
-    if (wasp_actor_stop_begin(a, WASP_EXIT_NORMAL, &rc)) wasp_actor_terminate(a, WASP_EXIT_NORMAL);
-    else if (rc == WASP_OK && !wasp_tls_ctx && !wasp_on_worker(sys) && sys->workers_started)
+    if (wasp__actor_stop_begin(a, WASP_EXIT_NORMAL, &rc)) wasp__actor_terminate(a, WASP_EXIT_NORMAL);
+    else if (rc == WASP_OK && !wasp__tls_ctx && !wasp__on_worker(sys) && sys->workers_started)
         wait_terminated(sys, a);
-    wasp_actor_unref(a);
+    wasp__actor_unref(a);
     return rc;
 }
 
 /* Used by wasp_system_stop: stop and wait (or terminate inline). */
-void wasp_actor_shutdown(wasp_system *sys, struct wasp_actor *a, bool owned) {
+void wasp__actor_shutdown(wasp_system *sys, struct wasp_actor *a, bool owned) {
     int rc;
     if (owned) {
         atomic_store(&a->stop_req, WASP_EXIT_SHUTDOWN + 1);
-        wasp_actor_terminate(a, WASP_EXIT_SHUTDOWN);
+        wasp__actor_terminate(a, WASP_EXIT_SHUTDOWN);
         return;
     }
-    if (wasp_actor_stop_begin(a, WASP_EXIT_SHUTDOWN, &rc)) wasp_actor_terminate(a, WASP_EXIT_SHUTDOWN);
+    if (wasp__actor_stop_begin(a, WASP_EXIT_SHUTDOWN, &rc)) wasp__actor_terminate(a, WASP_EXIT_SHUTDOWN);
     else wait_terminated(sys, a);
 }
 
 int wasp_actor_restart(wasp_system *sys, wasp_aid id, const wasp_actor_spec *spec) {
     if (spec && !spec->handle) return WASP_EINVAL;
-    struct wasp_actor *a = wasp_actor_get(sys, id);
+    struct wasp_actor *a = wasp__actor_get(sys, id);
     if (!a) return WASP_ENOENT;
     wasp_spin_lock(&a->lock);
     if (atomic_load(&a->lstate) != WASP_STATE_FAILED) {
         wasp_spin_unlock(&a->lock);
-        wasp_actor_unref(a);
+        wasp__actor_unref(a);
         return WASP_ESTATE;
     }
     atomic_store(&a->lstate, WASP_STATE_STARTING); /* failed actors are owned: we own it now */
@@ -527,9 +527,9 @@ int wasp_actor_restart(wasp_system *sys, wasp_aid id, const wasp_actor_spec *spe
         actor_fail(a, WASP_EXIT_START_FAILED);
         rc = WASP_ECRASH;
     } else {
-        wasp_actor_release(a);
+        wasp__actor_release(a);
     }
-    wasp_actor_unref(a);
+    wasp__actor_unref(a);
     return rc;
 }
 
@@ -539,27 +539,27 @@ int wasp_actor_restart(wasp_system *sys, wasp_aid id, const wasp_actor_spec *spe
  * otherwise the current owner crashes it when its handler call returns (see
  * run_actor) or, if it is queued or starting, before its handler runs again. */
 int wasp_actor_kill(wasp_system *sys, wasp_aid id) {
-    struct wasp_actor *a = wasp_actor_get(sys, id);
+    struct wasp_actor *a = wasp__actor_get(sys, id);
     if (!a) return WASP_ENOENT;
     int rc = request(a, &a->kill_req, 1);
     if (rc == WASP_OK) {
         int exp = WASP_PW_PARKED;
         if (!atomic_exchange(&a->sched, 1) ||
             atomic_compare_exchange_strong(&a->parkw, &exp, WASP_PW_RUN))
-            wasp_actor_crash(a);
+            wasp__actor_crash(a);
     }
-    wasp_actor_unref(a);
+    wasp__actor_unref(a);
     return rc;
 }
 
 int wasp_actor_wake(wasp_system *sys, wasp_aid id) {
-    struct wasp_actor *a = wasp_actor_get(sys, id);
+    struct wasp_actor *a = wasp__actor_get(sys, id);
     if (!a) return WASP_ENOENT;
     for (;;) {
         int v = atomic_load(&a->parkw);
         if (v == WASP_PW_PARKED) {
             if (atomic_compare_exchange_strong(&a->parkw, &v, WASP_PW_RUN)) {
-                wasp_sched_push(sys, a, false);
+                wasp__sched_push(sys, a, false);
                 break;
             }
         } else if (v == WASP_PW_RUN) {
@@ -568,17 +568,17 @@ int wasp_actor_wake(wasp_system *sys, wasp_aid id) {
             break;
         }
     }
-    wasp_actor_unref(a);
+    wasp__actor_unref(a);
     return WASP_OK;
 }
 
 int wasp_actor_monitor(wasp_system *sys, wasp_aid id, wasp_exit_fn fn, void *arg, uint64_t *mon) {
     if (!fn) return WASP_EINVAL;
-    struct wasp_actor *a = wasp_actor_get(sys, id);
+    struct wasp_actor *a = wasp__actor_get(sys, id);
     if (!a) return WASP_ENOENT;
     struct wasp_monitor *m = malloc(sizeof(*m));
     if (!m) {
-        wasp_actor_unref(a);
+        wasp__actor_unref(a);
         return WASP_ENOMEM;
     }
     m->id = atomic_fetch_add(&sys->mon_ids, 1) + 1;
@@ -596,12 +596,12 @@ int wasp_actor_monitor(wasp_system *sys, wasp_aid id, wasp_exit_fn fn, void *arg
     wasp_spin_unlock(&a->lock);
     if (rc) free(m);
     else if (mon) *mon = m->id;
-    wasp_actor_unref(a);
+    wasp__actor_unref(a);
     return rc;
 }
 
 int wasp_actor_demonitor(wasp_system *sys, wasp_aid id, uint64_t mon) {
-    struct wasp_actor *a = wasp_actor_get(sys, id);
+    struct wasp_actor *a = wasp__actor_get(sys, id);
     if (!a) return WASP_ENOENT;
     struct wasp_monitor *found = NULL;
     wasp_spin_lock(&a->lock);
@@ -614,13 +614,13 @@ int wasp_actor_demonitor(wasp_system *sys, wasp_aid id, uint64_t mon) {
     }
     wasp_spin_unlock(&a->lock);
     free(found);
-    wasp_actor_unref(a);
+    wasp__actor_unref(a);
     return found ? WASP_OK : WASP_ENOENT;
 }
 
 int wasp_actor_name(wasp_system *sys, wasp_aid id, char *buf, size_t cap) {
     if (!buf && cap) return WASP_EINVAL;
-    struct wasp_actor *a = wasp_actor_get(sys, id);
+    struct wasp_actor *a = wasp__actor_get(sys, id);
     if (!a) return WASP_ENOENT;
     size_t len = a->name ? strlen(a->name) : 0;
     if (cap) {
@@ -628,7 +628,7 @@ int wasp_actor_name(wasp_system *sys, wasp_aid id, char *buf, size_t cap) {
         if (n) memcpy(buf, a->name, n);
         buf[n] = 0;
     }
-    wasp_actor_unref(a);
+    wasp__actor_unref(a);
     return (int)len;
 }
 
@@ -648,4 +648,4 @@ void wasp_ctx_set_state(wasp_ctx *ctx, void *state) {
     if (ctx) ctx->a->state = state;
 }
 const wasp_msg *wasp_ctx_msg(const wasp_ctx *ctx) { return ctx ? ctx->msg : NULL; }
-wasp_ctx *wasp_ctx_current(void) { return wasp_tls_ctx; }
+wasp_ctx *wasp_ctx_current(void) { return wasp__tls_ctx; }

@@ -33,43 +33,43 @@ static void collect(uint64_t sub, void *arg) {
     iv->v[iv->n++] = sub;
 }
 
-int wasp_broker_publish(wasp_system *sys, wasp_aid sender, unsigned flags, const char *topic,
+int wasp__broker_publish(wasp_system *sys, wasp_aid sender, unsigned flags, const char *topic,
                         const void *data, size_t len) {
     size_t tlen = strnlen(topic, WASP_TOPIC_MAX + 1);
-    if (wasp_topic_check(topic, tlen)) return WASP_EINVAL;
+    if (wasp__topic_check(topic, tlen)) return WASP_EINVAL;
     if (!data && len) return WASP_EINVAL;
     if (len > sys->cfg.max_message) return WASP_E2BIG;
     if (!atomic_load_explicit(&sys->broker.nsubs, memory_order_relaxed)) return 0;
     struct idvec iv = {.n = 0, .cap = 64, .oom = false};
     iv.v = iv.local;
     pthread_rwlock_rdlock(&sys->broker.lk);
-    wasp_topic_tree_match(sys->broker.tree, topic, tlen, collect, &iv);
+    wasp__topic_tree_match(sys->broker.tree, topic, tlen, collect, &iv);
     pthread_rwlock_unlock(&sys->broker.lk);
     int queued = 0;
-    struct wasp_blob *b = iv.n ? wasp_blob_new(topic, tlen, data, len) : NULL;
+    struct wasp_blob *b = iv.n ? wasp__blob_new(topic, tlen, data, len) : NULL;
     if (iv.n && !b) queued = WASP_ENOMEM;
     struct wasp_batch batch = {NULL, NULL, 0};
     for (size_t i = 0; b && i < iv.n; i++) {
-        struct wasp_actor *a = wasp_actor_get(sys, iv.v[i]);
+        struct wasp_actor *a = wasp__actor_get(sys, iv.v[i]);
         if (!a) continue;
-        struct wasp_env *e = wasp_env_new_blob(b);
+        struct wasp_env *e = wasp__env_new_blob(b);
         if (e) {
             e->sender = sender;
             e->flags = flags;
-            if (wasp_deliver_batched(a, e, &batch) == WASP_OK) {
+            if (wasp__deliver_batched(a, e, &batch) == WASP_OK) {
                 queued++;
             } else { /* never entered the mailbox: counted system-wide only */
                 atomic_fetch_add_explicit(&sys->dead, 1, memory_order_relaxed);
                 if (!(flags & WASP_MSG_DEAD))
-                    wasp_dead_letter_log(sys, a->name, iv.v[i], len, "subscriber full or stopping");
-                wasp_env_free(e);
+                    wasp__dead_letter_log(sys, a->name, iv.v[i], len, "subscriber full or stopping");
+                wasp__env_free(e);
             }
         }
-        wasp_actor_unref(a);
-        if (batch.n == 64) wasp_sched_push_batch(sys, &batch); /* let workers start early */
+        wasp__actor_unref(a);
+        if (batch.n == 64) wasp__sched_push_batch(sys, &batch); /* let workers start early */
     }
-    wasp_sched_push_batch(sys, &batch);
-    if (b) wasp_blob_unref(b);
+    wasp__sched_push_batch(sys, &batch);
+    if (b) wasp__blob_unref(b);
     if (iv.v != iv.local) free(iv.v);
     return queued;
 }
@@ -79,24 +79,24 @@ int wasp_publish(wasp_system *sys, const char *topic, const void *data, size_t l
     wasp_aid sender = wasp_current_sender(sys);
     if (sys->remote.publish) {
         size_t tlen = strnlen(topic, WASP_TOPIC_MAX + 1);
-        if (wasp_topic_check(topic, tlen) || (!data && len)) return WASP_EINVAL;
+        if (wasp__topic_check(topic, tlen) || (!data && len)) return WASP_EINVAL;
         if (len > sys->cfg.max_message) return WASP_E2BIG;
         int rc = sys->remote.publish(sys->remote_arg, topic, data, len, sender);
         if (rc) return rc;
     }
-    return wasp_broker_publish(sys, sender, 0, topic, data, len);
+    return wasp__broker_publish(sys, sender, 0, topic, data, len);
 }
 
 int wasp_publish_local(wasp_system *sys, const char *topic, const void *data, size_t len) {
     if (!sys || !topic) return WASP_EINVAL;
-    return wasp_broker_publish(sys, wasp_current_sender(sys), 0, topic, data, len);
+    return wasp__broker_publish(sys, wasp_current_sender(sys), 0, topic, data, len);
 }
 
 int wasp_subscribe(wasp_system *sys, wasp_aid id, const char *pattern) {
     if (!sys || !pattern) return WASP_EINVAL;
     size_t plen = strnlen(pattern, WASP_TOPIC_MAX + 1);
-    if (wasp_topic_pattern_check(pattern, plen)) return WASP_EINVAL;
-    struct wasp_actor *a = wasp_actor_get(sys, id);
+    if (wasp__topic_pattern_check(pattern, plen)) return WASP_EINVAL;
+    struct wasp_actor *a = wasp__actor_get(sys, id);
     if (!a) return WASP_ENOENT;
     int rc;
     pthread_rwlock_wrlock(&sys->broker.lk);
@@ -104,28 +104,28 @@ int wasp_subscribe(wasp_system *sys, wasp_aid id, const char *pattern) {
      * setting STOPPING: checking here keeps stale ids out of the trie */
     int st = atomic_load(&a->lstate);
     if (st == WASP_STATE_STOPPING || st == WASP_STATE_TERMINATED) rc = WASP_ENOENT;
-    else rc = wasp_topic_tree_add(sys->broker.tree, pattern, plen, id);
+    else rc = wasp__topic_tree_add(sys->broker.tree, pattern, plen, id);
     if (!rc) atomic_fetch_add(&sys->broker.nsubs, 1);
     pthread_rwlock_unlock(&sys->broker.lk);
-    wasp_actor_unref(a);
+    wasp__actor_unref(a);
     return rc;
 }
 
 int wasp_unsubscribe(wasp_system *sys, wasp_aid id, const char *pattern) {
     if (!sys || !pattern) return WASP_EINVAL;
     size_t plen = strnlen(pattern, WASP_TOPIC_MAX + 1);
-    if (wasp_topic_pattern_check(pattern, plen)) return WASP_EINVAL;
+    if (wasp__topic_pattern_check(pattern, plen)) return WASP_EINVAL;
     pthread_rwlock_wrlock(&sys->broker.lk);
-    int rc = wasp_topic_tree_remove(sys->broker.tree, pattern, plen, id);
+    int rc = wasp__topic_tree_remove(sys->broker.tree, pattern, plen, id);
     if (!rc) atomic_fetch_sub(&sys->broker.nsubs, 1);
     pthread_rwlock_unlock(&sys->broker.lk);
     return rc;
 }
 
-void wasp_broker_remove_actor(wasp_system *sys, wasp_aid id) {
+void wasp__broker_remove_actor(wasp_system *sys, wasp_aid id) {
     if (!atomic_load(&sys->broker.nsubs)) return;
     pthread_rwlock_wrlock(&sys->broker.lk);
-    size_t n = wasp_topic_tree_remove_subscriber(sys->broker.tree, id);
+    size_t n = wasp__topic_tree_remove_subscriber(sys->broker.tree, id);
     atomic_fetch_sub(&sys->broker.nsubs, n);
     pthread_rwlock_unlock(&sys->broker.lk);
 }

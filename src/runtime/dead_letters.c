@@ -42,9 +42,9 @@ static void dl_timer_fire(void *arg) {
 }
 
 /* The timer service is stopping (system stop): say what is left now. */
-static void dl_timer_drop(void *arg) { wasp_dead_letters_flush(arg); }
+static void dl_timer_drop(void *arg) { wasp__dead_letters_flush(arg); }
 
-void wasp_dead_letters_flush(wasp_system *sys) {
+void wasp__dead_letters_flush(wasp_system *sys) {
     if (wasp_log_enabled(sys, WASP_LOG_WARN)) dl_summary(sys, atomic_exchange(&sys->dl_hidden, 0));
 }
 
@@ -55,7 +55,7 @@ static void dl_arm_summary(wasp_system *sys, uint64_t now) {
     if (!sys->timers) return;
     uint64_t end = atomic_load(&sys->dl_window) + DL_WINDOW_NS;
     uint64_t delay = end > now ? end - now : 0;
-    wasp_timers_schedule(sys->timers, delay + 1000000, dl_timer_fire, dl_timer_drop, sys);
+    wasp__timers_schedule(sys->timers, delay + 1000000, dl_timer_fire, dl_timer_drop, sys);
 }
 
 static const char *dl_reason(int status, bool have_actor) {
@@ -70,7 +70,7 @@ static const char *dl_reason(int status, bool have_actor) {
     }
 }
 
-void wasp_dead_letter_log(wasp_system *sys, const char *to, wasp_aid id, size_t len,
+void wasp__dead_letter_log(wasp_system *sys, const char *to, wasp_aid id, size_t len,
                           const char *why) {
     if (!wasp_log_enabled(sys, WASP_LOG_WARN)) return;
     uint64_t now = wasp_clock_ns();
@@ -91,26 +91,26 @@ void wasp_dead_letter_log(wasp_system *sys, const char *to, wasp_aid id, size_t 
 
 static _Thread_local bool tls_in_dead_letter;
 
-void wasp_dead_letter_to(wasp_system *sys, struct wasp_actor *a, const char *to_name,
+void wasp__dead_letter_to(wasp_system *sys, struct wasp_actor *a, const char *to_name,
                          struct wasp_env *e, int status) {
     if (a) atomic_fetch_add_explicit(&a->dead, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&sys->dead, 1, memory_order_relaxed);
-    if (e->pending) wasp_pending_complete(e->pending, status, NULL, 0);
+    if (e->pending) wasp__pending_complete(e->pending, status, NULL, 0);
     /* a notice's own fallout (a full subscriber dropping its oldest) is only
      * counted: no cascades of notices or log lines */
     if (!(e->flags & WASP_MSG_DEAD)) {
-        wasp_dead_letter_log(sys, a ? a->name : to_name, a ? wasp_actor_id(a) : WASP_AID_NONE,
+        wasp__dead_letter_log(sys, a ? a->name : to_name, a ? wasp_actor_id(a) : WASP_AID_NONE,
                              e->len, dl_reason(status, a != NULL));
         if (!tls_in_dead_letter && atomic_load_explicit(&sys->broker.nsubs, memory_order_relaxed)) {
             tls_in_dead_letter = true;
-            wasp_broker_publish(sys, a ? wasp_actor_id(a) : WASP_AID_NONE, WASP_MSG_DEAD,
+            wasp__broker_publish(sys, a ? wasp_actor_id(a) : WASP_AID_NONE, WASP_MSG_DEAD,
                                 WASP_DEAD_LETTERS_TOPIC, e->data, e->len);
             tls_in_dead_letter = false;
         }
     }
-    wasp_env_free(e);
+    wasp__env_free(e);
 }
 
-void wasp_dead_letter(wasp_system *sys, struct wasp_actor *a, struct wasp_env *e, int status) {
-    wasp_dead_letter_to(sys, a, NULL, e, status);
+void wasp__dead_letter(wasp_system *sys, struct wasp_actor *a, struct wasp_env *e, int status) {
+    wasp__dead_letter_to(sys, a, NULL, e, status);
 }

@@ -18,7 +18,7 @@ static struct wasp_env *env_alloc(size_t extra) {
     return e;
 }
 
-struct wasp_env *wasp_env_new_copy(const void *data, size_t len) {
+struct wasp_env *wasp__env_new_copy(const void *data, size_t len) {
     struct wasp_env *e = env_alloc(len);
     if (!e) return NULL;
     if (len) memcpy(e->inl, data, len);
@@ -27,7 +27,7 @@ struct wasp_env *wasp_env_new_copy(const void *data, size_t len) {
     return e;
 }
 
-struct wasp_env *wasp_env_new_moved(void *data, size_t len, void (*free_fn)(void *)) {
+struct wasp_env *wasp__env_new_moved(void *data, size_t len, void (*free_fn)(void *)) {
     struct wasp_env *e = env_alloc(0);
     if (!e) return NULL;
     e->data = data ? data : (void *)empty_payload;
@@ -36,7 +36,7 @@ struct wasp_env *wasp_env_new_moved(void *data, size_t len, void (*free_fn)(void
     return e;
 }
 
-struct wasp_env *wasp_env_new_blob(struct wasp_blob *b) {
+struct wasp_env *wasp__env_new_blob(struct wasp_blob *b) {
     struct wasp_env *e = env_alloc(0);
     if (!e) return NULL;
     atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
@@ -46,19 +46,19 @@ struct wasp_env *wasp_env_new_blob(struct wasp_blob *b) {
     return e;
 }
 
-void wasp_env_free(struct wasp_env *e) {
+void wasp__env_free(struct wasp_env *e) {
     if (!e) return;
     if (e->pending) {
-        wasp_pending_complete(e->pending, WASP_ENOREPLY, NULL, 0);
-        wasp_pending_unref(e->pending);
+        wasp__pending_complete(e->pending, WASP_ENOREPLY, NULL, 0);
+        wasp__pending_unref(e->pending);
     }
-    if (e->blob) wasp_blob_unref(e->blob);
+    if (e->blob) wasp__blob_unref(e->blob);
     if (e->free_fn) e->free_fn((void *)e->data);
     free(e->sender_name);
     free(e);
 }
 
-struct wasp_blob *wasp_blob_new(const char *topic, size_t tlen, const void *data, size_t len) {
+struct wasp_blob *wasp__blob_new(const char *topic, size_t tlen, const void *data, size_t len) {
     struct wasp_blob *b = malloc(sizeof(*b) + len + tlen + 1);
     if (!b) return NULL;
     atomic_init(&b->refs, 1);
@@ -70,11 +70,11 @@ struct wasp_blob *wasp_blob_new(const char *topic, size_t tlen, const void *data
     return b;
 }
 
-void wasp_blob_unref(struct wasp_blob *b) {
+void wasp__blob_unref(struct wasp_blob *b) {
     if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) free(b);
 }
 
-struct wasp_pending *wasp_pending_new(wasp_system *sys, wasp_reply_fn fn, void *arg) {
+struct wasp_pending *wasp__pending_new(wasp_system *sys, wasp_reply_fn fn, void *arg) {
     struct wasp_pending *p = malloc(sizeof(*p));
     if (!p) return NULL;
     atomic_init(&p->done, 0);
@@ -86,14 +86,14 @@ struct wasp_pending *wasp_pending_new(wasp_system *sys, wasp_reply_fn fn, void *
     return p;
 }
 
-bool wasp_pending_complete(struct wasp_pending *p, int status, const void *data, size_t len) {
+bool wasp__pending_complete(struct wasp_pending *p, int status, const void *data, size_t len) {
     if (atomic_exchange_explicit(&p->done, 1, memory_order_acq_rel)) return false;
     p->fn(p->arg, status, data, len);
     uint64_t t = atomic_exchange_explicit(&p->timer, 0, memory_order_acq_rel);
-    if (t && status != WASP_ETIMEDOUT) wasp_timers_cancel(p->sys->timers, t);
+    if (t && status != WASP_ETIMEDOUT) wasp__timers_cancel(p->sys->timers, t);
     return true;
 }
 
-void wasp_pending_unref(struct wasp_pending *p) {
+void wasp__pending_unref(struct wasp_pending *p) {
     if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1) free(p);
 }

@@ -6,7 +6,7 @@
 #include "runtime/timers.h"
 
 static struct wasp_env *event_new(int type, const void *data, size_t len) {
-    struct wasp_env *e = wasp_env_new_copy(data, len);
+    struct wasp_env *e = wasp__env_new_copy(data, len);
     if (!e) return NULL;
     e->kind = WASP_ENV_EVENT;
     e->type = (uint8_t)type;
@@ -23,30 +23,30 @@ struct wasp_env *wasp__event_take_lost(struct wasp_actor *a) {
 
 /* An event for `to` could not be made or queued: owe it a WASP_EVT_LOST. */
 static void note_lost(wasp_system *sys, wasp_aid to) {
-    struct wasp_actor *a = wasp_actor_get(sys, to);
+    struct wasp_actor *a = wasp__actor_get(sys, to);
     if (!a) return;
     atomic_store(&a->events_lost, true); /* seq_cst: as evlen (wake-up protocol) */
-    wasp_schedule_if_idle(a, NULL);
-    wasp_actor_unref(a);
+    wasp__schedule_if_idle(a, NULL);
+    wasp__actor_unref(a);
 }
 
 void wasp__event_discard(struct wasp_env *e) {
     if (!e || e == &lost_env) return;
-    if (e->pending) wasp_pending_complete(e->pending, WASP_ESTOPPED, NULL, 0);
-    wasp_env_free(e);
+    if (e->pending) wasp__pending_complete(e->pending, WASP_ESTOPPED, NULL, 0);
+    wasp__env_free(e);
 }
 
 /* Queues e for a and schedules a if idle. On error e is still the caller's. */
 static int deliver_event(struct wasp_actor *a, struct wasp_env *e) {
-    int rc = wasp_mailbox_push_event(a, e);
-    if (rc == WASP_OK) wasp_schedule_if_idle(a, NULL);
+    int rc = wasp__mailbox_push_event(a, e);
+    if (rc == WASP_OK) wasp__schedule_if_idle(a, NULL);
     return rc;
 }
 
 static int send_env(wasp_system *sys, wasp_aid to, struct wasp_env *e) {
-    struct wasp_actor *a = wasp_actor_get(sys, to);
+    struct wasp_actor *a = wasp__actor_get(sys, to);
     int rc = a ? deliver_event(a, e) : WASP_ENOENT;
-    if (a) wasp_actor_unref(a);
+    if (a) wasp__actor_unref(a);
     return rc;
 }
 
@@ -54,23 +54,23 @@ static int send_env(wasp_system *sys, wasp_aid to, struct wasp_env *e) {
  * timed out and, at last, killed) must not leave a backlog of probes that
  * would keep the actor from its messages after its restart. */
 static int send_probe(wasp_system *sys, wasp_aid to, struct wasp_env *e) {
-    struct wasp_actor *a = wasp_actor_get(sys, to);
+    struct wasp_actor *a = wasp__actor_get(sys, to);
     if (!a) return WASP_ENOENT;
     int rc = WASP_OK;
     if (!atomic_exchange(&a->probe_busy, true)) {
         rc = deliver_event(a, e);
         if (rc) atomic_store(&a->probe_busy, false);
     } else {
-        wasp_env_free(e); /* coalesced: its timeout answers for it */
+        wasp__env_free(e); /* coalesced: its timeout answers for it */
     }
-    wasp_actor_unref(a);
+    wasp__actor_unref(a);
     return rc;
 }
 
 int wasp__event_send(wasp_system *sys, wasp_aid to, int type, const void *data, size_t len) {
     struct wasp_env *e = event_new(type, data, len);
     int rc = !e ? WASP_ENOMEM : type == WASP_EVT_PROBE ? send_probe(sys, to, e) : send_env(sys, to, e);
-    if (rc) wasp_env_free(e);
+    if (rc) wasp__env_free(e);
     if (rc == WASP_ENOMEM && type == WASP_EVT_CALL) note_lost(sys, to);
     return rc;
 }
@@ -105,9 +105,9 @@ int wasp__event_after(wasp_system *sys, wasp_aid to, int type, const void *data,
         return WASP_ENOMEM;
     }
     *t = (struct event_timer){sys, to, e};
-    uint64_t id = wasp_timers_schedule(sys->timers, delay_ns, event_timer_fire, event_timer_drop, t);
+    uint64_t id = wasp__timers_schedule(sys->timers, delay_ns, event_timer_fire, event_timer_drop, t);
     if (!id) {
-        wasp_env_free(e);
+        wasp__env_free(e);
         free(t);
         return WASP_ESTOPPED;
     }
@@ -134,9 +134,9 @@ static void event_waiter_fn(void *arg, int status, const void *data, size_t len)
 }
 
 int wasp__event_ask(wasp_system *sys, wasp_aid to, int type, const void *data, size_t len) {
-    if (wasp_tls_ctx || wasp_on_worker(sys)) return WASP_ESTATE;
+    if (wasp__tls_ctx || wasp__on_worker(sys)) return WASP_ESTATE;
     struct event_waiter w = {.done = false};
-    struct wasp_pending *p = wasp_pending_new(sys, event_waiter_fn, &w);
+    struct wasp_pending *p = wasp__pending_new(sys, event_waiter_fn, &w);
     struct wasp_env *e = p ? event_new(type, data, len) : NULL;
     if (!e) {
         free(p);
@@ -148,7 +148,7 @@ int wasp__event_ask(wasp_system *sys, wasp_aid to, int type, const void *data, s
     int rc = send_env(sys, to, e);
     if (rc) {
         atomic_store(&p->done, 1); /* never queued: the waiter is not called */
-        wasp_env_free(e);
+        wasp__env_free(e);
         if (rc == WASP_ENOENT) rc = WASP_ESTOPPED;
     } else {
         pthread_mutex_lock(&w.mu);
@@ -162,7 +162,7 @@ int wasp__event_ask(wasp_system *sys, wasp_aid to, int type, const void *data, s
 }
 
 void wasp__event_reply(const struct wasp_event *ev, int status) {
-    if (ev->pending) wasp_pending_complete(ev->pending, status, NULL, 0);
+    if (ev->pending) wasp__pending_complete(ev->pending, status, NULL, 0);
 }
 
 struct wasp_pending *wasp__event_defer(const struct wasp_event *ev) {
@@ -206,6 +206,6 @@ int wasp__event_dispatch(wasp_ctx *ctx, struct wasp_actor *a, struct wasp_env *e
     }
     if (rc == WASP_YIELD) return rc;
     a->cur = NULL;
-    wasp_env_free(e); /* an unanswered ask learns WASP_ENOREPLY */
+    wasp__env_free(e); /* an unanswered ask learns WASP_ENOREPLY */
     return rc;
 }

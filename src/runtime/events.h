@@ -47,7 +47,7 @@ int wasp__event_after(wasp_system *sys, wasp_aid to, int type, const void *data,
 int wasp__event_ask(wasp_system *sys, wasp_aid to, int type, const void *data, size_t len);
 void wasp__event_reply(const struct wasp_event *ev, int status);
 /* Takes an ask's answer out of the event, to give later with
- * wasp_pending_complete + wasp_pending_unref (NULL if it is no ask). */
+ * wasp__pending_complete + wasp__pending_unref (NULL if it is no ask). */
 struct wasp_pending *wasp__event_defer(const struct wasp_event *ev);
 
 /* wasp_spawn for runtime actors (supervisors): on_event gets their

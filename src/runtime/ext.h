@@ -9,10 +9,10 @@
 #include "wasp.h"
 
 /* Claims the slot: WASP_OK, or WASP_EEXIST if it holds something already. */
-int wasp_system_ext_claim(wasp_system *sys, void *ext);
+int wasp__system_ext_claim(wasp_system *sys, void *ext);
 /* Empties the slot if it holds ext. */
-void wasp_system_ext_release(wasp_system *sys, void *ext);
-void *wasp_system_ext(wasp_system *sys);
+void wasp__system_ext_release(wasp_system *sys, void *ext);
+void *wasp__system_ext(wasp_system *sys);
 
 /* A one-shot timer on the system's timer thread (timers.h): fire(arg) after
  * delay_ns, or drop(arg) if the system stops first. A nonzero id, or 0 if

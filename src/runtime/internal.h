@@ -109,19 +109,19 @@ struct wasp_env {
 #define WASP_ENV_EVENT 1
 
 
-struct wasp_env *wasp_env_new_copy(const void *data, size_t len);
-struct wasp_env *wasp_env_new_moved(void *data, size_t len, void (*free_fn)(void *));
-struct wasp_env *wasp_env_new_blob(struct wasp_blob *b); /* takes a new blob ref */
+struct wasp_env *wasp__env_new_copy(const void *data, size_t len);
+struct wasp_env *wasp__env_new_moved(void *data, size_t len, void (*free_fn)(void *));
+struct wasp_env *wasp__env_new_blob(struct wasp_blob *b); /* takes a new blob ref */
 /* Frees the envelope and what it owns; an unanswered request completes with
  * WASP_ENOREPLY. */
-void wasp_env_free(struct wasp_env *e);
-struct wasp_blob *wasp_blob_new(const char *topic, size_t tlen, const void *data, size_t len);
-void wasp_blob_unref(struct wasp_blob *b);
+void wasp__env_free(struct wasp_env *e);
+struct wasp_blob *wasp__blob_new(const char *topic, size_t tlen, const void *data, size_t len);
+void wasp__blob_unref(struct wasp_blob *b);
 
-struct wasp_pending *wasp_pending_new(wasp_system *sys, wasp_reply_fn fn, void *arg);
+struct wasp_pending *wasp__pending_new(wasp_system *sys, wasp_reply_fn fn, void *arg);
 /* true if this call completed it (fn ran). */
-bool wasp_pending_complete(struct wasp_pending *p, int status, const void *data, size_t len);
-void wasp_pending_unref(struct wasp_pending *p);
+bool wasp__pending_complete(struct wasp_pending *p, int status, const void *data, size_t len);
+void wasp__pending_unref(struct wasp_pending *p);
 
 /* ---- actors -------------------------------------------------------------- */
 
@@ -196,47 +196,47 @@ static inline wasp_aid wasp_actor_id(const struct wasp_actor *a) {
 }
 
 /* Resolves an id to a referenced actor, or NULL. */
-struct wasp_actor *wasp_actor_get(wasp_system *sys, wasp_aid id);
-void wasp_actor_ref(struct wasp_actor *a);
-void wasp_actor_unref(struct wasp_actor *a);
+struct wasp_actor *wasp__actor_get(wasp_system *sys, wasp_aid id);
+void wasp__actor_ref(struct wasp_actor *a);
+void wasp__actor_unref(struct wasp_actor *a);
 /* Releases run ownership; reschedules if there is work or a stop/kill request. */
-void wasp_actor_release(struct wasp_actor *a);
+void wasp__actor_release(struct wasp_actor *a);
 /* Owner-only transitions (scheduler.c calls them from the run step). */
-void wasp_actor_terminate(struct wasp_actor *a, int reason);
-void wasp_actor_crash(struct wasp_actor *a);
+void wasp__actor_terminate(struct wasp_actor *a, int reason);
+void wasp__actor_crash(struct wasp_actor *a);
 /* Ends the incarnation without a crash: `stopped` runs with reason, the
  * actor is FAILED (awaiting a restart) keeping its identity, name and
  * mailbox, monitors are told reason. Owner only. */
-void wasp_actor_retire_now(struct wasp_actor *a, int reason);
+void wasp__actor_retire_now(struct wasp_actor *a, int reason);
 /* A stop or kill is pending: the owner must act on it before running the handler. */
 static inline bool wasp_actor_has_request(struct wasp_actor *a) {
     return atomic_load(&a->stop_req) || atomic_load(&a->kill_req);
 }
-void wasp_actor_park(struct wasp_actor *a);
+void wasp__actor_park(struct wasp_actor *a);
 /* Starts a stop; true if the caller became the owner and must terminate. */
-bool wasp_actor_stop_begin(struct wasp_actor *a, int reason, int *rc);
+bool wasp__actor_stop_begin(struct wasp_actor *a, int reason, int *rc);
 /* wasp_system_stop: stop one actor and wait (owned: the caller owns it). */
-void wasp_actor_shutdown(wasp_system *sys, struct wasp_actor *a, bool owned);
-void wasp_table_init(wasp_system *sys);
-void wasp_table_free(wasp_system *sys);
+void wasp__actor_shutdown(wasp_system *sys, struct wasp_actor *a, bool owned);
+void wasp__table_init(wasp_system *sys);
+void wasp__table_free(wasp_system *sys);
 /* Calls fn for each slot whose actor exists (ref count > 0), holding a ref. */
-void wasp_table_each(wasp_system *sys, void (*fn)(struct wasp_actor *a, void *arg), void *arg);
+void wasp__table_each(wasp_system *sys, void (*fn)(struct wasp_actor *a, void *arg), void *arg);
 
 /* ---- mailbox ------------------------------------------------------------- */
 /* WASP_OK (a dropped-oldest envelope, if any, in *dropped), WASP_EFULL,
  * WASP_ESTOPPED, WASP_ENOMEM. Bumps received. */
-int wasp_mailbox_push(struct wasp_actor *a, struct wasp_env *e, struct wasp_env **dropped);
+int wasp__mailbox_push(struct wasp_actor *a, struct wasp_env *e, struct wasp_env **dropped);
 /* Next envelope (high first), or NULL. */
-struct wasp_env *wasp_mailbox_pop(struct wasp_actor *a);
+struct wasp_env *wasp__mailbox_pop(struct wasp_actor *a);
 /* Runtime events: queued beside the messages (never refused for room,
  * WASP_ESTOPPED once closed), taken before them. */
-int wasp_mailbox_push_event(struct wasp_actor *a, struct wasp_env *e);
-struct wasp_env *wasp_mailbox_pop_event(struct wasp_actor *a);
+int wasp__mailbox_push_event(struct wasp_actor *a, struct wasp_env *e);
+struct wasp_env *wasp__mailbox_pop_event(struct wasp_actor *a);
 /* Closes the mailbox and returns its envelopes as a NULL-terminated array
  * (malloc'd, may be NULL if empty). Queued runtime events are discarded
  * (events.c: their waiters learn WASP_ESTOPPED). */
-struct wasp_env **wasp_mailbox_close(struct wasp_actor *a);
-void wasp_mailbox_free(struct wasp_actor *a);
+struct wasp_env **wasp__mailbox_close(struct wasp_actor *a);
+void wasp__mailbox_free(struct wasp_actor *a);
 
 /* ---- scheduler ----------------------------------------------------------- */
 struct wasp_worker {
@@ -262,13 +262,13 @@ struct wasp_sched {
 
 /* Makes an owned actor run: into this worker's next slot when called from a
  * worker of the same system (tail == false), else the shared queue. */
-void wasp_sched_push(wasp_system *sys, struct wasp_actor *a, bool tail);
-void wasp_sched_push_batch(wasp_system *sys, struct wasp_batch *b);
-int wasp_sched_start(wasp_system *sys);
-void wasp_sched_stop(wasp_system *sys);
+void wasp__sched_push(wasp_system *sys, struct wasp_actor *a, bool tail);
+void wasp__sched_push_batch(wasp_system *sys, struct wasp_batch *b);
+int wasp__sched_start(wasp_system *sys);
+void wasp__sched_stop(wasp_system *sys);
 /* Pops everything queued (only while no worker runs). */
-struct wasp_actor *wasp_sched_take_all(wasp_system *sys);
-bool wasp_on_worker(wasp_system *sys);
+struct wasp_actor *wasp__sched_take_all(wasp_system *sys);
+bool wasp__on_worker(wasp_system *sys);
 
 /* ---- contexts ------------------------------------------------------------- */
 struct wasp_ctx {
@@ -276,10 +276,10 @@ struct wasp_ctx {
     struct wasp_actor *a;
     const wasp_msg *msg;
 };
-extern _Thread_local struct wasp_ctx *wasp_tls_ctx;
+extern _Thread_local struct wasp_ctx *wasp__tls_ctx;
 /* Sender id for messages sent from this thread to sys. */
 static inline wasp_aid wasp_current_sender(wasp_system *sys) {
-    struct wasp_ctx *c = wasp_tls_ctx;
+    struct wasp_ctx *c = wasp__tls_ctx;
     return c && c->sys == sys ? wasp_actor_id(c->a) : WASP_AID_NONE;
 }
 
@@ -291,13 +291,13 @@ struct wasp_registry {
 };
 /* An actor or pool name is 1..255 bytes (the guest ABI's rule). WASP_OK with
  * *len set, or WASP_EINVAL (also for NULL). */
-int wasp_name_check(const char *name, size_t *len);
-int wasp_registry_add_actor(wasp_system *sys, const char *name, wasp_aid id);
-void wasp_registry_remove_actor(wasp_system *sys, struct wasp_actor *a);
+int wasp__name_check(const char *name, size_t *len);
+int wasp__registry_add_actor(wasp_system *sys, const char *name, wasp_aid id);
+void wasp__registry_remove_actor(wasp_system *sys, struct wasp_actor *a);
 /* name -> actor id (pool: next member). WASP_OK / WASP_ENOENT. */
-int wasp_registry_lookup(wasp_system *sys, const char *name, wasp_aid *out);
+int wasp__registry_lookup(wasp_system *sys, const char *name, wasp_aid *out);
 /* For a pool: how many members to try. */
-void wasp_registry_free(wasp_system *sys);
+void wasp__registry_free(wasp_system *sys);
 
 /* ---- broker --------------------------------------------------------------- */
 struct wasp_broker {
@@ -305,37 +305,37 @@ struct wasp_broker {
     struct wasp_topic_tree *tree;
     atomic_size_t nsubs;
 };
-void wasp_broker_remove_actor(wasp_system *sys, wasp_aid id);
+void wasp__broker_remove_actor(wasp_system *sys, wasp_aid id);
 /* Publish with an explicit sender and flags (dead-letter notices). */
-int wasp_broker_publish(wasp_system *sys, wasp_aid sender, unsigned flags, const char *topic,
+int wasp__broker_publish(wasp_system *sys, wasp_aid sender, unsigned flags, const char *topic,
                         const void *data, size_t len);
 
 /* ---- delivery ------------------------------------------------------------- */
 /* Queues e for a (which the caller holds a ref on) and schedules it.
  * On error e is untouched (the caller still owns it). */
-int wasp_deliver(struct wasp_actor *a, struct wasp_env *e);
+int wasp__deliver(struct wasp_actor *a, struct wasp_env *e);
 /* The same, but an actor that needs scheduling is appended to *b (the caller
- * then calls wasp_sched_push_batch once: one queue lock for a fan-out). */
+ * then calls wasp__sched_push_batch once: one queue lock for a fan-out). */
 struct wasp_batch {
     struct wasp_actor *head, *tail;
     size_t n;
 };
-int wasp_deliver_batched(struct wasp_actor *a, struct wasp_env *e, struct wasp_batch *b);
+int wasp__deliver_batched(struct wasp_actor *a, struct wasp_env *e, struct wasp_batch *b);
 /* Gets a (with something queued) run if nobody owns it (b: as above, or NULL). */
-void wasp_schedule_if_idle(struct wasp_actor *a, struct wasp_batch *b);
+void wasp__schedule_if_idle(struct wasp_actor *a, struct wasp_batch *b);
 /* A message that will never be handled (dead_letters.c): counted (on a if
  * not NULL), its request completed with status, logged at warn (rate-limited),
  * published on wasp.dead_letters, freed. */
-void wasp_dead_letter(wasp_system *sys, struct wasp_actor *a, struct wasp_env *e, int status);
+void wasp__dead_letter(wasp_system *sys, struct wasp_actor *a, struct wasp_env *e, int status);
 /* The same when the target could not be resolved: to_name names it in the log. */
-void wasp_dead_letter_to(wasp_system *sys, struct wasp_actor *a, const char *to_name,
+void wasp__dead_letter_to(wasp_system *sys, struct wasp_actor *a, const char *to_name,
                          struct wasp_env *e, int status);
 /* Only the (rate-limited) warn line, for letters counted elsewhere. to: the
  * intended actor's name (or NULL: id, or nothing, is shown). */
-void wasp_dead_letter_log(wasp_system *sys, const char *to, wasp_aid id, size_t len,
+void wasp__dead_letter_log(wasp_system *sys, const char *to, wasp_aid id, size_t len,
                           const char *why);
 /* Writes the summary of dead letters not logged yet (system stop). */
-void wasp_dead_letters_flush(wasp_system *sys);
+void wasp__dead_letters_flush(wasp_system *sys);
 
 /* ---- system ---------------------------------------------------------------- */
 #define WASP_SYS_CREATED 0
@@ -396,10 +396,10 @@ struct wasp_system {
 
 static inline bool wasp_remote_on(const wasp_system *sys) { return sys->remote.route != NULL; }
 /* Hands a send (fn NULL) or request to the remote router. */
-int wasp_remote_route(wasp_system *sys, const wasp_send_opts *o, wasp_aid sender,
+int wasp__remote_route(wasp_system *sys, const wasp_send_opts *o, wasp_aid sender,
                       uint64_t timeout_ns, wasp_reply_fn fn, void *arg);
 /* A request whose completion is pending p (its timeout is armed by the caller). */
-int wasp_remote_ask(wasp_system *sys, const wasp_send_opts *o, struct wasp_pending *p,
+int wasp__remote_ask(wasp_system *sys, const wasp_send_opts *o, struct wasp_pending *p,
                     uint64_t timeout_ns);
 
 #endif

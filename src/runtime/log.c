@@ -87,20 +87,20 @@ void wasp_log(wasp_system *sys, int level, const char *actor, const char *fmt, .
     fprintf(stderr, "%s %s: %s\n", wasp_log_level_name(level), actor, text);
 }
 
-int wasp_system_ext_claim(wasp_system *sys, void *ext) {
+int wasp__system_ext_claim(wasp_system *sys, void *ext) {
     void *expected = NULL;
     return atomic_compare_exchange_strong(&sys->ext, &expected, ext) ? WASP_OK : WASP_EEXIST;
 }
 
-void wasp_system_ext_release(wasp_system *sys, void *ext) {
+void wasp__system_ext_release(wasp_system *sys, void *ext) {
     void *expected = ext;
     atomic_compare_exchange_strong(&sys->ext, &expected, NULL);
 }
 
-void *wasp_system_ext(wasp_system *sys) { return sys ? atomic_load(&sys->ext) : NULL; }
+void *wasp__system_ext(wasp_system *sys) { return sys ? atomic_load(&sys->ext) : NULL; }
 
 uint64_t wasp__system_timer(wasp_system *sys, uint64_t delay_ns, void (*fire)(void *), void (*drop)(void *),
                             void *arg) {
     if (!sys || atomic_load(&sys->state) >= WASP_SYS_STOPPING) return 0;
-    return wasp_timers_schedule(sys->timers, delay_ns, fire, drop, arg);
+    return wasp__timers_schedule(sys->timers, delay_ns, fire, drop, arg);
 }

@@ -36,7 +36,7 @@ static inline struct wasp_env *ring_pop(struct wasp_ring *r) {
     return e;
 }
 
-int wasp_mailbox_push(struct wasp_actor *a, struct wasp_env *e, struct wasp_env **dropped) {
+int wasp__mailbox_push(struct wasp_actor *a, struct wasp_env *e, struct wasp_env **dropped) {
     struct wasp_ring *r = (e->flags & WASP_MSG_HIGH) ? &a->hi : &a->lo;
     *dropped = NULL;
     wasp_spin_lock(&a->lock);
@@ -71,12 +71,12 @@ int wasp_mailbox_push(struct wasp_actor *a, struct wasp_env *e, struct wasp_env 
     ring_push(r, e);
     a->count++;
     WASP_BUMP(a->received);
-    atomic_store(&a->qlen, a->count); /* seq_cst: pairs with the release in wasp_actor_release */
+    atomic_store(&a->qlen, a->count); /* seq_cst: pairs with the release in wasp__actor_release */
     wasp_spin_unlock(&a->lock);
     return WASP_OK;
 }
 
-struct wasp_env *wasp_mailbox_pop(struct wasp_actor *a) {
+struct wasp_env *wasp__mailbox_pop(struct wasp_actor *a) {
     if (!atomic_load_explicit(&a->qlen, memory_order_relaxed)) return NULL;
     wasp_spin_lock(&a->lock);
     struct wasp_env *e = ring_pop(&a->hi);
@@ -89,7 +89,7 @@ struct wasp_env *wasp_mailbox_pop(struct wasp_actor *a) {
     return e;
 }
 
-int wasp_mailbox_push_event(struct wasp_actor *a, struct wasp_env *e) {
+int wasp__mailbox_push_event(struct wasp_actor *a, struct wasp_env *e) {
     wasp_spin_lock(&a->lock);
     int rc = a->closed ? WASP_ESTOPPED : WASP_OK;
     if (!rc && a->ev.len == a->ev.size) rc = ring_grow(&a->ev);
@@ -101,7 +101,7 @@ int wasp_mailbox_push_event(struct wasp_actor *a, struct wasp_env *e) {
     return rc;
 }
 
-struct wasp_env *wasp_mailbox_pop_event(struct wasp_actor *a) {
+struct wasp_env *wasp__mailbox_pop_event(struct wasp_actor *a) {
     if (!atomic_load_explicit(&a->evlen, memory_order_relaxed)) return NULL;
     wasp_spin_lock(&a->lock);
     struct wasp_env *e = ring_pop(&a->ev);
@@ -123,7 +123,7 @@ static void events_discard(struct wasp_ring *r) {
     free(r->buf);
 }
 
-struct wasp_env **wasp_mailbox_close(struct wasp_actor *a) {
+struct wasp_env **wasp__mailbox_close(struct wasp_actor *a) {
     struct wasp_ring evs;
     wasp_spin_lock(&a->lock);
     a->closed = true;
@@ -146,15 +146,15 @@ struct wasp_env **wasp_mailbox_close(struct wasp_actor *a) {
     if (!out && a->count) {
         /* no memory for the array: free them one by one as dead letters */
         struct wasp_env *e;
-        while ((e = wasp_mailbox_pop(a))) wasp_dead_letter(a->sys, a, e, WASP_ESTOPPED);
+        while ((e = wasp__mailbox_pop(a))) wasp__dead_letter(a->sys, a, e, WASP_ESTOPPED);
     }
     return out;
 }
 
-void wasp_mailbox_free(struct wasp_actor *a) {
+void wasp__mailbox_free(struct wasp_actor *a) {
     struct wasp_env *e;
-    while ((e = ring_pop(&a->hi))) wasp_env_free(e);
-    while ((e = ring_pop(&a->lo))) wasp_env_free(e);
+    while ((e = ring_pop(&a->hi))) wasp__env_free(e);
+    while ((e = ring_pop(&a->lo))) wasp__env_free(e);
     struct wasp_ring evs;
     events_take(a, &evs);
     events_discard(&evs);

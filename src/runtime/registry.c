@@ -30,14 +30,14 @@ static struct wasp_reg_entry *entry_new(const char *name, size_t len) {
     if (!e) return NULL;
     memcpy(e->name, name, len);
     e->len = len;
-    wasp_hashmap_init(&e->index);
+    wasp__hashmap_init(&e->index);
     return e;
 }
 
 static void entry_free(struct wasp_reg_entry *e) {
     if (!e) return;
     free(e->members);
-    wasp_hashmap_free(&e->index);
+    wasp__hashmap_free(&e->index);
     free(e);
 }
 
@@ -48,25 +48,25 @@ static struct wasp_reg_entry *pool_forget(wasp_system *sys, struct wasp_reg_entr
             *p = e->next_pool;
             break;
         }
-    return wasp_hashmap_del(&sys->reg.map, e->name, e->len);
+    return wasp__hashmap_del(&sys->reg.map, e->name, e->len);
 }
 
-int wasp_name_check(const char *name, size_t *len) {
+int wasp__name_check(const char *name, size_t *len) {
     if (!name) return WASP_EINVAL;
     *len = strnlen(name, 256);
     return *len == 0 || *len > 255 ? WASP_EINVAL : WASP_OK;
 }
 
-int wasp_registry_add_actor(wasp_system *sys, const char *name, wasp_aid id) {
+int wasp__registry_add_actor(wasp_system *sys, const char *name, wasp_aid id) {
     size_t len;
-    if (wasp_name_check(name, &len)) return WASP_EINVAL;
+    if (wasp__name_check(name, &len)) return WASP_EINVAL;
     struct wasp_reg_entry *e = entry_new(name, len);
     if (!e) return WASP_ENOMEM;
     e->id = id;
     int rc;
     pthread_rwlock_wrlock(&sys->reg.lk);
-    if (wasp_hashmap_get(&sys->reg.map, name, len)) rc = WASP_EEXIST;
-    else rc = wasp_hashmap_put(&sys->reg.map, e->name, len, e, NULL);
+    if (wasp__hashmap_get(&sys->reg.map, name, len)) rc = WASP_EEXIST;
+    else rc = wasp__hashmap_put(&sys->reg.map, e->name, len, e, NULL);
     pthread_rwlock_unlock(&sys->reg.lk);
     if (rc) free(e);
     return rc;
@@ -74,25 +74,25 @@ int wasp_registry_add_actor(wasp_system *sys, const char *name, wasp_aid id) {
 
 /* Swap-removes a member: O(1) through the index. */
 static bool pool_drop_member(struct wasp_reg_entry *e, wasp_aid id) {
-    void *pos = wasp_hashmap_del_u64(&e->index, id);
+    void *pos = wasp__hashmap_del_u64(&e->index, id);
     if (!pos) return false;
     size_t i = (size_t)(uintptr_t)pos - 1, last = --e->n;
     if (i != last) {
         e->members[i] = e->members[last];
-        wasp_hashmap_put_u64(&e->index, e->members[i], (void *)(uintptr_t)(i + 1), NULL); /* replaces: no alloc */
+        wasp__hashmap_put_u64(&e->index, e->members[i], (void *)(uintptr_t)(i + 1), NULL); /* replaces: no alloc */
     }
     return true;
 }
 
-void wasp_registry_remove_actor(wasp_system *sys, struct wasp_actor *a) {
+void wasp__registry_remove_actor(wasp_system *sys, struct wasp_actor *a) {
     wasp_aid id = wasp_actor_id(a);
     bool in_pool = atomic_load(&a->in_pool);
     if (!a->name && !in_pool) return;
     struct wasp_reg_entry *gone = NULL;
     pthread_rwlock_wrlock(&sys->reg.lk);
     if (a->name) {
-        struct wasp_reg_entry *e = wasp_hashmap_get(&sys->reg.map, a->name, strlen(a->name));
-        if (e && !e->pool && e->id == id) gone = wasp_hashmap_del(&sys->reg.map, a->name, e->len);
+        struct wasp_reg_entry *e = wasp__hashmap_get(&sys->reg.map, a->name, strlen(a->name));
+        if (e && !e->pool && e->id == id) gone = wasp__hashmap_del(&sys->reg.map, a->name, e->len);
     }
     if (in_pool) {
         struct wasp_reg_entry *next;
@@ -105,12 +105,12 @@ void wasp_registry_remove_actor(wasp_system *sys, struct wasp_actor *a) {
     entry_free(gone);
 }
 
-int wasp_registry_lookup(wasp_system *sys, const char *name, wasp_aid *out) {
+int wasp__registry_lookup(wasp_system *sys, const char *name, wasp_aid *out) {
     size_t len;
-    if (wasp_name_check(name, &len)) return WASP_EINVAL;
+    if (wasp__name_check(name, &len)) return WASP_EINVAL;
     int rc = WASP_ENOENT;
     pthread_rwlock_rdlock(&sys->reg.lk);
-    struct wasp_reg_entry *e = wasp_hashmap_get(&sys->reg.map, name, len);
+    struct wasp_reg_entry *e = wasp__hashmap_get(&sys->reg.map, name, len);
     if (e && !e->pool) {
         *out = e->id;
         rc = WASP_OK;
@@ -123,31 +123,31 @@ int wasp_registry_lookup(wasp_system *sys, const char *name, wasp_aid *out) {
     return rc;
 }
 
-void wasp_registry_free(wasp_system *sys) {
+void wasp__registry_free(wasp_system *sys) {
     size_t it = 0;
     const struct wasp_hashmap_entry *he;
-    while ((he = wasp_hashmap_next(&sys->reg.map, &it))) entry_free(he->value);
-    wasp_hashmap_free(&sys->reg.map);
+    while ((he = wasp__hashmap_next(&sys->reg.map, &it))) entry_free(he->value);
+    wasp__hashmap_free(&sys->reg.map);
     pthread_rwlock_destroy(&sys->reg.lk);
 }
 
 int wasp_lookup(wasp_system *sys, const char *name, wasp_aid *out) {
     if (!sys || !out) return WASP_EINVAL;
-    return wasp_registry_lookup(sys, name, out);
+    return wasp__registry_lookup(sys, name, out);
 }
 
 /* ---- pools ---------------------------------------------------------------- */
 
 int wasp_pool_add(wasp_system *sys, const char *pool, wasp_aid member) {
     size_t len;
-    if (!sys || wasp_name_check(pool, &len)) return WASP_EINVAL;
-    struct wasp_actor *a = wasp_actor_get(sys, member);
+    if (!sys || wasp__name_check(pool, &len)) return WASP_EINVAL;
+    struct wasp_actor *a = wasp__actor_get(sys, member);
     if (!a) return WASP_ENOENT;
     struct wasp_reg_entry *fresh = NULL;
     int rc = WASP_OK;
     pthread_rwlock_wrlock(&sys->reg.lk);
     int st = atomic_load(&a->lstate);
-    struct wasp_reg_entry *e = wasp_hashmap_get(&sys->reg.map, pool, len);
+    struct wasp_reg_entry *e = wasp__hashmap_get(&sys->reg.map, pool, len);
     if (st == WASP_STATE_STOPPING || st == WASP_STATE_TERMINATED) {
         rc = WASP_ENOENT;
     } else if (e && !e->pool) {
@@ -158,7 +158,7 @@ int wasp_pool_add(wasp_system *sys, const char *pool, wasp_aid member) {
             if (!e) rc = WASP_ENOMEM;
             else e->pool = true;
         }
-        if (!rc && wasp_hashmap_get_u64(&e->index, member)) rc = WASP_EEXIST;
+        if (!rc && wasp__hashmap_get_u64(&e->index, member)) rc = WASP_EEXIST;
         if (!rc && e->n == e->cap) {
             size_t cap = e->cap ? e->cap * 2 : 4;
             wasp_aid *m = realloc(e->members, cap * sizeof(*m));
@@ -168,9 +168,9 @@ int wasp_pool_add(wasp_system *sys, const char *pool, wasp_aid member) {
                 e->cap = cap;
             }
         }
-        if (!rc) rc = wasp_hashmap_put_u64(&e->index, member, (void *)(uintptr_t)(e->n + 1), NULL);
+        if (!rc) rc = wasp__hashmap_put_u64(&e->index, member, (void *)(uintptr_t)(e->n + 1), NULL);
         if (!rc && fresh) {
-            rc = wasp_hashmap_put(&sys->reg.map, e->name, len, e, NULL);
+            rc = wasp__hashmap_put(&sys->reg.map, e->name, len, e, NULL);
             if (!rc) {
                 e->next_pool = sys->reg.pools;
                 sys->reg.pools = e;
@@ -184,17 +184,17 @@ int wasp_pool_add(wasp_system *sys, const char *pool, wasp_aid member) {
     }
     pthread_rwlock_unlock(&sys->reg.lk);
     entry_free(fresh);
-    wasp_actor_unref(a);
+    wasp__actor_unref(a);
     return rc;
 }
 
 int wasp_pool_remove(wasp_system *sys, const char *pool, wasp_aid member) {
     size_t len;
-    if (!sys || wasp_name_check(pool, &len)) return WASP_EINVAL;
+    if (!sys || wasp__name_check(pool, &len)) return WASP_EINVAL;
     int rc = WASP_ENOENT;
     struct wasp_reg_entry *gone = NULL;
     pthread_rwlock_wrlock(&sys->reg.lk);
-    struct wasp_reg_entry *e = wasp_hashmap_get(&sys->reg.map, pool, len);
+    struct wasp_reg_entry *e = wasp__hashmap_get(&sys->reg.map, pool, len);
     if (e && e->pool) {
         if (pool_drop_member(e, member)) rc = WASP_OK;
         if (!e->n) gone = pool_forget(sys, e);
@@ -206,10 +206,10 @@ int wasp_pool_remove(wasp_system *sys, const char *pool, wasp_aid member) {
 
 int wasp_pool_size(wasp_system *sys, const char *pool) {
     size_t len;
-    if (!sys || wasp_name_check(pool, &len)) return WASP_EINVAL;
+    if (!sys || wasp__name_check(pool, &len)) return WASP_EINVAL;
     int rc = WASP_ENOENT;
     pthread_rwlock_rdlock(&sys->reg.lk);
-    struct wasp_reg_entry *e = wasp_hashmap_get(&sys->reg.map, pool, len);
+    struct wasp_reg_entry *e = wasp__hashmap_get(&sys->reg.map, pool, len);
     if (e && e->pool) rc = (int)e->n;
     pthread_rwlock_unlock(&sys->reg.lk);
     return rc;

@@ -19,7 +19,7 @@ int wasp_system_set_remote(wasp_system *sys, const wasp_remote_ops *ops, void *a
     return rc;
 }
 
-int wasp_remote_route(wasp_system *sys, const wasp_send_opts *o, wasp_aid sender,
+int wasp__remote_route(wasp_system *sys, const wasp_send_opts *o, wasp_aid sender,
                       uint64_t timeout_ns, wasp_reply_fn fn, void *arg) {
     if (!o->to_name) return WASP_ENOENT; /* ids are local to a process */
     if (atomic_load(&sys->state) >= WASP_SYS_STOPPING) return WASP_ESTOPPED;
@@ -28,14 +28,14 @@ int wasp_remote_route(wasp_system *sys, const wasp_send_opts *o, wasp_aid sender
 
 static void remote_done(void *arg, int status, const void *data, size_t len) {
     struct wasp_pending *p = arg;
-    wasp_pending_complete(p, status, data, len);
-    wasp_pending_unref(p);
+    wasp__pending_complete(p, status, data, len);
+    wasp__pending_unref(p);
 }
 
-int wasp_remote_ask(wasp_system *sys, const wasp_send_opts *o, struct wasp_pending *p,
+int wasp__remote_ask(wasp_system *sys, const wasp_send_opts *o, struct wasp_pending *p,
                     uint64_t timeout_ns) {
     atomic_fetch_add(&p->refs, 1); /* the router's, released by remote_done */
-    int rc = wasp_remote_route(sys, o, wasp_current_sender(sys), timeout_ns, remote_done, p);
-    if (rc) wasp_pending_unref(p);
+    int rc = wasp__remote_route(sys, o, wasp_current_sender(sys), timeout_ns, remote_done, p);
+    if (rc) wasp__pending_unref(p);
     return rc;
 }

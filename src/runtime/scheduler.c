@@ -25,7 +25,7 @@
 
 static _Thread_local struct wasp_worker *tls_worker;
 
-bool wasp_on_worker(wasp_system *sys) { return tls_worker && tls_worker->sys == sys; }
+bool wasp__on_worker(wasp_system *sys) { return tls_worker && tls_worker->sys == sys; }
 
 static void rq_push(struct wasp_sched *s, struct wasp_actor *a) {
     a->rq_next = NULL;
@@ -54,7 +54,7 @@ static bool idle_locked(const struct wasp_sched *s) {
     return s->sleepers == s->nworkers && !s->head && s->holds == 0;
 }
 
-void wasp_sched_push_batch(wasp_system *sys, struct wasp_batch *b) {
+void wasp__sched_push_batch(wasp_system *sys, struct wasp_batch *b) {
     if (!b->n) return;
     struct wasp_sched *s = &sys->sched;
     pthread_mutex_lock(&s->mu);
@@ -71,7 +71,7 @@ void wasp_sched_push_batch(wasp_system *sys, struct wasp_batch *b) {
     b->n = 0;
 }
 
-void wasp_sched_push(wasp_system *sys, struct wasp_actor *a, bool tail) {
+void wasp__sched_push(wasp_system *sys, struct wasp_actor *a, bool tail) {
     struct wasp_worker *w = tls_worker;
     if (!tail && w && w->sys == sys) {
         struct wasp_actor *old = w->next;
@@ -113,47 +113,47 @@ static struct wasp_actor *next_actor(struct wasp_worker *w) {
 /* One run step: up to WASP_BATCH messages of one owned actor. */
 static void run_actor(struct wasp_actor *a) {
     struct wasp_ctx ctx = {a->sys, a, NULL};
-    struct wasp_ctx *prev = wasp_tls_ctx;
-    wasp_tls_ctx = &ctx;
+    struct wasp_ctx *prev = wasp__tls_ctx;
+    wasp__tls_ctx = &ctx;
     wasp_msg m;
     int n = 0;
     for (;;) {
         int stop = atomic_load_explicit(&a->stop_req, memory_order_relaxed);
         if (stop) {
-            wasp_tls_ctx = prev;
-            wasp_actor_terminate(a, stop - 1);
+            wasp__tls_ctx = prev;
+            wasp__actor_terminate(a, stop - 1);
             return;
         }
         if (atomic_load_explicit(&a->kill_req, memory_order_relaxed)) { /* wasp_actor_kill */
-            wasp_tls_ctx = prev;
-            wasp_actor_crash(a);
+            wasp__tls_ctx = prev;
+            wasp__actor_crash(a);
             return;
         }
         int retire = atomic_load_explicit(&a->retire_req, memory_order_relaxed);
         if (retire && !a->cur) { /* between messages: the one in hand is finished first */
-            wasp_tls_ctx = prev;
-            wasp_actor_retire_now(a, retire - 1);
+            wasp__tls_ctx = prev;
+            wasp__actor_retire_now(a, retire - 1);
             return;
         }
         if (n == WASP_BATCH) {
-            wasp_sched_push(a->sys, a, true);
+            wasp__sched_push(a->sys, a, true);
             break;
         }
         struct wasp_env *e = a->cur;
-        if (!e && ((e = wasp__event_take_lost(a)) || (e = wasp_mailbox_pop_event(a)))) {
+        if (!e && ((e = wasp__event_take_lost(a)) || (e = wasp__mailbox_pop_event(a)))) {
             /* runtime events first */
             a->cur = e;
             atomic_store_explicit(&a->parkw, WASP_PW_RUN, memory_order_relaxed);
         }
         if (!e) {
             for (;;) {
-                e = wasp_mailbox_pop(a);
+                e = wasp__mailbox_pop(a);
                 if (!e || !e->deadline || e->deadline > wasp_clock_ns()) break;
-                wasp_dead_letter(a->sys, a, e, WASP_ETIMEDOUT); /* TTL expired */
+                wasp__dead_letter(a->sys, a, e, WASP_ETIMEDOUT); /* TTL expired */
             }
             if (!e) {
-                wasp_tls_ctx = prev;
-                wasp_actor_release(a);
+                wasp__tls_ctx = prev;
+                wasp__actor_release(a);
                 return;
             }
             a->cur = e;
@@ -163,18 +163,18 @@ static void run_actor(struct wasp_actor *a) {
         if (e->kind == WASP_ENV_EVENT) { /* never a message: not counted */
             int rc = wasp__event_dispatch(&ctx, a, e);
             if (rc == WASP_YIELD && !atomic_load(&a->kill_req)) {
-                wasp_sched_push(a->sys, a, true);
+                wasp__sched_push(a->sys, a, true);
                 break;
             }
             if (rc == WASP_ECRASH || rc == WASP__FAIL_SHUTDOWN) {
-                wasp_tls_ctx = prev;
-                if (rc == WASP_ECRASH) wasp_actor_crash(a);
-                else wasp_actor_retire_now(a, WASP_EXIT_SHUTDOWN);
+                wasp__tls_ctx = prev;
+                if (rc == WASP_ECRASH) wasp__actor_crash(a);
+                else wasp__actor_retire_now(a, WASP_EXIT_SHUTDOWN);
                 return;
             }
             if (rc == WASP__STOP_SHUTDOWN) { /* we own it: the loop top terminates it */
                 int r;
-                (void)wasp_actor_stop_begin(a, WASP_EXIT_SHUTDOWN, &r);
+                (void)wasp__actor_stop_begin(a, WASP_EXIT_SHUTDOWN, &r);
             }
             n++;
             continue;
@@ -193,35 +193,35 @@ static void run_actor(struct wasp_actor *a) {
         /* a kill lands at the end of this handler call, even mid-message */
         if ((rc == WASP_YIELD || rc == WASP_PARK) && atomic_load(&a->kill_req)) rc = WASP_ECRASH;
         if (rc == WASP_YIELD) {
-            wasp_sched_push(a->sys, a, true);
+            wasp__sched_push(a->sys, a, true);
             break;
         }
         if (rc == WASP_PARK) {
-            wasp_actor_park(a);
+            wasp__actor_park(a);
             break;
         }
         if (rc == WASP_ECRASH) {
-            wasp_tls_ctx = prev;
-            wasp_actor_crash(a);
+            wasp__tls_ctx = prev;
+            wasp__actor_crash(a);
             return;
         }
         a->cur = NULL;
         if (rc == WASP_DROP) { /* undeliverable: a dead letter, not a handled message */
-            wasp_dead_letter(a->sys, a, e, WASP_ENOREPLY);
+            wasp__dead_letter(a->sys, a, e, WASP_ENOREPLY);
             n++;
             continue;
         }
         WASP_BUMP(a->handled);
         if (rc != 0 && rc != WASP_STOP) WASP_BUMP(a->errors);
-        wasp_env_free(e);
+        wasp__env_free(e);
         n++;
         if (rc == WASP_STOP) {
             int r; /* we own it already: the loop top terminates (or retires) it */
             if (a->supervised) atomic_store(&a->retire_req, 1 + WASP_EXIT_NORMAL);
-            else (void)wasp_actor_stop_begin(a, WASP_EXIT_NORMAL, &r);
+            else (void)wasp__actor_stop_begin(a, WASP_EXIT_NORMAL, &r);
         }
     }
-    wasp_tls_ctx = prev;
+    wasp__tls_ctx = prev;
 }
 
 static void *worker_main(void *arg) {
@@ -233,7 +233,7 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
-int wasp_sched_start(wasp_system *sys) {
+int wasp__sched_start(wasp_system *sys) {
     struct wasp_sched *s = &sys->sched;
     s->workers = calloc((size_t)s->nworkers, sizeof(*s->workers));
     if (!s->workers) return WASP_ENOMEM;
@@ -241,14 +241,14 @@ int wasp_sched_start(wasp_system *sys) {
         s->workers[i].sys = sys;
         if (pthread_create(&s->workers[i].thread, NULL, worker_main, &s->workers[i])) {
             s->nworkers = i;
-            wasp_sched_stop(sys);
+            wasp__sched_stop(sys);
             return WASP_ENOMEM;
         }
     }
     return WASP_OK;
 }
 
-void wasp_sched_stop(wasp_system *sys) {
+void wasp__sched_stop(wasp_system *sys) {
     struct wasp_sched *s = &sys->sched;
     pthread_mutex_lock(&s->mu);
     s->stop = true;
@@ -279,7 +279,7 @@ void wasp_system_release(wasp_system *sys) {
 
 int wasp_system_wait_idle(wasp_system *sys, uint64_t timeout_ns) {
     if (!sys) return WASP_EINVAL;
-    if (wasp_tls_ctx || wasp_on_worker(sys) || !sys->workers_started) return WASP_ESTATE;
+    if (wasp__tls_ctx || wasp__on_worker(sys) || !sys->workers_started) return WASP_ESTATE;
     struct wasp_sched *s = &sys->sched;
     struct timespec until = {0};
     if (timeout_ns) { /* the condvar waits on the realtime clock */
@@ -303,7 +303,7 @@ int wasp_system_wait_idle(wasp_system *sys, uint64_t timeout_ns) {
     return rc;
 }
 
-struct wasp_actor *wasp_sched_take_all(wasp_system *sys) {
+struct wasp_actor *wasp__sched_take_all(wasp_system *sys) {
     struct wasp_sched *s = &sys->sched;
     pthread_mutex_lock(&s->mu);
     struct wasp_actor *a = s->head;

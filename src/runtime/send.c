@@ -12,7 +12,7 @@
 /* wake-up protocol: the push stored qlen or evlen (seq_cst); the owner
  * releasing the actor stores sched = 0 and then reads them. One of us sees
  * the other, so nothing queued is ever stranded. */
-void wasp_schedule_if_idle(struct wasp_actor *a, struct wasp_batch *b) {
+void wasp__schedule_if_idle(struct wasp_actor *a, struct wasp_batch *b) {
     if (!atomic_load(&a->sched) && !atomic_exchange(&a->sched, 1)) {
         if (b) {
             a->rq_next = NULL;
@@ -21,21 +21,21 @@ void wasp_schedule_if_idle(struct wasp_actor *a, struct wasp_batch *b) {
             b->tail = a;
             b->n++;
         } else {
-            wasp_sched_push(a->sys, a, false);
+            wasp__sched_push(a->sys, a, false);
         }
     }
 }
 
-int wasp_deliver_batched(struct wasp_actor *a, struct wasp_env *e, struct wasp_batch *b) {
+int wasp__deliver_batched(struct wasp_actor *a, struct wasp_env *e, struct wasp_batch *b) {
     struct wasp_env *dropped;
-    int rc = wasp_mailbox_push(a, e, &dropped);
+    int rc = wasp__mailbox_push(a, e, &dropped);
     if (rc) return rc;
-    wasp_schedule_if_idle(a, b);
-    if (dropped) wasp_dead_letter(a->sys, a, dropped, WASP_EFULL);
+    wasp__schedule_if_idle(a, b);
+    if (dropped) wasp__dead_letter(a->sys, a, dropped, WASP_EFULL);
     return WASP_OK;
 }
 
-int wasp_deliver(struct wasp_actor *a, struct wasp_env *e) { return wasp_deliver_batched(a, e, NULL); }
+int wasp__deliver(struct wasp_actor *a, struct wasp_env *e) { return wasp__deliver_batched(a, e, NULL); }
 
 /* ---- send ------------------------------------------------------------------- */
 
@@ -45,7 +45,7 @@ static int check_opts(wasp_system *sys, const wasp_send_opts *o) {
     if (o->priority != WASP_PRIO_NORMAL && o->priority != WASP_PRIO_HIGH) return WASP_EINVAL;
     if (!o->to) {
         size_t n;
-        if (wasp_name_check(o->to_name, &n)) return WASP_EINVAL;
+        if (wasp__name_check(o->to_name, &n)) return WASP_EINVAL;
     }
     if (o->len > sys->cfg.max_message) return WASP_E2BIG;
     return WASP_OK;
@@ -53,12 +53,12 @@ static int check_opts(wasp_system *sys, const wasp_send_opts *o) {
 
 static struct wasp_actor *resolve(wasp_system *sys, const wasp_send_opts *o, int *rc) {
     *rc = WASP_ENOENT;
-    if (o->to) return wasp_actor_get(sys, o->to);
+    if (o->to) return wasp__actor_get(sys, o->to);
     /* a pool may hand out a member that just terminated: try a few */
     for (int i = 0; i < 8; i++) {
         wasp_aid id;
-        if ((*rc = wasp_registry_lookup(sys, o->to_name, &id))) return NULL;
-        struct wasp_actor *a = wasp_actor_get(sys, id);
+        if ((*rc = wasp__registry_lookup(sys, o->to_name, &id))) return NULL;
+        struct wasp_actor *a = wasp__actor_get(sys, id);
         if (a) return a;
         *rc = WASP_ENOENT;
     }
@@ -66,15 +66,15 @@ static struct wasp_actor *resolve(wasp_system *sys, const wasp_send_opts *o, int
 }
 
 static struct wasp_env *env_from_opts(wasp_system *sys, const wasp_send_opts *o, uint64_t delay) {
-    struct wasp_env *e = o->free_fn ? wasp_env_new_moved((void *)o->data, o->len, o->free_fn)
-                                    : wasp_env_new_copy(o->data, o->len);
+    struct wasp_env *e = o->free_fn ? wasp__env_new_moved((void *)o->data, o->len, o->free_fn)
+                                    : wasp__env_new_copy(o->data, o->len);
     if (!e) return NULL;
     e->sender = wasp_current_sender(sys);
     if (o->sender_name) {
         size_t n = strnlen(o->sender_name, 255);
         if (!(e->sender_name = malloc(n + 1))) {
             e->free_fn = NULL; /* a moved payload stays the caller's */
-            wasp_env_free(e);
+            wasp__env_free(e);
             return NULL;
         }
         memcpy(e->sender_name, o->sender_name, n);
@@ -88,7 +88,7 @@ static struct wasp_env *env_from_opts(wasp_system *sys, const wasp_send_opts *o,
 /* Frees an envelope that was never queued: a moved payload stays the caller's. */
 static void env_discard(struct wasp_env *e) {
     e->free_fn = NULL;
-    wasp_env_free(e);
+    wasp__env_free(e);
 }
 
 /* A name with nothing here goes to the remote router, if there is one. */
@@ -101,12 +101,12 @@ int wasp_send_ex(wasp_system *sys, const wasp_send_opts *o) {
     if (rc) return rc;
     struct wasp_actor *a = resolve(sys, o, &rc);
     if (!a && goes_remote(sys, o, rc))
-        return wasp_remote_route(sys, o, wasp_current_sender(sys), 0, NULL, NULL);
+        return wasp__remote_route(sys, o, wasp_current_sender(sys), 0, NULL, NULL);
     if (!a) return rc;
     struct wasp_env *e = env_from_opts(sys, o, 0);
     if (!e) rc = WASP_ENOMEM;
-    else if ((rc = wasp_deliver(a, e))) env_discard(e);
-    wasp_actor_unref(a);
+    else if ((rc = wasp__deliver(a, e))) env_discard(e);
+    wasp__actor_unref(a);
     return rc;
 }
 
@@ -126,14 +126,14 @@ int wasp_send_name(wasp_system *sys, const char *to, const void *data, size_t le
 
 static void ask_timeout_fire(void *arg) {
     struct wasp_pending *p = arg;
-    wasp_pending_complete(p, WASP_ETIMEDOUT, NULL, 0);
-    wasp_pending_unref(p);
+    wasp__pending_complete(p, WASP_ETIMEDOUT, NULL, 0);
+    wasp__pending_unref(p);
 }
 
 static void ask_timeout_drop(void *arg) {
     struct wasp_pending *p = arg;
-    wasp_pending_complete(p, WASP_ESTOPPED, NULL, 0); /* no-op when cancelled by a reply */
-    wasp_pending_unref(p);
+    wasp__pending_complete(p, WASP_ESTOPPED, NULL, 0); /* no-op when cancelled by a reply */
+    wasp__pending_unref(p);
 }
 
 static int ask_internal(wasp_system *sys, const wasp_send_opts *o, uint64_t timeout_ns,
@@ -144,31 +144,31 @@ static int ask_internal(wasp_system *sys, const wasp_send_opts *o, uint64_t time
     struct wasp_actor *a = resolve(sys, o, &rc);
     struct wasp_pending *p;
     if (!a && goes_remote(sys, o, rc)) {
-        if (!(p = wasp_pending_new(sys, fn, arg))) return WASP_ENOMEM;
-        if ((rc = wasp_remote_ask(sys, o, p, timeout_ns))) {
+        if (!(p = wasp__pending_new(sys, fn, arg))) return WASP_ENOMEM;
+        if ((rc = wasp__remote_ask(sys, o, p, timeout_ns))) {
             atomic_store(&p->done, 1); /* fn must never run */
-            wasp_pending_unref(p);
+            wasp__pending_unref(p);
             return rc;
         }
     } else {
         if (!a) return rc;
-        p = wasp_pending_new(sys, fn, arg);
+        p = wasp__pending_new(sys, fn, arg);
         struct wasp_env *e = p ? env_from_opts(sys, o, 0) : NULL;
         if (!e) {
             free(p);
-            wasp_actor_unref(a);
+            wasp__actor_unref(a);
             return WASP_ENOMEM;
         }
         atomic_store_explicit(&p->refs, 2, memory_order_relaxed); /* envelope + us */
         e->pending = p;
         e->flags |= WASP_MSG_REQUEST;
         e->corr = corr;
-        rc = wasp_deliver(a, e);
-        wasp_actor_unref(a);
+        rc = wasp__deliver(a, e);
+        wasp__actor_unref(a);
         if (rc) {
             atomic_store(&p->done, 1); /* fn must never run */
             env_discard(e);            /* drops the envelope's ref */
-            wasp_pending_unref(p);
+            wasp__pending_unref(p);
             return rc;
         }
     }
@@ -177,12 +177,12 @@ static int ask_internal(wasp_system *sys, const wasp_send_opts *o, uint64_t time
      * reference here, so p stays valid until the timer id is stored. */
     if (timeout_ns) {
         atomic_fetch_add(&p->refs, 1); /* the timer's */
-        uint64_t t = wasp_timers_schedule(sys->timers, timeout_ns, ask_timeout_fire,
+        uint64_t t = wasp__timers_schedule(sys->timers, timeout_ns, ask_timeout_fire,
                                           ask_timeout_drop, p);
         if (t) atomic_store(&p->timer, t);
-        else wasp_pending_unref(p);
+        else wasp__pending_unref(p);
     }
-    wasp_pending_unref(p); /* ours */
+    wasp__pending_unref(p); /* ours */
     return WASP_OK;
 }
 
@@ -221,7 +221,7 @@ static void waiter_fn(void *arg, int status, const void *data, size_t len) {
 static int ask_blocking(wasp_system *sys, const wasp_send_opts *o, uint64_t timeout_ns,
                         void **reply, size_t *reply_len) {
     if (!sys || !reply || !reply_len) return WASP_EINVAL;
-    if (wasp_tls_ctx || wasp_on_worker(sys)) return WASP_ESTATE;
+    if (wasp__tls_ctx || wasp__on_worker(sys)) return WASP_ESTATE;
     struct waiter w = {.done = false};
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
@@ -259,16 +259,16 @@ int wasp_ask_name(wasp_system *sys, const char *to, const void *data, size_t len
  * replies are dead letters. */
 static void send_reply_msg(wasp_system *sys, wasp_aid to, uint64_t corr, int status,
                            const void *data, size_t len) {
-    struct wasp_env *r = wasp_env_new_copy(data, len);
+    struct wasp_env *r = wasp__env_new_copy(data, len);
     if (!r) return;
     r->sender = wasp_current_sender(sys);
     r->flags = WASP_MSG_REPLY;
     r->corr = corr;
     r->status = status;
-    struct wasp_actor *a = wasp_actor_get(sys, to);
-    int rc = a ? wasp_deliver(a, r) : WASP_ENOENT;
-    if (rc) wasp_dead_letter(sys, a, r, rc);
-    if (a) wasp_actor_unref(a);
+    struct wasp_actor *a = wasp__actor_get(sys, to);
+    int rc = a ? wasp__deliver(a, r) : WASP_ENOENT;
+    if (rc) wasp__dead_letter(sys, a, r, rc);
+    if (a) wasp__actor_unref(a);
 }
 
 struct fwd {
@@ -320,9 +320,9 @@ int wasp_ctx_ask(wasp_ctx *ctx, const wasp_send_opts *o, uint64_t timeout_ns, ui
             e->flags |= WASP_MSG_REQUEST;
             e->reply_to = wasp_actor_id(ctx->a);
             e->corr = c;
-            if ((rc = wasp_deliver(a, e))) env_discard(e);
+            if ((rc = wasp__deliver(a, e))) env_discard(e);
         }
-        wasp_actor_unref(a);
+        wasp__actor_unref(a);
     }
     if (!rc && corr) *corr = c;
     return rc;
@@ -336,9 +336,9 @@ int wasp_reply(wasp_ctx *ctx, const void *data, size_t len) {
     if (len > ctx->sys->cfg.max_message) return WASP_E2BIG;
     a->replied = true;
     if (e->pending) {
-        if (!wasp_pending_complete(e->pending, WASP_OK, data ? data : "", len)) { /* asker gave up */
+        if (!wasp__pending_complete(e->pending, WASP_OK, data ? data : "", len)) { /* asker gave up */
             atomic_fetch_add_explicit(&ctx->sys->dead, 1, memory_order_relaxed);
-            wasp_dead_letter_log(ctx->sys, NULL, WASP_AID_NONE, len,
+            wasp__dead_letter_log(ctx->sys, NULL, WASP_AID_NONE, len,
                                  "reply after the asker gave up");
         }
     } else if (e->reply_to) {
@@ -372,8 +372,8 @@ int wasp_reply_defer(wasp_ctx *ctx, wasp_deferred **out) {
 
 static void deferred_complete(wasp_deferred *d, int status, const void *data, size_t len) {
     if (d->pending) {
-        wasp_pending_complete(d->pending, status, data, len);
-        wasp_pending_unref(d->pending);
+        wasp__pending_complete(d->pending, status, data, len);
+        wasp__pending_unref(d->pending);
     } else if (d->reply_to && status == WASP_OK) {
         send_reply_msg(d->sys, d->reply_to, d->corr, status, data, len);
     }
@@ -405,7 +405,7 @@ struct delayed {
 static void delayed_dead(struct delayed *d, struct wasp_actor *a, int status) {
     char id[32];
     if (!d->o.to_name) snprintf(id, sizeof(id), "%#llx", (unsigned long long)d->o.to);
-    wasp_dead_letter_to(d->sys, a, d->o.to_name ? d->o.to_name : id, d->e, status);
+    wasp__dead_letter_to(d->sys, a, d->o.to_name ? d->o.to_name : id, d->e, status);
 }
 
 /* A delayed message for a name served elsewhere: handed to the router. */
@@ -414,9 +414,9 @@ static int delayed_remote(struct delayed *d) {
     o.data = d->e->data;
     o.len = d->e->len;
     o.priority = (d->e->flags & WASP_MSG_HIGH) ? WASP_PRIO_HIGH : WASP_PRIO_NORMAL;
-    int rc = wasp_remote_route(d->sys, &o, d->e->sender, 0, NULL, NULL);
+    int rc = wasp__remote_route(d->sys, &o, d->e->sender, 0, NULL, NULL);
     if (rc == WASP_OK) {
-        wasp_env_free(d->e);
+        wasp__env_free(d->e);
         d->e = NULL;
     }
     return rc;
@@ -426,10 +426,10 @@ static void delayed_fire(void *arg) {
     struct delayed *d = arg;
     int rc;
     struct wasp_actor *a = resolve(d->sys, &d->o, &rc);
-    if (a && (rc = wasp_deliver(a, d->e)) == WASP_OK) d->e = NULL;
+    if (a && (rc = wasp__deliver(a, d->e)) == WASP_OK) d->e = NULL;
     else if (!a && goes_remote(d->sys, &d->o, rc)) rc = delayed_remote(d);
     if (d->e) delayed_dead(d, a, rc);
-    if (a) wasp_actor_unref(a);
+    if (a) wasp__actor_unref(a);
     free(d);
 }
 
@@ -438,7 +438,7 @@ static void delayed_fire(void *arg) {
 static void delayed_drop(void *arg) {
     struct delayed *d = arg;
     if (atomic_load(&d->sys->timers_draining)) delayed_dead(d, NULL, WASP_ESTOPPED);
-    else wasp_env_free(d->e);
+    else wasp__env_free(d->e);
     free(d);
 }
 
@@ -460,7 +460,7 @@ int wasp_send_after(wasp_system *sys, const wasp_send_opts *o, uint64_t delay_ns
         free(d);
         return WASP_ENOMEM;
     }
-    uint64_t t = wasp_timers_schedule(sys->timers, delay_ns, delayed_fire, delayed_drop, d);
+    uint64_t t = wasp__timers_schedule(sys->timers, delay_ns, delayed_fire, delayed_drop, d);
     if (!t) {
         env_discard(d->e);
         free(d);
@@ -472,5 +472,5 @@ int wasp_send_after(wasp_system *sys, const wasp_send_opts *o, uint64_t delay_ns
 
 int wasp_timer_cancel(wasp_system *sys, uint64_t timer) {
     if (!sys || !timer) return WASP_ENOENT;
-    return wasp_timers_cancel(sys->timers, timer) ? WASP_OK : WASP_ENOENT;
+    return wasp__timers_cancel(sys->timers, timer) ? WASP_OK : WASP_ENOENT;
 }

@@ -52,7 +52,7 @@ static void history_add(struct wasp_supervisor *s, const char *child, int reason
     pthread_mutex_unlock(&s->mu);
 }
 
-void sup_report(struct wasp_supervisor *s, int level, const char *fmt, ...) {
+void wasp__sup_report(struct wasp_supervisor *s, int level, const char *fmt, ...) {
     if (!wasp_log_enabled(s->sys, level)) return;
     char line[512];
     va_list ap;
@@ -80,13 +80,13 @@ static struct child *find_aid(struct wasp_supervisor *s, wasp_aid aid) {
     return NULL;
 }
 
-struct child *sup_find_uid(struct wasp_supervisor *s, uint64_t uid) {
+struct child *wasp__sup_find_uid(struct wasp_supervisor *s, uint64_t uid) {
     for (size_t i = 0; i < s->nkids; i++)
         if (s->kids[i].uid == uid) return &s->kids[i];
     return NULL;
 }
 
-struct child *sup_find_name(const struct wasp_supervisor *s, const char *name) {
+struct child *wasp__sup_find_name(const struct wasp_supervisor *s, const char *name) {
     for (size_t i = 0; i < s->nkids; i++)
         if (!strcmp(s->kids[i].name, name)) return &s->kids[i];
     return NULL;
@@ -115,8 +115,8 @@ static struct child *kids_push(struct wasp_supervisor *s, const struct child *c)
 /* Answers a waiting wasp_supervisor_remove_child. */
 static void removed_reply(struct child *c) {
     if (!c->removed) return;
-    wasp_pending_complete(c->removed, WASP_OK, NULL, 0);
-    wasp_pending_unref(c->removed);
+    wasp__pending_complete(c->removed, WASP_OK, NULL, 0);
+    wasp__pending_unref(c->removed);
     c->removed = NULL;
 }
 
@@ -124,7 +124,7 @@ static void kids_remove(struct wasp_supervisor *s, struct child *c) {
     removed_reply(c);
     if (c->timer) wasp_timer_cancel(s->sys, c->timer);
     if (c->stop_timer) wasp_timer_cancel(s->sys, c->stop_timer);
-    sup_health_cancel(s, c);
+    wasp__sup_health_cancel(s, c);
     pthread_mutex_lock(&s->mu);
     size_t i = (size_t)(c - s->kids);
     struct wasp_supervisor *sub = s->kids[i].sub;
@@ -149,12 +149,12 @@ static int sup_started(wasp_ctx *ctx);
 static void sup_stopped(wasp_ctx *ctx, int reason);
 static int sup_event(wasp_ctx *ctx, const struct wasp_event *ev);
 
-int sup_notify(wasp_system *sys, wasp_aid sup, const struct sup_event *ev) {
+int wasp__sup_notify(wasp_system *sys, wasp_aid sup, const struct sup_event *ev) {
     return wasp__event_send(sys, sup, WASP_EVT_CALL, ev, sizeof(*ev));
 }
 
 /* A timer id, or 0 if it could not be armed (system stopping). */
-uint64_t sup_notify_after(struct wasp_supervisor *s, const struct sup_event *ev, uint64_t delay_ns) {
+uint64_t wasp__sup_notify_after(struct wasp_supervisor *s, const struct sup_event *ev, uint64_t delay_ns) {
     uint64_t id = 0;
     return wasp__event_after(s->sys, s->aid, WASP_EVT_CALL, ev, sizeof(*ev), delay_ns, &id) == WASP_OK
                ? id
@@ -168,10 +168,10 @@ static void on_child_exit(wasp_system *sys, wasp_aid id, int reason, void *arg) 
         ev.failed = st.state == WASP_STATE_FAILED;
         ev.inc = st.restarts;
     }
-    sup_notify(sys, (wasp_aid)(uintptr_t)arg, &ev);
+    wasp__sup_notify(sys, (wasp_aid)(uintptr_t)arg, &ev);
 }
 
-int sup_spawn_actor(struct wasp_supervisor *s, wasp_aid *out) {
+int wasp__sup_spawn_actor(struct wasp_supervisor *s, wasp_aid *out) {
     wasp_actor_spec a = {.name = s->name, .handle = sup_handle, .started = sup_started,
                          .stopped = sup_stopped, .state = s, .mailbox_capacity = 1024};
     unsigned flags = s->parent ? WASP__SPAWN_SUPERVISED : WASP__SPAWN_STOP_FIRST;
@@ -195,20 +195,20 @@ static int child_start(struct wasp_supervisor *s, struct child *c) {
             c->inc = actor_inc(s->sys, c->aid);
             c->started_at = wasp_system_now(s->sys);
             set_status(s, c, ST_RUNNING, c->aid);
-            sup_health_on_start(s, c);
+            wasp__sup_health_on_start(s, c);
             return WASP_OK;
         }
         if (rc != WASP_ENOENT) return rc; /* still failed (or not failed any more) */
         set_status(s, c, ST_DOWN, 0);
     }
-    if (c->sub) rc = sup_spawn_actor(c->sub, &aid);
+    if (c->sub) rc = wasp__sup_spawn_actor(c->sub, &aid);
     else rc = wasp__spawn_runtime(s->sys, &c->actor, NULL, WASP__SPAWN_SUPERVISED, &aid);
     if (rc != WASP_OK) return rc;
     c->inc = 0;
     c->started_at = wasp_system_now(s->sys);
     set_status(s, c, ST_RUNNING, aid);
     if (c->sub) c->sub->aid = aid;
-    sup_health_on_start(s, c);
+    wasp__sup_health_on_start(s, c);
     rc = wasp_actor_monitor(s->sys, aid, on_child_exit, (void *)(uintptr_t)s->aid, NULL);
     if (rc != WASP_OK) { /* already terminating: its exit will never be reported */
         set_status(s, c, ST_DOWN, 0);
@@ -219,18 +219,18 @@ static int child_start(struct wasp_supervisor *s, struct child *c) {
         /* failed before the monitor was in place */
         struct sup_event ev = {.kind = EV_EXIT, .reason = WASP_EXIT_CRASH, .aid = aid,
                                .failed = true, .inc = st.restarts};
-        sup_notify(s->sys, s->aid, &ev);
+        wasp__sup_notify(s->sys, s->aid, &ev);
     }
     return WASP_OK;
 }
 
 /* ---- stopping: one at a time, in queue order ------------------------------------- */
 
-void sup_tree_kill(struct wasp_supervisor *sub) {
+void wasp__sup_tree_kill(struct wasp_supervisor *sub) {
     pthread_mutex_lock(&sub->mu);
     for (size_t i = sub->nkids; i-- > 0;) {
         struct child *k = &sub->kids[i];
-        if (k->sub) sup_tree_kill(k->sub);
+        if (k->sub) wasp__sup_tree_kill(k->sub);
         if (k->aid) (void)wasp_actor_stop(sub->sys, k->aid);
         k->status = ST_DOWN;
         k->aid = 0;
@@ -241,7 +241,7 @@ void sup_tree_kill(struct wasp_supervisor *sub) {
 
 /* Ends the identity of child c, which is not running (FAILED), here. */
 static void terminate_failed(struct wasp_supervisor *s, struct child *c) {
-    if (c->sub) sup_tree_kill(c->sub);
+    if (c->sub) wasp__sup_tree_kill(c->sub);
     if (c->aid) (void)wasp_actor_stop(s->sys, c->aid);
     set_status(s, c, ST_DOWN, 0);
 }
@@ -258,7 +258,7 @@ static bool queued(struct wasp_supervisor *s, uint64_t uid) {
     return false;
 }
 
-void sup_stop_enqueue(struct wasp_supervisor *s, struct child *c, int mode) {
+void wasp__sup_stop_enqueue(struct wasp_supervisor *s, struct child *c, int mode) {
     if (mode > c->stop_mode) c->stop_mode = mode;
     if (c->uid == s->stopping_uid || queued(s, c->uid)) return;
     if (c->status == ST_DOWN) {
@@ -285,27 +285,27 @@ static void stop_next(struct wasp_supervisor *s) {
     while (!s->stopping_uid && s->nstopq) {
         uint64_t uid = s->stopq[0];
         memmove(s->stopq, s->stopq + 1, (--s->nstopq) * sizeof(*s->stopq));
-        struct child *c = sup_find_uid(s, uid);
+        struct child *c = wasp__sup_find_uid(s, uid);
         if (!c) continue;
         if (c->status != ST_RUNNING) {
             int mode = c->stop_mode;
             c->stop_mode = STOP_NONE;
-            sup_stop_enqueue(s, c, mode); /* settles it at once */
+            wasp__sup_stop_enqueue(s, c, mode); /* settles it at once */
             continue;
         }
-        sup_health_cancel(s, c);
+        wasp__sup_health_cancel(s, c);
         set_status(s, c, ST_STOPPING, c->aid);
         s->stopping_uid = uid;
         if (c->sub) {
             struct sup_event ev = {.kind = EV_SHUTDOWN, .reason = c->stop_mode};
             /* no memory to ask: end it at once (its `stopped` hook asks its children) */
-            if (sup_notify(s->sys, c->aid, &ev) != WASP_OK) (void)wasp_actor_stop(s->sys, c->aid);
+            if (wasp__sup_notify(s->sys, c->aid, &ev) != WASP_OK) (void)wasp_actor_stop(s->sys, c->aid);
             continue;
         }
         int rc = wasp__actor_retire(s->sys, c->aid); /* the message in hand is finished first */
         if (rc == WASP_OK) {
             struct sup_event ev = {.kind = EV_STOP_TIMEOUT, .uid = uid, .seq = ++c->stop_seq};
-            c->stop_timer = sup_notify_after(s, &ev, c->stop_timeout_ns);
+            c->stop_timer = wasp__sup_notify_after(s, &ev, c->stop_timeout_ns);
         } else if (rc == WASP_ENOENT) { /* gone */
             s->stopping_uid = 0;
             set_status(s, c, ST_DOWN, 0);
@@ -328,10 +328,10 @@ static void stop_done(struct wasp_supervisor *s, struct child *c, bool failed) {
 }
 
 static void stop_timeout(struct wasp_supervisor *s, const struct sup_event *ev) {
-    struct child *c = sup_find_uid(s, ev->uid);
+    struct child *c = wasp__sup_find_uid(s, ev->uid);
     if (!c || c->uid != s->stopping_uid || ev->seq != c->stop_seq) return;
     c->stop_timer = 0;
-    sup_report(s, WASP_LOG_WARN, "child %s did not stop within %llu ms: killed", c->name,
+    wasp__sup_report(s, WASP_LOG_WARN, "child %s did not stop within %llu ms: killed", c->name,
                (unsigned long long)(c->stop_timeout_ns / 1000000));
     (void)wasp_actor_kill(s->sys, c->aid); /* lands when its handler call returns */
 }
@@ -341,7 +341,7 @@ static void stop_timeout(struct wasp_supervisor *s, const struct sup_event *ev) 
 static void arm_timer(struct wasp_supervisor *s, struct child *c, uint64_t now) {
     if (c->armed) return;
     struct sup_event ev = {.kind = EV_TIMER, .uid = c->uid};
-    c->timer = sup_notify_after(s, &ev, c->ready_at - now);
+    c->timer = wasp__sup_notify_after(s, &ev, c->ready_at - now);
     c->armed = c->timer != 0;
 }
 
@@ -371,22 +371,22 @@ static void pump(struct wasp_supervisor *s) {
         if (rc == WASP_OK) {
             c->pending = false;
             if (c->failed_at)
-                sup_report(s, WASP_LOG_INFO, "child %s restarted in %llu ms", c->name,
+                wasp__sup_report(s, WASP_LOG_INFO, "child %s restarted in %llu ms", c->name,
                            (unsigned long long)((wasp_system_now(s->sys) - c->failed_at) / 1000000));
             c->failed_at = 0;
             continue;
         }
         /* start failure: another restart of this child, subject to intensity */
         if (c->status != ST_FAILED) set_status(s, c, ST_DOWN, 0);
-        sup_report(s, WASP_LOG_WARN, "child %s failed to start: %s", c->name, wasp_strerror(rc));
-        sup_child_exited(s, c, WASP_EXIT_START_FAILED);
+        wasp__sup_report(s, WASP_LOG_WARN, "child %s failed to start: %s", c->name, wasp_strerror(rc));
+        wasp__sup_child_exited(s, c, WASP_EXIT_START_FAILED);
         return; /* the caller pumps again once the stops it queued are done */
     }
 }
 
 static void give_up_begin(struct wasp_supervisor *s) {
     s->giving_up = true;
-    sup_report(s, WASP_LOG_ERROR, "intensity exceeded (more than %u restarts in %llu ms): giving up",
+    wasp__sup_report(s, WASP_LOG_ERROR, "intensity exceeded (more than %u restarts in %llu ms): giving up",
                s->intensity, (unsigned long long)(s->period_ns / 1000000));
     /* a root's tree ends here; a nested one keeps its identities for the
      * parent that may restart it */
@@ -396,17 +396,17 @@ static void give_up_begin(struct wasp_supervisor *s) {
         c->pending = false;
         if (c->armed && c->timer) wasp_timer_cancel(s->sys, c->timer);
         c->armed = false;
-        sup_health_cancel(s, c);
-        sup_stop_enqueue(s, c, mode);
+        wasp__sup_health_cancel(s, c);
+        wasp__sup_stop_enqueue(s, c, mode);
     }
 }
 
 /* Decides what child c's exit (reason: WASP_EXIT_*, WASP_SUP_REASON_HEALTH)
  * means. c is FAILED or DOWN, or RUNNING for a nested supervisor whose
  * health check failed (it is stopped first). */
-void sup_child_exited(struct wasp_supervisor *s, struct child *c, int reason) {
+void wasp__sup_child_exited(struct wasp_supervisor *s, struct child *c, int reason) {
     if (s->giving_up || s->terminating || system_stopping(s)) {
-        sup_stop_enqueue(s, c, s->giving_up && s->parent ? STOP_RETIRE : STOP_TERMINATE);
+        wasp__sup_stop_enqueue(s, c, s->giving_up && s->parent ? STOP_RETIRE : STOP_TERMINATE);
         return;
     }
     bool abnormal = reason == WASP_EXIT_CRASH || reason == WASP_EXIT_START_FAILED ||
@@ -417,17 +417,17 @@ void sup_child_exited(struct wasp_supervisor *s, struct child *c, int reason) {
     if (!restart) { /* OTP: shutdown and normal are normal exits for a transient child */
         if (c->restart == WASP_RESTART_TEMPORARY) c->remove_when_down = true;
         c->pending = false;
-        sup_stop_enqueue(s, c, STOP_TERMINATE);
+        wasp__sup_stop_enqueue(s, c, STOP_TERMINATE);
         return;
     }
     uint64_t now = c->failed_at;
-    if (sup_window_add(s, now)) {
+    if (wasp__sup_window_add(s, now)) {
         give_up_begin(s);
         return;
     }
     if (now - c->started_at >= s->period_ns && reason != WASP_EXIT_START_FAILED) c->consecutive = 0;
     c->consecutive++;
-    uint64_t delay = sup_backoff_jittered(s, c->consecutive);
+    uint64_t delay = wasp__sup_backoff_jittered(s, c->consecutive);
     atomic_fetch_add(&s->restarts, 1);
     pthread_mutex_lock(&s->mu);
     c->restarts++;
@@ -443,21 +443,21 @@ void sup_child_exited(struct wasp_supervisor *s, struct child *c, int reason) {
     if (!group) group = &one;
     else
         for (size_t j = 0; j < n; j++) group[j] = s->kids[from + j].uid;
-    if (c->status == ST_RUNNING) sup_stop_enqueue(s, c, STOP_RETIRE); /* health: stop it first */
+    if (c->status == ST_RUNNING) wasp__sup_stop_enqueue(s, c, STOP_RETIRE); /* health: stop it first */
     for (size_t j = n; j-- > 0;) { /* the others, in reverse child order */
-        struct child *o = sup_find_uid(s, group[j]);
+        struct child *o = wasp__sup_find_uid(s, group[j]);
         if (!o || o->uid == cuid) continue;
         if (o->restart == WASP_RESTART_TEMPORARY) {
             o->remove_when_down = true;
             o->pending = false;
-            sup_stop_enqueue(s, o, STOP_TERMINATE);
+            wasp__sup_stop_enqueue(s, o, STOP_TERMINATE);
         } else {
             if (o->status == ST_RUNNING) o->failed_at = now;
-            sup_stop_enqueue(s, o, STOP_RETIRE);
+            wasp__sup_stop_enqueue(s, o, STOP_RETIRE);
         }
     }
     for (size_t j = 0; j < n; j++) {
-        struct child *o = sup_find_uid(s, group[j]);
+        struct child *o = wasp__sup_find_uid(s, group[j]);
         if (!o || o->remove_when_down) continue;
         if (o->pending && o->ready_at > now + delay) continue;
         o->pending = true;
@@ -493,11 +493,11 @@ static void handle_exit(struct wasp_supervisor *s, const struct sup_event *ev) {
         c->health_killed = false;
         set_status(s, c, ST_FAILED, c->aid);
         if (c->sub && why == WASP_EXIT_SHUTDOWN)
-            sup_report(s, WASP_LOG_ERROR, "child %s gave up (exit shutdown)", c->name);
+            wasp__sup_report(s, WASP_LOG_ERROR, "child %s gave up (exit shutdown)", c->name);
         else
-            sup_report(s, why == WASP_EXIT_NORMAL ? WASP_LOG_INFO : WASP_LOG_WARN, "child %s %s",
+            wasp__sup_report(s, why == WASP_EXIT_NORMAL ? WASP_LOG_INFO : WASP_LOG_WARN, "child %s %s",
                        c->name, exit_text(why));
-        sup_child_exited(s, c, why);
+        wasp__sup_child_exited(s, c, why);
         return;
     }
     /* terminated without our asking (wasp_actor_stop from outside): the
@@ -508,20 +508,20 @@ static void handle_exit(struct wasp_supervisor *s, const struct sup_event *ev) {
         kids_remove(s, c);
         return;
     }
-    sup_report(s, WASP_LOG_WARN, "child %s was stopped from outside (%s)", c->name,
+    wasp__sup_report(s, WASP_LOG_WARN, "child %s was stopped from outside (%s)", c->name,
                exit_text(ev->reason));
-    sup_child_exited(s, c, ev->reason);
+    wasp__sup_child_exited(s, c, ev->reason);
 }
 
 static int handle_add(struct wasp_supervisor *s, struct child *nc) {
     int rc = WASP_OK;
     if (s->giving_up || s->terminating) rc = WASP_ESTOPPED;
-    else if (sup_find_name(s, nc->name)) rc = WASP_EEXIST;
+    else if (wasp__sup_find_name(s, nc->name)) rc = WASP_EEXIST;
     nc->dynamic = true;
     struct child *c = rc == WASP_OK ? kids_push(s, nc) : NULL;
     if (!c) {
         free(nc->name);
-        if (nc->sub) sup_free(nc->sub);
+        if (nc->sub) wasp__sup_free(nc->sub);
         return rc == WASP_OK ? WASP_ENOMEM : rc;
     }
     rc = child_start(s, c);
@@ -535,7 +535,7 @@ static int handle_add(struct wasp_supervisor *s, struct child *nc) {
 /* Like OTP's terminate_child + delete_child: the answer comes once the
  * child is gone. */
 static void handle_remove(struct wasp_supervisor *s, const struct wasp_event *e, const char *name) {
-    struct child *c = sup_find_name(s, name);
+    struct child *c = wasp__sup_find_name(s, name);
     if (!c || c->remove_when_down) {
         wasp__event_reply(e, c ? WASP_ESTOPPED : WASP_ENOENT);
         return;
@@ -543,7 +543,7 @@ static void handle_remove(struct wasp_supervisor *s, const struct wasp_event *e,
     c->pending = false;
     c->remove_when_down = true;
     c->removed = wasp__event_defer(e);
-    sup_stop_enqueue(s, c, STOP_TERMINATE);
+    wasp__sup_stop_enqueue(s, c, STOP_TERMINATE);
 }
 
 /* This supervisor is asked to stop (mode STOP_*): its children stop in
@@ -557,9 +557,9 @@ static void shutdown_begin(struct wasp_supervisor *s, int mode) {
         if (c->armed && c->timer) wasp_timer_cancel(s->sys, c->timer);
         c->armed = false;
         c->pending = false;
-        sup_health_cancel(s, c);
+        wasp__sup_health_cancel(s, c);
         /* dynamic children are not part of a restarted supervisor */
-        sup_stop_enqueue(s, c, mode == STOP_RETIRE && !c->dynamic ? STOP_RETIRE : STOP_TERMINATE);
+        wasp__sup_stop_enqueue(s, c, mode == STOP_RETIRE && !c->dynamic ? STOP_RETIRE : STOP_TERMINATE);
     }
 }
 
@@ -599,7 +599,7 @@ static void dispatch(struct wasp_supervisor *s, const struct wasp_event *e) {
         handle_exit(s, &ev);
         break;
     case EV_TIMER: {
-        struct child *c = sup_find_uid(s, ev.uid);
+        struct child *c = wasp__sup_find_uid(s, ev.uid);
         if (c) {
             c->armed = false;
             c->timer = 0;
@@ -615,7 +615,7 @@ static void dispatch(struct wasp_supervisor *s, const struct wasp_event *e) {
     case EV_HPOLL:
     case EV_HRESULT:
     case EV_HTIMEOUT:
-        sup_health_event(s, &ev);
+        wasp__sup_health_event(s, &ev);
         break;
     case EV_ADD:
         *ev.taken = true;
@@ -638,7 +638,7 @@ static int sup_event(wasp_ctx *ctx, const struct wasp_event *e) {
         if (s->shutdown == STOP_TERMINATE) return WASP__STOP_SHUTDOWN;
         if (s->giving_up) {
             if (!atomic_exchange(&s->gave_up, true)) {
-                if (s->parent) sup_report(s, WASP_LOG_ERROR, "escalated to %s", s->parent->name);
+                if (s->parent) wasp__sup_report(s, WASP_LOG_ERROR, "escalated to %s", s->parent->name);
                 else if (s->on_give_up) s->on_give_up(s, s->give_up_arg);
             }
             /* OTP: a supervisor that gives up exits with reason shutdown */
@@ -706,7 +706,7 @@ fail:
     for (size_t i = s->nkids; i-- > 0;) {
         struct child *c = &s->kids[i];
         struct sup_event ev = {.kind = EV_SHUTDOWN, .reason = STOP_TERMINATE};
-        bool asked = c->status == ST_RUNNING && c->sub && sup_notify(s->sys, c->aid, &ev) == WASP_OK;
+        bool asked = c->status == ST_RUNNING && c->sub && wasp__sup_notify(s->sys, c->aid, &ev) == WASP_OK;
         if (!asked && c->aid) (void)wasp_actor_stop(s->sys, c->aid);
         set_status(s, c, ST_DOWN, 0);
     }
@@ -728,12 +728,12 @@ static void sup_stopped(wasp_ctx *ctx, int reason) {
         c->armed = false;
         c->pending = false;
         c->stop_timer = 0;
-        sup_health_cancel(s, c);
+        wasp__sup_health_cancel(s, c);
         removed_reply(c); /* everything goes now */
         if (c->status == ST_DOWN) continue;
         struct sup_event ev = {.kind = EV_SHUTDOWN, .reason = STOP_TERMINATE};
-        if (c->sub && c->status != ST_FAILED && sup_notify(s->sys, c->aid, &ev) == WASP_OK) continue;
-        if (c->sub && c->status == ST_FAILED) sup_tree_kill(c->sub); /* not running: safe to walk */
+        if (c->sub && c->status != ST_FAILED && wasp__sup_notify(s->sys, c->aid, &ev) == WASP_OK) continue;
+        if (c->sub && c->status == ST_FAILED) wasp__sup_tree_kill(c->sub); /* not running: safe to walk */
         (void)wasp_actor_stop(s->sys, c->aid);
     }
     s->nstopq = 0;

@@ -6,12 +6,12 @@
 int wasp_supervisor_start(wasp_system *sys, const wasp_supervisor_spec *spec,
                           wasp_supervisor **out) {
     if (!sys || !spec || !out) return WASP_EINVAL;
-    struct wasp_supervisor *s = sup_new(sys, spec, NULL);
+    struct wasp_supervisor *s = wasp__sup_new(sys, spec, NULL);
     if (!s) return WASP_EINVAL;
     wasp_aid aid = 0;
-    int rc = sup_spawn_actor(s, &aid);
+    int rc = wasp__sup_spawn_actor(s, &aid);
     if (rc != WASP_OK) {
-        sup_free(s);
+        wasp__sup_free(s);
         return rc;
     }
     *out = s;
@@ -24,7 +24,7 @@ int wasp_supervisor_start(wasp_system *sys, const wasp_supervisor_spec *spec,
 int wasp_supervisor_stop(wasp_supervisor *s) {
     if (!s) return WASP_EINVAL;
     if (wasp_ctx_current()) return WASP_ESTATE;
-    struct wasp_actor *a = wasp_actor_get(s->sys, s->aid);
+    struct wasp_actor *a = wasp__actor_get(s->sys, s->aid);
     if (!a) return WASP_ESTOPPED;
     int rc = WASP_OK, st = atomic_load(&a->lstate);
     if (st == WASP_STATE_STOPPING || st == WASP_STATE_TERMINATED) {
@@ -34,16 +34,16 @@ int wasp_supervisor_stop(wasp_supervisor *s) {
         if (st != WASP_STATE_FAILED &&
             wasp__event_send(s->sys, s->aid, WASP_EVT_CALL, &ev, sizeof(ev)) == WASP_OK)
             wasp__actor_wait_down(s->sys, a);
-        if (atomic_load(&a->lstate) == WASP_STATE_FAILED) sup_tree_kill(s);
+        if (atomic_load(&a->lstate) == WASP_STATE_FAILED) wasp__sup_tree_kill(s);
         /* failed, or the request could not be made: end it here (its
          * `stopped` hook asks the children still running to stop) */
-        if (atomic_load(&a->lstate) != WASP_STATE_TERMINATED) wasp_actor_shutdown(s->sys, a, false);
+        if (atomic_load(&a->lstate) != WASP_STATE_TERMINATED) wasp__actor_shutdown(s->sys, a, false);
     }
-    wasp_actor_unref(a);
+    wasp__actor_unref(a);
     return rc;
 }
 
-void wasp_supervisor_destroy(wasp_supervisor *s) { sup_free(s); }
+void wasp_supervisor_destroy(wasp_supervisor *s) { wasp__sup_free(s); }
 
 wasp_aid wasp_supervisor_id(const wasp_supervisor *s) { return s ? s->aid : 0; }
 
@@ -58,7 +58,7 @@ int wasp_supervisor_add_child(wasp_supervisor *s, const wasp_child_spec *cs) {
     if (!s || !cs) return WASP_EINVAL;
     if (wasp_ctx_current()) return WASP_ESTATE;
     struct child c;
-    int rc = sup_child_copy(s->sys, s, cs, &c);
+    int rc = wasp__sup_child_copy(s->sys, s, cs, &c);
     if (rc != WASP_OK) return rc;
     c.owns_sub = c.sub != NULL;
     c.status = ST_DOWN;
@@ -68,7 +68,7 @@ int wasp_supervisor_add_child(wasp_supervisor *s, const wasp_child_spec *cs) {
     rc = ask_sup(s, &ev);
     if (!handled) { /* never handled: still ours */
         free(c.name);
-        if (c.sub) sup_free(c.sub);
+        if (c.sub) wasp__sup_free(c.sub);
     }
     return rc;
 }
@@ -112,7 +112,7 @@ int wasp_supervisor_child(const wasp_supervisor *s, const char *name, wasp_aid *
     if (!s || !name) return WASP_EINVAL;
     pthread_mutex_t *mu = (pthread_mutex_t *)&s->mu;
     pthread_mutex_lock(mu);
-    const struct child *c = sup_find_name(s, name);
+    const struct child *c = wasp__sup_find_name(s, name);
     int rc = WASP_ENOENT;
     if (c) {
         if (id) *id = c->status == ST_DOWN ? 0 : c->aid;

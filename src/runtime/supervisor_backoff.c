@@ -23,7 +23,7 @@ static uint64_t rng_next(struct wasp_supervisor *s) { /* xorshift64* */
     return x * 0x2545F4914F6CDD1DULL;
 }
 
-uint64_t sup_backoff_jittered(struct wasp_supervisor *s, uint32_t n) {
+uint64_t wasp__sup_backoff_jittered(struct wasp_supervisor *s, uint32_t n) {
     uint64_t d = wasp_backoff_delay(&s->backoff, n);
     double j = s->backoff.jitter;
     if (!d || j <= 0) return d;
@@ -34,7 +34,7 @@ uint64_t sup_backoff_jittered(struct wasp_supervisor *s, uint32_t n) {
 }
 
 /* Records a restart in the sliding window; true if the intensity is exceeded. */
-bool sup_window_add(struct wasp_supervisor *s, uint64_t now) {
+bool wasp__sup_window_add(struct wasp_supervisor *s, uint64_t now) {
     while (s->win_len && now - s->win[s->win_head] > s->period_ns) {
         s->win_head = (s->win_head + 1) % s->win_cap;
         s->win_len--;

@@ -7,11 +7,11 @@
 static void health_arm_poll(struct wasp_supervisor *s, struct child *c) {
     if (!c->has_health || c->hpoll_armed || s->giving_up || s->terminating) return;
     struct sup_event ev = {.kind = EV_HPOLL, .uid = c->uid};
-    c->hpoll_timer = sup_notify_after(s, &ev, c->hc.interval_ns);
+    c->hpoll_timer = wasp__sup_notify_after(s, &ev, c->hc.interval_ns);
     c->hpoll_armed = c->hpoll_timer != 0;
 }
 
-void sup_health_cancel(struct wasp_supervisor *s, struct child *c) {
+void wasp__sup_health_cancel(struct wasp_supervisor *s, struct child *c) {
     if (c->hpoll_timer) wasp_timer_cancel(s->sys, c->hpoll_timer);
     if (c->hto_timer) wasp_timer_cancel(s->sys, c->hto_timer);
     c->hpoll_timer = c->hto_timer = 0;
@@ -26,7 +26,7 @@ static void health_publish(struct wasp_supervisor *s, struct child *c, int healt
 }
 
 /* A new incarnation: results of earlier probes no longer count. */
-void sup_health_on_start(struct wasp_supervisor *s, struct child *c) {
+void wasp__sup_health_on_start(struct wasp_supervisor *s, struct child *c) {
     if (!c->has_health) return;
     c->hseq++;
     c->hprobing = false;
@@ -40,7 +40,7 @@ static void health_probe(struct wasp_supervisor *s, struct child *c) {
     c->hseq++;
     c->hprobing = true;
     struct sup_event ev = {.kind = EV_HTIMEOUT, .uid = c->uid, .seq = c->hseq & 0xffffffffu};
-    c->hto_timer = sup_notify_after(s, &ev, c->hc.timeout_ns);
+    c->hto_timer = wasp__sup_notify_after(s, &ev, c->hc.timeout_ns);
     uint64_t token = (c->uid << 32) | (c->hseq & 0xffffffffu);
     if (c->hc.probe) {
         c->hc.probe(s->sys, c->aid, c->hc.arg, s->aid, token); /* a report now just queues */
@@ -68,12 +68,12 @@ static void health_result(struct wasp_supervisor *s, struct child *c, int result
     /* A nested supervisor is stopped (its tree in order, identities kept)
      * and restarted instead: a killed supervisor would leave its own
      * children running. */
-    sup_report(s, WASP_LOG_WARN, "child %s failed its health check", c->name);
-    sup_child_exited(s, c, WASP_SUP_REASON_HEALTH);
+    wasp__sup_report(s, WASP_LOG_WARN, "child %s failed its health check", c->name);
+    wasp__sup_child_exited(s, c, WASP_SUP_REASON_HEALTH);
 }
 
-void sup_health_event(struct wasp_supervisor *s, const struct sup_event *ev) {
-    struct child *c = sup_find_uid(s, ev->uid);
+void wasp__sup_health_event(struct wasp_supervisor *s, const struct sup_event *ev) {
+    struct child *c = wasp__sup_find_uid(s, ev->uid);
     if (!c || !c->has_health) return;
     switch (ev->kind) {
     case EV_HPOLL:
@@ -112,7 +112,7 @@ int wasp_supervisor_child_health(const wasp_supervisor *s, const char *name, int
     if (!s || !name) return WASP_EINVAL;
     pthread_mutex_t *mu = (pthread_mutex_t *)&s->mu;
     pthread_mutex_lock(mu);
-    const struct child *c = sup_find_name(s, name);
+    const struct child *c = wasp__sup_find_name(s, name);
     int rc = WASP_ENOENT;
     if (c) {
         if (health) *health = c->has_health ? c->health : WASP_HEALTH_UNKNOWN;

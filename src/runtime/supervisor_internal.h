@@ -110,35 +110,35 @@ struct wasp_supervisor {
 };
 
 /* The supervisor's own events (supervisor.c). */
-int sup_notify(wasp_system *sys, wasp_aid sup, const struct sup_event *ev);
-uint64_t sup_notify_after(struct wasp_supervisor *s, const struct sup_event *ev, uint64_t delay_ns);
+int wasp__sup_notify(wasp_system *sys, wasp_aid sup, const struct sup_event *ev);
+uint64_t wasp__sup_notify_after(struct wasp_supervisor *s, const struct sup_event *ev, uint64_t delay_ns);
 
 /* supervisor_backoff.c */
-uint64_t sup_backoff_jittered(struct wasp_supervisor *s, uint32_t n);
-bool sup_window_add(struct wasp_supervisor *s, uint64_t now);
+uint64_t wasp__sup_backoff_jittered(struct wasp_supervisor *s, uint32_t n);
+bool wasp__sup_window_add(struct wasp_supervisor *s, uint64_t now);
 
 /* supervisor_spec.c */
-struct wasp_supervisor *sup_new(wasp_system *sys, const wasp_supervisor_spec *spec,
+struct wasp_supervisor *wasp__sup_new(wasp_system *sys, const wasp_supervisor_spec *spec,
                                 struct wasp_supervisor *parent);
-void sup_free(struct wasp_supervisor *s);
-int sup_child_copy(wasp_system *sys, struct wasp_supervisor *parent, const wasp_child_spec *cs,
+void wasp__sup_free(struct wasp_supervisor *s);
+int wasp__sup_child_copy(wasp_system *sys, struct wasp_supervisor *parent, const wasp_child_spec *cs,
                    struct child *c);
 
 /* supervisor.c */
-struct child *sup_find_uid(struct wasp_supervisor *s, uint64_t uid);
-struct child *sup_find_name(const struct wasp_supervisor *s, const char *name);
-int sup_spawn_actor(struct wasp_supervisor *s, wasp_aid *out);
+struct child *wasp__sup_find_uid(struct wasp_supervisor *s, uint64_t uid);
+struct child *wasp__sup_find_name(const struct wasp_supervisor *s, const char *name);
+int wasp__sup_spawn_actor(struct wasp_supervisor *s, wasp_aid *out);
 /* Logs a supervisor report line ("SUP: text"). */
-void sup_report(struct wasp_supervisor *s, int level, const char *fmt, ...)
+void wasp__sup_report(struct wasp_supervisor *s, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void sup_stop_enqueue(struct wasp_supervisor *s, struct child *c, int mode);
-void sup_child_exited(struct wasp_supervisor *s, struct child *c, int reason);
+void wasp__sup_stop_enqueue(struct wasp_supervisor *s, struct child *c, int mode);
+void wasp__sup_child_exited(struct wasp_supervisor *s, struct child *c, int reason);
 /* Terminates every actor of a tree whose supervisor is not running. */
-void sup_tree_kill(struct wasp_supervisor *sub);
+void wasp__sup_tree_kill(struct wasp_supervisor *sub);
 
 /* supervisor_health.c */
-void sup_health_on_start(struct wasp_supervisor *s, struct child *c);
-void sup_health_cancel(struct wasp_supervisor *s, struct child *c);
-void sup_health_event(struct wasp_supervisor *s, const struct sup_event *ev);
+void wasp__sup_health_on_start(struct wasp_supervisor *s, struct child *c);
+void wasp__sup_health_cancel(struct wasp_supervisor *s, struct child *c);
+void wasp__sup_health_event(struct wasp_supervisor *s, const struct sup_event *ev);
 
 #endif

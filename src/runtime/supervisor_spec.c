@@ -5,12 +5,12 @@
 
 static void child_free(struct child *c) {
     free(c->name);
-    if (c->sub) sup_free(c->sub);
+    if (c->sub) wasp__sup_free(c->sub);
     c->name = NULL;
     c->sub = NULL;
 }
 
-int sup_child_copy(wasp_system *sys, struct wasp_supervisor *parent, const wasp_child_spec *cs,
+int wasp__sup_child_copy(wasp_system *sys, struct wasp_supervisor *parent, const wasp_child_spec *cs,
                    struct child *c) {
     memset(c, 0, sizeof(*c));
     if (!cs || (!cs->actor == !cs->supervisor)) return WASP_EINVAL;
@@ -36,7 +36,7 @@ int sup_child_copy(wasp_system *sys, struct wasp_supervisor *parent, const wasp_
         if (!cs->supervisor->name || !cs->supervisor->name[0]) return WASP_EINVAL;
         c->name = strdup(cs->supervisor->name);
         if (!c->name) return WASP_ENOMEM;
-        c->sub = sup_new(sys, cs->supervisor, parent);
+        c->sub = wasp__sup_new(sys, cs->supervisor, parent);
         if (!c->sub) {
             free(c->name);
             c->name = NULL;
@@ -46,7 +46,7 @@ int sup_child_copy(wasp_system *sys, struct wasp_supervisor *parent, const wasp_
     return WASP_OK;
 }
 
-struct wasp_supervisor *sup_new(wasp_system *sys, const wasp_supervisor_spec *spec,
+struct wasp_supervisor *wasp__sup_new(wasp_system *sys, const wasp_supervisor_spec *spec,
                                 struct wasp_supervisor *parent) {
     if (!spec || !spec->name || !spec->name[0] || strlen(spec->name) > 255) return NULL;
     if (spec->strategy < WASP_SUP_ONE_FOR_ONE || spec->strategy > WASP_SUP_REST_FOR_ONE) return NULL;
@@ -69,25 +69,25 @@ struct wasp_supervisor *sup_new(wasp_system *sys, const wasp_supervisor_spec *sp
     s->initial = calloc(spec->nchildren ? spec->nchildren : 1, sizeof(struct child));
     if (!s->name || !s->initial) goto fail;
     for (size_t i = 0; i < spec->nchildren; i++) {
-        if (sup_child_copy(sys, s, &spec->children[i], &s->initial[i]) != WASP_OK) goto fail;
+        if (wasp__sup_child_copy(sys, s, &spec->children[i], &s->initial[i]) != WASP_OK) goto fail;
         s->ninitial++;
         for (size_t j = 0; j < i; j++)
             if (!strcmp(s->initial[j].name, s->initial[i].name)) goto fail;
     }
     return s;
 fail:
-    sup_free(s);
+    wasp__sup_free(s);
     return NULL;
 }
 
-void sup_free(struct wasp_supervisor *s) {
+void wasp__sup_free(struct wasp_supervisor *s) {
     if (!s) return;
     for (size_t i = 0; i < s->ninitial; i++) child_free(&s->initial[i]);
     for (size_t i = 0; i < s->nkids; i++) {
         free(s->kids[i].name);
-        if (s->kids[i].owns_sub) sup_free(s->kids[i].sub);
+        if (s->kids[i].owns_sub) wasp__sup_free(s->kids[i].sub);
     }
-    for (size_t i = 0; i < s->ngrave; i++) sup_free(s->graveyard[i]);
+    for (size_t i = 0; i < s->ngrave; i++) wasp__sup_free(s->graveyard[i]);
     free(s->graveyard);
     free(s->initial);
     free(s->kids);

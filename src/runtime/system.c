@@ -24,20 +24,20 @@ int wasp_system_create(const wasp_system_config *cfg, wasp_system **out) {
     sys->log_level = WASP_LOG_INFO;
     atomic_init(&sys->state, WASP_SYS_CREATED);
     pthread_mutex_init(&sys->life_mu, NULL);
-    wasp_table_init(sys);
+    wasp__table_init(sys);
     pthread_mutex_init(&sys->sched.mu, NULL);
     pthread_cond_init(&sys->sched.cv, NULL);
     pthread_cond_init(&sys->sched.idle, NULL);
     sys->sched.nworkers = c.workers;
     pthread_rwlock_init(&sys->reg.lk, NULL);
-    wasp_hashmap_init(&sys->reg.map);
+    wasp__hashmap_init(&sys->reg.map);
     pthread_rwlock_init(&sys->broker.lk, NULL);
     pthread_mutex_init(&sys->term_mu, NULL);
     pthread_cond_init(&sys->term_cv, NULL);
     pthread_mutex_init(&sys->dl_mu, NULL);
-    sys->broker.tree = wasp_topic_tree_new();
-    int trc = c.virtual_clock ? wasp_timers_start_manual(&sys->timers, &sys->vclock)
-                              : wasp_timers_start(&sys->timers);
+    sys->broker.tree = wasp__topic_tree_new();
+    int trc = c.virtual_clock ? wasp__timers_start_manual(&sys->timers, &sys->vclock)
+                              : wasp__timers_start(&sys->timers);
     if (!sys->broker.tree || trc) {
         wasp_system_destroy(sys);
         return WASP_ENOMEM;
@@ -48,11 +48,11 @@ int wasp_system_create(const wasp_system_config *cfg, wasp_system **out) {
 
 int wasp_system_start(wasp_system *sys) {
     if (!sys) return WASP_EINVAL;
-    if (wasp_tls_ctx) return WASP_ESTATE;
+    if (wasp__tls_ctx) return WASP_ESTATE;
     pthread_mutex_lock(&sys->life_mu);
     int rc = WASP_ESTATE;
     if (atomic_load(&sys->state) == WASP_SYS_CREATED) {
-        rc = wasp_sched_start(sys);
+        rc = wasp__sched_start(sys);
         if (!rc) {
             sys->workers_started = true;
             atomic_store(&sys->state, WASP_SYS_RUNNING);
@@ -83,7 +83,7 @@ static void collect_live(struct wasp_actor *a, void *arg) {
         s->v = v;
         s->cap = cap;
     }
-    wasp_actor_ref(a);
+    wasp__actor_ref(a);
     s->v[s->n++] = a;
 }
 
@@ -94,8 +94,8 @@ static void latest_live(struct wasp_actor *a, void *arg) {
     int st = atomic_load(&a->lstate);
     if (st == WASP_STATE_TERMINATED || st == WASP_STATE_STOPPING) return;
     if (*best && (*best)->start_seq >= a->start_seq) return;
-    if (*best) wasp_actor_unref(*best);
-    wasp_actor_ref(a);
+    if (*best) wasp__actor_unref(*best);
+    wasp__actor_ref(a);
     *best = a;
 }
 
@@ -113,7 +113,7 @@ static void collect_stop_first(struct wasp_actor *a, void *arg) {
  * and terminates; one that is failed (gave up) is terminated here. */
 static void stop_first_actors(wasp_system *sys) {
     struct live_set s = {0};
-    wasp_table_each(sys, collect_stop_first, &s);
+    wasp__table_each(sys, collect_stop_first, &s);
     if (s.n) qsort(s.v, s.n, sizeof(*s.v), by_seq_desc);
     for (size_t i = 0; i < s.n; i++) {
         struct wasp_actor *a = s.v[i];
@@ -121,15 +121,15 @@ static void stop_first_actors(wasp_system *sys) {
         if ((st == WASP_STATE_READY || st == WASP_STATE_STARTING) &&
             wasp__event_send(sys, wasp_actor_id(a), WASP_EVT_STOP, NULL, 0) == WASP_OK)
             wasp__actor_wait_down(sys, a);
-        if (atomic_load(&a->lstate) != WASP_STATE_TERMINATED) wasp_actor_shutdown(sys, a, false);
-        wasp_actor_unref(a);
+        if (atomic_load(&a->lstate) != WASP_STATE_TERMINATED) wasp__actor_shutdown(sys, a, false);
+        wasp__actor_unref(a);
     }
     free(s.v);
 }
 
 int wasp_system_stop(wasp_system *sys) {
     if (!sys) return WASP_EINVAL;
-    if (wasp_tls_ctx || wasp_on_worker(sys)) return WASP_ESTATE;
+    if (wasp__tls_ctx || wasp__on_worker(sys)) return WASP_ESTATE;
     pthread_mutex_lock(&sys->life_mu);
     if (atomic_load(&sys->state) == WASP_SYS_STOPPED) {
         pthread_mutex_unlock(&sys->life_mu);
@@ -139,33 +139,33 @@ int wasp_system_stop(wasp_system *sys) {
     /* Without workers nobody runs actors but this thread: it owns them all
      * (the run queue's entries are stale and dropped). */
     bool owned = !sys->workers_started;
-    if (owned) wasp_sched_take_all(sys);
+    if (owned) wasp__sched_take_all(sys);
     else stop_first_actors(sys);
     for (int round = 0; round < 1000 && atomic_load(&sys->live); round++) {
         struct live_set s = {0};
-        wasp_table_each(sys, collect_live, &s);
+        wasp__table_each(sys, collect_live, &s);
         if (s.n) qsort(s.v, s.n, sizeof(*s.v), by_seq_desc);
         for (size_t i = 0; i < s.n; i++) {
             struct wasp_actor *a = s.v[i];
             int st = atomic_load(&a->lstate);
             if (st != WASP_STATE_TERMINATED && st != WASP_STATE_STOPPING)
-                wasp_actor_shutdown(sys, a, owned);
-            wasp_actor_unref(a);
+                wasp__actor_shutdown(sys, a, owned);
+            wasp__actor_unref(a);
         }
         free(s.v);
         for (struct wasp_actor *a = NULL; s.incomplete; a = NULL) {
-            wasp_table_each(sys, latest_live, &a);
+            wasp__table_each(sys, latest_live, &a);
             if (!a) break;
-            wasp_actor_shutdown(sys, a, owned);
-            wasp_actor_unref(a);
+            wasp__actor_shutdown(sys, a, owned);
+            wasp__actor_unref(a);
         }
     }
-    if (owned) wasp_sched_take_all(sys);
-    if (sys->workers_started) wasp_sched_stop(sys);
+    if (owned) wasp__sched_take_all(sys);
+    if (sys->workers_started) wasp__sched_stop(sys);
     atomic_store(&sys->timers_draining, true); /* pending send_afters: dead letters */
-    wasp_timers_stop(sys->timers);
+    wasp__timers_stop(sys->timers);
     sys->timers = NULL;
-    wasp_dead_letters_flush(sys);
+    wasp__dead_letters_flush(sys);
     atomic_store(&sys->state, WASP_SYS_STOPPED);
     pthread_mutex_unlock(&sys->life_mu);
     return WASP_OK;
@@ -173,16 +173,16 @@ int wasp_system_stop(wasp_system *sys) {
 
 static void drop_life_ref(struct wasp_actor *a, void *arg) {
     (void)arg;
-    if (atomic_load(&a->lstate) == WASP_STATE_TERMINATED) wasp_actor_unref(a);
+    if (atomic_load(&a->lstate) == WASP_STATE_TERMINATED) wasp__actor_unref(a);
 }
 
 void wasp_system_destroy(wasp_system *sys) {
-    if (!sys || wasp_tls_ctx || wasp_on_worker(sys)) return; /* never from inside an actor */
+    if (!sys || wasp__tls_ctx || wasp__on_worker(sys)) return; /* never from inside an actor */
     if (sys->broker.tree) wasp_system_stop(sys);
-    if (sys->cfg.retain_terminated) wasp_table_each(sys, drop_life_ref, NULL);
-    wasp_timers_stop(sys->timers);
-    if (sys->broker.tree) wasp_topic_tree_free(sys->broker.tree);
-    wasp_registry_free(sys);
+    if (sys->cfg.retain_terminated) wasp__table_each(sys, drop_life_ref, NULL);
+    wasp__timers_stop(sys->timers);
+    if (sys->broker.tree) wasp__topic_tree_free(sys->broker.tree);
+    wasp__registry_free(sys);
     pthread_rwlock_destroy(&sys->broker.lk);
     pthread_mutex_destroy(&sys->sched.mu);
     pthread_cond_destroy(&sys->sched.cv);
@@ -191,7 +191,7 @@ void wasp_system_destroy(wasp_system *sys) {
     pthread_cond_destroy(&sys->term_cv);
     pthread_mutex_destroy(&sys->life_mu);
     pthread_mutex_destroy(&sys->dl_mu);
-    wasp_table_free(sys);
+    wasp__table_free(sys);
     free(sys);
 }
 
@@ -217,10 +217,10 @@ static void fill_stats(struct wasp_actor *a, wasp_actor_stats *st) {
 
 int wasp_actor_stats_get(wasp_system *sys, wasp_aid id, wasp_actor_stats *out) {
     if (!sys || !out) return WASP_EINVAL;
-    struct wasp_actor *a = wasp_actor_get(sys, id);
+    struct wasp_actor *a = wasp__actor_get(sys, id);
     if (!a) return WASP_ENOENT;
     fill_stats(a, out);
-    wasp_actor_unref(a);
+    wasp__actor_unref(a);
     return WASP_OK;
 }
 
@@ -250,7 +250,7 @@ static int by_start(const void *x, const void *y) {
 int wasp_system_foreach(wasp_system *sys, wasp_actor_visit_fn fn, void *arg) {
     if (!sys || !fn) return WASP_EINVAL;
     struct stats_set s = {0};
-    wasp_table_each(sys, collect_stats, &s);
+    wasp__table_each(sys, collect_stats, &s);
     if (s.n) qsort(s.v, s.n, sizeof(*s.v), by_start);
     int rc = 0;
     for (size_t i = 0; i < s.n && !rc; i++) rc = fn(&s.v[i], arg);
@@ -265,7 +265,7 @@ static void sum_received(struct wasp_actor *a, void *arg) {
 void wasp_system_stats_get(wasp_system *sys, wasp_system_stats *out) {
     if (!sys || !out) return;
     uint64_t recv = 0;
-    wasp_table_each(sys, sum_received, &recv);
+    wasp__table_each(sys, sum_received, &recv);
     out->actors = atomic_load(&sys->live);
     out->spawned = atomic_load(&sys->spawned);
     out->messages_sent = recv + atomic_load(&sys->retired_received);

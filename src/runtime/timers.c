@@ -20,7 +20,7 @@
  * the callback; the other sees a stale id.
  *
  * A manual (virtual) clock replaces the monotonic one for tests: then no
- * thread runs, and wasp_timers_fire_next fires due timers one at a time on
+ * thread runs, and wasp__timers_fire_next fires due timers one at a time on
  * the caller's thread, each after moving the clock to its deadline, so a
  * timer armed by a fire callback counts from the moment it fired.
  */
@@ -240,13 +240,13 @@ fail_free:
     return WASP_ENOMEM;
 }
 
-int wasp_timers_start(struct wasp_timers **out) { return timers_start(out, NULL); }
+int wasp__timers_start(struct wasp_timers **out) { return timers_start(out, NULL); }
 
-int wasp_timers_start_manual(struct wasp_timers **out, _Atomic uint64_t *now) {
+int wasp__timers_start_manual(struct wasp_timers **out, _Atomic uint64_t *now) {
     return now ? timers_start(out, now) : WASP_EINVAL;
 }
 
-void wasp_timers_stop(struct wasp_timers *t) {
+void wasp__timers_stop(struct wasp_timers *t) {
     if (!t) return;
     pthread_mutex_lock(&t->lock);
     t->stopping = true;
@@ -275,7 +275,7 @@ void wasp_timers_stop(struct wasp_timers *t) {
     free(t);
 }
 
-uint64_t wasp_timers_schedule(struct wasp_timers *t, uint64_t delay_ns, wasp_timer_fn fire,
+uint64_t wasp__timers_schedule(struct wasp_timers *t, uint64_t delay_ns, wasp_timer_fn fire,
                               wasp_timer_fn drop, void *arg) {
     if (!t || !fire) return 0;
     uint64_t now = timers_now(t);
@@ -299,7 +299,7 @@ uint64_t wasp_timers_schedule(struct wasp_timers *t, uint64_t delay_ns, wasp_tim
     return id;
 }
 
-bool wasp_timers_cancel(struct wasp_timers *t, uint64_t id) {
+bool wasp__timers_cancel(struct wasp_timers *t, uint64_t id) {
     if (!t) return false;
     uint64_t low = id & 0xffffffffull;
     if (low == 0) return false;
@@ -320,7 +320,7 @@ bool wasp_timers_cancel(struct wasp_timers *t, uint64_t id) {
     return true;
 }
 
-size_t wasp_timers_pending(struct wasp_timers *t) {
+size_t wasp__timers_pending(struct wasp_timers *t) {
     if (!t) return 0;
     pthread_mutex_lock(&t->lock);
     size_t n = t->len;
@@ -328,7 +328,7 @@ size_t wasp_timers_pending(struct wasp_timers *t) {
     return n;
 }
 
-bool wasp_timers_fire_next(struct wasp_timers *t, uint64_t until) {
+bool wasp__timers_fire_next(struct wasp_timers *t, uint64_t until) {
     if (!t || !t->manual_now) return false;
     pthread_mutex_lock(&t->lock);
     if (t->stopping || t->len == 0 || t->heap[0].deadline > until) {
@@ -345,7 +345,7 @@ bool wasp_timers_fire_next(struct wasp_timers *t, uint64_t until) {
     return true;
 }
 
-bool wasp_timers_next(struct wasp_timers *t, uint64_t *deadline) {
+bool wasp__timers_next(struct wasp_timers *t, uint64_t *deadline) {
     if (!t) return false;
     pthread_mutex_lock(&t->lock);
     bool any = t->len > 0;

@@ -19,7 +19,7 @@ static const char *seg_next(const char *s, size_t n) { return s[n] == '.' ? s + 
 int wasp_topic_validate(const char *topic, bool concrete) {
     if (!topic) return WASP_EINVAL;
     size_t n = strlen(topic);
-    return concrete ? wasp_topic_check(topic, n) : wasp_topic_pattern_check(topic, n);
+    return concrete ? wasp__topic_check(topic, n) : wasp__topic_pattern_check(topic, n);
 }
 
 bool wasp_topic_matches(const char *pattern, const char *topic) {

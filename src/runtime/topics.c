@@ -92,9 +92,9 @@ static int check(const char *s, size_t len, bool wildcards) {
     return WASP_OK;
 }
 
-int wasp_topic_pattern_check(const char *pattern, size_t len) { return check(pattern, len, true); }
+int wasp__topic_pattern_check(const char *pattern, size_t len) { return check(pattern, len, true); }
 
-int wasp_topic_check(const char *topic, size_t len) { return check(topic, len, false); }
+int wasp__topic_check(const char *topic, size_t len) { return check(topic, len, false); }
 
 /* Splits an already validated topic or pattern; returns the segment count. */
 static size_t split(const char *s, size_t len, struct segment *segs) {
@@ -132,10 +132,10 @@ static struct node *node_new(struct node *parent, enum node_kind kind, const str
 static void node_free_subtree(struct node *n) {
     size_t it = 0;
     const struct wasp_hashmap_entry *e;
-    while ((e = wasp_hashmap_next(&n->children, &it))) node_free_subtree(e->value);
+    while ((e = wasp__hashmap_next(&n->children, &it))) node_free_subtree(e->value);
     if (n->star) node_free_subtree(n->star);
     if (n->rest) node_free_subtree(n->rest);
-    wasp_hashmap_free(&n->children);
+    wasp__hashmap_free(&n->children);
     free(n->subs);
     free(n);
 }
@@ -144,7 +144,7 @@ static struct node *child_of(const struct node *n, const struct segment *sg) {
     switch (seg_kind(sg)) {
     case NODE_STAR: return n->star;
     case NODE_REST: return n->rest;
-    default: return wasp_hashmap_get(&n->children, sg->p, sg->len);
+    default: return wasp__hashmap_get(&n->children, sg->p, sg->len);
     }
 }
 
@@ -156,7 +156,7 @@ static struct node *child_get_or_add(struct node *n, const struct segment *sg) {
     if (!c) return NULL;
     if (kind == NODE_STAR) n->star = c;
     else if (kind == NODE_REST) n->rest = c;
-    else if (wasp_hashmap_put(&n->children, c->seg, c->seglen, c, NULL) != WASP_OK) {
+    else if (wasp__hashmap_put(&n->children, c->seg, c->seglen, c, NULL) != WASP_OK) {
         free(c);
         return NULL;
     }
@@ -173,8 +173,8 @@ static void prune(struct wasp_topic_tree *t, struct node *n) {
         struct node *parent = n->parent;
         if (n->kind == NODE_STAR) parent->star = NULL;
         else if (n->kind == NODE_REST) parent->rest = NULL;
-        else wasp_hashmap_del(&parent->children, n->seg, n->seglen);
-        wasp_hashmap_free(&n->children);
+        else wasp__hashmap_del(&parent->children, n->seg, n->seglen);
+        wasp__hashmap_free(&n->children);
         free(n->subs);
         free(n);
         n = parent;
@@ -244,7 +244,7 @@ static void unlink_sub(struct wasp_topic_tree *t, struct node *n, size_t pos) {
     t->count--;
 }
 
-struct wasp_topic_tree *wasp_topic_tree_new(void) {
+struct wasp_topic_tree *wasp__topic_tree_new(void) {
     struct wasp_topic_tree *t = calloc(1, sizeof(*t));
     if (!t) return NULL;
     t->root = node_new(NULL, NODE_LITERAL, NULL);
@@ -252,27 +252,27 @@ struct wasp_topic_tree *wasp_topic_tree_new(void) {
         free(t);
         return NULL;
     }
-    wasp_hashmap_init(&t->subscribers);
+    wasp__hashmap_init(&t->subscribers);
     return t;
 }
 
-void wasp_topic_tree_free(struct wasp_topic_tree *t) {
+void wasp__topic_tree_free(struct wasp_topic_tree *t) {
     if (!t) return;
     node_free_subtree(t->root);
     size_t it = 0;
     const struct wasp_hashmap_entry *e;
-    while ((e = wasp_hashmap_next(&t->subscribers, &it))) {
+    while ((e = wasp__hashmap_next(&t->subscribers, &it))) {
         struct subscriber *s = e->value;
         free(s->refs);
         free(s);
     }
-    wasp_hashmap_free(&t->subscribers);
+    wasp__hashmap_free(&t->subscribers);
     free(t);
 }
 
-int wasp_topic_tree_add(struct wasp_topic_tree *t, const char *pattern, size_t len,
+int wasp__topic_tree_add(struct wasp_topic_tree *t, const char *pattern, size_t len,
                         uint64_t subscriber) {
-    if (!t || wasp_topic_pattern_check(pattern, len) != WASP_OK) return WASP_EINVAL;
+    if (!t || wasp__topic_pattern_check(pattern, len) != WASP_OK) return WASP_EINVAL;
     struct segment segs[MAX_SEGMENTS];
     size_t nsegs = split(pattern, len, segs);
 
@@ -286,11 +286,11 @@ int wasp_topic_tree_add(struct wasp_topic_tree *t, const char *pattern, size_t l
         n = c;
     }
 
-    struct subscriber *s = wasp_hashmap_get_u64(&t->subscribers, subscriber);
+    struct subscriber *s = wasp__hashmap_get_u64(&t->subscribers, subscriber);
     bool fresh = s == NULL;
     if (fresh) {
         s = calloc(1, sizeof(*s));
-        if (!s || wasp_hashmap_put_u64(&t->subscribers, subscriber, s, NULL) != WASP_OK) {
+        if (!s || wasp__hashmap_put_u64(&t->subscribers, subscriber, s, NULL) != WASP_OK) {
             free(s);
             prune(t, n);
             return WASP_ENOMEM;
@@ -304,7 +304,7 @@ int wasp_topic_tree_add(struct wasp_topic_tree *t, const char *pattern, size_t l
     if (!reserve((void **)&n->subs, &n->cap, n->nsubs + 1, sizeof(*n->subs)) ||
         !reserve((void **)&s->refs, &s->cap, s->n + 1, sizeof(*s->refs))) {
         if (fresh) {
-            wasp_hashmap_del_u64(&t->subscribers, subscriber);
+            wasp__hashmap_del_u64(&t->subscribers, subscriber);
             free(s->refs);
             free(s);
         }
@@ -321,15 +321,15 @@ int wasp_topic_tree_add(struct wasp_topic_tree *t, const char *pattern, size_t l
 
 static void subscriber_free_if_unused(struct wasp_topic_tree *t, struct subscriber *s) {
     if (s->n) return;
-    wasp_hashmap_del_u64(&t->subscribers, s->id);
+    wasp__hashmap_del_u64(&t->subscribers, s->id);
     free(s->refs);
     free(s);
 }
 
-int wasp_topic_tree_remove(struct wasp_topic_tree *t, const char *pattern, size_t len,
+int wasp__topic_tree_remove(struct wasp_topic_tree *t, const char *pattern, size_t len,
                            uint64_t subscriber) {
-    if (!t || wasp_topic_pattern_check(pattern, len) != WASP_OK) return WASP_EINVAL;
-    struct subscriber *s = wasp_hashmap_get_u64(&t->subscribers, subscriber);
+    if (!t || wasp__topic_pattern_check(pattern, len) != WASP_OK) return WASP_EINVAL;
+    struct subscriber *s = wasp__hashmap_get_u64(&t->subscribers, subscriber);
     if (!s) return WASP_ENOENT;
     struct segment segs[MAX_SEGMENTS];
     size_t nsegs = split(pattern, len, segs);
@@ -343,9 +343,9 @@ int wasp_topic_tree_remove(struct wasp_topic_tree *t, const char *pattern, size_
     return WASP_OK;
 }
 
-size_t wasp_topic_tree_remove_subscriber(struct wasp_topic_tree *t, uint64_t subscriber) {
+size_t wasp__topic_tree_remove_subscriber(struct wasp_topic_tree *t, uint64_t subscriber) {
     if (!t) return 0;
-    struct subscriber *s = wasp_hashmap_get_u64(&t->subscribers, subscriber);
+    struct subscriber *s = wasp__hashmap_get_u64(&t->subscribers, subscriber);
     if (!s) return 0;
     size_t removed = s->n;
     /* Each ref is a distinct node, and a node still holding one of s's
@@ -360,7 +360,7 @@ size_t wasp_topic_tree_remove_subscriber(struct wasp_topic_tree *t, uint64_t sub
     return removed;
 }
 
-size_t wasp_topic_tree_count(const struct wasp_topic_tree *t) { return t ? t->count : 0; }
+size_t wasp__topic_tree_count(const struct wasp_topic_tree *t) { return t ? t->count : 0; }
 
 /* ---- Matching ------------------------------------------------------------------
  *
@@ -464,19 +464,19 @@ static void walk(const struct node *n, size_t i, struct match *m) {
     if (n->rest && n->rest->nsubs) visit(n->rest, m); /* '>' takes segments i.. (at least one) */
     if (wasp_hashmap_len(&n->children)) {
         if (!m->hashed[i]) {
-            m->hashes[i] = wasp_hashmap_hash(m->segs[i].p, m->segs[i].len);
+            m->hashes[i] = wasp__hashmap_hash(m->segs[i].p, m->segs[i].len);
             m->hashed[i] = true;
         }
         const struct node *c =
-            wasp_hashmap_get_hashed(&n->children, m->hashes[i], m->segs[i].p, m->segs[i].len);
+            wasp__hashmap_get_hashed(&n->children, m->hashes[i], m->segs[i].p, m->segs[i].len);
         if (c) walk(c, i + 1, m);
     }
     if (n->star) walk(n->star, i + 1, m);
 }
 
-int wasp_topic_tree_match(const struct wasp_topic_tree *t, const char *topic, size_t len,
+int wasp__topic_tree_match(const struct wasp_topic_tree *t, const char *topic, size_t len,
                           wasp_topic_match_fn fn, void *arg) {
-    if (!t || !fn || wasp_topic_check(topic, len) != WASP_OK) return WASP_EINVAL;
+    if (!t || !fn || wasp__topic_check(topic, len) != WASP_OK) return WASP_EINVAL;
     struct segment segs[MAX_SEGMENTS];
     struct match m;
     memset(&m.hashed, 0, sizeof(m.hashed));

@@ -11,8 +11,8 @@
  * depends on the topic's depth and the branches that match, not on how many
  * subscriptions exist.
  *
- * Thread safety: mutations need exclusive access; wasp_topic_tree_match and
- * wasp_topic_tree_count only read the tree and may run concurrently with
+ * Thread safety: mutations need exclusive access; wasp__topic_tree_match and
+ * wasp__topic_tree_count only read the tree and may run concurrently with
  * each other (the broker guards the tree with a rwlock).
  */
 #ifndef WASP_RUNTIME_TOPICS_H
@@ -27,25 +27,25 @@ struct wasp_topic_tree;
 
 /* WASP_OK or WASP_EINVAL: 1..255 bytes of valid UTF-8, no empty segment,
  * '*' and '>' only as whole segments, '>' only as the last segment. */
-int wasp_topic_pattern_check(const char *pattern, size_t len);
+int wasp__topic_pattern_check(const char *pattern, size_t len);
 /* The same rules with no wildcard segment at all (a publishable topic). */
-int wasp_topic_check(const char *topic, size_t len);
+int wasp__topic_check(const char *topic, size_t len);
 
 /* NULL on allocation failure. */
-struct wasp_topic_tree *wasp_topic_tree_new(void);
-void wasp_topic_tree_free(struct wasp_topic_tree *t);
+struct wasp_topic_tree *wasp__topic_tree_new(void);
+void wasp__topic_tree_free(struct wasp_topic_tree *t);
 
 /* WASP_OK, WASP_EINVAL (bad pattern), WASP_EEXIST (this subscriber already
  * has exactly this pattern) or WASP_ENOMEM (tree unchanged). */
-int wasp_topic_tree_add(struct wasp_topic_tree *t, const char *pattern, size_t len,
+int wasp__topic_tree_add(struct wasp_topic_tree *t, const char *pattern, size_t len,
                         uint64_t subscriber);
 /* WASP_OK, WASP_EINVAL or WASP_ENOENT (not subscribed with this pattern).
  * Trie nodes left without subscriptions or children are freed. */
-int wasp_topic_tree_remove(struct wasp_topic_tree *t, const char *pattern, size_t len,
+int wasp__topic_tree_remove(struct wasp_topic_tree *t, const char *pattern, size_t len,
                            uint64_t subscriber);
 /* Drops every pattern of one subscriber (e.g. its actor stopped); returns
  * how many. Costs O(that subscriber's patterns), not O(tree). */
-size_t wasp_topic_tree_remove_subscriber(struct wasp_topic_tree *t, uint64_t subscriber);
+size_t wasp__topic_tree_remove_subscriber(struct wasp_topic_tree *t, uint64_t subscriber);
 
 typedef void (*wasp_topic_match_fn)(uint64_t subscriber, void *arg);
 /* Calls fn(subscriber, arg) once per distinct subscriber with at least one
@@ -53,10 +53,10 @@ typedef void (*wasp_topic_match_fn)(uint64_t subscriber, void *arg);
  * match. Returns how many calls were made, or WASP_EINVAL for a bad topic.
  * fn must not modify the tree. Never fails for lack of memory: if the
  * deduplication scratch cannot be allocated it dedupes without one. */
-int wasp_topic_tree_match(const struct wasp_topic_tree *t, const char *topic, size_t len,
+int wasp__topic_tree_match(const struct wasp_topic_tree *t, const char *topic, size_t len,
                           wasp_topic_match_fn fn, void *arg);
 
 /* Number of (pattern, subscriber) pairs in the tree. */
-size_t wasp_topic_tree_count(const struct wasp_topic_tree *t);
+size_t wasp__topic_tree_count(const struct wasp_topic_tree *t);
 
 #endif

@@ -8,13 +8,13 @@
 #include "store/store.h"
 
 struct wasp__usage *wasp__usage_get(struct wasp_hashmap *m, const char *ns, size_t nslen, bool create) {
-    struct wasp__usage *u = wasp_hashmap_get(m, ns, nslen);
+    struct wasp__usage *u = wasp__hashmap_get(m, ns, nslen);
     if (u || !create) return u;
     u = calloc(1, sizeof(*u) + nslen);
     if (!u) return NULL;
     memcpy(u->ns, ns, nslen);
     u->nslen = nslen;
-    if (wasp_hashmap_put(m, u->ns, nslen, u, NULL) != WASP_OK) {
+    if (wasp__hashmap_put(m, u->ns, nslen, u, NULL) != WASP_OK) {
         free(u);
         return NULL;
     }
@@ -24,7 +24,7 @@ struct wasp__usage *wasp__usage_get(struct wasp_hashmap *m, const char *ns, size
 void wasp__usage_settle(struct wasp_hashmap *m, bool committed) {
     size_t it = 0;
     const struct wasp_hashmap_entry *e;
-    while ((e = wasp_hashmap_next(m, &it))) {
+    while ((e = wasp__hashmap_next(m, &it))) {
         struct wasp__usage *u = e->value;
         if (!u->touched) continue;
         if (committed) u->bytes = (uint64_t)((int64_t)u->bytes + u->pending);
@@ -36,8 +36,8 @@ void wasp__usage_settle(struct wasp_hashmap *m, bool committed) {
 void wasp__usage_free(struct wasp_hashmap *m) {
     size_t it = 0;
     const struct wasp_hashmap_entry *e;
-    while ((e = wasp_hashmap_next(m, &it))) free(e->value);
-    wasp_hashmap_free(m);
+    while ((e = wasp__hashmap_next(m, &it))) free(e->value);
+    wasp__hashmap_free(m);
 }
 
 int wasp__store_decide(struct wasp_store_op *op, bool exists, uint64_t old_version, size_t old_vlen,

@@ -5,12 +5,12 @@
 
 #include "testkit/testkit.h"
 
-void tk_list_init(struct tk_list *l) {
+void wasp__tk_list_init(struct tk_list *l) {
     memset(l, 0, sizeof(*l));
     pthread_mutex_init(&l->mu, NULL);
 }
 
-bool tk_list_push(struct tk_list *l, void *item) {
+bool wasp__tk_list_push(struct tk_list *l, void *item) {
     pthread_mutex_lock(&l->mu);
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
@@ -27,21 +27,21 @@ bool tk_list_push(struct tk_list *l, void *item) {
     return true;
 }
 
-size_t tk_list_count(struct tk_list *l) {
+size_t wasp__tk_list_count(struct tk_list *l) {
     pthread_mutex_lock(&l->mu);
     size_t n = l->n;
     pthread_mutex_unlock(&l->mu);
     return n;
 }
 
-void *tk_list_at(struct tk_list *l, size_t i) {
+void *wasp__tk_list_at(struct tk_list *l, size_t i) {
     pthread_mutex_lock(&l->mu);
     void *p = i < l->n ? l->v[i] : NULL;
     pthread_mutex_unlock(&l->mu);
     return p;
 }
 
-void tk_list_free(struct tk_list *l, void (*fn)(void *)) {
+void wasp__tk_list_free(struct tk_list *l, void (*fn)(void *)) {
     for (size_t i = 0; i < l->n; i++)
         if (fn) fn(l->v[i]);
     free(l->v);
@@ -49,7 +49,7 @@ void tk_list_free(struct tk_list *l, void (*fn)(void *)) {
     memset(l, 0, sizeof(*l));
 }
 
-wasp_test_message *tk_message_new(wasp_test *t, const wasp_msg *m, const char *to) {
+wasp_test_message *wasp__tk_message_new(wasp_test *t, const wasp_msg *m, const char *to) {
     size_t tlen = m->topic ? strlen(m->topic) + 1 : 0;
     wasp_test_message *r = calloc(1, sizeof(*r) + m->len + 1 + tlen);
     if (!r) return NULL;

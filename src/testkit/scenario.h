@@ -109,31 +109,31 @@ struct sc_file {
 };
 
 /* Parses text into f (f->m must be set). Problems go to f->errs. */
-void sc_parse(struct sc_file *f, const char *text, size_t len, bool skip_files);
+void wasp__sc_parse(struct sc_file *f, const char *text, size_t len, bool skip_files);
 
 /* scenario_values.c */
-bool sc_read_payload(struct sc_file *f, const struct mf_node *text, const struct mf_node *json,
+bool wasp__sc_read_payload(struct sc_file *f, const struct mf_node *text, const struct mf_node *json,
                      struct sc_bytes *out);
-bool sc_read_matcher(struct sc_file *f, const struct mf_node *n, struct sc_matcher *out);
-bool sc_read_error_name(struct sc_file *f, const struct mf_node *n, int *code);
-bool sc_read_expect(struct sc_file *f, const struct mf_node *n, struct sc_step *st);
+bool wasp__sc_read_matcher(struct sc_file *f, const struct mf_node *n, struct sc_matcher *out);
+bool wasp__sc_read_error_name(struct sc_file *f, const struct mf_node *n, int *code);
+bool wasp__sc_read_expect(struct sc_file *f, const struct mf_node *n, struct sc_step *st);
 /* `storage:` (namespace -> key -> value), appended to *seeds. */
-void sc_read_seeds(struct sc_file *f, const struct mf_node *n, struct sc_seed **seeds, size_t *nseeds);
+void wasp__sc_read_seeds(struct sc_file *f, const struct mf_node *n, struct sc_seed **seeds, size_t *nseeds);
 /* JSON text of a YAML node (arena); NULL (problem reported) if it has none. */
-const char *sc_node_json(struct sc_file *f, const struct mf_node *n);
+const char *wasp__sc_node_json(struct sc_file *f, const struct mf_node *n);
 /* "received", "handled", ... for index 0..SC_NSTATS-1 of sc_expect.stats. */
-const char *sc_stat_name(int i);
+const char *wasp__sc_stat_name(int i);
 /* The name of an ABI-style error code: "ETIMEDOUT", ... */
-const char *sc_error_name(int code);
+const char *wasp__sc_error_name(int code);
 
 /* scenario_store.c: the test's store (wasp_test_store), a namespace at a time.
  * get: WASP_OK with *val malloc'd and NUL-terminated, or WASP_ENOENT / ... */
-int sc_kv_put(wasp_test *t, const char *ns, const struct sc_bytes *key, const struct sc_bytes *val);
-int sc_kv_get(wasp_test *t, const char *ns, const struct sc_bytes *key, void **val, size_t *len);
-int sc_kv_count(wasp_test *t, const char *ns, size_t *count);
+int wasp__sc_kv_put(wasp_test *t, const char *ns, const struct sc_bytes *key, const struct sc_bytes *val);
+int wasp__sc_kv_get(wasp_test *t, const char *ns, const struct sc_bytes *key, void **val, size_t *len);
+int wasp__sc_kv_count(wasp_test *t, const char *ns, size_t *count);
 
 /* scenario_run.c: runs one case; *failure (malloc'd) explains a failure. */
-bool sc_run_case(const struct sc_file *f, const struct sc_case *c, const wasp_test_run_options *o,
+bool wasp__sc_run_case(const struct sc_file *f, const struct sc_case *c, const wasp_test_run_options *o,
                  char **failure);
 
 /* scenario_check.c: judges one expectation after a step; appends to out. */
@@ -141,11 +141,11 @@ struct sc_out {
     char *buf;
     size_t len, cap;
 };
-void sc_out_printf(struct sc_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void wasp__sc_out_printf(struct sc_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Printable, quoted, shortened form of bytes. */
-void sc_out_bytes(struct sc_out *o, const void *data, size_t len);
-bool sc_check(const struct sc_file *f, wasp_test *t, const struct sc_expect *x, struct sc_out *o);
-bool sc_match(const struct sc_matcher *m, const void *data, size_t len, char *why, size_t cap);
-void sc_describe_matcher(struct sc_out *o, const struct sc_matcher *m);
+void wasp__sc_out_bytes(struct sc_out *o, const void *data, size_t len);
+bool wasp__sc_check(const struct sc_file *f, wasp_test *t, const struct sc_expect *x, struct sc_out *o);
+bool wasp__sc_match(const struct sc_matcher *m, const void *data, size_t len, char *why, size_t cap);
+void wasp__sc_describe_matcher(struct sc_out *o, const struct sc_matcher *m);
 
 #endif

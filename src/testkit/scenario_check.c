@@ -10,7 +10,7 @@
 
 #define SHOW_MAX 10 /* records shown after a failure */
 
-void sc_out_printf(struct sc_out *o, const char *fmt, ...) {
+void wasp__sc_out_printf(struct sc_out *o, const char *fmt, ...) {
     va_list ap;
     for (int attempt = 0; attempt < 2; attempt++) {
         size_t room = o->cap - o->len;
@@ -30,35 +30,35 @@ void sc_out_printf(struct sc_out *o, const char *fmt, ...) {
     }
 }
 
-void sc_out_bytes(struct sc_out *o, const void *data, size_t len) {
+void wasp__sc_out_bytes(struct sc_out *o, const void *data, size_t len) {
     const unsigned char *p = data;
     size_t shown = len > 200 ? 200 : len;
-    sc_out_printf(o, "\"");
+    wasp__sc_out_printf(o, "\"");
     for (size_t i = 0; i < shown; i++) {
         unsigned char c = p[i];
-        if (c == '"' || c == '\\') sc_out_printf(o, "\\%c", c);
-        else if (c == '\n') sc_out_printf(o, "\\n");
-        else if (c < 0x20 || c == 0x7f) sc_out_printf(o, "\\x%02x", c);
-        else sc_out_printf(o, "%c", c);
+        if (c == '"' || c == '\\') wasp__sc_out_printf(o, "\\%c", c);
+        else if (c == '\n') wasp__sc_out_printf(o, "\\n");
+        else if (c < 0x20 || c == 0x7f) wasp__sc_out_printf(o, "\\x%02x", c);
+        else wasp__sc_out_printf(o, "%c", c);
     }
-    sc_out_printf(o, "\"%s", shown < len ? "..." : "");
+    wasp__sc_out_printf(o, "\"%s", shown < len ? "..." : "");
 }
 
 static void at(struct sc_out *o, const struct sc_file *f, const struct mf_node *n) {
-    sc_out_printf(o, "%s:%d:%d: ", f->m->path, n ? n->line : 0, n ? n->col : 0);
+    wasp__sc_out_printf(o, "%s:%d:%d: ", f->m->path, n ? n->line : 0, n ? n->col : 0);
 }
 
-void sc_describe_matcher(struct sc_out *o, const struct sc_matcher *m) {
+void wasp__sc_describe_matcher(struct sc_out *o, const struct sc_matcher *m) {
     switch (m->kind) {
-    case WASP_TEST_MATCH_PREFIX: sc_out_printf(o, "text starting with "); break;
-    case WASP_TEST_MATCH_REGEX: sc_out_printf(o, "text matching /%s/", m->pattern); return;
-    case WASP_TEST_MATCH_JSON: sc_out_printf(o, "JSON containing %s", m->pattern); return;
+    case WASP_TEST_MATCH_PREFIX: wasp__sc_out_printf(o, "text starting with "); break;
+    case WASP_TEST_MATCH_REGEX: wasp__sc_out_printf(o, "text matching /%s/", m->pattern); return;
+    case WASP_TEST_MATCH_JSON: wasp__sc_out_printf(o, "JSON containing %s", m->pattern); return;
     default: break;
     }
-    sc_out_bytes(o, m->pattern, strlen(m->pattern));
+    wasp__sc_out_bytes(o, m->pattern, strlen(m->pattern));
 }
 
-bool sc_match(const struct sc_matcher *m, const void *data, size_t len, char *why, size_t cap) {
+bool wasp__sc_match(const struct sc_matcher *m, const void *data, size_t len, char *why, size_t cap) {
     return wasp_test_match(m->kind, m->pattern, data, len, why, cap);
 }
 
@@ -84,28 +84,28 @@ static size_t collect(wasp_test *t, const struct sc_expect *x, const wasp_test_m
 }
 
 static void describe_messages(struct sc_out *o, const struct sc_expect *x) {
-    if (x->kind == SC_SENT) sc_out_printf(o, "sent to %s", x->who);
-    else sc_out_printf(o, "published on %s", x->who);
-    if (x->from) sc_out_printf(o, " by %s", x->from);
+    if (x->kind == SC_SENT) wasp__sc_out_printf(o, "sent to %s", x->who);
+    else wasp__sc_out_printf(o, "published on %s", x->who);
+    if (x->from) wasp__sc_out_printf(o, " by %s", x->from);
 }
 
 static void show_messages(struct sc_out *o, const wasp_test_message **v, size_t n) {
-    if (!n) sc_out_printf(o, "\n    (none)");
+    if (!n) wasp__sc_out_printf(o, "\n    (none)");
     for (size_t i = 0; i < n && i < SHOW_MAX; i++) {
-        sc_out_printf(o, "\n    %zu. ", i + 1);
-        sc_out_bytes(o, v[i]->data, v[i]->len);
-        if (v[i]->topic) sc_out_printf(o, " on %s", v[i]->topic);
-        sc_out_printf(o, " from %s%s", v[i]->from[0] ? v[i]->from : "outside",
+        wasp__sc_out_printf(o, "\n    %zu. ", i + 1);
+        wasp__sc_out_bytes(o, v[i]->data, v[i]->len);
+        if (v[i]->topic) wasp__sc_out_printf(o, " on %s", v[i]->topic);
+        wasp__sc_out_printf(o, " from %s%s", v[i]->from[0] ? v[i]->from : "outside",
                       v[i]->request ? " (call)" : "");
     }
-    if (n > SHOW_MAX) sc_out_printf(o, "\n    ... and %zu more", n - SHOW_MAX);
+    if (n > SHOW_MAX) wasp__sc_out_printf(o, "\n    ... and %zu more", n - SHOW_MAX);
 }
 
 static bool check_messages(const struct sc_file *f, wasp_test *t, const struct sc_expect *x,
                            struct sc_out *o) {
     if (x->kind == SC_SENT && !wasp_test_standin_get(t, x->who)) {
         at(o, f, x->at);
-        sc_out_printf(o, "no stand-in named %s\n", x->who);
+        wasp__sc_out_printf(o, "no stand-in named %s\n", x->who);
         return false;
     }
     const wasp_test_message **v;
@@ -113,34 +113,34 @@ static bool check_messages(const struct sc_file *f, wasp_test *t, const struct s
     bool ok = true;
     if (x->count >= 0 && (size_t)x->count != n) {
         at(o, f, x->at);
-        sc_out_printf(o, "expected %lld message%s ", (long long)x->count, x->count == 1 ? "" : "s");
+        wasp__sc_out_printf(o, "expected %lld message%s ", (long long)x->count, x->count == 1 ? "" : "s");
         describe_messages(o, x);
-        sc_out_printf(o, "; got %zu:", n);
+        wasp__sc_out_printf(o, "; got %zu:", n);
         ok = false;
     } else if (x->has_messages && x->nmessages != n) {
         at(o, f, x->at);
-        sc_out_printf(o, "expected %zu message%s ", x->nmessages, x->nmessages == 1 ? "" : "s");
+        wasp__sc_out_printf(o, "expected %zu message%s ", x->nmessages, x->nmessages == 1 ? "" : "s");
         describe_messages(o, x);
-        sc_out_printf(o, "; got %zu:", n);
+        wasp__sc_out_printf(o, "; got %zu:", n);
         ok = false;
     } else if (x->has_messages) {
         for (size_t i = 0; i < n && ok; i++) {
             char why[256];
-            if (sc_match(&x->messages[i], v[i]->data, v[i]->len, why, sizeof(why))) continue;
+            if (wasp__sc_match(&x->messages[i], v[i]->data, v[i]->len, why, sizeof(why))) continue;
             at(o, f, x->messages[i].at);
-            sc_out_printf(o, "message %zu ", i + 1);
+            wasp__sc_out_printf(o, "message %zu ", i + 1);
             describe_messages(o, x);
-            sc_out_printf(o, ": expected ");
-            sc_describe_matcher(o, &x->messages[i]);
-            sc_out_printf(o, ", got ");
-            sc_out_bytes(o, v[i]->data, v[i]->len);
-            sc_out_printf(o, " (%s); all of them:", why);
+            wasp__sc_out_printf(o, ": expected ");
+            wasp__sc_describe_matcher(o, &x->messages[i]);
+            wasp__sc_out_printf(o, ", got ");
+            wasp__sc_out_bytes(o, v[i]->data, v[i]->len);
+            wasp__sc_out_printf(o, " (%s); all of them:", why);
             ok = false;
         }
     }
     if (!ok) {
         show_messages(o, v, n);
-        sc_out_printf(o, "\n");
+        wasp__sc_out_printf(o, "\n");
     }
     free(v);
     return ok;
@@ -151,7 +151,7 @@ static bool check_messages(const struct sc_file *f, wasp_test *t, const struct s
 static bool line_wanted(const struct sc_expect *x, const wasp_test_log_line *l) {
     if (x->who && strcmp(l->actor, x->who)) return false;
     if (x->level >= 0 && l->level != x->level) return false;
-    return !x->text.pattern || sc_match(&x->text, l->text, strlen(l->text), NULL, 0);
+    return !x->text.pattern || wasp__sc_match(&x->text, l->text, strlen(l->text), NULL, 0);
 }
 
 static bool check_log(const struct sc_file *f, wasp_test *t, const struct sc_expect *x,
@@ -160,15 +160,15 @@ static bool check_log(const struct sc_file *f, wasp_test *t, const struct sc_exp
     for (size_t i = 0; i < total; i++) n += line_wanted(x, wasp_test_log(t, i));
     if (x->count >= 0 ? (size_t)x->count == n : n > 0) return true;
     at(o, f, x->at);
-    if (x->count >= 0) sc_out_printf(o, "expected %lld log line%s", (long long)x->count, x->count == 1 ? "" : "s");
-    else sc_out_printf(o, "expected a log line");
-    if (x->who) sc_out_printf(o, " from %s", x->who);
-    if (x->level >= 0) sc_out_printf(o, " at %s", wasp_log_level_name(x->level));
+    if (x->count >= 0) wasp__sc_out_printf(o, "expected %lld log line%s", (long long)x->count, x->count == 1 ? "" : "s");
+    else wasp__sc_out_printf(o, "expected a log line");
+    if (x->who) wasp__sc_out_printf(o, " from %s", x->who);
+    if (x->level >= 0) wasp__sc_out_printf(o, " at %s", wasp_log_level_name(x->level));
     if (x->text.pattern) {
-        sc_out_printf(o, " with ");
-        sc_describe_matcher(o, &x->text);
+        wasp__sc_out_printf(o, " with ");
+        wasp__sc_describe_matcher(o, &x->text);
     }
-    sc_out_printf(o, "; got %zu. The log%s%s:", n, x->who ? " of " : "", x->who ? x->who : "");
+    wasp__sc_out_printf(o, "; got %zu. The log%s%s:", n, x->who ? " of " : "", x->who ? x->who : "");
     size_t shown = 0, skipped = 0;
     for (size_t i = 0; i < total; i++) {
         const wasp_test_log_line *l = wasp_test_log(t, i);
@@ -178,11 +178,11 @@ static bool check_log(const struct sc_file *f, wasp_test *t, const struct sc_exp
             continue;
         }
         shown++;
-        sc_out_printf(o, "\n    %s %s: %s", wasp_log_level_name(l->level), l->actor, l->text);
+        wasp__sc_out_printf(o, "\n    %s %s: %s", wasp_log_level_name(l->level), l->actor, l->text);
     }
-    if (!shown) sc_out_printf(o, "\n    (empty)");
-    if (skipped) sc_out_printf(o, "\n    ... and %zu more", skipped);
-    sc_out_printf(o, "\n");
+    if (!shown) wasp__sc_out_printf(o, "\n    (empty)");
+    if (skipped) wasp__sc_out_printf(o, "\n    ... and %zu more", skipped);
+    wasp__sc_out_printf(o, "\n");
     return false;
 }
 
@@ -193,7 +193,7 @@ static bool check_stats(const struct sc_file *f, wasp_test *t, const struct sc_e
     wasp_actor_stats st;
     if (wasp_test_stats(t, x->who, &st) != WASP_OK) {
         at(o, f, x->at);
-        sc_out_printf(o, "no actor named %s\n", x->who);
+        wasp__sc_out_printf(o, "no actor named %s\n", x->who);
         return false;
     }
     const uint64_t got[SC_NSTATS] = {st.received, st.handled, st.handler_errors, st.crashes,
@@ -202,28 +202,28 @@ static bool check_stats(const struct sc_file *f, wasp_test *t, const struct sc_e
     for (int i = 0; i < SC_NSTATS; i++) {
         if (x->stats[i] < 0 || (uint64_t)x->stats[i] == got[i]) continue;
         at(o, f, x->stat_at[i]);
-        sc_out_printf(o, "%s of %s: expected %lld, got %llu\n", sc_stat_name(i), x->who,
+        wasp__sc_out_printf(o, "%s of %s: expected %lld, got %llu\n", wasp__sc_stat_name(i), x->who,
                       (long long)x->stats[i], (unsigned long long)got[i]);
         ok = false;
     }
     if (x->state >= 0 && x->state != st.state) {
         at(o, f, x->state_at);
-        sc_out_printf(o, "state of %s: expected %s, got %s\n", x->who, wasp_state_name(x->state),
+        wasp__sc_out_printf(o, "state of %s: expected %s, got %s\n", x->who, wasp_state_name(x->state),
                       wasp_state_name(st.state));
         ok = false;
     }
     if (x->last_error.pattern) {
         char err[600] = "", why[256];
         int rc = wasp_test_last_error(t, x->who, err, sizeof(err));
-        if (rc != WASP_OK || !sc_match(&x->last_error, err, strlen(err), why, sizeof(why))) {
+        if (rc != WASP_OK || !wasp__sc_match(&x->last_error, err, strlen(err), why, sizeof(why))) {
             at(o, f, x->last_error.at);
-            sc_out_printf(o, "last error of %s: expected ", x->who);
-            sc_describe_matcher(o, &x->last_error);
-            if (rc != WASP_OK) sc_out_printf(o, "; %s is not a component\n", x->who);
+            wasp__sc_out_printf(o, "last error of %s: expected ", x->who);
+            wasp__sc_describe_matcher(o, &x->last_error);
+            if (rc != WASP_OK) wasp__sc_out_printf(o, "; %s is not a component\n", x->who);
             else {
-                sc_out_printf(o, ", got ");
-                sc_out_bytes(o, err, strlen(err));
-                sc_out_printf(o, "\n");
+                wasp__sc_out_printf(o, ", got ");
+                wasp__sc_out_bytes(o, err, strlen(err));
+                wasp__sc_out_printf(o, "\n");
             }
             ok = false;
         }
@@ -243,10 +243,10 @@ static int show_entry(void *arg, const void *key, size_t klen, const void *val, 
     (void)version;
     struct show_entries *s = arg;
     if (s->total++ >= SHOW_MAX) return 0;
-    sc_out_printf(s->o, "\n    ");
-    sc_out_bytes(s->o, key, klen);
-    sc_out_printf(s->o, " = ");
-    sc_out_bytes(s->o, val, vlen);
+    wasp__sc_out_printf(s->o, "\n    ");
+    wasp__sc_out_bytes(s->o, key, klen);
+    wasp__sc_out_printf(s->o, " = ");
+    wasp__sc_out_bytes(s->o, val, vlen);
     s->shown++;
     return 0;
 }
@@ -254,11 +254,11 @@ static int show_entry(void *arg, const void *key, size_t klen, const void *val, 
 /* What the namespace holds, after a failure. */
 static void show_stored(struct sc_out *o, wasp_test *t, const char *ns) {
     struct show_entries s = {o, 0, 0};
-    sc_out_printf(o, "    %s holds:", ns);
-    if (wasp_store_foreach(wasp_test_store(t), ns, show_entry, &s) != WASP_OK) sc_out_printf(o, " (unreadable)");
-    else if (!s.total) sc_out_printf(o, "\n    (nothing)");
-    else if (s.total > s.shown) sc_out_printf(o, "\n    ... and %zu more", s.total - s.shown);
-    sc_out_printf(o, "\n");
+    wasp__sc_out_printf(o, "    %s holds:", ns);
+    if (wasp_store_foreach(wasp_test_store(t), ns, show_entry, &s) != WASP_OK) wasp__sc_out_printf(o, " (unreadable)");
+    else if (!s.total) wasp__sc_out_printf(o, "\n    (nothing)");
+    else if (s.total > s.shown) wasp__sc_out_printf(o, "\n    ... and %zu more", s.total - s.shown);
+    wasp__sc_out_printf(o, "\n");
 }
 
 static bool check_stored(const struct sc_file *f, wasp_test *t, const struct sc_expect *x,
@@ -268,22 +268,22 @@ static bool check_stored(const struct sc_file *f, wasp_test *t, const struct sc_
         void *val = NULL;
         size_t len = 0;
         char why[256] = "";
-        int rc = sc_kv_get(t, x->who, &x->keys[i], &val, &len);
-        if (rc == WASP_OK && sc_match(&x->messages[i], val, len, why, sizeof(why))) {
+        int rc = wasp__sc_kv_get(t, x->who, &x->keys[i], &val, &len);
+        if (rc == WASP_OK && wasp__sc_match(&x->messages[i], val, len, why, sizeof(why))) {
             free(val);
             continue;
         }
         at(o, f, x->messages[i].at);
-        sc_out_printf(o, "stored ");
-        sc_out_bytes(o, x->keys[i].data, x->keys[i].len);
-        sc_out_printf(o, " of %s: expected ", x->who);
-        sc_describe_matcher(o, &x->messages[i]);
-        if (rc == WASP_ENOENT) sc_out_printf(o, ", but it is absent\n");
-        else if (rc != WASP_OK) sc_out_printf(o, ", but it cannot be read: %s\n", wasp_strerror(rc));
+        wasp__sc_out_printf(o, "stored ");
+        wasp__sc_out_bytes(o, x->keys[i].data, x->keys[i].len);
+        wasp__sc_out_printf(o, " of %s: expected ", x->who);
+        wasp__sc_describe_matcher(o, &x->messages[i]);
+        if (rc == WASP_ENOENT) wasp__sc_out_printf(o, ", but it is absent\n");
+        else if (rc != WASP_OK) wasp__sc_out_printf(o, ", but it cannot be read: %s\n", wasp_strerror(rc));
         else {
-            sc_out_printf(o, ", got ");
-            sc_out_bytes(o, val, len);
-            sc_out_printf(o, " (%s)\n", why);
+            wasp__sc_out_printf(o, ", got ");
+            wasp__sc_out_bytes(o, val, len);
+            wasp__sc_out_printf(o, " (%s)\n", why);
         }
         free(val);
         ok = false;
@@ -291,20 +291,20 @@ static bool check_stored(const struct sc_file *f, wasp_test *t, const struct sc_
     for (size_t i = 0; i < x->nabsent; i++) {
         void *val = NULL;
         size_t len = 0;
-        if (sc_kv_get(t, x->who, &x->absent[i], &val, &len) != WASP_OK)
+        if (wasp__sc_kv_get(t, x->who, &x->absent[i], &val, &len) != WASP_OK)
             continue;
         at(o, f, x->absent_at[i]);
-        sc_out_bytes(o, x->absent[i].data, x->absent[i].len);
-        sc_out_printf(o, " of %s: expected absent, it holds ", x->who);
-        sc_out_bytes(o, val, len);
-        sc_out_printf(o, "\n");
+        wasp__sc_out_bytes(o, x->absent[i].data, x->absent[i].len);
+        wasp__sc_out_printf(o, " of %s: expected absent, it holds ", x->who);
+        wasp__sc_out_bytes(o, val, len);
+        wasp__sc_out_printf(o, "\n");
         free(val);
         ok = false;
     }
     size_t n = 0;
-    if (x->count >= 0 && (sc_kv_count(t, x->who, &n) != WASP_OK || (size_t)x->count != n)) {
+    if (x->count >= 0 && (wasp__sc_kv_count(t, x->who, &n) != WASP_OK || (size_t)x->count != n)) {
         at(o, f, x->at);
-        sc_out_printf(o, "expected %lld entr%s stored by %s, got %zu\n", (long long)x->count,
+        wasp__sc_out_printf(o, "expected %lld entr%s stored by %s, got %zu\n", (long long)x->count,
                       x->count == 1 ? "y" : "ies", x->who, n);
         ok = false;
     }
@@ -312,7 +312,7 @@ static bool check_stored(const struct sc_file *f, wasp_test *t, const struct sc_
     return ok;
 }
 
-bool sc_check(const struct sc_file *f, wasp_test *t, const struct sc_expect *x, struct sc_out *o) {
+bool wasp__sc_check(const struct sc_file *f, wasp_test *t, const struct sc_expect *x, struct sc_out *o) {
     switch (x->kind) {
     case SC_SENT:
     case SC_PUBLISHED: return check_messages(f, t, x, o);

@@ -8,7 +8,7 @@
 #include "testkit/scenario.h"
 
 static void at(struct sc_out *o, const struct sc_file *f, const struct mf_node *n) {
-    sc_out_printf(o, "%s:%d:%d: ", f->m->path, n ? n->line : 0, n ? n->col : 0);
+    wasp__sc_out_printf(o, "%s:%d:%d: ", f->m->path, n ? n->line : 0, n ? n->col : 0);
 }
 
 static const char *verb(enum sc_step_kind k) {
@@ -16,18 +16,18 @@ static const char *verb(enum sc_step_kind k) {
     return v[k];
 }
 
-static const char *result_name(int rc) { return rc == WASP_OK ? "success" : sc_error_name(rc); }
+static const char *result_name(int rc) { return rc == WASP_OK ? "success" : wasp__sc_error_name(rc); }
 
 /* A step ended in rc where `want` was expected. */
 static void unexpected(struct sc_out *o, const struct sc_file *f, wasp_test *t,
                        const struct sc_step *st, int want, int rc) {
     at(o, f, st->error_at ? st->error_at : st->at);
-    sc_out_printf(o, "%s %s: expected %s, got %s", verb(st->kind), st->target ? st->target : "",
+    wasp__sc_out_printf(o, "%s %s: expected %s, got %s", verb(st->kind), st->target ? st->target : "",
                   result_name(want), result_name(rc));
     /* A step also fails with ETIMEDOUT when the system never became quiescent. */
     if (rc == WASP_ETIMEDOUT && wasp_system_wait_idle(wasp_test_system(t), 1000000ull) != WASP_OK)
-        sc_out_printf(o, " (the system did not become quiescent: an actor keeps running)");
-    sc_out_printf(o, "\n");
+        wasp__sc_out_printf(o, " (the system did not become quiescent: an actor keeps running)");
+    wasp__sc_out_printf(o, "\n");
 }
 
 static bool run_call(const struct sc_file *f, wasp_test *t, const struct sc_step *st,
@@ -40,22 +40,22 @@ static bool run_call(const struct sc_file *f, wasp_test *t, const struct sc_step
     if (rc != (st->error_at ? st->error : WASP_OK)) {
         if (rc == WASP_OK) {
             at(o, f, st->error_at);
-            sc_out_printf(o, "call %s: expected %s, got a reply ", st->target, sc_error_name(st->error));
-            sc_out_bytes(o, reply, len);
-            sc_out_printf(o, "\n");
+            wasp__sc_out_printf(o, "call %s: expected %s, got a reply ", st->target, wasp__sc_error_name(st->error));
+            wasp__sc_out_bytes(o, reply, len);
+            wasp__sc_out_printf(o, "\n");
         } else {
             unexpected(o, f, t, st, st->error_at ? st->error : WASP_OK, rc);
         }
         ok = false;
     } else if (rc == WASP_OK && st->reply.pattern) {
         char why[256];
-        if (!sc_match(&st->reply, reply, len, why, sizeof(why))) {
+        if (!wasp__sc_match(&st->reply, reply, len, why, sizeof(why))) {
             at(o, f, st->reply.at);
-            sc_out_printf(o, "call %s: expected a reply with ", st->target);
-            sc_describe_matcher(o, &st->reply);
-            sc_out_printf(o, ", got ");
-            sc_out_bytes(o, reply, len);
-            sc_out_printf(o, " (%s)\n", why);
+            wasp__sc_out_printf(o, "call %s: expected a reply with ", st->target);
+            wasp__sc_describe_matcher(o, &st->reply);
+            wasp__sc_out_printf(o, ", got ");
+            wasp__sc_out_bytes(o, reply, len);
+            wasp__sc_out_printf(o, " (%s)\n", why);
             ok = false;
         }
     }
@@ -84,7 +84,7 @@ static bool run_step(const struct sc_file *f, wasp_test *t, const struct sc_step
         break;
     case SC_EXPECT: {
         bool ok = true;
-        for (size_t i = 0; i < st->nexpects; i++) ok &= sc_check(f, t, &st->expects[i], o);
+        for (size_t i = 0; i < st->nexpects; i++) ok &= wasp__sc_check(f, t, &st->expects[i], o);
         return ok;
     }
     default:
@@ -122,7 +122,7 @@ static int add_standins(const struct sc_file *f, const struct sc_case *c, wasp_t
 static int seed(const struct sc_case *c, wasp_test *t) {
     int rc = WASP_OK;
     for (size_t i = 0; i < c->nseeds && rc == WASP_OK; i++)
-        rc = sc_kv_put(t, c->seeds[i].ns, &c->seeds[i].key, &c->seeds[i].value);
+        rc = wasp__sc_kv_put(t, c->seeds[i].ns, &c->seeds[i].key, &c->seeds[i].value);
     return rc;
 }
 
@@ -136,7 +136,7 @@ static bool uses_storage(const struct sc_case *c) {
     return false;
 }
 
-bool sc_run_case(const struct sc_file *f, const struct sc_case *c, const wasp_test_run_options *o,
+bool wasp__sc_run_case(const struct sc_file *f, const struct sc_case *c, const wasp_test_run_options *o,
                  char **failure) {
     struct sc_out out = {0};
     wasp_test_config cfg = {.workers = f->workers, .cache_dir = o ? o->cache_dir : NULL,
@@ -148,24 +148,24 @@ bool sc_run_case(const struct sc_file *f, const struct sc_case *c, const wasp_te
     int rc = wasp_test_create(&cfg, &t);
     if (rc != WASP_OK) {
         at(&out, f, c->at);
-        sc_out_printf(&out, "cannot create the test system: %s\n", wasp_strerror(rc));
+        wasp__sc_out_printf(&out, "cannot create the test system: %s\n", wasp_strerror(rc));
     } else if ((rc = seed(c, t)) != WASP_OK) {
         at(&out, f, c->at);
-        sc_out_printf(&out, "cannot seed the storage: %s\n", wasp_strerror(rc));
+        wasp__sc_out_printf(&out, "cannot seed the storage: %s\n", wasp_strerror(rc));
     } else if ((rc = add_standins(f, c, t, &bad)) != WASP_OK) {
         at(&out, f, bad->at);
-        sc_out_printf(&out, "cannot add stand-in %s: %s\n", bad->name, wasp_strerror(rc));
+        wasp__sc_out_printf(&out, "cannot add stand-in %s: %s\n", bad->name, wasp_strerror(rc));
     } else if ((rc = c->manifest ? wasp_test_start_manifest(t, c->manifest, err, sizeof(err))
                                  : wasp_test_start_component(t, &c->component.spec, err, sizeof(err))) !=
                WASP_OK) {
         at(&out, f, c->at);
-        sc_out_printf(&out, "cannot start what is under test: %s\n", err[0] ? err : wasp_strerror(rc));
+        wasp__sc_out_printf(&out, "cannot start what is under test: %s\n", err[0] ? err : wasp_strerror(rc));
     } else {
         ok = true;
         for (size_t i = 0; i < c->nsteps && ok; i++) ok = run_step(f, t, &c->steps[i], &out);
     }
     wasp_test_destroy(t);
-    if (!ok && !out.buf) sc_out_printf(&out, "%s: the case failed\n", f->m->path);
+    if (!ok && !out.buf) wasp__sc_out_printf(&out, "%s: the case failed\n", f->m->path);
     if (ok) free(out.buf);
     *failure = ok ? NULL : out.buf;
     return ok;
@@ -189,24 +189,24 @@ static uint64_t real_ns(void) {
 static int load(const char *path, const char *text, size_t len, bool skip_files,
                 wasp_manifest_error_fn on_error, void *arg, struct sc_file *f) {
     memset(f, 0, sizeof(*f));
-    f->m = mf_manifest_new(path);
+    f->m = wasp__mf_manifest_new(path);
     if (!f->m) return WASP_ENOMEM;
     f->errs.file = f->m->path;
     char *buf = NULL;
     int rc = WASP_OK;
     if (!text) {
-        rc = mf_read_text_file(path, "scenario", &buf, &len, &f->errs);
+        rc = wasp__mf_read_text_file(path, "scenario", &buf, &len, &f->errs);
         text = buf;
     }
-    if (rc == WASP_OK) sc_parse(f, text, len, skip_files);
+    if (rc == WASP_OK) wasp__sc_parse(f, text, len, skip_files);
     free(buf);
     bool oom = f->m->arena.failed || f->errs.oom;
     if (rc == WASP_OK) rc = oom ? WASP_ENOMEM : f->errs.len ? WASP_EINVAL : WASP_OK;
     if (rc != WASP_OK) {
         f->errs.oom = oom;
-        mf_errors_report(&f->errs, on_error, arg);
+        wasp__mf_errors_report(&f->errs, on_error, arg);
     }
-    mf_errors_free(&f->errs);
+    wasp__mf_errors_free(&f->errs);
     return rc;
 }
 
@@ -220,7 +220,7 @@ int wasp_test_run_file(const char *path, const wasp_test_run_options *opts, unsi
         if (!selected(opts ? opts->filter : NULL, c->name)) continue;
         char *failure = NULL;
         uint64_t t0 = real_ns();
-        bool ok = sc_run_case(&f, c, opts, &failure);
+        bool ok = wasp__sc_run_case(&f, c, opts, &failure);
         wasp_test_case_result r = {.file = path, .name = c->name, .passed = ok,
                                    .failure = failure, .elapsed_ns = real_ns() - t0};
         if (opts && opts->on_case) opts->on_case(opts->arg, &r);

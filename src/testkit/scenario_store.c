@@ -9,7 +9,7 @@ static int open_ns(wasp_test *t, const char *ns, wasp_kv **kv) {
     return st ? wasp_kv_open(st, ns, NULL, kv) : WASP_ESTATE;
 }
 
-int sc_kv_put(wasp_test *t, const char *ns, const struct sc_bytes *key, const struct sc_bytes *val) {
+int wasp__sc_kv_put(wasp_test *t, const char *ns, const struct sc_bytes *key, const struct sc_bytes *val) {
     wasp_kv *kv;
     int rc = open_ns(t, ns, &kv);
     if (rc != WASP_OK) return rc;
@@ -18,7 +18,7 @@ int sc_kv_put(wasp_test *t, const char *ns, const struct sc_bytes *key, const st
     return rc;
 }
 
-int sc_kv_get(wasp_test *t, const char *ns, const struct sc_bytes *key, void **val, size_t *len) {
+int wasp__sc_kv_get(wasp_test *t, const char *ns, const struct sc_bytes *key, void **val, size_t *len) {
     *val = NULL;
     *len = 0;
     wasp_kv *kv;
@@ -48,7 +48,7 @@ static int count_entry(void *arg, const void *key, size_t klen, const void *val,
     return 0;
 }
 
-int sc_kv_count(wasp_test *t, const char *ns, size_t *count) {
+int wasp__sc_kv_count(wasp_test *t, const char *ns, size_t *count) {
     *count = 0;
     wasp_store *st = wasp_test_store(t);
     return st ? wasp_store_foreach(st, ns, count_entry, count) : WASP_ESTATE;

@@ -49,35 +49,35 @@ static json_t *to_json(const struct mf_node *n, int depth) {
     return NULL;
 }
 
-const char *sc_node_json(struct sc_file *f, const struct mf_node *n) {
+const char *wasp__sc_node_json(struct sc_file *f, const struct mf_node *n) {
     json_t *v = to_json(n, 0);
     char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     json_decref(v);
     if (!text) {
-        mf_error(&f->errs, n, "cannot be written as JSON (keys must be text, at most 64 levels)");
+        wasp__mf_error(&f->errs, n, "cannot be written as JSON (keys must be text, at most 64 levels)");
         return NULL;
     }
-    const char *copy = mf_strdup(&f->m->arena, text);
+    const char *copy = wasp__mf_strdup(&f->m->arena, text);
     free(text);
     return copy;
 }
 
-bool sc_read_payload(struct sc_file *f, const struct mf_node *text, const struct mf_node *json,
+bool wasp__sc_read_payload(struct sc_file *f, const struct mf_node *text, const struct mf_node *json,
                      struct sc_bytes *out) {
     *out = (struct sc_bytes){"", 0};
     if (text && json) {
-        mf_error(&f->errs, json, "give `text` or `json`, not both");
+        wasp__mf_error(&f->errs, json, "give `text` or `json`, not both");
         return false;
     }
     if (json) {
-        const char *s = sc_node_json(f, json);
+        const char *s = wasp__sc_node_json(f, json);
         if (!s) return false;
         *out = (struct sc_bytes){s, strlen(s)};
         return true;
     }
     if (present(text)) {
         if (text->kind != MF_SCALAR) {
-            mf_error(&f->errs, text, "text must be a string");
+            wasp__mf_error(&f->errs, text, "text must be a string");
             return false;
         }
         *out = (struct sc_bytes){text->text, text->len};
@@ -87,45 +87,45 @@ bool sc_read_payload(struct sc_file *f, const struct mf_node *text, const struct
 
 /* A value written as a text, or as {text: ...} / {json: ...}. */
 static bool read_value(struct sc_file *f, const struct mf_node *n, struct sc_bytes *out) {
-    if (n->kind != MF_MAP) return sc_read_payload(f, n, NULL, out);
+    if (n->kind != MF_MAP) return wasp__sc_read_payload(f, n, NULL, out);
     static const char *const keys[] = {"text", "json", NULL};
     const struct mf_node *v[2];
-    if (!mf_map_fields(&f->errs, n, "a value", keys, v, NULL)) return false;
+    if (!wasp__mf_map_fields(&f->errs, n, "a value", keys, v, NULL)) return false;
     if (!v[0] && !v[1]) {
-        mf_error(&f->errs, n, "a value is a text, or one of text, json");
+        wasp__mf_error(&f->errs, n, "a value is a text, or one of text, json");
         return false;
     }
-    return sc_read_payload(f, v[0], v[1], out);
+    return wasp__sc_read_payload(f, v[0], v[1], out);
 }
 
 /* A storage key: a non-empty text of at most 1,024 bytes. */
 static bool read_key(struct sc_file *f, const struct mf_node *n, struct sc_bytes *out) {
     if (n->kind != MF_SCALAR || n->len == 0 || n->len > 1024) {
-        mf_error(&f->errs, n, "a storage key is a text of 1 to 1024 bytes");
+        wasp__mf_error(&f->errs, n, "a storage key is a text of 1 to 1024 bytes");
         return false;
     }
     *out = (struct sc_bytes){n->text, n->len};
     return true;
 }
 
-void sc_read_seeds(struct sc_file *f, const struct mf_node *n, struct sc_seed **seeds,
+void wasp__sc_read_seeds(struct sc_file *f, const struct mf_node *n, struct sc_seed **seeds,
                    size_t *nseeds) {
     if (n->kind != MF_MAP) {
-        mf_error(&f->errs, n, "storage maps a component's name to its entries (key: value)");
+        wasp__mf_error(&f->errs, n, "storage maps a component's name to its entries (key: value)");
         return;
     }
     size_t total = *nseeds;
     for (size_t i = 0; i < n->n; i++) total += n->items[i]->kind == MF_MAP ? n->items[i]->n : 0;
-    struct sc_seed *v = mf_alloc(&f->m->arena, (total ? total : 1) * sizeof(*v));
+    struct sc_seed *v = wasp__mf_alloc(&f->m->arena, (total ? total : 1) * sizeof(*v));
     if (!v) return;
     if (*nseeds) memcpy(v, *seeds, *nseeds * sizeof(*v));
     size_t k = *nseeds;
     for (size_t i = 0; i < n->n; i++) {
         const char *ns;
         const struct mf_node *entries = n->items[i];
-        if (!mf_get_string(&f->errs, n->keys[i], &ns)) continue;
+        if (!wasp__mf_get_string(&f->errs, n->keys[i], &ns)) continue;
         if (entries->kind != MF_MAP) {
-            mf_error(&f->errs, entries, "the entries of '%s' must be a mapping (key: value)", ns);
+            wasp__mf_error(&f->errs, entries, "the entries of '%s' must be a mapping (key: value)", ns);
             continue;
         }
         for (size_t j = 0; j < entries->n; j++) {
@@ -140,7 +140,7 @@ void sc_read_seeds(struct sc_file *f, const struct mf_node *n, struct sc_seed **
 
 /* ---- matchers ------------------------------------------------------------------------ */
 
-bool sc_read_matcher(struct sc_file *f, const struct mf_node *n, struct sc_matcher *out) {
+bool wasp__sc_read_matcher(struct sc_file *f, const struct mf_node *n, struct sc_matcher *out) {
     *out = (struct sc_matcher){.kind = WASP_TEST_MATCH_EXACT, .at = n};
     if (n->kind == MF_NULL || n->kind == MF_SCALAR) {
         out->pattern = n->kind == MF_SCALAR ? n->text : "";
@@ -150,21 +150,21 @@ bool sc_read_matcher(struct sc_file *f, const struct mf_node *n, struct sc_match
     static const int kinds[] = {WASP_TEST_MATCH_EXACT, WASP_TEST_MATCH_PREFIX,
                                 WASP_TEST_MATCH_REGEX, WASP_TEST_MATCH_JSON};
     const struct mf_node *v[4];
-    if (n->kind != MF_MAP || !mf_map_fields(&f->errs, n, "a match", keys, v, NULL) || n->n != 1) {
-        mf_error(&f->errs, n, "a match is a text, or one of text, prefix, regex, json");
+    if (n->kind != MF_MAP || !wasp__mf_map_fields(&f->errs, n, "a match", keys, v, NULL) || n->n != 1) {
+        wasp__mf_error(&f->errs, n, "a match is a text, or one of text, prefix, regex, json");
         return false;
     }
     for (int i = 0; i < 4; i++) {
         if (!v[i]) continue;
         out->kind = kinds[i];
         out->at = v[i];
-        if (i == 3) return (out->pattern = sc_node_json(f, v[i])) != NULL;
+        if (i == 3) return (out->pattern = wasp__sc_node_json(f, v[i])) != NULL;
         if (v[i]->kind == MF_NULL) out->pattern = "";
-        else if (!mf_get_string(&f->errs, v[i], &out->pattern)) return false;
+        else if (!wasp__mf_get_string(&f->errs, v[i], &out->pattern)) return false;
         if (i == 2) {
             regex_t re;
             if (regcomp(&re, out->pattern, REG_EXTENDED | REG_NOSUB) != 0) {
-                mf_error(&f->errs, v[i], "invalid regular expression '%s'", out->pattern);
+                wasp__mf_error(&f->errs, v[i], "invalid regular expression '%s'", out->pattern);
                 out->pattern = NULL;
                 return false;
             }
@@ -176,14 +176,14 @@ bool sc_read_matcher(struct sc_file *f, const struct mf_node *n, struct sc_match
 
 /* ---- error names ------------------------------------------------------------------------ */
 
-const char *sc_error_name(int code) {
+const char *wasp__sc_error_name(int code) {
     const char *s = wasp_errname(code);
     return strncmp(s, "WASP_", 5) ? s : s + 5;
 }
 
-bool sc_read_error_name(struct sc_file *f, const struct mf_node *n, int *code) {
+bool wasp__sc_read_error_name(struct sc_file *f, const struct mf_node *n, int *code) {
     const char *s;
-    if (!mf_get_string(&f->errs, n, &s)) return false;
+    if (!wasp__mf_get_string(&f->errs, n, &s)) return false;
     if (!strncmp(s, "WASP_", 5)) s += 5;
     for (int c = -1; c >= -40; c--) {
         const char *name = wasp_errname(c);
@@ -192,7 +192,7 @@ bool sc_read_error_name(struct sc_file *f, const struct mf_node *n, int *code) {
             return true;
         }
     }
-    mf_error(&f->errs, n, "unknown error '%s' (ENOENT, EFULL, EPERM, E2BIG, ETIMEDOUT, EINVAL, "
+    wasp__mf_error(&f->errs, n, "unknown error '%s' (ENOENT, EFULL, EPERM, E2BIG, ETIMEDOUT, EINVAL, "
                           "ENOREPLY, ESTOPPED, ECRASH, ...)", n->text);
     return false;
 }
@@ -207,7 +207,7 @@ static void each_item(struct sc_file *f, const struct mf_node *n, const char *wh
     } else if (n->kind == MF_MAP) {
         fn(f, n, arg);
     } else {
-        mf_error(&f->errs, n, "%s must be a mapping or a list of them", what);
+        wasp__mf_error(&f->errs, n, "%s must be a mapping or a list of them", what);
     }
 }
 
@@ -220,14 +220,14 @@ struct expect_ctx {
 
 static void read_messages(struct sc_file *f, const struct mf_node *n, struct sc_expect *x) {
     if (n->kind != MF_SEQ) {
-        mf_error(&f->errs, n, "messages must be a list (of texts or matches)");
+        wasp__mf_error(&f->errs, n, "messages must be a list (of texts or matches)");
         return;
     }
-    x->messages = mf_alloc(&f->m->arena, (n->n ? n->n : 1) * sizeof(*x->messages));
+    x->messages = wasp__mf_alloc(&f->m->arena, (n->n ? n->n : 1) * sizeof(*x->messages));
     if (!x->messages) return;
     x->has_messages = true;
     for (size_t i = 0; i < n->n; i++)
-        if (sc_read_matcher(f, n->items[i], &x->messages[x->nmessages])) x->nmessages++;
+        if (wasp__sc_read_matcher(f, n->items[i], &x->messages[x->nmessages])) x->nmessages++;
 }
 
 static const char *const stat_names[SC_NSTATS] = {"received", "handled", "handler_errors", "crashes",
@@ -252,69 +252,69 @@ static void read_one(struct sc_file *f, const struct mf_node *n, void *arg) {
         static const char *const sent_keys[] = {"to", "from", "messages", "count", NULL};
         static const char *const pub_keys[] = {"topic", "from", "messages", "count", NULL};
         bool sent = c->kind == SC_SENT;
-        if (!mf_map_fields(e, n, sent ? "sent" : "published", sent ? sent_keys : pub_keys, v, NULL))
+        if (!wasp__mf_map_fields(e, n, sent ? "sent" : "published", sent ? sent_keys : pub_keys, v, NULL))
             return;
-        if (!v[0]) mf_missing(e, n, sent ? "to" : "topic");
-        else if (mf_get_string(e, v[0], &x->who) && !sent &&
+        if (!v[0]) wasp__mf_missing(e, n, sent ? "to" : "topic");
+        else if (wasp__mf_get_string(e, v[0], &x->who) && !sent &&
                  wasp_topic_validate(x->who, false) != WASP_OK)
-            mf_error(e, v[0], "invalid topic pattern '%s'", x->who);
-        if (present(v[1])) mf_get_string(e, v[1], &x->from);
+            wasp__mf_error(e, v[0], "invalid topic pattern '%s'", x->who);
+        if (present(v[1])) wasp__mf_get_string(e, v[1], &x->from);
         if (v[2]) read_messages(f, v[2], x);
         int64_t k;
-        if (present(v[3]) && mf_get_int(e, v[3], "count", 0, INT32_MAX, &k)) x->count = k;
-        if (!v[2] && !present(v[3])) mf_error(e, n, "say which `messages` or what `count`");
+        if (present(v[3]) && wasp__mf_get_int(e, v[3], "count", 0, INT32_MAX, &k)) x->count = k;
+        if (!v[2] && !present(v[3])) wasp__mf_error(e, n, "say which `messages` or what `count`");
         break;
     }
     case SC_LOG: {
         static const char *const keys[] = {"actor", "level", "text", "count", NULL};
-        if (!mf_map_fields(e, n, "log", keys, v, NULL)) return;
-        if (present(v[0])) mf_get_string(e, v[0], &x->who);
+        if (!wasp__mf_map_fields(e, n, "log", keys, v, NULL)) return;
+        if (present(v[0])) wasp__mf_get_string(e, v[0], &x->who);
         if (present(v[1]) && (v[1]->kind != MF_SCALAR || wasp_log_level_parse(v[1]->text, &x->level)))
-            mf_error(e, v[1], "level is trace, debug, info, warn or error");
-        if (v[2]) sc_read_matcher(f, v[2], &x->text);
+            wasp__mf_error(e, v[1], "level is trace, debug, info, warn or error");
+        if (v[2]) wasp__sc_read_matcher(f, v[2], &x->text);
         int64_t k;
-        if (present(v[3]) && mf_get_int(e, v[3], "count", 0, INT32_MAX, &k)) x->count = k;
+        if (present(v[3]) && wasp__mf_get_int(e, v[3], "count", 0, INT32_MAX, &k)) x->count = k;
         break;
     }
     case SC_STORED: {
         static const char *const keys[] = {"component", "entries", "absent", "count", NULL};
-        if (!mf_map_fields(e, n, "stored", keys, v, NULL)) return;
-        if (!v[0]) mf_missing(e, n, "component");
-        else mf_get_string(e, v[0], &x->who);
-        if (v[1] && v[1]->kind != MF_MAP) mf_error(e, v[1], "entries must be a mapping (key: match)");
+        if (!wasp__mf_map_fields(e, n, "stored", keys, v, NULL)) return;
+        if (!v[0]) wasp__mf_missing(e, n, "component");
+        else wasp__mf_get_string(e, v[0], &x->who);
+        if (v[1] && v[1]->kind != MF_MAP) wasp__mf_error(e, v[1], "entries must be a mapping (key: match)");
         else if (v[1]) {
-            x->keys = mf_alloc(&f->m->arena, (v[1]->n ? v[1]->n : 1) * sizeof(*x->keys));
-            x->messages = mf_alloc(&f->m->arena, (v[1]->n ? v[1]->n : 1) * sizeof(*x->messages));
+            x->keys = wasp__mf_alloc(&f->m->arena, (v[1]->n ? v[1]->n : 1) * sizeof(*x->keys));
+            x->messages = wasp__mf_alloc(&f->m->arena, (v[1]->n ? v[1]->n : 1) * sizeof(*x->messages));
             if (!x->keys || !x->messages) return;
             for (size_t i = 0; i < v[1]->n; i++)
                 if (read_key(f, v[1]->keys[i], &x->keys[x->nmessages]) &&
-                    sc_read_matcher(f, v[1]->items[i], &x->messages[x->nmessages]))
+                    wasp__sc_read_matcher(f, v[1]->items[i], &x->messages[x->nmessages]))
                     x->nmessages++;
         }
-        if (v[2] && v[2]->kind != MF_SEQ) mf_error(e, v[2], "absent must be a list of keys");
+        if (v[2] && v[2]->kind != MF_SEQ) wasp__mf_error(e, v[2], "absent must be a list of keys");
         else if (v[2]) {
-            x->absent = mf_alloc(&f->m->arena, (v[2]->n ? v[2]->n : 1) * sizeof(*x->absent));
-            x->absent_at = mf_alloc(&f->m->arena, (v[2]->n ? v[2]->n : 1) * sizeof(*x->absent_at));
+            x->absent = wasp__mf_alloc(&f->m->arena, (v[2]->n ? v[2]->n : 1) * sizeof(*x->absent));
+            x->absent_at = wasp__mf_alloc(&f->m->arena, (v[2]->n ? v[2]->n : 1) * sizeof(*x->absent_at));
             if (!x->absent || !x->absent_at) return;
             for (size_t i = 0; i < v[2]->n; i++)
                 if (read_key(f, v[2]->items[i], &x->absent[x->nabsent]))
                     x->absent_at[x->nabsent++] = v[2]->items[i];
         }
         int64_t k;
-        if (present(v[3]) && mf_get_int(e, v[3], "count", 0, INT32_MAX, &k)) x->count = k;
-        if (!v[1] && !v[2] && !present(v[3])) mf_error(e, n, "say which `entries`, what is `absent` or what `count`");
+        if (present(v[3]) && wasp__mf_get_int(e, v[3], "count", 0, INT32_MAX, &k)) x->count = k;
+        if (!v[1] && !v[2] && !present(v[3])) wasp__mf_error(e, n, "say which `entries`, what is `absent` or what `count`");
         break;
     }
     case SC_STATS: {
         static const char *const keys[] = {"actor", "received", "handled", "handler_errors",
                                            "crashes", "restarts", "dead_letters", "mailbox",
                                            "state", "last_error", NULL};
-        if (!mf_map_fields(e, n, "stats", keys, v, NULL)) return;
-        if (!v[0]) mf_missing(e, n, "actor");
-        else mf_get_string(e, v[0], &x->who);
+        if (!wasp__mf_map_fields(e, n, "stats", keys, v, NULL)) return;
+        if (!v[0]) wasp__mf_missing(e, n, "actor");
+        else wasp__mf_get_string(e, v[0], &x->who);
         for (int i = 0; i < SC_NSTATS; i++) {
             int64_t k;
-            if (present(v[i + 1]) && mf_get_int(e, v[i + 1], stat_names[i], 0, INT64_MAX, &k)) {
+            if (present(v[i + 1]) && wasp__mf_get_int(e, v[i + 1], stat_names[i], 0, INT64_MAX, &k)) {
                 x->stats[i] = k;
                 x->stat_at[i] = v[i + 1];
             }
@@ -323,29 +323,29 @@ static void read_one(struct sc_file *f, const struct mf_node *n, void *arg) {
             for (int s = WASP_STATE_CREATING; s <= WASP_STATE_FAILED; s++)
                 if (v[8]->kind == MF_SCALAR && !strcmp(v[8]->text, wasp_state_name(s))) x->state = s;
             if (x->state < 0)
-                mf_error(e, v[8], "state is creating, starting, ready, stopping, terminated or failed");
+                wasp__mf_error(e, v[8], "state is creating, starting, ready, stopping, terminated or failed");
             x->state_at = v[8];
         }
-        if (v[9]) sc_read_matcher(f, v[9], &x->last_error);
+        if (v[9]) wasp__sc_read_matcher(f, v[9], &x->last_error);
         break;
     }
     }
 }
 
-const char *sc_stat_name(int i) { return stat_names[i]; }
+const char *wasp__sc_stat_name(int i) { return stat_names[i]; }
 
-bool sc_read_expect(struct sc_file *f, const struct mf_node *n, struct sc_step *st) {
+bool wasp__sc_read_expect(struct sc_file *f, const struct mf_node *n, struct sc_step *st) {
     static const char *const keys[] = {"sent", "published", "log", "stats", "stored", NULL};
     const struct mf_node *v[5];
-    if (!mf_map_fields(&f->errs, n, "expect", keys, v, NULL)) return false;
+    if (!wasp__mf_map_fields(&f->errs, n, "expect", keys, v, NULL)) return false;
     size_t cap = 0;
     for (int i = 0; i < 5; i++)
         if (v[i]) cap += v[i]->kind == MF_SEQ ? v[i]->n : 1;
     if (!cap) {
-        mf_error(&f->errs, n, "expect needs sent, published, log, stats or stored");
+        wasp__mf_error(&f->errs, n, "expect needs sent, published, log, stats or stored");
         return false;
     }
-    st->expects = mf_alloc(&f->m->arena, cap * sizeof(*st->expects));
+    st->expects = wasp__mf_alloc(&f->m->arena, cap * sizeof(*st->expects));
     if (!st->expects) return false;
     static const char *const what[] = {"sent", "published", "log", "stats", "stored"};
     for (int i = 0; i < 5; i++) {

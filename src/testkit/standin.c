@@ -9,7 +9,7 @@
 
 #include "testkit/testkit.h"
 
-void tk_call_done(void *arg, int status, const void *data, size_t len) {
+void wasp__tk_call_done(void *arg, int status, const void *data, size_t len) {
     struct tk_call_slot *s = arg;
     if (status == WASP_OK) {
         s->data = malloc(len + 1);
@@ -34,15 +34,15 @@ static bool is_command(wasp_test *t, const wasp_msg *m) {
 static void run_command(wasp_ctx *ctx, struct tk_command *c) {
     wasp_system *sys = wasp_ctx_system(ctx);
     wasp_send_opts o = {.to_name = c->to, .data = c->data, .len = c->len};
-    c->rc = c->call ? wasp_ask_cb(sys, &o, c->timeout_ns, tk_call_done, c->slot)
+    c->rc = c->call ? wasp_ask_cb(sys, &o, c->timeout_ns, wasp__tk_call_done, c->slot)
                     : wasp_send_ex(sys, &o);
 }
 
 static const struct tk_answer *next_answer(struct wasp_test_standin *s) {
-    size_t n = tk_list_count(&s->answers);
+    size_t n = wasp__tk_list_count(&s->answers);
     if (!n) return NULL;
     size_t i = s->next_answer < n ? s->next_answer++ : n - 1; /* the last one repeats */
-    return tk_list_at(&s->answers, i);
+    return wasp__tk_list_at(&s->answers, i);
 }
 
 static int answer(wasp_ctx *ctx, struct wasp_test_standin *s) {
@@ -54,7 +54,7 @@ static int answer(wasp_ctx *ctx, struct wasp_test_standin *s) {
         return 0;
     case WASP_TEST_SILENCE: {
         wasp_deferred *d = NULL;
-        if (wasp_reply_defer(ctx, &d) == WASP_OK && !tk_list_push(&s->t->held, d))
+        if (wasp_reply_defer(ctx, &d) == WASP_OK && !wasp__tk_list_push(&s->t->held, d))
             wasp_reply_deferred_drop(d);
         return 0;
     }
@@ -74,8 +74,8 @@ static int standin_handle(wasp_ctx *ctx, const wasp_msg *m) {
         return 0;
     }
     if (s->opts.stalled) return WASP_PARK; /* never woken: holds this, the rest queue */
-    wasp_test_message *r = tk_message_new(t, m, s->name);
-    if (r && !tk_list_push(&s->messages, r)) free(r);
+    wasp_test_message *r = wasp__tk_message_new(t, m, s->name);
+    if (r && !wasp__tk_list_push(&s->messages, r)) free(r);
     if (s->opts.crash_at && ++s->received == s->opts.crash_at) return WASP_ECRASH;
     return m->flags & WASP_MSG_REQUEST ? answer(ctx, s) : 0;
 }
@@ -88,14 +88,14 @@ int wasp_test_standin_add(wasp_test *t, const char *name, const wasp_test_standi
     s->t = t;
     snprintf(s->name, sizeof(s->name), "%s", name);
     if (opts) s->opts = *opts;
-    tk_list_init(&s->answers);
-    tk_list_init(&s->messages);
+    wasp__tk_list_init(&s->answers);
+    wasp__tk_list_init(&s->messages);
     wasp_actor_spec spec = {.name = s->name, .handle = standin_handle, .state = s,
                             .mailbox_capacity = s->opts.mailbox};
     int rc = wasp_spawn(t->sys, &spec, &s->id);
     if (rc != WASP_OK) {
-        tk_list_free(&s->answers, NULL);
-        tk_list_free(&s->messages, NULL);
+        wasp__tk_list_free(&s->answers, NULL);
+        wasp__tk_list_free(&s->messages, NULL);
         free(s);
         return rc;
     }
@@ -120,25 +120,25 @@ int wasp_test_standin_answer(wasp_test_standin *s, int kind, const void *data, s
     a->kind = kind;
     a->len = len;
     if (len) memcpy(a->data, data, len);
-    if (!tk_list_push(&s->answers, a)) {
+    if (!wasp__tk_list_push(&s->answers, a)) {
         free(a);
         return WASP_ENOMEM;
     }
     return WASP_OK;
 }
 
-size_t wasp_test_standin_count(wasp_test_standin *s) { return s ? tk_list_count(&s->messages) : 0; }
+size_t wasp_test_standin_count(wasp_test_standin *s) { return s ? wasp__tk_list_count(&s->messages) : 0; }
 
 const wasp_test_message *wasp_test_standin_message(wasp_test_standin *s, size_t i) {
-    return s ? tk_list_at(&s->messages, i) : NULL;
+    return s ? wasp__tk_list_at(&s->messages, i) : NULL;
 }
 
-void tk_standins_free(wasp_test *t) {
+void wasp__tk_standins_free(wasp_test *t) {
     while (t->standins) {
         struct wasp_test_standin *s = t->standins;
         t->standins = s->next;
-        tk_list_free(&s->answers, free);
-        tk_list_free(&s->messages, free);
+        wasp__tk_list_free(&s->answers, free);
+        wasp__tk_list_free(&s->messages, free);
         free(s);
     }
 }

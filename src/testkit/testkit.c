@@ -24,15 +24,15 @@ static void capture_log(void *arg, int level, const char *actor, const char *tex
     snprintf(l->actor, sizeof(l->actor), "%s", actor ? actor : "wasp");
     l->seq = atomic_fetch_add(&t->seq, 1) + 1;
     l->at_ns = wasp_system_now(t->sys);
-    if (!tk_list_push(&t->log, l)) free(l);
+    if (!wasp__tk_list_push(&t->log, l)) free(l);
     if (t->cfg.echo_log) fprintf(stderr, "%s %s: %s\n", wasp_log_level_name(level), l->actor, text);
 }
 
 /* Sees every publish (and dead-letter notice). */
 static int record_publish(wasp_ctx *ctx, const wasp_msg *m) {
     wasp_test *t = wasp_ctx_state(ctx);
-    wasp_test_message *r = tk_message_new(t, m, NULL);
-    if (r && !tk_list_push(&t->published, r)) free(r);
+    wasp_test_message *r = wasp__tk_message_new(t, m, NULL);
+    if (r && !wasp__tk_list_push(&t->published, r)) free(r);
     return 0;
 }
 
@@ -72,11 +72,11 @@ int wasp_test_create(const wasp_test_config *cfg, wasp_test **out) {
     wasp_test *t = calloc(1, sizeof(*t));
     if (!t) return WASP_ENOMEM;
     t->cfg = c;
-    tk_list_init(&t->published);
-    tk_list_init(&t->log);
-    tk_list_init(&t->held);
-    tk_list_init(&t->slots);
-    tk_list_init(&t->sups);
+    wasp__tk_list_init(&t->published);
+    wasp__tk_list_init(&t->log);
+    wasp__tk_list_init(&t->held);
+    wasp__tk_list_init(&t->slots);
+    wasp__tk_list_init(&t->sups);
     t->token[0] = (uint64_t)(uintptr_t)t ^ 0x7465737420636d64ull;
     t->token[1] = ~t->token[0];
     wasp_system_config sc = {.workers = c.workers, .virtual_clock = true, .retain_terminated = true};
@@ -112,16 +112,16 @@ static void destroy_sup(void *p) { wasp_supervisor_destroy(p); }
 void wasp_test_destroy(wasp_test *t) {
     if (!t) return;
     if (t->sys) wasp_system_stop(t->sys);
-    tk_list_free(&t->sups, destroy_sup);
-    tk_list_free(&t->held, drop_held); /* callers timed out or were told at stop */
+    wasp__tk_list_free(&t->sups, destroy_sup);
+    wasp__tk_list_free(&t->held, drop_held); /* callers timed out or were told at stop */
     wasp_manifest_free(t->manifest);
     wasp_wasm_destroy(t->wasm);
     wasp_system_destroy(t->sys);
     close_store(t);
-    tk_list_free(&t->slots, free_slot);
-    tk_list_free(&t->published, free);
-    tk_list_free(&t->log, free);
-    tk_standins_free(t);
+    wasp__tk_list_free(&t->slots, free_slot);
+    wasp__tk_list_free(&t->published, free);
+    wasp__tk_list_free(&t->log, free);
+    wasp__tk_standins_free(t);
     free(t);
 }
 
@@ -165,7 +165,7 @@ int wasp_test_start_component(wasp_test *t, const wasp_component_spec *spec, cha
         set_err(err, errcap, "%s: cannot start: %s", spec->name, why[0] ? why : wasp_strerror(rc));
         return rc;
     }
-    if (!tk_list_push(&t->sups, sup)) {
+    if (!wasp__tk_list_push(&t->sups, sup)) {
         wasp_supervisor_stop(sup);
         wasp_supervisor_destroy(sup);
         return WASP_ENOMEM;
@@ -194,7 +194,7 @@ int wasp_test_start_manifest(wasp_test *t, const char *path, char *err, size_t e
     wasp_supervisor *root = NULL;
     rc = wasp_manifest_start(t->manifest, t->sys, NULL, NULL, &root, err, errcap);
     if (rc != WASP_OK) return rc;
-    if (!tk_list_push(&t->sups, root)) {
+    if (!wasp__tk_list_push(&t->sups, root)) {
         wasp_supervisor_stop(root);
         wasp_supervisor_destroy(root);
         return WASP_ENOMEM;
@@ -263,7 +263,7 @@ int wasp_test_call(wasp_test *t, const char *from, const char *to, const void *d
     if (!timeout_ns) timeout_ns = DEFAULT_CALL_TIMEOUT_NS;
     struct tk_call_slot *slot = calloc(1, sizeof(*slot));
     if (!slot) return WASP_ENOMEM;
-    if (!tk_list_push(&t->slots, slot)) { /* freed at destroy: a completion may come late */
+    if (!wasp__tk_list_push(&t->slots, slot)) { /* freed at destroy: a completion may come late */
         free(slot);
         return WASP_ENOMEM;
     }
@@ -275,7 +275,7 @@ int wasp_test_call(wasp_test *t, const char *from, const char *to, const void *d
         rc = as_standin(t, from, &c);
     } else {
         wasp_send_opts o = {.to_name = to, .data = data, .len = len};
-        rc = wasp_ask_cb(t->sys, &o, timeout_ns, tk_call_done, slot);
+        rc = wasp_ask_cb(t->sys, &o, timeout_ns, wasp__tk_call_done, slot);
         if (rc == WASP_OK) rc = wasp_test_idle(t);
     }
     /* No reply yet: let virtual time pass, one timer at a time, until the
@@ -334,11 +334,11 @@ int wasp_test_last_error(wasp_test *t, const char *name, char *buf, size_t cap) 
     return WASP_OK;
 }
 
-size_t wasp_test_published_count(wasp_test *t) { return t ? tk_list_count(&t->published) : 0; }
+size_t wasp_test_published_count(wasp_test *t) { return t ? wasp__tk_list_count(&t->published) : 0; }
 const wasp_test_message *wasp_test_published(wasp_test *t, size_t i) {
-    return t ? tk_list_at(&t->published, i) : NULL;
+    return t ? wasp__tk_list_at(&t->published, i) : NULL;
 }
-size_t wasp_test_log_count(wasp_test *t) { return t ? tk_list_count(&t->log) : 0; }
+size_t wasp_test_log_count(wasp_test *t) { return t ? wasp__tk_list_count(&t->log) : 0; }
 const wasp_test_log_line *wasp_test_log(wasp_test *t, size_t i) {
-    return t ? tk_list_at(&t->log, i) : NULL;
+    return t ? wasp__tk_list_at(&t->log, i) : NULL;
 }

@@ -22,15 +22,15 @@ struct tk_list {
     void **v;
     size_t n, cap;
 };
-void tk_list_init(struct tk_list *l);
-bool tk_list_push(struct tk_list *l, void *item);
-size_t tk_list_count(struct tk_list *l);
-void *tk_list_at(struct tk_list *l, size_t i);
+void wasp__tk_list_init(struct tk_list *l);
+bool wasp__tk_list_push(struct tk_list *l, void *item);
+size_t wasp__tk_list_count(struct tk_list *l);
+void *wasp__tk_list_at(struct tk_list *l, size_t i);
 /* Frees every item with fn (may be NULL) and the list. */
-void tk_list_free(struct tk_list *l, void (*fn)(void *));
+void wasp__tk_list_free(struct tk_list *l, void (*fn)(void *));
 
 /* A message record with its payload after it. */
-wasp_test_message *tk_message_new(wasp_test *t, const wasp_msg *m, const char *to);
+wasp_test_message *wasp__tk_message_new(wasp_test *t, const wasp_msg *m, const char *to);
 
 /* A step the test thread asks a stand-in to take, so that its sender is the
  * stand-in (testkit.c fills it, standin.c runs it). */
@@ -49,7 +49,7 @@ struct tk_command {
     struct tk_call_slot *slot;
     int rc;   /* 1 until the stand-in ran it */
 };
-void tk_call_done(void *arg, int status, const void *data, size_t len);
+void wasp__tk_call_done(void *arg, int status, const void *data, size_t len);
 
 struct tk_answer {
     int kind;
@@ -85,6 +85,6 @@ struct wasp_test {
 };
 
 /* Stand-ins (standin.c). */
-void tk_standins_free(wasp_test *t);
+void wasp__tk_standins_free(wasp_test *t);
 
 #endif

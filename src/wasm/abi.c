@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-const struct wasp_abi_func wasp_abi_imports[] = {
+const struct wasp_abi_func wasp__abi_imports[] = {
     {"send", "iiii:i"},      {"publish", "iiii:i"}, {"subscribe", "ii:i"},     {"unsubscribe", "ii:i"},
     {"call", "iiiiiii:i"},   {"reply", "ii:i"},     {"sender", "ii:i"},        {"topic", "ii:i"},
     {"self", "ii:i"},        {"send_after", "iiiii:i"}, {"log", "iii:"},       {"now_ms", ":I"},
@@ -13,13 +13,13 @@ const struct wasp_abi_func wasp_abi_imports[] = {
     {"kv_get", "iiii:i"},    {"kv_put", "iiii:i"},  {"kv_delete", "ii:i"},     {"kv_get_versioned", "iiiii:i"},
     {"kv_cas", "iiiiI:I"},   {"kv_next", "iiiiii:i"},
 };
-const size_t wasp_abi_nimports = sizeof(wasp_abi_imports) / sizeof(wasp_abi_imports[0]);
+const size_t wasp__abi_nimports = sizeof(wasp__abi_imports) / sizeof(wasp__abi_imports[0]);
 
-const struct wasp_abi_func wasp_abi_exports[] = {
+const struct wasp_abi_func wasp__abi_exports[] = {
     {"wasp_alloc", "i:i"}, {"handle-message", "ii:i"}, {"_initialize", ":"},
     {"_start", ":"},       {"_cleanup", ":"},          {"_health", ":i"},
 };
-const size_t wasp_abi_nexports = sizeof(wasp_abi_exports) / sizeof(wasp_abi_exports[0]);
+const size_t wasp__abi_nexports = sizeof(wasp__abi_exports) / sizeof(wasp__abi_exports[0]);
 
 static char kind_letter(wasm_valkind_t k) {
     switch (k) {
@@ -40,7 +40,7 @@ static wasm_valkind_t letter_kind(char c) {
     }
 }
 
-void wasp_abi_functype_sig(const wasm_functype_t *ft, char *out, size_t cap) {
+void wasp__abi_functype_sig(const wasm_functype_t *ft, char *out, size_t cap) {
     const wasm_valtype_vec_t *p = wasm_functype_params(ft), *r = wasm_functype_results(ft);
     size_t n = 0;
     for (size_t i = 0; i < p->size && n + 1 < cap; i++) out[n++] = kind_letter(wasm_valtype_kind(p->data[i]));
@@ -49,9 +49,9 @@ void wasp_abi_functype_sig(const wasm_functype_t *ft, char *out, size_t cap) {
     out[n] = 0;
 }
 
-bool wasp_abi_functype_is(const wasm_functype_t *ft, const char *sig) {
+bool wasp__abi_functype_is(const wasm_functype_t *ft, const char *sig) {
     char have[64];
-    wasp_abi_functype_sig(ft, have, sizeof(have));
+    wasp__abi_functype_sig(ft, have, sizeof(have));
     return strcmp(have, sig) == 0;
 }
 
@@ -60,7 +60,7 @@ static void valtypes_from(wasm_valtype_vec_t *v, const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) v->data[i] = wasm_valtype_new(letter_kind(s[i]));
 }
 
-wasm_functype_t *wasp_abi_functype_new(const char *sig) {
+wasm_functype_t *wasp__abi_functype_new(const char *sig) {
     const char *colon = strchr(sig, ':');
     size_t np = colon ? (size_t)(colon - sig) : strlen(sig);
     const char *res = colon ? colon + 1 : "";
@@ -116,15 +116,15 @@ static void check_imports(const wasmtime_module_t *m, struct wasp_abi_info *info
                     mod->data, nlen, name->data);
             continue;
         }
-        const struct wasp_abi_func *f = find(wasp_abi_imports, wasp_abi_nimports, name->data, name->size);
+        const struct wasp_abi_func *f = find(wasp__abi_imports, wasp__abi_nimports, name->data, name->size);
         const wasm_functype_t *ft = wasm_externtype_as_functype_const(et);
         if (!f) {
             problem(err, np, "import wasp.%.*s does not exist in the wasp ABI", nlen, name->data);
         } else if (!ft) {
             problem(err, np, "import wasp.%.*s must be a function", nlen, name->data);
-        } else if (!wasp_abi_functype_is(ft, f->sig)) {
+        } else if (!wasp__abi_functype_is(ft, f->sig)) {
             char have[64];
-            wasp_abi_functype_sig(ft, have, sizeof(have));
+            wasp__abi_functype_sig(ft, have, sizeof(have));
             problem(err, np, "import wasp.%.*s has signature %s, expected %s", nlen, name->data, have, f->sig);
         }
     }
@@ -151,16 +151,16 @@ static void check_exports(const wasmtime_module_t *m, struct wasp_abi_info *info
             memcpy(info->table_exports[info->ntable_exports], name->data, name->size);
             info->table_exports[info->ntable_exports++][name->size] = 0;
         }
-        const struct wasp_abi_func *f = find(wasp_abi_exports, wasp_abi_nexports, name->data, name->size);
+        const struct wasp_abi_func *f = find(wasp__abi_exports, wasp__abi_nexports, name->data, name->size);
         if (!f) continue; /* other exports are the component's own business */
         const wasm_functype_t *ft = wasm_externtype_as_functype_const(et);
         if (!ft) {
             problem(err, np, "export `%.*s` must be a function", nlen, name->data);
             continue;
         }
-        if (!wasp_abi_functype_is(ft, f->sig)) {
+        if (!wasp__abi_functype_is(ft, f->sig)) {
             char have[64];
-            wasp_abi_functype_sig(ft, have, sizeof(have));
+            wasp__abi_functype_sig(ft, have, sizeof(have));
             problem(err, np, "export `%.*s` has signature %s, expected %s", nlen, name->data, have, f->sig);
             continue;
         }
@@ -178,7 +178,7 @@ static void check_exports(const wasmtime_module_t *m, struct wasp_abi_info *info
     info->receives = has_alloc && has_handle;
 }
 
-int wasp_abi_check(const wasmtime_module_t *m, struct wasp_abi_info *info, struct wasp_error *err) {
+int wasp__abi_check(const wasmtime_module_t *m, struct wasp_abi_info *info, struct wasp_error *err) {
     memset(info, 0, sizeof(*info));
     if (err) {
         err->code = WASP_OK;

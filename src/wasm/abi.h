@@ -22,10 +22,10 @@ struct wasp_abi_func {
 };
 
 /* The imports module `wasp` offers, and the exports wasp calls. */
-extern const struct wasp_abi_func wasp_abi_imports[];
-extern const size_t wasp_abi_nimports;
-extern const struct wasp_abi_func wasp_abi_exports[];
-extern const size_t wasp_abi_nexports;
+extern const struct wasp_abi_func wasp__abi_imports[];
+extern const size_t wasp__abi_nimports;
+extern const struct wasp_abi_func wasp__abi_exports[];
+extern const size_t wasp__abi_nexports;
 
 /* What a module that passed the check offers. */
 struct wasp_abi_info {
@@ -43,15 +43,15 @@ struct wasp_abi_info {
 
 /* Checks imports and exports; on failure returns WASP_EABI and err lists
  * every problem found ("; "-separated), each naming the import or export. */
-int wasp_abi_check(const wasmtime_module_t *m, struct wasp_abi_info *info, struct wasp_error *err);
+int wasp__abi_check(const wasmtime_module_t *m, struct wasp_abi_info *info, struct wasp_error *err);
 
 /* True if the function type has exactly the signature sig. */
-bool wasp_abi_functype_is(const wasm_functype_t *ft, const char *sig);
+bool wasp__abi_functype_is(const wasm_functype_t *ft, const char *sig);
 
 /* Builds a function type from a signature string (caller deletes it). */
-wasm_functype_t *wasp_abi_functype_new(const char *sig);
+wasm_functype_t *wasp__abi_functype_new(const char *sig);
 
 /* Writes the signature string of a function type into out. */
-void wasp_abi_functype_sig(const wasm_functype_t *ft, char *out, size_t cap);
+void wasp__abi_functype_sig(const wasm_functype_t *ft, char *out, size_t cap);
 
 #endif

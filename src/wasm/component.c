@@ -51,7 +51,7 @@ static void strs_free(char **v, size_t n) {
     free(v);
 }
 
-void wasp_component_free(struct wasp_component *c) {
+void wasp__component_free(struct wasp_component *c) {
     if (!c) return;
     const wasp_component_spec *s = &c->spec;
     strs_free(c->subscribe, s->nsubscribe);
@@ -73,7 +73,7 @@ void wasp_component_free(struct wasp_component *c) {
     }
     free(c->slots);
     wasp_kv_close(c->kv);
-    if (c->module) wasp_module_release(c->module);
+    if (c->module) wasp__module_release(c->module);
     pthread_mutex_destroy(&c->err_lock);
     pthread_mutex_destroy(&c->module_lock);
     pthread_mutex_destroy(&c->upgrade_lock);
@@ -166,7 +166,7 @@ static int copy_spec(struct wasp_component *c, const wasp_component_spec *in, ch
     s->permissions.wasi_env = c->env;
     s->permissions.wasi_dirs = c->dirs;
     for (size_t i = 0; i < s->nsubscribe; i++)
-        if (!wasp_perm_subscribe(c, c->subscribe[i]))
+        if (!wasp__perm_subscribe(c, c->subscribe[i]))
             return fail(err, cap, WASP_EPERM, in->name, "subscribe \"%s\" is not covered by permissions.subscribe",
                         c->subscribe[i]);
     return WASP_OK;
@@ -185,13 +185,13 @@ static int make_slots(struct wasp_component *c) {
         else snprintf(sl->name, sizeof(sl->name), "%s.%u", c->name, i);
         sl->actor = (wasp_actor_spec){
             .name = sl->name,
-            .handle = wasp_cactor_handle,
-            .started = wasp_cactor_started,
-            .stopped = wasp_cactor_stopped,
+            .handle = wasp__cactor_handle,
+            .started = wasp__cactor_started,
+            .stopped = wasp__cactor_stopped,
             .state = sl,
             .mailbox_capacity = c->spec.mailbox,
             .overflow = WASP_OVERFLOW_EFULL,
-            .health = wasp_cactor_health,
+            .health = wasp__cactor_health,
         };
         sl->health = (wasp_health_check){
             .interval_ns = c->spec.health.interval_ns,
@@ -206,7 +206,7 @@ int wasp__component_check_module(struct wasp_component *c, const char *path, con
                                  struct wasp_module **out, char *err, size_t cap) {
     struct wasp_engine *e = c->wasm->engine;
     const char *name = c->spec.name;
-    uint64_t slot = wasp_engine_pool_memory_max(e);
+    uint64_t slot = wasp__engine_pool_memory_max(e);
     *out = NULL;
     if (slot && c->spec.limits.memory > slot)
         return fail(err, cap, WASP_EINVAL, name,
@@ -214,15 +214,15 @@ int wasp__component_check_module(struct wasp_component *c, const char *path, con
                     (unsigned long long)c->spec.limits.memory, (unsigned long long)slot);
     struct wasp_error werr = {0};
     struct wasp_module *m = NULL;
-    int rc = path ? wasp_module_load_file(e, path, &m, &werr) : wasp_module_load(e, wasm, len, &m, &werr);
+    int rc = path ? wasp__module_load_file(e, path, &m, &werr) : wasp__module_load(e, wasm, len, &m, &werr);
     if (rc) return fail(err, cap, rc, name, "%s", werr.msg);
-    const struct wasp_abi_info *abi = wasp_module_abi(m);
+    const struct wasp_abi_info *abi = wasp__module_abi(m);
     if (abi->has_health && !abi->receives && c->spec.health.interval_ns)
         rc = fail(err, cap, WASP_EABI, name, "health checks need `wasp_alloc` and `handle-message`");
-    else if ((rc = wasp_module_prepare(m, c->spec.permissions.wasi, &werr)))
+    else if ((rc = wasp__module_prepare(m, c->spec.permissions.wasi, &werr)))
         rc = fail(err, cap, rc, name, "%s", werr.msg);
     if (rc) {
-        wasp_module_release(m);
+        wasp__module_release(m);
         return rc;
     }
     *out = m;
@@ -231,13 +231,13 @@ int wasp__component_check_module(struct wasp_component *c, const char *path, con
 
 struct wasp_module *wasp__component_module(struct wasp_component *c) {
     pthread_mutex_lock(&c->module_lock);
-    struct wasp_module *m = wasp_module_retain(c->module);
+    struct wasp_module *m = wasp__module_retain(c->module);
     pthread_mutex_unlock(&c->module_lock);
     return m;
 }
 
 struct wasp_module *wasp__component_set_module(struct wasp_component *c, struct wasp_module *m) {
-    wasp_module_retain(m);
+    wasp__module_retain(m);
     pthread_mutex_lock(&c->module_lock);
     struct wasp_module *old = c->module;
     c->module = m;
@@ -281,7 +281,7 @@ int wasp_component_load(wasp_wasm *w, const wasp_component_spec *spec, wasp_comp
     if (!rc) w->comps[w->ncomps++] = c;
     pthread_mutex_unlock(&w->lock);
     if (rc) {
-        wasp_component_free(c);
+        wasp__component_free(c);
         return rc;
     }
     *out = c;
@@ -362,7 +362,7 @@ int wasp_component_info_get(wasp_wasm *w, wasp_aid id, wasp_component_info *out)
     return WASP_OK;
 }
 
-void wasp_cslot_fail(struct wasp_cslot *slot, int level, const char *fmt, ...) {
+void wasp__cslot_fail(struct wasp_cslot *slot, int level, const char *fmt, ...) {
     char text[400];
     va_list ap;
     va_start(ap, fmt);

@@ -111,13 +111,13 @@ struct wasp_cinst {
 
 /* ---- wasm.c ---- */
 /* Adds the `wasp` host functions to a linker (engine define_imports hook). */
-wasmtime_error_t *wasp_host_define(wasmtime_linker_t *linker, bool with_wasi, void *arg);
+wasmtime_error_t *wasp__host_define(wasmtime_linker_t *linker, bool with_wasi, void *arg);
 
 /* ---- component_actor.c: the actor hooks of every component actor ---- */
-int wasp_cactor_started(wasp_ctx *ctx);
-int wasp_cactor_handle(wasp_ctx *ctx, const wasp_msg *msg);
-void wasp_cactor_stopped(wasp_ctx *ctx, int reason);
-int wasp_cactor_health(wasp_ctx *ctx);
+int wasp__cactor_started(wasp_ctx *ctx);
+int wasp__cactor_handle(wasp_ctx *ctx, const wasp_msg *msg);
+void wasp__cactor_stopped(wasp_ctx *ctx, int reason);
+int wasp__cactor_health(wasp_ctx *ctx);
 
 /* An incarnation of module m for slot sl: instance, exports looked up, no
  * export run yet. On failure why says what went wrong; *out, if set, must
@@ -138,81 +138,81 @@ bool wasp__upgrade_is_request(struct wasp_cslot *sl, const wasp_msg *msg);
 int wasp__upgrade_apply(wasp_ctx *ctx, struct wasp_cinst *ci, const wasp_msg *msg);
 
 /* Records a failure of the slot's actor (and its component) and logs it. */
-void wasp_cslot_fail(struct wasp_cslot *slot, int level, const char *fmt, ...)
+void wasp__cslot_fail(struct wasp_cslot *slot, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* ---- host_cm.c: the components' imports (wasp_cm_host_fn) ---- */
-bool wasp_cm_host(void *store_data, uint32_t op, const struct wasp_cm_args *args, struct wasp_cm_result *res);
+bool wasp__cm_host(void *store_data, uint32_t op, const struct wasp_cm_args *args, struct wasp_cm_result *res);
 
 /* ---- host_wait.c: the WASI clock wait's two owners ---- */
 /* Starts a wait of ci (two references: completion and continuation). */
-void wasp_host_wait_begin(struct wasp_host_wait *w, struct wasp_cinst *ci, void (*destroy)(struct wasp_host_wait *));
+void wasp__host_wait_begin(struct wasp_host_wait *w, struct wasp_cinst *ci, void (*destroy)(struct wasp_host_wait *));
 /* The completion: marks it done, wakes the actor, lets go. Any thread. */
-void wasp_host_wait_complete(struct wasp_host_wait *w);
+void wasp__host_wait_complete(struct wasp_host_wait *w);
 /* Lets go of one reference. */
-void wasp_host_wait_release(struct wasp_host_wait *w);
+void wasp__host_wait_release(struct wasp_host_wait *w);
 /* A continuation finalizer (arg: the wait). */
-void wasp_host_wait_finalize(void *arg);
-bool wasp_host_wait_done(const struct wasp_host_wait *w);
+void wasp__host_wait_finalize(void *arg);
+bool wasp__host_wait_done(const struct wasp_host_wait *w);
 /* true while the incarnation sleeps in WASI (park, don't yield). */
-bool wasp_clock_waiting(const struct wasp_cinst *ci);
+bool wasp__clock_waiting(const struct wasp_cinst *ci);
 
 /* ---- host_call.c: the asynchronous `call` import ---- */
-void wasp_host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+void wasp__host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
                     wasmtime_val_t *results, size_t nresults, wasm_trap_t **trap,
                     wasmtime_async_continuation_t *cont);
 /* true while the incarnation waits in an async import (park, don't yield). */
-bool wasp_call_waiting(const struct wasp_cinst *ci);
+bool wasp__call_waiting(const struct wasp_cinst *ci);
 /* An async import's result available at once (results[0] = v as i32). */
-void wasp_async_done_now(wasmtime_val_t *results, int32_t v, wasmtime_async_continuation_t *cont);
+void wasp__async_done_now(wasmtime_val_t *results, int32_t v, wasmtime_async_continuation_t *cont);
 
 /* ---- host_kv.c: the storage imports ---- */
 /* Defines kv_* in the linker; sig(name) gives each import's signature. */
-wasmtime_error_t *wasp_host_kv_define(wasmtime_linker_t *linker, const char *(*sig)(const char *), void *arg);
+wasmtime_error_t *wasp__host_kv_define(wasmtime_linker_t *linker, const char *(*sig)(const char *), void *arg);
 /* true while the incarnation waits for a storage write (park, don't yield). */
-bool wasp_kv_waiting(const struct wasp_cinst *ci);
+bool wasp__kv_waiting(const struct wasp_cinst *ci);
 
 /* ---- host_wasi.c: WASI preview 1 calls that would block the worker ---- */
 /* Overrides poll_oneoff (clock waits park the actor) and clock_time_get in
  * a linker that has WASI. */
-wasmtime_error_t *wasp_host_define_wasi(wasmtime_linker_t *linker, void *arg);
+wasmtime_error_t *wasp__host_define_wasi(wasmtime_linker_t *linker, void *arg);
 
 /* ---- host_guest.c: guest memory and argument checks ---- */
 /* A pointer to [ptr, ptr+len) in the caller's memory, or NULL with *trap set. */
-uint8_t *wasp_guest_range(wasmtime_caller_t *caller, int32_t ptr, int32_t len, const char *import,
+uint8_t *wasp__guest_range(wasmtime_caller_t *caller, int32_t ptr, int32_t len, const char *import,
                           wasm_trap_t **trap);
 /* Copies a 1..255-byte UTF-8 name or topic into buf (NUL-terminated).
  * WASP_OK, WASP_EINVAL, or a trap (returns 1 with *trap set). */
-int wasp_guest_name(wasmtime_caller_t *caller, int32_t ptr, int32_t len, const char *import, char *buf,
+int wasp__guest_name(wasmtime_caller_t *caller, int32_t ptr, int32_t len, const char *import, char *buf,
                     wasm_trap_t **trap);
 /* Permission checks against the component's grants. */
-bool wasp_perm_send(const struct wasp_component *c, const char *to);
-bool wasp_perm_publish(const struct wasp_component *c, const char *topic);
-bool wasp_perm_subscribe(const struct wasp_component *c, const char *pattern);
+bool wasp__perm_send(const struct wasp_component *c, const char *to);
+bool wasp__perm_publish(const struct wasp_component *c, const char *topic);
+bool wasp__perm_subscribe(const struct wasp_component *c, const char *pattern);
 
-struct wasp_cinst *wasp_cinst_from_caller(wasmtime_caller_t *caller);
+struct wasp_cinst *wasp__cinst_from_caller(wasmtime_caller_t *caller);
 
 /* ---- host_quota.c: per-actor quotas and ABI error codes ---- */
 /* The code an import returns for a host result: 0 or more and the ABI's
  * -1..-9 as they are; a host-only code (out of memory, ...) as `fallback`. */
-int wasp_abi_code(int rc, int fallback);
+int wasp__abi_code(int rc, int fallback);
 /* send_after within limits.timers (and limits.memory for the bytes held):
  * WASP_OK, WASP_ELIMIT or an ABI code. */
-int wasp_quota_send_after(struct wasp_cslot *slot, const wasp_send_opts *o, uint64_t delay_ns);
+int wasp__quota_send_after(struct wasp_cslot *slot, const wasp_send_opts *o, uint64_t delay_ns);
 /* subscribe within limits.subscriptions: WASP_OK, WASP_ELIMIT or an ABI code. */
-int wasp_quota_subscribe(struct wasp_cinst *ci, const char *pattern);
-int wasp_quota_unsubscribe(struct wasp_cinst *ci, const char *pattern);
+int wasp__quota_subscribe(struct wasp_cinst *ci, const char *pattern);
+int wasp__quota_unsubscribe(struct wasp_cinst *ci, const char *pattern);
 /* true if the actor may write another log line now (WASP_LOG_LINES_PER_SECOND;
  * the lines dropped are counted in one line once the second is over). */
 #define WASP_LOG_LINES_PER_SECOND 200
-bool wasp_quota_log(struct wasp_cinst *ci);
+bool wasp__quota_log(struct wasp_cinst *ci);
 
 /* ---- component_wasi.c ---- */
 /* A WASI context with exactly the component's grants, or NULL (why says). */
-wasi_config_t *wasp_component_wasi(const struct wasp_component *c, char *why, size_t cap);
+wasi_config_t *wasp__component_wasi(const struct wasp_component *c, char *why, size_t cap);
 
 /* ---- component.c ---- */
-void wasp_component_free(struct wasp_component *c);
+void wasp__component_free(struct wasp_component *c);
 /* The module new instances run, retained (release it). */
 struct wasp_module *wasp__component_module(struct wasp_component *c);
 /* Replaces it (retains m); returns the previous one, whose reference passes

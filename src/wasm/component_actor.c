@@ -22,8 +22,8 @@
 /* Linear memory and tables; host_quota.c's timer bytes are added on read. */
 static void note_memory(struct wasp_cinst *ci) {
     size_t len = 0;
-    wasp_instance_memory(ci->inst, &len);
-    uint64_t bytes = len + wasp_instance_table_bytes(ci->inst);
+    wasp__instance_memory(ci->inst, &len);
+    uint64_t bytes = len + wasp__instance_table_bytes(ci->inst);
     atomic_store_explicit(&ci->slot->memory_bytes, bytes, memory_order_relaxed);
 }
 
@@ -38,18 +38,18 @@ int wasp__cinst_run_export(struct wasp_cinst *ci, const char *name, struct wasp_
     int rc;
     int32_t ignored; /* written when the call finishes: lives as long as the polling below */
     if (ci->is_cm) {
-        rc = wasp_instance_cm_begin(ci->inst, cm_hook(name), name, NULL, 0, &ignored);
+        rc = wasp__instance_cm_begin(ci->inst, cm_hook(name), name, NULL, 0, &ignored);
         if (rc == WASP_ENOENT) return rc;
     } else {
         wasmtime_func_t f;
-        rc = wasp_instance_func(ci->inst, name, ":", &f, err);
+        rc = wasp__instance_func(ci->inst, name, ":", &f, err);
         if (rc != WASP_OK) return rc;
-        rc = wasp_instance_call_begin(ci->inst, &f, name, NULL, 0, NULL, 0);
+        rc = wasp__instance_call_begin(ci->inst, &f, name, NULL, 0, NULL, 0);
     }
-    if (rc != WASP_OK) return wasp_error_set(err, rc, "`%s`: cannot start call", name);
+    if (rc != WASP_OK) return wasp__error_set(err, rc, "`%s`: cannot start call", name);
     ci->in_export = true;
-    while ((rc = wasp_instance_call_poll(ci->inst, err)) == WASP_CALL_PENDING)
-        if (wasp_kv_waiting(ci)) sched_yield();
+    while ((rc = wasp__instance_call_poll(ci->inst, err)) == WASP_CALL_PENDING)
+        if (wasp__kv_waiting(ci)) sched_yield();
     ci->in_export = false;
     return rc;
 }
@@ -58,14 +58,14 @@ void wasp__cinst_free(struct wasp_cinst *ci) {
     if (!ci) return;
     if (ci->inst) {
         note_memory(ci);
-        wasp_instance_free(ci->inst); /* drops a pending `call` wait too */
+        wasp__instance_free(ci->inst); /* drops a pending `call` wait too */
     }
-    if (ci->module) wasp_module_release(ci->module);
+    if (ci->module) wasp__module_release(ci->module);
     free(ci);
 }
 
 static int start_fail(wasp_ctx *ctx, struct wasp_cinst *ci, int rc, const char *fmt, const char *what) {
-    wasp_cslot_fail(ci->slot, WASP_LOG_ERROR, fmt, what);
+    wasp__cslot_fail(ci->slot, WASP_LOG_ERROR, fmt, what);
     wasp_ctx_set_state(ctx, ci->slot);
     wasp__cinst_free(ci);
     return rc;
@@ -79,12 +79,12 @@ int wasp__cinst_new(struct wasp_cslot *sl, struct wasp_module *m, wasp_system *s
     ci->slot = sl;
     ci->sys = sys;
     ci->self = self;
-    ci->module = wasp_module_retain(m);
+    ci->module = wasp__module_retain(m);
     *out = ci;
     if (c->spec.storage.granted && !c->kv)
         return snprintf(why, cap, "storage is granted but the system has no store (a data directory)"), WASP_ESTATE;
     wasi_config_t *wasi = NULL;
-    if (c->spec.permissions.wasi && !(wasi = wasp_component_wasi(c, why, cap))) return WASP_ELINK;
+    if (c->spec.permissions.wasi && !(wasi = wasp__component_wasi(c, why, cap))) return WASP_ELINK;
     struct wasp_instance_limits lim = {
         .memory_bytes = c->spec.limits.memory,
         .fuel = c->spec.limits.fuel,
@@ -93,17 +93,17 @@ int wasp__cinst_new(struct wasp_cslot *sl, struct wasp_module *m, wasp_system *s
     };
     struct wasp_error err = {0};
     ci->in_export = true; /* a start section cannot park either */
-    int rc = wasp_instance_new(m, &lim, wasi, ci, &ci->inst, &err);
+    int rc = wasp__instance_new(m, &lim, wasi, ci, &ci->inst, &err);
     ci->in_export = false;
     if (rc != WASP_OK) return snprintf(why, cap, "%s", err.msg), rc;
     atomic_fetch_add(&sl->instantiations, 1);
-    const struct wasp_abi_info *abi = wasp_module_abi(m);
+    const struct wasp_abi_info *abi = wasp__module_abi(m);
     ci->receives = abi->receives;
-    ci->is_cm = wasp_module_component(m) != NULL; /* components are called through the shim */
+    ci->is_cm = wasp__module_component(m) != NULL; /* components are called through the shim */
     if (!ci->is_cm &&
-        ((abi->receives && (wasp_instance_func(ci->inst, "wasp_alloc", "i:i", &ci->f_alloc, &err) ||
-                            wasp_instance_func(ci->inst, "handle-message", "ii:i", &ci->f_handle, &err))) ||
-         (abi->has_health && wasp_instance_func(ci->inst, "_health", ":i", &ci->f_health, &err))))
+        ((abi->receives && (wasp__instance_func(ci->inst, "wasp_alloc", "i:i", &ci->f_alloc, &err) ||
+                            wasp__instance_func(ci->inst, "handle-message", "ii:i", &ci->f_handle, &err))) ||
+         (abi->has_health && wasp__instance_func(ci->inst, "_health", ":i", &ci->f_health, &err))))
         return snprintf(why, cap, "%s", err.msg), WASP_EABI;
     return WASP_OK;
 }
@@ -119,14 +119,14 @@ int wasp__cinst_init(struct wasp_cinst *ci, char *why, size_t cap) {
     return WASP_OK;
 }
 
-int wasp_cactor_started(wasp_ctx *ctx) {
+int wasp__cactor_started(wasp_ctx *ctx) {
     struct wasp_cslot *sl = wasp_ctx_state(ctx);
     struct wasp_component *c = sl->comp;
     struct wasp_cinst *ci = NULL;
     char why[512];
     struct wasp_module *m = wasp__component_module(c);
     int rc = wasp__cinst_new(sl, m, wasp_ctx_system(ctx), wasp_ctx_self(ctx), &ci, why, sizeof(why));
-    wasp_module_release(m);
+    wasp__module_release(m);
     /* A new actor in the slot (not a restart) starts without subscriptions. */
     if (ci && atomic_exchange(&sl->aid, ci->self) != ci->self) atomic_store(&sl->subscriptions, 0);
     if (rc != WASP_OK) {
@@ -135,7 +135,7 @@ int wasp_cactor_started(wasp_ctx *ctx) {
     }
 
     for (size_t i = 0; i < c->spec.nsubscribe; i++) {
-        rc = wasp_quota_subscribe(ci, c->subscribe[i]);
+        rc = wasp__quota_subscribe(ci, c->subscribe[i]);
         if (rc != WASP_OK)
             return start_fail(ctx, ci, rc, "start failed: cannot subscribe to %s", c->subscribe[i]);
     }
@@ -150,10 +150,10 @@ int wasp_cactor_started(wasp_ctx *ctx) {
     return WASP_OK;
 }
 
-void wasp_cactor_stopped(wasp_ctx *ctx, int reason) {
+void wasp__cactor_stopped(wasp_ctx *ctx, int reason) {
     struct wasp_cinst *ci = wasp_ctx_state(ctx);
-    if (wasp_instance_call_active(ci->inst)) {
-        wasp_instance_call_abort(ci->inst);
+    if (wasp__instance_call_active(ci->inst)) {
+        wasp__instance_call_abort(ci->inst);
         ci->phase = CPHASE_IDLE;
     }
     if (reason != WASP_EXIT_CRASH) wasp__cinst_cleanup(ci, "stopping anyway");
@@ -162,9 +162,9 @@ void wasp_cactor_stopped(wasp_ctx *ctx, int reason) {
 }
 
 void wasp__cinst_cleanup(struct wasp_cinst *ci, const char *then) {
-    if (ci->faulted || !wasp_module_abi(ci->module)->has_cleanup) return;
+    if (ci->faulted || !wasp__module_abi(ci->module)->has_cleanup) return;
     struct wasp_error err = {0};
-    wasp_instance_set_max_call(ci->inst, ci->slot->comp->spec.stop_timeout_ns);
+    wasp__instance_set_max_call(ci->inst, ci->slot->comp->spec.stop_timeout_ns);
     int rc = wasp__cinst_run_export(ci, "_cleanup", &err);
     if (rc != WASP_OK) wasp_log(ci->sys, WASP_LOG_WARN, ci->slot->name, "%s (%s)", err.msg, then);
 }
@@ -177,13 +177,13 @@ static int begin_any(struct wasp_cinst *ci, const wasmtime_func_t *f, uint32_t w
     int rc;
     if (ci->is_cm) {
         ci->res[0] = (wasmtime_val_t){.kind = WASMTIME_I32};
-        rc = wasp_instance_cm_begin(ci->inst, which, name, msg ? msg->data : NULL, msg ? msg->len : 0,
+        rc = wasp__instance_cm_begin(ci->inst, which, name, msg ? msg->data : NULL, msg ? msg->len : 0,
                                     &ci->res[0].of.i32);
     } else {
-        rc = wasp_instance_call_begin(ci->inst, f, name, ci->args, nargs, ci->res, 1);
+        rc = wasp__instance_call_begin(ci->inst, f, name, ci->args, nargs, ci->res, 1);
     }
     if (rc != WASP_OK) {
-        wasp_cslot_fail(ci->slot, WASP_LOG_ERROR, "crashed: `%s`: cannot start call", name);
+        wasp__cslot_fail(ci->slot, WASP_LOG_ERROR, "crashed: `%s`: cannot start call", name);
         ci->faulted = true;
         return WASP_ECRASH;
     }
@@ -224,11 +224,11 @@ static int deliver(struct wasp_cinst *ci, const wasp_msg *msg) {
         return WASP_DROP;
     }
     size_t size = 0;
-    uint8_t *mem = wasp_instance_memory(ci->inst, &size);
+    uint8_t *mem = wasp__instance_memory(ci->inst, &size);
     if (!mem || (uint64_t)ptr + msg->len > size) {
         ci->phase = CPHASE_IDLE;
         ci->faulted = true;
-        wasp_cslot_fail(ci->slot, WASP_LOG_ERROR, "crashed: `wasp_alloc` returned [%u, +%zu) outside linear memory",
+        wasp__cslot_fail(ci->slot, WASP_LOG_ERROR, "crashed: `wasp_alloc` returned [%u, +%zu) outside linear memory",
                         ptr, msg->len);
         return WASP_ECRASH;
     }
@@ -244,7 +244,7 @@ static int finished(struct wasp_cinst *ci, const wasp_msg *msg, int rc, const st
     if (rc != WASP_OK) {
         ci->phase = CPHASE_IDLE;
         ci->faulted = true;
-        wasp_cslot_fail(ci->slot, WASP_LOG_ERROR, "crashed: %s", err->msg);
+        wasp__cslot_fail(ci->slot, WASP_LOG_ERROR, "crashed: %s", err->msg);
         return WASP_ECRASH;
     }
     if (phase == CPHASE_ALLOC) return deliver(ci, msg);
@@ -256,7 +256,7 @@ static int finished(struct wasp_cinst *ci, const wasp_msg *msg, int rc, const st
     return WASP_EHANDLER;
 }
 
-int wasp_cactor_handle(wasp_ctx *ctx, const wasp_msg *msg) {
+int wasp__cactor_handle(wasp_ctx *ctx, const wasp_msg *msg) {
     struct wasp_cinst *ci = wasp_ctx_state(ctx);
     int rc;
     if (ci->phase == CPHASE_IDLE && wasp__upgrade_is_request(ci->slot, msg)) return wasp__upgrade_apply(ctx, ci, msg);
@@ -267,9 +267,9 @@ int wasp_cactor_handle(wasp_ctx *ctx, const wasp_msg *msg) {
     ci->msg = msg; /* what sender/topic/reply answer while the guest runs */
     for (;;) {
         struct wasp_error err = {0};
-        rc = wasp_instance_call_poll(ci->inst, &err);
+        rc = wasp__instance_call_poll(ci->inst, &err);
         if (rc == WASP_CALL_PENDING) {
-            rc = wasp_call_waiting(ci) || wasp_kv_waiting(ci) ? WASP_PARK : WASP_YIELD;
+            rc = wasp__call_waiting(ci) || wasp__kv_waiting(ci) ? WASP_PARK : WASP_YIELD;
             break;
         }
         rc = finished(ci, msg, rc, &err);
@@ -285,15 +285,15 @@ int wasp_cactor_handle(wasp_ctx *ctx, const wasp_msg *msg) {
  * event, between messages), so `_health` runs like a handler - one time
  * slice per call, WASP_HEALTH_PENDING until it returns. A trap or a result outside
  * the ABI's values is unhealthy; without `_health` a served probe is healthy. */
-int wasp_cactor_health(wasp_ctx *ctx) {
+int wasp__cactor_health(wasp_ctx *ctx) {
     struct wasp_cinst *ci = wasp_ctx_state(ctx);
-    if (!wasp_module_abi(ci->module)->has_health) return WASP_HEALTH_HEALTHY;
+    if (!wasp__module_abi(ci->module)->has_health) return WASP_HEALTH_HEALTHY;
     if (ci->phase == CPHASE_IDLE &&
         begin_any(ci, &ci->f_health, WASP_CM_HEALTH, NULL, ci->is_cm ? "check-health" : "_health", 0,
                   CPHASE_HEALTH) != WASP_OK)
         return WASP_HEALTH_UNHEALTHY;
     struct wasp_error err = {0};
-    int rc = wasp_instance_call_poll(ci->inst, &err);
+    int rc = wasp__instance_call_poll(ci->inst, &err);
     if (rc == WASP_CALL_PENDING) return WASP_HEALTH_PENDING;
     ci->phase = CPHASE_IDLE;
     if (rc != WASP_OK) {

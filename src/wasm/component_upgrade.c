@@ -37,7 +37,7 @@ struct upgrade_req {
 
 static void req_release(struct upgrade_req *r) {
     if (atomic_fetch_sub(&r->refs, 1) != 1) return;
-    wasp_module_release(r->to);
+    wasp__module_release(r->to);
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->cond);
     free(r);
@@ -118,17 +118,17 @@ int wasp__upgrade_apply(wasp_ctx *ctx, struct wasp_cinst *ci, const wasp_msg *ms
     }
     /* The new module failed to start: back to the old one, freshly started. */
     wasp__cinst_free(next);
-    struct wasp_module *old = wasp_module_retain(ci->module);
+    struct wasp_module *old = wasp__module_retain(ci->module);
     wasp__cinst_free(ci);
     char why_old[512];
     struct wasp_cinst *back = NULL;
     int brc = incarnate(ctx, sl, old, &back, why_old, sizeof(why_old));
-    wasp_module_release(old);
+    wasp__module_release(old);
     req_finish(r, rc, false, why);
     if (brc == WASP_OK) return 0;
     /* Neither starts: this incarnation is over; the supervisor takes it. */
     wasp_ctx_set_state(ctx, sl);
-    wasp_cslot_fail(sl, WASP_LOG_ERROR, "crashed: restoring the old module after a failed upgrade: %s", why_old);
+    wasp__cslot_fail(sl, WASP_LOG_ERROR, "crashed: restoring the old module after a failed upgrade: %s", why_old);
     return WASP_ECRASH;
 }
 
@@ -139,7 +139,7 @@ static int upgrade_slot(struct wasp_cslot *sl, struct wasp_module *to, bool *app
     struct upgrade_req *r = calloc(1, sizeof(*r));
     if (!r) return snprintf(why, cap, "out of memory"), WASP_ENOMEM;
     r->slot = sl;
-    r->to = wasp_module_retain(to);
+    r->to = wasp__module_retain(to);
     atomic_init(&r->refs, 2);
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->cond, NULL);
@@ -198,7 +198,7 @@ int wasp_component_upgrade(wasp_component *c, const char *wasm_path, const void 
         if (err && errcap)
             snprintf(err, errcap, "%s: the new module failed to start on %s (the old one runs again): %s", c->name,
                      c->slots[done].name, why);
-        wasp_module_release(wasp__component_set_module(c, from));
+        wasp__module_release(wasp__component_set_module(c, from));
         for (uint32_t i = 0; i < done; i++) {
             char ignored[512];
             upgrade_slot(&c->slots[i], from, &applied, ignored, sizeof(ignored));
@@ -208,7 +208,7 @@ int wasp_component_upgrade(wasp_component *c, const char *wasm_path, const void 
         wasp_log(c->wasm->sys, WASP_LOG_INFO, c->name, "upgraded (%u instance%s)", n, n == 1 ? "" : "s");
     }
     pthread_mutex_unlock(&c->upgrade_lock);
-    wasp_module_release(from);
-    wasp_module_release(to);
+    wasp__module_release(from);
+    wasp__module_release(to);
     return rc;
 }

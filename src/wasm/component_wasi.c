@@ -5,7 +5,7 @@
 
 #include "wasm/component.h"
 
-wasi_config_t *wasp_component_wasi(const struct wasp_component *c, char *why, size_t cap) {
+wasi_config_t *wasp__component_wasi(const struct wasp_component *c, char *why, size_t cap) {
     wasi_config_t *w = wasi_config_new();
     if (!w) {
         snprintf(why, cap, "cannot create the WASI context");

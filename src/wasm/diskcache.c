@@ -39,11 +39,11 @@ struct header {
     uint64_t payload_len;
 };
 
-char *wasp_diskcache_path(const char *dir, const uint8_t content[WASP_SHA256_LEN],
+char *wasp__diskcache_path(const char *dir, const uint8_t content[WASP_SHA256_LEN],
                           const uint8_t engine_fp[WASP_SHA256_LEN], char *out, size_t cap) {
     char c[2 * WASP_SHA256_LEN + 1], f[2 * WASP_SHA256_LEN + 1];
-    wasp_sha256_hex(content, c);
-    wasp_sha256_hex(engine_fp, f);
+    wasp__sha256_hex(content, c);
+    wasp__sha256_hex(engine_fp, f);
     snprintf(out, cap, "%s/%s-%.16s.cwasm", dir, c, f);
     return out;
 }
@@ -112,7 +112,7 @@ static int create_key(const char *dir, const char *path, char *why, size_t cap) 
     return ok ? WASP_OK : WASP_EIO;
 }
 
-int wasp_diskcache_open(const char *dir, struct wasp_diskcache **out, char *why, size_t cap) {
+int wasp__diskcache_open(const char *dir, struct wasp_diskcache **out, char *why, size_t cap) {
     *out = NULL;
     if (strlen(dir) > 3000) {
         snprintf(why, cap, "the cache directory's path is too long");
@@ -137,14 +137,14 @@ int wasp_diskcache_open(const char *dir, struct wasp_diskcache **out, char *why,
     if (rc == WASP_ENOENT && (rc = create_key(dir, path, why, cap)) == WASP_OK)
         rc = read_key(path, c->key, why, cap);
     if (rc) {
-        wasp_diskcache_close(c);
+        wasp__diskcache_close(c);
         return rc;
     }
     *out = c;
     return WASP_OK;
 }
 
-void wasp_diskcache_close(struct wasp_diskcache *c) {
+void wasp__diskcache_close(struct wasp_diskcache *c) {
     if (!c) return;
     OPENSSL_cleanse(c->key, sizeof(c->key));
     free(c->dir);
@@ -158,11 +158,11 @@ static void mac(const struct wasp_diskcache *c, const uint8_t *data, size_t len,
     if (!HMAC(EVP_sha256(), c->key, KEY_LEN, data, len, out, &n)) memset(out, 0, MAC_LEN);
 }
 
-enum wasp_diskcache_result wasp_diskcache_read(struct wasp_diskcache *c, const uint8_t content[WASP_SHA256_LEN],
+enum wasp_diskcache_result wasp__diskcache_read(struct wasp_diskcache *c, const uint8_t content[WASP_SHA256_LEN],
                                                const uint8_t engine_fp[WASP_SHA256_LEN], uint8_t **payload,
                                                size_t *len) {
     char path[4096], why[160];
-    wasp_diskcache_path(c->dir, content, engine_fp, path, sizeof(path));
+    wasp__diskcache_path(c->dir, content, engine_fp, path, sizeof(path));
     if (access(path, F_OK) != 0) return WASP_DISKCACHE_MISS;
     uint8_t *buf = NULL;
     size_t size = 0;
@@ -187,7 +187,7 @@ enum wasp_diskcache_result wasp_diskcache_read(struct wasp_diskcache *c, const u
     return WASP_DISKCACHE_HIT;
 }
 
-int wasp_diskcache_write(struct wasp_diskcache *c, const uint8_t content[WASP_SHA256_LEN],
+int wasp__diskcache_write(struct wasp_diskcache *c, const uint8_t content[WASP_SHA256_LEN],
                          const uint8_t engine_fp[WASP_SHA256_LEN], const uint8_t *payload, size_t len) {
     struct header h;
     memset(&h, 0, sizeof(h));
@@ -203,7 +203,7 @@ int wasp_diskcache_write(struct wasp_diskcache *c, const uint8_t content[WASP_SH
     mac(c, buf, sizeof(h) + len, buf + sizeof(h) + len);
 
     char path[4096], tmp[4200];
-    wasp_diskcache_path(c->dir, content, engine_fp, path, sizeof(path));
+    wasp__diskcache_path(c->dir, content, engine_fp, path, sizeof(path));
     /* A unique temporary name: concurrent writers of one entry each rename a
      * complete file, so readers never see a torn one. */
     snprintf(tmp, sizeof(tmp), "%s.%ld.%p.tmp", path, (long)getpid(), (void *)&h);

@@ -31,20 +31,20 @@ enum wasp_diskcache_result {
 /* Opens the cache in dir, creating it (0700) and its key if needed. WASP_OK,
  * WASP_EPERM (dir or key is another user's, or others may write dir),
  * WASP_EIO (cannot be created or read), WASP_ENOMEM; why says what. */
-int wasp_diskcache_open(const char *dir, struct wasp_diskcache **out, char *why, size_t cap);
-void wasp_diskcache_close(struct wasp_diskcache *c);
+int wasp__diskcache_open(const char *dir, struct wasp_diskcache **out, char *why, size_t cap);
+void wasp__diskcache_close(struct wasp_diskcache *c);
 
 /* Reads and authenticates an entry. On HIT, *payload (malloc'd) and *len are set. */
-enum wasp_diskcache_result wasp_diskcache_read(struct wasp_diskcache *c, const uint8_t content[WASP_SHA256_LEN],
+enum wasp_diskcache_result wasp__diskcache_read(struct wasp_diskcache *c, const uint8_t content[WASP_SHA256_LEN],
                                                const uint8_t engine_fp[WASP_SHA256_LEN], uint8_t **payload,
                                                size_t *len);
 
 /* Writes an entry atomically (temporary file + rename). WASP_OK or WASP_EIO. */
-int wasp_diskcache_write(struct wasp_diskcache *c, const uint8_t content[WASP_SHA256_LEN],
+int wasp__diskcache_write(struct wasp_diskcache *c, const uint8_t content[WASP_SHA256_LEN],
                          const uint8_t engine_fp[WASP_SHA256_LEN], const uint8_t *payload, size_t len);
 
 /* The entry's path into out; returns out. */
-char *wasp_diskcache_path(const char *dir, const uint8_t content[WASP_SHA256_LEN],
+char *wasp__diskcache_path(const char *dir, const uint8_t content[WASP_SHA256_LEN],
                           const uint8_t engine_fp[WASP_SHA256_LEN], char *out, size_t cap);
 
 #endif

@@ -13,7 +13,7 @@
 #define WASP_WASMTIME_BUILD "unknown"
 #endif
 
-void wasp_engine_config_init(struct wasp_engine_config *cfg) {
+void wasp__engine_config_init(struct wasp_engine_config *cfg) {
     memset(cfg, 0, sizeof(*cfg));
     cfg->epoch_tick_ns = 1000000;            /* 1 ms */
     cfg->memory_reservation = 64ull << 20;   /* 64 MiB: 100,000 memories fit in 47 bits */
@@ -56,7 +56,7 @@ static void *ticker_main(void *arg) {
     return NULL;
 }
 
-void wasp_engine_call_enter(struct wasp_engine *e) {
+void wasp__engine_call_enter(struct wasp_engine *e) {
     if (atomic_fetch_add(&e->active_calls, 1) == 0 && atomic_load(&e->ticker_sleeping)) {
         pthread_mutex_lock(&e->ticker_lock);
         pthread_cond_signal(&e->ticker_wake);
@@ -64,7 +64,7 @@ void wasp_engine_call_enter(struct wasp_engine *e) {
     }
 }
 
-void wasp_engine_call_leave(struct wasp_engine *e) {
+void wasp__engine_call_leave(struct wasp_engine *e) {
     atomic_fetch_sub_explicit(&e->active_calls, 1, memory_order_release);
 }
 
@@ -96,7 +96,7 @@ static wasm_config_t *make_config(const struct wasp_engine_config *cfg, char *fi
     uint64_t guard = 64u << 10;
     wasmtime_config_memory_guard_size_set(c, guard);
     /* A pooled memory lives within its reservation: reserve the pool's
-     * largest memory (wasp_engine_new checks the total is sane). */
+     * largest memory (wasp__engine_new checks the total is sane). */
     uint64_t reservation = cfg->memory_reservation;
     if (cfg->pooling && cfg->pool_memory_max > reservation) reservation = cfg->pool_memory_max;
     wasmtime_config_memory_reservation_set(c, reservation);
@@ -127,25 +127,25 @@ static wasm_config_t *make_config(const struct wasp_engine_config *cfg, char *fi
 
 static int make_linker(struct wasp_engine *e, bool with_wasi, wasmtime_linker_t **out, struct wasp_error *err) {
     wasmtime_linker_t *l = wasmtime_linker_new(e->engine);
-    if (!l) return wasp_error_set(err, WASP_ENOMEM, "cannot create linker");
+    if (!l) return wasp__error_set(err, WASP_ENOMEM, "cannot create linker");
     wasmtime_error_t *we = NULL;
     if (with_wasi) we = wasmtime_linker_define_wasi(l);
     if (!we && e->cfg.define_imports) we = e->cfg.define_imports(l, with_wasi, e->cfg.define_arg);
     if (we) {
         wasmtime_linker_delete(l);
-        return wasp_error_from_wasmtime(err, WASP_ELINK, we, "defining host functions");
+        return wasp__error_from_wasmtime(err, WASP_ELINK, we, "defining host functions");
     }
     *out = l;
     return WASP_OK;
 }
 
-int wasp_engine_new(const struct wasp_engine_config *cfg_in, struct wasp_engine **out, struct wasp_error *err) {
+int wasp__engine_new(const struct wasp_engine_config *cfg_in, struct wasp_engine **out, struct wasp_error *err) {
     struct wasp_engine_config defaults;
     if (!cfg_in) {
-        wasp_engine_config_init(&defaults);
+        wasp__engine_config_init(&defaults);
         cfg_in = &defaults;
     }
-    if (!out || cfg_in->epoch_tick_ns == 0) return wasp_error_set(err, WASP_EINVAL, "invalid engine configuration");
+    if (!out || cfg_in->epoch_tick_ns == 0) return wasp__error_set(err, WASP_EINVAL, "invalid engine configuration");
     /* Wasmtime aborts the process on a configuration it cannot honour, so
      * the pool's address space (reserved up front) is checked here. */
     if (cfg_in->pooling) {
@@ -154,21 +154,21 @@ int wasp_engine_new(const struct wasp_engine_config *cfg_in, struct wasp_engine 
                         (128u << 10);
         if (!cfg_in->pool_instances || !cfg_in->pool_memory_max ||
             (double)slot * cfg_in->pool_instances > (double)WASP_POOL_ADDRESS_SPACE_MAX)
-            return wasp_error_set(err, WASP_EINVAL,
+            return wasp__error_set(err, WASP_EINVAL,
                                   "pooling allocator: %u instances of up to %llu bytes of memory do not fit in the "
                                   "address space",
                                   cfg_in->pool_instances, (unsigned long long)cfg_in->pool_memory_max);
     }
 
     struct wasp_engine *e = calloc(1, sizeof(*e));
-    if (!e) return wasp_error_set(err, WASP_ENOMEM, "out of memory");
+    if (!e) return wasp__error_set(err, WASP_ENOMEM, "out of memory");
     e->cfg = *cfg_in;
     if (cfg_in->cache_dir) {
         e->cache_dir = strdup(cfg_in->cache_dir);
         e->cfg.cache_dir = e->cache_dir;
     }
     /* An unusable cache directory costs compile time, not the engine. */
-    if (e->cache_dir && wasp_diskcache_open(e->cache_dir, &e->cache, e->cache_problem, sizeof(e->cache_problem)))
+    if (e->cache_dir && wasp__diskcache_open(e->cache_dir, &e->cache, e->cache_problem, sizeof(e->cache_problem)))
         e->cache = NULL;
     e->tick_ns = cfg_in->epoch_tick_ns;
     pthread_mutex_init(&e->lock, NULL);
@@ -179,39 +179,39 @@ int wasp_engine_new(const struct wasp_engine_config *cfg_in, struct wasp_engine 
     wasm_config_t *c = make_config(&e->cfg, fp, sizeof(fp));
     e->engine = c ? wasm_engine_new_with_config(c) : NULL;
     if (!e->engine) {
-        wasp_engine_free(e);
-        return wasp_error_set(err, WASP_ENOMEM, "cannot create the Wasmtime engine");
+        wasp__engine_free(e);
+        return wasp__error_set(err, WASP_ENOMEM, "cannot create the Wasmtime engine");
     }
-    wasp_sha256(fp, strlen(fp), e->fingerprint);
+    wasp__sha256(fp, strlen(fp), e->fingerprint);
 
     int rc = make_linker(e, false, &e->linker[0], err);
     if (rc == WASP_OK) rc = make_linker(e, true, &e->linker[1], err);
     for (int i = 0; i < 2 && rc == WASP_OK && e->cfg.cm_host; i++) {
         wasmtime_error_t *we = NULL;
         e->cm_linker[i] = wasp_cm_linker_new(e->engine, i == 1, e->cfg.cm_host, &we);
-        if (!e->cm_linker[i]) rc = wasp_error_from_wasmtime(err, WASP_ELINK, we, "defining component imports");
+        if (!e->cm_linker[i]) rc = wasp__error_from_wasmtime(err, WASP_ELINK, we, "defining component imports");
     }
     if (rc == WASP_OK && pthread_create(&e->ticker, NULL, ticker_main, e) != 0)
-        rc = wasp_error_set(err, WASP_ENOMEM, "cannot start the epoch ticker thread");
+        rc = wasp__error_set(err, WASP_ENOMEM, "cannot start the epoch ticker thread");
     else if (rc == WASP_OK)
         e->ticker_running = true;
     if (rc != WASP_OK) {
-        wasp_engine_free(e);
+        wasp__engine_free(e);
         return rc;
     }
     *out = e;
     return WASP_OK;
 }
 
-const char *wasp_engine_cache_problem(const struct wasp_engine *e) {
+const char *wasp__engine_cache_problem(const struct wasp_engine *e) {
     return e->cache_dir && !e->cache ? e->cache_problem : NULL;
 }
 
-uint64_t wasp_engine_pool_memory_max(const struct wasp_engine *e) {
+uint64_t wasp__engine_pool_memory_max(const struct wasp_engine *e) {
     return e->cfg.pooling ? e->cfg.pool_memory_max : 0;
 }
 
-void wasp_engine_free(struct wasp_engine *e) {
+void wasp__engine_free(struct wasp_engine *e) {
     if (!e) return;
     if (e->ticker_running) {
         pthread_mutex_lock(&e->ticker_lock);
@@ -220,7 +220,7 @@ void wasp_engine_free(struct wasp_engine *e) {
         pthread_mutex_unlock(&e->ticker_lock);
         pthread_join(e->ticker, NULL);
     }
-    wasp_module_cache_clear(e);
+    wasp__module_cache_clear(e);
     for (int i = 0; i < 2; i++) {
         if (e->linker[i]) wasmtime_linker_delete(e->linker[i]);
         wasp_cm_linker_delete(e->cm_linker[i]);
@@ -229,16 +229,16 @@ void wasp_engine_free(struct wasp_engine *e) {
     pthread_cond_destroy(&e->ticker_wake);
     pthread_mutex_destroy(&e->ticker_lock);
     pthread_mutex_destroy(&e->lock);
-    wasp_diskcache_close(e->cache);
+    wasp__diskcache_close(e->cache);
     free(e->cache_dir);
     free(e);
 }
 
-wasm_engine_t *wasp_engine_wasmtime(struct wasp_engine *e) { return e->engine; }
+wasm_engine_t *wasp__engine_wasmtime(struct wasp_engine *e) { return e->engine; }
 
-uint64_t wasp_engine_tick_ns(const struct wasp_engine *e) { return e->tick_ns; }
+uint64_t wasp__engine_tick_ns(const struct wasp_engine *e) { return e->tick_ns; }
 
-void wasp_engine_stats(struct wasp_engine *e, struct wasp_engine_stats *out) {
+void wasp__engine_stats(struct wasp_engine *e, struct wasp__engine_stats *out) {
     pthread_mutex_lock(&e->lock);
     *out = e->stats;
     out->modules = e->nmodules;

@@ -58,39 +58,39 @@ struct wasp_engine_config {
 #define WASP_POOL_ADDRESS_SPACE_MAX (32ull << 40)
 
 /* Fills in the defaults above. */
-void wasp_engine_config_init(struct wasp_engine_config *cfg);
+void wasp__engine_config_init(struct wasp_engine_config *cfg);
 
-int wasp_engine_new(const struct wasp_engine_config *cfg, struct wasp_engine **out, struct wasp_error *err);
+int wasp__engine_new(const struct wasp_engine_config *cfg, struct wasp_engine **out, struct wasp_error *err);
 
 /* Frees the engine. Every module and instance made from it must be freed first. */
-void wasp_engine_free(struct wasp_engine *e);
+void wasp__engine_free(struct wasp_engine *e);
 
 /* The underlying Wasmtime engine (for the wasm layer's own use). */
-wasm_engine_t *wasp_engine_wasmtime(struct wasp_engine *e);
-uint64_t wasp_engine_tick_ns(const struct wasp_engine *e);
+wasm_engine_t *wasp__engine_wasmtime(struct wasp_engine *e);
+uint64_t wasp__engine_tick_ns(const struct wasp_engine *e);
 /* Why the configured disk cache is not used (e.g. other users may write
  * its directory), or NULL when it is used or none was configured. */
-const char *wasp_engine_cache_problem(const struct wasp_engine *e);
+const char *wasp__engine_cache_problem(const struct wasp_engine *e);
 /* With pooling, the largest linear memory a slot holds; 0 without pooling. */
-uint64_t wasp_engine_pool_memory_max(const struct wasp_engine *e);
+uint64_t wasp__engine_pool_memory_max(const struct wasp_engine *e);
 
-struct wasp_engine_stats {
+struct wasp__engine_stats {
     uint64_t compiled;    /* modules compiled from WebAssembly */
     uint64_t disk_hits;   /* modules loaded from the disk cache */
     uint64_t disk_stale;  /* disk entries found invalid or stale, then replaced */
     uint64_t memory_hits; /* loads answered by the in-memory cache */
     uint64_t modules;     /* modules alive in the in-memory cache */
 };
-void wasp_engine_stats(struct wasp_engine *e, struct wasp_engine_stats *out);
+void wasp__engine_stats(struct wasp_engine *e, struct wasp__engine_stats *out);
 
 /* ---- Modules ------------------------------------------------------------ */
 
 /* Compiles (or finds in a cache) and validates a module against the guest
  * ABI, or a component (told apart by its header) against the `wasp:actor`
  * world. The same bytes loaded twice give the same shared module. */
-int wasp_module_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, struct wasp_module **out,
+int wasp__module_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, struct wasp_module **out,
                      struct wasp_error *err);
-int wasp_module_load_file(struct wasp_engine *e, const char *path, struct wasp_module **out,
+int wasp__module_load_file(struct wasp_engine *e, const char *path, struct wasp_module **out,
                           struct wasp_error *err);
 
 /* Limits on what is compiled: a module file's size and its functions
@@ -100,24 +100,24 @@ int wasp_module_load_file(struct wasp_engine *e, const char *path, struct wasp_m
 
 /* Reads a whole regular file of at most WASP_MODULE_MAX_BYTES (for the
  * loaders above and tools). *out is malloc'd. */
-int wasp_module_read_file(const char *path, uint8_t **out, size_t *len, struct wasp_error *err);
+int wasp__module_read_file(const char *path, uint8_t **out, size_t *len, struct wasp_error *err);
 
-struct wasp_module *wasp_module_retain(struct wasp_module *m);
-void wasp_module_release(struct wasp_module *m);
+struct wasp_module *wasp__module_retain(struct wasp_module *m);
+void wasp__module_release(struct wasp_module *m);
 
-const struct wasp_abi_info *wasp_module_abi(const struct wasp_module *m);
-const uint8_t *wasp_module_hash(const struct wasp_module *m); /* WASP_SHA256_LEN bytes */
-const wasmtime_module_t *wasp_module_wasmtime(const struct wasp_module *m); /* NULL for a component */
+const struct wasp_abi_info *wasp__module_abi(const struct wasp_module *m);
+const uint8_t *wasp__module_hash(const struct wasp_module *m); /* WASP_SHA256_LEN bytes */
+const wasmtime_module_t *wasp__module_wasmtime(const struct wasp_module *m); /* NULL for a component */
 /* A component's Wasmtime handle, NULL for a core module. */
-const wasmtime_component_t *wasp_module_component(const struct wasp_module *m);
+const wasmtime_component_t *wasp__module_component(const struct wasp_module *m);
 /* "actor" or "supervised-actor" (exports lifecycle) for a component, NULL for a module. */
-const char *wasp_module_world(const struct wasp_module *m);
+const char *wasp__module_world(const struct wasp_module *m);
 /* true if bytes start like a component (binary layer 1), not a core module. */
-bool wasp_wasm_is_component(const uint8_t *bytes, size_t len);
+bool wasp__wasm_is_component(const uint8_t *bytes, size_t len);
 
 /* Checks that the module may be linked with or without WASI and prepares its
  * InstancePre for that linker (once; later calls are free). */
-int wasp_module_prepare(struct wasp_module *m, bool with_wasi, struct wasp_error *err);
+int wasp__module_prepare(struct wasp_module *m, bool with_wasi, struct wasp_error *err);
 
 /* ---- Instances ---------------------------------------------------------- */
 
@@ -130,41 +130,41 @@ struct wasp_instance_limits {
 
 /* Instantiates the module in a fresh store. wasi may be NULL (no WASI); when
  * given, the instance takes ownership of it, even on failure. user is an
- * opaque pointer host functions retrieve with wasp_instance_from_caller(). */
-int wasp_instance_new(struct wasp_module *m, const struct wasp_instance_limits *lim, wasi_config_t *wasi,
+ * opaque pointer host functions retrieve with wasp__instance_from_caller(). */
+int wasp__instance_new(struct wasp_module *m, const struct wasp_instance_limits *lim, wasi_config_t *wasi,
                       void *user, struct wasp_instance **out, struct wasp_error *err);
-void wasp_instance_free(struct wasp_instance *inst);
+void wasp__instance_free(struct wasp_instance *inst);
 
-void *wasp_instance_user(const struct wasp_instance *inst);
-struct wasp_instance *wasp_instance_from_caller(wasmtime_caller_t *caller);
-wasmtime_context_t *wasp_instance_context(struct wasp_instance *inst);
-struct wasp_module *wasp_instance_module(const struct wasp_instance *inst);
+void *wasp__instance_user(const struct wasp_instance *inst);
+struct wasp_instance *wasp__instance_from_caller(wasmtime_caller_t *caller);
+wasmtime_context_t *wasp__instance_context(struct wasp_instance *inst);
+struct wasp_module *wasp__instance_module(const struct wasp_instance *inst);
 
 /* The exported function `name` if it exists with signature sig (see abi.h:
  * e.g. "ii:i"). WASP_ENOENT if absent, WASP_EABI if the type differs. */
-int wasp_instance_func(struct wasp_instance *inst, const char *name, const char *sig, wasmtime_func_t *out,
+int wasp__instance_func(struct wasp_instance *inst, const char *name, const char *sig, wasmtime_func_t *out,
                        struct wasp_error *err);
 
 /* The exported memory: base and current size in bytes (NULL/0 if none).
  * Valid until the guest next runs (memory.grow may move it). */
-uint8_t *wasp_instance_memory(struct wasp_instance *inst, size_t *len);
+uint8_t *wasp__instance_memory(struct wasp_instance *inst, size_t *len);
 /* The same through another context of the instance's store (a host
  * function's caller context). */
-uint8_t *wasp_instance_memory_in(struct wasp_instance *inst, wasmtime_context_t *ctx, size_t *len);
+uint8_t *wasp__instance_memory_in(struct wasp_instance *inst, wasmtime_context_t *ctx, size_t *len);
 
 /* Bytes of the instance's exported tables now. Every table, exported or
  * not, is capped by the store limiter at 1/8 of memory_bytes in total. */
-uint64_t wasp_instance_table_bytes(struct wasp_instance *inst);
+uint64_t wasp__instance_table_bytes(struct wasp_instance *inst);
 
 /* Changes the time budget of later calls (e.g. _cleanup's stop_timeout). */
-void wasp_instance_set_max_call(struct wasp_instance *inst, uint64_t max_call_ns);
-uint64_t wasp_instance_max_call(const struct wasp_instance *inst);
+void wasp__instance_set_max_call(struct wasp_instance *inst, uint64_t max_call_ns);
+uint64_t wasp__instance_max_call(const struct wasp_instance *inst);
 /* What is left of the current call's time budget (UINT64_MAX: unbounded).
  * A host function that waits may wait this long at most. */
-uint64_t wasp_instance_budget_left(const struct wasp_instance *inst);
+uint64_t wasp__instance_budget_left(const struct wasp_instance *inst);
 /* The current call is over its budget: the trap or error a host function
  * returns now ends it as WASP_EINTERRUPT, like running past the budget. */
-void wasp_instance_mark_interrupted(struct wasp_instance *inst);
+void wasp__instance_mark_interrupted(struct wasp_instance *inst);
 
 /* ---- Calls: one at a time per instance ----------------------------------
  * call_begin starts an async call of func (named name, for messages);
@@ -178,30 +178,30 @@ void wasp_instance_mark_interrupted(struct wasp_instance *inst);
  */
 #define WASP_CALL_PENDING 1
 
-int wasp_instance_call_begin(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
+int wasp__instance_call_begin(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
                              const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results, size_t nresults);
-int wasp_instance_call_poll(struct wasp_instance *inst, struct wasp_error *err);
-void wasp_instance_call_abort(struct wasp_instance *inst);
-bool wasp_instance_call_active(const struct wasp_instance *inst);
+int wasp__instance_call_poll(struct wasp_instance *inst, struct wasp_error *err);
+void wasp__instance_call_abort(struct wasp_instance *inst);
+bool wasp__instance_call_active(const struct wasp_instance *inst);
 
 /* Begin and poll until done, on the calling thread. For short exports
  * (_start, _cleanup, _health) and tests. *polls counts slices if non-NULL. */
-int wasp_instance_call(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
+int wasp__instance_call(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
                        const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results, size_t nresults,
                        unsigned *polls, struct wasp_error *err);
 
 /* Components: starts an async call of export `which` (WASP_CM_*), polled
- * with wasp_instance_call_poll; msg[0..len] must stay valid until then;
+ * with wasp__instance_call_poll; msg[0..len] must stay valid until then;
  * *result gets the call's i32 result. WASP_ENOENT if the export is absent. */
-int wasp_instance_cm_begin(struct wasp_instance *inst, uint32_t which, const char *name, const uint8_t *msg,
+int wasp__instance_cm_begin(struct wasp_instance *inst, uint32_t which, const char *name, const uint8_t *msg,
                            size_t len, int32_t *result);
-bool wasp_instance_cm_has(const struct wasp_instance *inst, uint32_t which);
+bool wasp__instance_cm_has(const struct wasp_instance *inst, uint32_t which);
 /* Begin and poll until done, on the calling thread. */
-int wasp_instance_cm_call(struct wasp_instance *inst, uint32_t which, const char *name, int32_t *result,
+int wasp__instance_cm_call(struct wasp_instance *inst, uint32_t which, const char *name, int32_t *result,
                           struct wasp_error *err);
 
 /* Calls export `name` (signature sig) if present: WASP_ENOENT if absent. */
-int wasp_instance_call_export(struct wasp_instance *inst, const char *name, const char *sig,
+int wasp__instance_call_export(struct wasp_instance *inst, const char *name, const char *sig,
                               const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results,
                               size_t nresults, struct wasp_error *err);
 

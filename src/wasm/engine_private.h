@@ -23,7 +23,7 @@ struct wasp_engine {
     pthread_mutex_t lock; /* guards modules and stats */
     struct wasp_module *modules; /* in-memory cache: list, few distinct modules per system */
     size_t nmodules;
-    struct wasp_engine_stats stats;
+    struct wasp__engine_stats stats;
 
     pthread_t ticker;
     bool ticker_running, ticker_stop;
@@ -47,13 +47,13 @@ struct wasp_module {
 };
 
 /* Counts running calls so the ticker sleeps when there are none. */
-void wasp_engine_call_enter(struct wasp_engine *e);
-void wasp_engine_call_leave(struct wasp_engine *e);
+void wasp__engine_call_enter(struct wasp_engine *e);
+void wasp__engine_call_leave(struct wasp_engine *e);
 
-/* The module's InstancePre for the given linker (after wasp_module_prepare). */
-wasmtime_instance_pre_t *wasp_module_pre(struct wasp_module *m, bool with_wasi);
+/* The module's InstancePre for the given linker (after wasp__module_prepare). */
+wasmtime_instance_pre_t *wasp__module_pre(struct wasp_module *m, bool with_wasi);
 
 /* Frees every cached module (engine teardown). */
-void wasp_module_cache_clear(struct wasp_engine *e);
+void wasp__module_cache_clear(struct wasp_engine *e);
 
 #endif

@@ -10,7 +10,7 @@ static void vformat(struct wasp_error *err, int code, const char *fmt, va_list a
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 }
 
-int wasp_error_set(struct wasp_error *err, int code, const char *fmt, ...) {
+int wasp__error_set(struct wasp_error *err, int code, const char *fmt, ...) {
     if (err) {
         va_list ap;
         va_start(ap, fmt);
@@ -48,7 +48,7 @@ static void append_message(struct wasp_error *err, const char *text, size_t len)
     }
 }
 
-int wasp_error_from_wasmtime(struct wasp_error *err, int code, wasmtime_error_t *e, const char *fmt, ...) {
+int wasp__error_from_wasmtime(struct wasp_error *err, int code, wasmtime_error_t *e, const char *fmt, ...) {
     if (err) {
         va_list ap;
         va_start(ap, fmt);
@@ -63,7 +63,7 @@ int wasp_error_from_wasmtime(struct wasp_error *err, int code, wasmtime_error_t 
     return code;
 }
 
-const char *wasp_trap_code_name(wasmtime_trap_code_t code) {
+const char *wasp__trap_code_name(wasmtime_trap_code_t code) {
     switch (code) {
     case WASMTIME_TRAP_CODE_STACK_OVERFLOW: return "stack overflow";
     case WASMTIME_TRAP_CODE_MEMORY_OUT_OF_BOUNDS: return "out-of-bounds memory access";
@@ -83,7 +83,7 @@ const char *wasp_trap_code_name(wasmtime_trap_code_t code) {
     }
 }
 
-int wasp_error_from_trap(struct wasp_error *err, wasm_trap_t *trap, const char *fmt, ...) {
+int wasp__error_from_trap(struct wasp_error *err, wasm_trap_t *trap, const char *fmt, ...) {
     wasmtime_trap_code_t code;
     bool has_code = wasmtime_trap_code(trap, &code);
     int rc = has_code && (code == WASMTIME_TRAP_CODE_OUT_OF_FUEL || code == WASMTIME_TRAP_CODE_INTERRUPT)
@@ -96,7 +96,7 @@ int wasp_error_from_trap(struct wasp_error *err, wasm_trap_t *trap, const char *
         va_end(ap);
         size_t used = strlen(err->msg);
         if (has_code) {
-            snprintf(err->msg + used, sizeof(err->msg) - used, "%s%s", used ? ": " : "", wasp_trap_code_name(code));
+            snprintf(err->msg + used, sizeof(err->msg) - used, "%s%s", used ? ": " : "", wasp__trap_code_name(code));
         } else {
             /* A trap raised by a host function: its message is the reason. */
             wasm_message_t m;

@@ -40,7 +40,7 @@ static void wait_release(void *arg) {
     free(w);
 }
 
-void wasp_call_wait_finalize(void *arg) {
+void wasp__call_wait_finalize(void *arg) {
     struct wasp_call_wait *w = arg;
     if (w->ci && w->ci->wait == w) w->ci->wait = NULL;
     wait_release(w);
@@ -63,26 +63,26 @@ static void on_reply(void *arg, int status, const void *data, size_t len) {
     wait_release(w);
 }
 
-bool wasp_call_wait_done(struct wasp_call_wait *w, int *status, const uint8_t **reply, size_t *len) {
+bool wasp__call_wait_done(struct wasp_call_wait *w, int *status, const uint8_t **reply, size_t *len) {
     if (!atomic_load_explicit(&w->done, memory_order_acquire)) return false;
     /* Only ABI codes reach the guest; a host-only failure reads as "no reply". */
-    *status = w->status == WASP_OK ? WASP_OK : wasp_abi_code(w->status, WASP_ENOREPLY);
+    *status = w->status == WASP_OK ? WASP_OK : wasp__abi_code(w->status, WASP_ENOREPLY);
     *reply = w->reply;
     *len = w->reply_len;
     return true;
 }
 
-bool wasp_call_waiting(const struct wasp_cinst *ci) {
-    return (ci->wait && !atomic_load_explicit(&ci->wait->done, memory_order_acquire)) || wasp_clock_waiting(ci);
+bool wasp__call_waiting(const struct wasp_cinst *ci) {
+    return (ci->wait && !atomic_load_explicit(&ci->wait->done, memory_order_acquire)) || wasp__clock_waiting(ci);
 }
 
-struct wasp_call_wait *wasp_op_call(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len,
+struct wasp_call_wait *wasp__op_call(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len,
                                     int64_t timeout_ms, int *rc) {
     const struct wasp_component *c = ci->slot->comp;
     *rc = WASP_OK;
     if (len > c->spec.limits.max_message) *rc = WASP_E2BIG;
     else if (timeout_ms < 0 || timeout_ms > INT32_MAX) *rc = WASP_EINVAL;
-    else if (!wasp_perm_send(c, to)) *rc = WASP_EPERM;
+    else if (!wasp__perm_send(c, to)) *rc = WASP_EPERM;
     /* _start and _cleanup run to completion on the thread that starts or
      * stops the actor: they cannot park, and waiting there would hold that
      * thread (maybe the only worker). docs/ABI.md: EPERM. */
@@ -92,7 +92,7 @@ struct wasp_call_wait *wasp_op_call(struct wasp_cinst *ci, const char *to, const
     /* A wait never outlives the message's time budget: 0 (no timeout) and
      * longer timeouts are cut to what is left of max_handle_time. */
     uint64_t timeout = (uint64_t)timeout_ms * 1000000u;
-    uint64_t budget = wasp_instance_budget_left(ci->inst);
+    uint64_t budget = wasp__instance_budget_left(ci->inst);
     if (!budget) budget = 1;
     if (!timeout || timeout > budget) timeout = budget;
 
@@ -109,7 +109,7 @@ struct wasp_call_wait *wasp_op_call(struct wasp_cinst *ci, const char *to, const
     wasp_send_opts o = {.to_name = to, .data = msg, .len = len};
     *rc = wasp_ask_cb(ci->sys, &o, timeout, on_reply, w);
     if (*rc != WASP_OK) {
-        *rc = wasp_abi_code(*rc, WASP_EFULL);
+        *rc = wasp__abi_code(*rc, WASP_EFULL);
         ci->wait = NULL;
         free(w);
         return NULL;
@@ -124,7 +124,7 @@ static bool wait_ready(void *arg) {
     int status;
     const uint8_t *reply;
     size_t len;
-    if (!wasp_call_wait_done(w, &status, &reply, &len)) return false;
+    if (!wasp__call_wait_done(w, &status, &reply, &len)) return false;
     int32_t r = status;
     if (status == WASP_OK) {
         size_t n = len < w->out_cap ? len : w->out_cap;
@@ -141,7 +141,7 @@ static bool immediately(void *arg) {
     return true;
 }
 
-void wasp_async_done_now(wasmtime_val_t *results, int32_t v, wasmtime_async_continuation_t *cont) {
+void wasp__async_done_now(wasmtime_val_t *results, int32_t v, wasmtime_async_continuation_t *cont) {
     results[0].kind = WASMTIME_I32;
     results[0].of.i32 = v;
     cont->callback = immediately;
@@ -149,20 +149,20 @@ void wasp_async_done_now(wasmtime_val_t *results, int32_t v, wasmtime_async_cont
     cont->finalizer = NULL;
 }
 
-void wasp_host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+void wasp__host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
                     wasmtime_val_t *results, size_t nresults, wasm_trap_t **trap,
                     wasmtime_async_continuation_t *cont) {
     (void)env, (void)nargs, (void)nresults;
-    wasp_async_done_now(results, WASP_OK, cont);
+    wasp__async_done_now(results, WASP_OK, cont);
     /* (to_ptr, to_len, msg_ptr, msg_len, out_ptr, out_cap, timeout_ms) */
-    const uint8_t *msg = wasp_guest_range(caller, args[2].of.i32, args[3].of.i32, "call", trap);
-    uint8_t *out = msg ? wasp_guest_range(caller, args[4].of.i32, args[5].of.i32, "call", trap) : NULL;
+    const uint8_t *msg = wasp__guest_range(caller, args[2].of.i32, args[3].of.i32, "call", trap);
+    uint8_t *out = msg ? wasp__guest_range(caller, args[4].of.i32, args[5].of.i32, "call", trap) : NULL;
     if (!out) return;
     char to[256];
-    int rc = wasp_guest_name(caller, args[0].of.i32, args[1].of.i32, "call", to, trap);
+    int rc = wasp__guest_name(caller, args[0].of.i32, args[1].of.i32, "call", to, trap);
     if (rc == 1) return;
     struct wasp_call_wait *w = NULL;
-    if (rc == WASP_OK) w = wasp_op_call(wasp_cinst_from_caller(caller), to, msg, (uint32_t)args[3].of.i32,
+    if (rc == WASP_OK) w = wasp__op_call(wasp__cinst_from_caller(caller), to, msg, (uint32_t)args[3].of.i32,
                                         args[6].of.i32, &rc);
     if (!w) {
         results[0].of.i32 = rc;
@@ -173,5 +173,5 @@ void wasp_host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *
     w->result = &results[0];
     cont->callback = wait_ready;
     cont->env = w;
-    cont->finalizer = wasp_call_wait_finalize;
+    cont->finalizer = wasp__call_wait_finalize;
 }

@@ -49,7 +49,7 @@ static wasm_trap_t *storage_trap(const char *import, int rc) {
 /* The key argument: its bytes, or NULL with *rc set (a trap or EINVAL). */
 static const uint8_t *take_key(wasmtime_caller_t *caller, int32_t ptr, int32_t len, const char *import,
                                wasm_trap_t **trap, int *rc) {
-    const uint8_t *k = wasp_guest_range(caller, ptr, len, import, trap);
+    const uint8_t *k = wasp__guest_range(caller, ptr, len, import, trap);
     *rc = !k ? 1 : (uint32_t)len == 0 || (uint32_t)len > WASP_KV_KEY_MAX ? WASP_EINVAL : WASP_OK;
     return *rc ? NULL : k;
 }
@@ -58,10 +58,10 @@ static const uint8_t *take_key(wasmtime_caller_t *caller, int32_t ptr, int32_t l
 
 static wasm_trap_t *read_value(wasmtime_caller_t *caller, wasmtime_val_raw_t *av, const char *import,
                                bool versioned) {
-    struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
+    struct wasp_cinst *ci = wasp__cinst_from_caller(caller);
     wasm_trap_t *trap = NULL;
-    uint8_t *out = wasp_guest_range(caller, ARG(2), ARG(3), import, &trap);
-    uint8_t *ver = out && versioned ? wasp_guest_range(caller, ARG(4), 8, import, &trap) : NULL;
+    uint8_t *out = wasp__guest_range(caller, ARG(2), ARG(3), import, &trap);
+    uint8_t *ver = out && versioned ? wasp__guest_range(caller, ARG(4), 8, import, &trap) : NULL;
     if (!out || (versioned && !ver)) return trap;
     int rc;
     const uint8_t *key = take_key(caller, ARG(0), ARG(1), import, &trap, &rc);
@@ -92,11 +92,11 @@ static wasm_trap_t *host_kv_get_versioned(void *env, wasmtime_caller_t *caller, 
 
 static wasm_trap_t *host_kv_next(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
     (void)env, (void)nav;
-    struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
+    struct wasp_cinst *ci = wasp__cinst_from_caller(caller);
     wasm_trap_t *trap = NULL;
-    const uint8_t *prefix = wasp_guest_range(caller, ARG(0), ARG(1), "kv_next", &trap);
-    const uint8_t *after = prefix ? wasp_guest_range(caller, ARG(2), ARG(3), "kv_next", &trap) : NULL;
-    uint8_t *out = after ? wasp_guest_range(caller, ARG(4), ARG(5), "kv_next", &trap) : NULL;
+    const uint8_t *prefix = wasp__guest_range(caller, ARG(0), ARG(1), "kv_next", &trap);
+    const uint8_t *after = prefix ? wasp__guest_range(caller, ARG(2), ARG(3), "kv_next", &trap) : NULL;
+    uint8_t *out = after ? wasp__guest_range(caller, ARG(4), ARG(5), "kv_next", &trap) : NULL;
     if (!out) return trap;
     if ((uint32_t)ARG(1) > WASP_KV_KEY_MAX || (uint32_t)ARG(3) > WASP_KV_KEY_MAX) return RET(WASP_EINVAL);
     wasp_kv *kv = ci->slot->comp->kv;
@@ -149,7 +149,7 @@ static bool wait_ready(void *arg) {
     return true;
 }
 
-bool wasp_kv_waiting(const struct wasp_cinst *ci) {
+bool wasp__kv_waiting(const struct wasp_cinst *ci) {
     return ci->kv_wait && !atomic_load_explicit(&ci->kv_wait->done, memory_order_acquire);
 }
 
@@ -157,12 +157,12 @@ bool wasp_kv_waiting(const struct wasp_cinst *ci) {
 static void write_async(wasmtime_caller_t *caller, const wasmtime_val_t *args, int op, wasmtime_val_t *results,
                         wasm_trap_t **trap, wasmtime_async_continuation_t *cont) {
     static const char *const names[] = {"kv_put", "kv_cas", "kv_delete"};
-    struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
+    struct wasp_cinst *ci = wasp__cinst_from_caller(caller);
     bool cas = op == WASP_KV_CAS;
-    wasp_async_done_now(results, 0, cont);
+    wasp__async_done_now(results, 0, cont);
     if (cas) results[0].kind = WASMTIME_I64;
     const uint8_t *val = NULL;
-    if (op != WASP_KV_DELETE && !(val = wasp_guest_range(caller, args[2].of.i32, args[3].of.i32, names[op], trap)))
+    if (op != WASP_KV_DELETE && !(val = wasp__guest_range(caller, args[2].of.i32, args[3].of.i32, names[op], trap)))
         return;
     int rc;
     const uint8_t *key = take_key(caller, args[0].of.i32, args[1].of.i32, names[op], trap, &rc);
@@ -223,7 +223,7 @@ static void host_kv_delete(void *env, wasmtime_caller_t *caller, const wasmtime_
     write_async(caller, args, WASP_KV_DELETE, results, trap, cont);
 }
 
-wasmtime_error_t *wasp_host_kv_define(wasmtime_linker_t *linker, const char *(*sig)(const char *), void *arg) {
+wasmtime_error_t *wasp__host_kv_define(wasmtime_linker_t *linker, const char *(*sig)(const char *), void *arg) {
     static const struct {
         const char *name;
         wasmtime_func_unchecked_callback_t fn;
@@ -235,13 +235,13 @@ wasmtime_error_t *wasp_host_kv_define(wasmtime_linker_t *linker, const char *(*s
     const char *mod = WASP_ABI_MODULE;
     wasmtime_error_t *we = NULL;
     for (size_t i = 0; i < 3 && !we; i++) {
-        wasm_functype_t *ft = wasp_abi_functype_new(sig(reads[i].name));
+        wasm_functype_t *ft = wasp__abi_functype_new(sig(reads[i].name));
         we = wasmtime_linker_define_func_unchecked(linker, mod, strlen(mod), reads[i].name, strlen(reads[i].name),
                                                    ft, reads[i].fn, arg, NULL);
         wasm_functype_delete(ft);
     }
     for (size_t i = 0; i < 3 && !we; i++) {
-        wasm_functype_t *ft = wasp_abi_functype_new(sig(writes[i].name));
+        wasm_functype_t *ft = wasp__abi_functype_new(sig(writes[i].name));
         we = wasmtime_linker_define_async_func(linker, mod, strlen(mod), writes[i].name, strlen(writes[i].name), ft,
                                                writes[i].fn, arg, NULL);
         wasm_functype_delete(ft);

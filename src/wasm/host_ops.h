@@ -12,29 +12,29 @@
 
 /* Copies a 1..255-byte strict UTF-8 name (no NUL) into buf, NUL-terminated.
  * WASP_OK or WASP_EINVAL. */
-int wasp_op_name(const uint8_t *p, size_t n, char buf[256]);
+int wasp__op_name(const uint8_t *p, size_t n, char buf[256]);
 
-int wasp_op_send(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len);
-int wasp_op_send_after(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len, int64_t delay_ms);
+int wasp__op_send(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len);
+int wasp__op_send_after(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len, int64_t delay_ms);
 /* How many subscribers were queued a copy, or an ABI error. */
-int wasp_op_publish(struct wasp_cinst *ci, const char *topic, const uint8_t *msg, size_t len);
-int wasp_op_subscribe(struct wasp_cinst *ci, const char *pattern);
-int wasp_op_unsubscribe(struct wasp_cinst *ci, const char *pattern);
-int wasp_op_reply(struct wasp_cinst *ci, const uint8_t *msg, size_t len);
+int wasp__op_publish(struct wasp_cinst *ci, const char *topic, const uint8_t *msg, size_t len);
+int wasp__op_subscribe(struct wasp_cinst *ci, const char *pattern);
+int wasp__op_unsubscribe(struct wasp_cinst *ci, const char *pattern);
+int wasp__op_reply(struct wasp_cinst *ci, const uint8_t *msg, size_t len);
 /* The sender's name of the message being handled into buf: its length, 0 if none. */
-size_t wasp_op_sender(struct wasp_cinst *ci, char buf[256]);
+size_t wasp__op_sender(struct wasp_cinst *ci, char buf[256]);
 /* The topic of the message being handled, or NULL. */
-const char *wasp_op_topic(struct wasp_cinst *ci);
-void wasp_op_log(struct wasp_cinst *ci, int level, const uint8_t *text, size_t n);
-uint64_t wasp_op_now_ms(const struct wasp_wasm *w);
+const char *wasp__op_topic(struct wasp_cinst *ci);
+void wasp__op_log(struct wasp_cinst *ci, int level, const uint8_t *text, size_t n);
+uint64_t wasp__op_now_ms(const struct wasp_wasm *w);
 /* `call`: checks and sends the request. Returns a wait (then *rc is
  * WASP_OK) or NULL with *rc the ABI result to return at once. The wait is
- * polled with wasp_call_wait_done and let go with wasp_call_wait_finalize. */
-struct wasp_call_wait *wasp_op_call(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len,
+ * polled with wasp__call_wait_done and let go with wasp__call_wait_finalize. */
+struct wasp_call_wait *wasp__op_call(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len,
                                     int64_t timeout_ms, int *rc);
 /* true once the reply (or failure) is in: *status is WASP_OK or an ABI
  * code, *reply and *len the reply's bytes (owned by the wait). */
-bool wasp_call_wait_done(struct wasp_call_wait *w, int *status, const uint8_t **reply, size_t *len);
-void wasp_call_wait_finalize(void *wait);
+bool wasp__call_wait_done(struct wasp_call_wait *w, int *status, const uint8_t **reply, size_t *len);
+void wasp__call_wait_finalize(void *wait);
 
 #endif

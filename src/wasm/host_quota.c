@@ -8,7 +8,7 @@
 #include "core/clock.h"
 #include "wasm/component.h"
 
-int wasp_abi_code(int rc, int fallback) {
+int wasp__abi_code(int rc, int fallback) {
     if (rc >= WASP_ELIMIT) return rc;
     if (rc == WASP_ESTATE) return WASP_ESTOPPED; /* the system is stopping */
     return fallback;
@@ -44,7 +44,7 @@ static void timed_free(void *data) {
     free(t);
 }
 
-int wasp_quota_send_after(struct wasp_cslot *slot, const wasp_send_opts *o, uint64_t delay_ns) {
+int wasp__quota_send_after(struct wasp_cslot *slot, const wasp_send_opts *o, uint64_t delay_ns) {
     const wasp_component_spec *s = &slot->comp->spec;
     if (!take(&slot->timers, s->limits.timers)) return WASP_ELIMIT;
     /* The bytes held for pending messages are bounded by the memory limit. */
@@ -63,14 +63,14 @@ int wasp_quota_send_after(struct wasp_cslot *slot, const wasp_send_opts *o, uint
     moved.free_fn = timed_free;
     int rc = wasp_send_after(slot->comp->wasm->sys, &moved, delay_ns, NULL);
     if (rc != WASP_OK) timed_free(t->data); /* on error the payload stays ours */
-    return wasp_abi_code(rc, WASP_EFULL);
+    return wasp__abi_code(rc, WASP_EFULL);
 }
 
 /* ---- subscriptions -----------------------------------------------------------
  * Subscriptions belong to the actor, across restarts; the count is reset
  * when a new actor takes the slot (component_actor.c). */
 
-int wasp_quota_subscribe(struct wasp_cinst *ci, const char *pattern) {
+int wasp__quota_subscribe(struct wasp_cinst *ci, const char *pattern) {
     struct wasp_cslot *sl = ci->slot;
     bool counted = take(&sl->subscriptions, sl->comp->spec.limits.subscriptions);
     int rc = wasp_subscribe(ci->sys, ci->self, pattern);
@@ -84,20 +84,20 @@ int wasp_quota_subscribe(struct wasp_cinst *ci, const char *pattern) {
         return WASP_OK;
     }
     if (counted) give_back(&sl->subscriptions);
-    return wasp_abi_code(rc, WASP_ELIMIT);
+    return wasp__abi_code(rc, WASP_ELIMIT);
 }
 
-int wasp_quota_unsubscribe(struct wasp_cinst *ci, const char *pattern) {
+int wasp__quota_unsubscribe(struct wasp_cinst *ci, const char *pattern) {
     int rc = wasp_unsubscribe(ci->sys, ci->self, pattern);
     if (rc == WASP_OK) give_back(&ci->slot->subscriptions);
-    return wasp_abi_code(rc, WASP_ENOENT);
+    return wasp__abi_code(rc, WASP_ENOENT);
 }
 
 /* ---- log lines ---------------------------------------------------------------
  * A guest logging in a loop would fill the host's disk and drown every other
  * line: each actor gets WASP_LOG_LINES_PER_SECOND. */
 
-bool wasp_quota_log(struct wasp_cinst *ci) {
+bool wasp__quota_log(struct wasp_cinst *ci) {
     struct wasp_cslot *sl = ci->slot;
     uint64_t second = wasp_clock_ns() / 1000000000u;
     if (second != sl->log_second) {

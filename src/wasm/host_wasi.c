@@ -110,15 +110,15 @@ struct clock_wait {
 
 static void clock_wait_destroy(struct wasp_host_wait *base) { free(base); }
 
-static void clock_fired(void *arg) { wasp_host_wait_complete(arg); }
+static void clock_fired(void *arg) { wasp__host_wait_complete(arg); }
 
 static bool clock_ready(void *arg) {
     struct clock_wait *w = arg;
-    if (!wasp_host_wait_done(&w->base)) return false;
+    if (!wasp__host_wait_done(&w->base)) return false;
     struct wasp_cinst *ci = w->base.ci;
     if (w->over_budget && ci) {
         /* The trap pointer stays valid while Wasmtime awaits this continuation. */
-        wasp_instance_mark_interrupted(ci->inst);
+        wasp__instance_mark_interrupted(ci->inst);
         static const char msg[] = "time budget exceeded while waiting in poll_oneoff";
         *w->trap = wasmtime_trap_new(msg, sizeof(msg) - 1);
         return true;
@@ -134,14 +134,14 @@ static void host_poll_oneoff(void *env, wasmtime_caller_t *caller, const wasmtim
                              wasmtime_val_t *results, size_t nresults, wasm_trap_t **trap,
                              wasmtime_async_continuation_t *cont) {
     (void)nargs, (void)nresults;
-    struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
+    struct wasp_cinst *ci = wasp__cinst_from_caller(caller);
     struct poll_args a = {.wasm = env, .n = (uint32_t)args[2].of.i32};
     size_t size = 0;
-    uint8_t *mem = wasp_instance_memory_in(ci->inst, wasmtime_caller_context(caller), &size);
+    uint8_t *mem = wasp__instance_memory_in(ci->inst, wasmtime_caller_context(caller), &size);
     uint64_t in = (uint32_t)args[0].of.i32, out = (uint32_t)args[1].of.i32, np = (uint32_t)args[3].of.i32;
     if (!mem || in + (uint64_t)a.n * SUB_SIZE > size || out + (uint64_t)a.n * EVENT_SIZE > size || np + 4 > size)
-        return wasp_async_done_now(results, ERRNO_FAULT, cont);
-    if (a.n == 0) return wasp_async_done_now(results, ERRNO_INVAL, cont);
+        return wasp__async_done_now(results, ERRNO_FAULT, cont);
+    if (a.n == 0) return wasp__async_done_now(results, ERRNO_INVAL, cont);
     a.subs = mem + in;
     a.events = mem + out;
     a.nevents = mem + np;
@@ -155,42 +155,42 @@ static void host_poll_oneoff(void *env, wasmtime_caller_t *caller, const wasmtim
         uint64_t deadline;
         if (sub[8] == TAG_FD_READ || sub[8] == TAG_FD_WRITE) fd = true;
         else if (sub[8] != TAG_CLOCK || clock_deadline(&a, sub, &deadline))
-            return wasp_async_done_now(results, ERRNO_INVAL, cont);
+            return wasp__async_done_now(results, ERRNO_INVAL, cont);
         else if (deadline < earliest) earliest = deadline;
     }
     if (fd || earliest <= a.start) {
         write_events(&a, a.start);
-        return wasp_async_done_now(results, ERRNO_SUCCESS, cont);
+        return wasp__async_done_now(results, ERRNO_SUCCESS, cont);
     }
-    if (ci->in_export) return wasp_async_done_now(results, ERRNO_NOTSUP, cont);
+    if (ci->in_export) return wasp__async_done_now(results, ERRNO_NOTSUP, cont);
 
     struct clock_wait *w = calloc(1, sizeof(*w));
-    if (!w) return wasp_async_done_now(results, ERRNO_INTR, cont);
+    if (!w) return wasp__async_done_now(results, ERRNO_INTR, cont);
     w->a = a;
-    uint64_t budget = wasp_instance_budget_left(ci->inst);
+    uint64_t budget = wasp__instance_budget_left(ci->inst);
     w->over_budget = earliest - a.start > budget;
     w->wake_at = w->over_budget ? a.start + budget : earliest;
     w->trap = trap;
     w->result = &results[0];
-    wasp_host_wait_begin(&w->base, ci, clock_wait_destroy);
+    wasp__host_wait_begin(&w->base, ci, clock_wait_destroy);
     /* Dropped at system stop: completing then only lets go (the actor is gone). */
     if (!wasp__system_timer(ci->sys, w->wake_at - a.start, clock_fired, clock_fired, w)) {
         ci->clock_wait = NULL;
         free(w);
-        return wasp_async_done_now(results, ERRNO_INTR, cont); /* the system is stopping */
+        return wasp__async_done_now(results, ERRNO_INTR, cont); /* the system is stopping */
     }
-    wasp_async_done_now(results, ERRNO_SUCCESS, cont);
+    wasp__async_done_now(results, ERRNO_SUCCESS, cont);
     cont->callback = clock_ready;
     cont->env = w;
-    cont->finalizer = wasp_host_wait_finalize;
+    cont->finalizer = wasp__host_wait_finalize;
 }
 
 /* clock_time_get(id, precision, time_ptr) -> errno */
 static wasm_trap_t *host_clock_time_get(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
     (void)nav;
-    struct wasp_cinst *ci = wasp_cinst_from_caller(caller);
+    struct wasp_cinst *ci = wasp__cinst_from_caller(caller);
     size_t size = 0;
-    uint8_t *mem = wasp_instance_memory_in(ci->inst, wasmtime_caller_context(caller), &size);
+    uint8_t *mem = wasp__instance_memory_in(ci->inst, wasmtime_caller_context(caller), &size);
     uint64_t p = (uint32_t)av[2].i32;
     int32_t id = av[0].i32;
     if (id != CLOCK_REALTIME_ID && id != CLOCK_MONOTONIC_ID) av[0].i32 = ERRNO_BADF;
@@ -202,15 +202,15 @@ static wasm_trap_t *host_clock_time_get(void *env, wasmtime_caller_t *caller, wa
     return NULL;
 }
 
-wasmtime_error_t *wasp_host_define_wasi(wasmtime_linker_t *linker, void *arg) {
+wasmtime_error_t *wasp__host_define_wasi(wasmtime_linker_t *linker, void *arg) {
     static const char mod[] = WASP_ABI_WASI_MODULE;
     wasmtime_linker_allow_shadowing(linker, true);
-    wasm_functype_t *ft = wasp_abi_functype_new("iiii:i");
+    wasm_functype_t *ft = wasp__abi_functype_new("iiii:i");
     wasmtime_error_t *we = wasmtime_linker_define_async_func(linker, mod, sizeof(mod) - 1, "poll_oneoff", 11, ft,
                                                              host_poll_oneoff, arg, NULL);
     wasm_functype_delete(ft);
     if (!we) {
-        ft = wasp_abi_functype_new("iIi:i");
+        ft = wasp__abi_functype_new("iIi:i");
         we = wasmtime_linker_define_func_unchecked(linker, mod, sizeof(mod) - 1, "clock_time_get", 14, ft,
                                                    host_clock_time_get, arg, NULL);
         wasm_functype_delete(ft);

@@ -85,14 +85,14 @@ static int outcome(struct wasp_instance *inst, struct wasp_error *err) {
     const char *name = inst->call_name ? inst->call_name : "call";
     if (inst->interrupted && (inst->trap || inst->error)) {
         /* free_outcome below drops the trap or error */
-        rc = wasp_error_set(err, WASP_EINTERRUPT, "`%s`: ran past its time budget of %llu ms", name,
+        rc = wasp__error_set(err, WASP_EINTERRUPT, "`%s`: ran past its time budget of %llu ms", name,
                             (unsigned long long)(inst->lim.max_call_ns / 1000000));
     } else if (inst->trap) {
-        rc = wasp_error_from_trap(err, inst->trap, "`%s`", name);
+        rc = wasp__error_from_trap(err, inst->trap, "`%s`", name);
         inst->trap = NULL;
     } else if (inst->error) {
         /* Host-function traps and other runtime failures arrive as errors. */
-        rc = wasp_error_from_wasmtime(err, WASP_ETRAP, inst->error, "`%s`", name);
+        rc = wasp__error_from_wasmtime(err, WASP_ETRAP, inst->error, "`%s`", name);
         inst->error = NULL;
     } else if (inst->results_out) {
         memcpy(inst->results_out, inst->results, inst->nresults * sizeof(wasmtime_val_t));
@@ -126,26 +126,26 @@ static void find_tables(struct wasp_instance *inst) {
     }
 }
 
-uint64_t wasp_instance_table_bytes(struct wasp_instance *inst) {
+uint64_t wasp__instance_table_bytes(struct wasp_instance *inst) {
     uint64_t n = 0;
     for (int i = 0; i < inst->ntables; i++) n += wasmtime_table_size(inst->ctx, &inst->tables[i]);
     return n * 8;
 }
 
-int wasp_instance_new(struct wasp_module *m, const struct wasp_instance_limits *lim, wasi_config_t *wasi,
+int wasp__instance_new(struct wasp_module *m, const struct wasp_instance_limits *lim, wasi_config_t *wasi,
                       void *user, struct wasp_instance **out, struct wasp_error *err) {
     if (!m || !out) {
         if (wasi) wasi_config_delete(wasi);
-        return wasp_error_set(err, WASP_EINVAL, "invalid argument");
+        return wasp__error_set(err, WASP_EINVAL, "invalid argument");
     }
     struct wasp_engine *e = m->engine;
     struct wasp_instance_limits l = lim ? *lim : (struct wasp_instance_limits){0};
     if (l.timeslice_ns == 0) l.timeslice_ns = 2000000;
     if (l.fuel && !e->cfg.fuel) {
         if (wasi) wasi_config_delete(wasi);
-        return wasp_error_set(err, WASP_EINVAL, "fuel limit set but the engine was created without fuel");
+        return wasp__error_set(err, WASP_EINVAL, "fuel limit set but the engine was created without fuel");
     }
-    int rc = wasp_module_prepare(m, wasi != NULL, err);
+    int rc = wasp__module_prepare(m, wasi != NULL, err);
     if (rc != WASP_OK) {
         if (wasi) wasi_config_delete(wasi);
         return rc;
@@ -154,9 +154,9 @@ int wasp_instance_new(struct wasp_module *m, const struct wasp_instance_limits *
     struct wasp_instance *inst = calloc(1, sizeof(*inst));
     if (!inst) {
         if (wasi) wasi_config_delete(wasi);
-        return wasp_error_set(err, WASP_ENOMEM, "out of memory");
+        return wasp__error_set(err, WASP_ENOMEM, "out of memory");
     }
-    inst->module = wasp_module_retain(m);
+    inst->module = wasp__module_retain(m);
     inst->engine = e;
     inst->user = user;
     inst->lim = l;
@@ -165,8 +165,8 @@ int wasp_instance_new(struct wasp_module *m, const struct wasp_instance_limits *
     inst->store = wasmtime_store_new(e->engine, inst, NULL);
     if (!inst->store) {
         if (wasi) wasi_config_delete(wasi);
-        wasp_instance_free(inst);
-        return wasp_error_set(err, WASP_ENOMEM, "cannot create store");
+        wasp__instance_free(inst);
+        return wasp__error_set(err, WASP_ENOMEM, "cannot create store");
     }
     inst->ctx = wasmtime_store_context(inst->store);
     /* A component is several core instances (its code, the WASI adapter,
@@ -183,8 +183,8 @@ int wasp_instance_new(struct wasp_module *m, const struct wasp_instance_limits *
     if (wasi) {
         wasmtime_error_t *we = wasmtime_context_set_wasi(inst->ctx, wasi);
         if (we) {
-            wasp_instance_free(inst);
-            return wasp_error_from_wasmtime(err, WASP_ELINK, we, "configuring WASI");
+            wasp__instance_free(inst);
+            return wasp__error_from_wasmtime(err, WASP_ELINK, we, "configuring WASI");
         }
     }
 
@@ -193,15 +193,15 @@ int wasp_instance_new(struct wasp_module *m, const struct wasp_instance_limits *
     if (m->component)
         inst->future = wasp_cm_instantiate(m->cm_pre, inst->ctx, &inst->cm, &inst->trap, &inst->error);
     else
-        inst->future = wasmtime_instance_pre_instantiate_async(wasp_module_pre(m, wasi != NULL), inst->ctx,
+        inst->future = wasmtime_instance_pre_instantiate_async(wasp__module_pre(m, wasi != NULL), inst->ctx,
                                                                &inst->instance, &inst->trap, &inst->error);
     inst->results_out = NULL;
     inst->nresults = 0;
     inst->cm_out = NULL;
-    do rc = wasp_instance_call_poll(inst, err);
+    do rc = wasp__instance_call_poll(inst, err);
     while (rc == WASP_CALL_PENDING);
     if (rc != WASP_OK) {
-        wasp_instance_free(inst);
+        wasp__instance_free(inst);
         return rc;
     }
     wasmtime_extern_t item;
@@ -217,40 +217,40 @@ int wasp_instance_new(struct wasp_module *m, const struct wasp_instance_limits *
     return WASP_OK;
 }
 
-void wasp_instance_free(struct wasp_instance *inst) {
+void wasp__instance_free(struct wasp_instance *inst) {
     if (!inst) return;
-    wasp_instance_call_abort(inst);
+    wasp__instance_call_abort(inst);
     wasp_cm_instance_delete(inst->cm);
     if (inst->store) wasmtime_store_delete(inst->store);
-    wasp_module_release(inst->module);
+    wasp__module_release(inst->module);
     free(inst);
 }
 
-void *wasp_instance_user(const struct wasp_instance *inst) { return inst->user; }
+void *wasp__instance_user(const struct wasp_instance *inst) { return inst->user; }
 
-struct wasp_instance *wasp_instance_from_caller(wasmtime_caller_t *caller) {
+struct wasp_instance *wasp__instance_from_caller(wasmtime_caller_t *caller) {
     return wasmtime_context_get_data(wasmtime_caller_context(caller));
 }
 
-wasmtime_context_t *wasp_instance_context(struct wasp_instance *inst) { return inst->ctx; }
+wasmtime_context_t *wasp__instance_context(struct wasp_instance *inst) { return inst->ctx; }
 
-struct wasp_module *wasp_instance_module(const struct wasp_instance *inst) { return inst->module; }
+struct wasp_module *wasp__instance_module(const struct wasp_instance *inst) { return inst->module; }
 
-int wasp_instance_func(struct wasp_instance *inst, const char *name, const char *sig, wasmtime_func_t *out,
+int wasp__instance_func(struct wasp_instance *inst, const char *name, const char *sig, wasmtime_func_t *out,
                        struct wasp_error *err) {
-    if (inst->cm) return wasp_error_set(err, WASP_ENOENT, "export `%s`: a component has no core exports", name);
+    if (inst->cm) return wasp__error_set(err, WASP_ENOENT, "export `%s`: a component has no core exports", name);
     wasmtime_extern_t item;
     if (!wasmtime_instance_export_get(inst->ctx, &inst->instance, name, strlen(name), &item))
-        return wasp_error_set(err, WASP_ENOENT, "export `%s` is missing", name);
+        return wasp__error_set(err, WASP_ENOENT, "export `%s` is missing", name);
     int rc = WASP_OK;
     if (item.kind != WASMTIME_EXTERN_FUNC) {
-        rc = wasp_error_set(err, WASP_EABI, "export `%s` is not a function", name);
+        rc = wasp__error_set(err, WASP_EABI, "export `%s` is not a function", name);
     } else {
         wasm_functype_t *ft = wasmtime_func_type(inst->ctx, &item.of.func);
-        if (!wasp_abi_functype_is(ft, sig)) {
+        if (!wasp__abi_functype_is(ft, sig)) {
             char have[64];
-            wasp_abi_functype_sig(ft, have, sizeof(have));
-            rc = wasp_error_set(err, WASP_EABI, "export `%s` has signature %s, expected %s", name, have, sig);
+            wasp__abi_functype_sig(ft, have, sizeof(have));
+            rc = wasp__error_set(err, WASP_EABI, "export `%s` has signature %s, expected %s", name, have, sig);
         } else {
             *out = item.of.func;
         }
@@ -260,11 +260,11 @@ int wasp_instance_func(struct wasp_instance *inst, const char *name, const char 
     return rc;
 }
 
-uint8_t *wasp_instance_memory(struct wasp_instance *inst, size_t *len) {
-    return wasp_instance_memory_in(inst, inst->ctx, len);
+uint8_t *wasp__instance_memory(struct wasp_instance *inst, size_t *len) {
+    return wasp__instance_memory_in(inst, inst->ctx, len);
 }
 
-uint8_t *wasp_instance_memory_in(struct wasp_instance *inst, wasmtime_context_t *ctx, size_t *len) {
+uint8_t *wasp__instance_memory_in(struct wasp_instance *inst, wasmtime_context_t *ctx, size_t *len) {
     if (!inst->has_memory) {
         *len = 0;
         return NULL;
@@ -273,21 +273,21 @@ uint8_t *wasp_instance_memory_in(struct wasp_instance *inst, wasmtime_context_t 
     return wasmtime_memory_data(ctx, &inst->memory);
 }
 
-void wasp_instance_set_max_call(struct wasp_instance *inst, uint64_t max_call_ns) {
+void wasp__instance_set_max_call(struct wasp_instance *inst, uint64_t max_call_ns) {
     inst->lim.max_call_ns = max_call_ns;
 }
 
-uint64_t wasp_instance_max_call(const struct wasp_instance *inst) { return inst->lim.max_call_ns; }
+uint64_t wasp__instance_max_call(const struct wasp_instance *inst) { return inst->lim.max_call_ns; }
 
-uint64_t wasp_instance_budget_left(const struct wasp_instance *inst) {
+uint64_t wasp__instance_budget_left(const struct wasp_instance *inst) {
     if (!inst->lim.max_call_ns) return UINT64_MAX;
     uint64_t used = wasp_clock_ns() - inst->call_started_ns;
     return used >= inst->lim.max_call_ns ? 0 : inst->lim.max_call_ns - used;
 }
 
-void wasp_instance_mark_interrupted(struct wasp_instance *inst) { inst->interrupted = true; }
+void wasp__instance_mark_interrupted(struct wasp_instance *inst) { inst->interrupted = true; }
 
-int wasp_instance_call_begin(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
+int wasp__instance_call_begin(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
                              const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results, size_t nresults) {
     if (inst->future) return WASP_ESTATE;
     if (nargs > MAX_VALS || nresults > MAX_VALS) return WASP_EINVAL;
@@ -302,57 +302,57 @@ int wasp_instance_call_begin(struct wasp_instance *inst, const wasmtime_func_t *
     return inst->future ? WASP_OK : WASP_ENOMEM;
 }
 
-int wasp_instance_call_poll(struct wasp_instance *inst, struct wasp_error *err) {
-    if (!inst->future) return wasp_error_set(err, WASP_ESTATE, "no call in progress");
-    wasp_engine_call_enter(inst->engine);
+int wasp__instance_call_poll(struct wasp_instance *inst, struct wasp_error *err) {
+    if (!inst->future) return wasp__error_set(err, WASP_ESTATE, "no call in progress");
+    wasp__engine_call_enter(inst->engine);
     bool done = wasmtime_call_future_poll(inst->future);
-    wasp_engine_call_leave(inst->engine);
+    wasp__engine_call_leave(inst->engine);
     if (!done) return WASP_CALL_PENDING;
     wasmtime_call_future_delete(inst->future);
     inst->future = NULL;
     return outcome(inst, err);
 }
 
-void wasp_instance_call_abort(struct wasp_instance *inst) {
+void wasp__instance_call_abort(struct wasp_instance *inst) {
     if (!inst->future) return;
     wasmtime_call_future_delete(inst->future);
     inst->future = NULL;
     free_outcome(inst);
 }
 
-bool wasp_instance_call_active(const struct wasp_instance *inst) { return inst->future != NULL; }
+bool wasp__instance_call_active(const struct wasp_instance *inst) { return inst->future != NULL; }
 
-int wasp_instance_call(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
+int wasp__instance_call(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
                        const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results, size_t nresults,
                        unsigned *polls, struct wasp_error *err) {
-    int rc = wasp_instance_call_begin(inst, func, name, args, nargs, results, nresults);
-    if (rc != WASP_OK) return wasp_error_set(err, rc, "`%s`: cannot start call", name);
+    int rc = wasp__instance_call_begin(inst, func, name, args, nargs, results, nresults);
+    if (rc != WASP_OK) return wasp__error_set(err, rc, "`%s`: cannot start call", name);
     unsigned n = 0;
     do {
-        rc = wasp_instance_call_poll(inst, err);
+        rc = wasp__instance_call_poll(inst, err);
         n++;
     } while (rc == WASP_CALL_PENDING);
     if (polls) *polls = n;
     return rc;
 }
 
-int wasp_instance_call_export(struct wasp_instance *inst, const char *name, const char *sig,
+int wasp__instance_call_export(struct wasp_instance *inst, const char *name, const char *sig,
                               const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results, size_t nresults,
                               struct wasp_error *err) {
     wasmtime_func_t f;
-    int rc = wasp_instance_func(inst, name, sig, &f, err);
+    int rc = wasp__instance_func(inst, name, sig, &f, err);
     if (rc != WASP_OK) return rc;
-    return wasp_instance_call(inst, &f, name, args, nargs, results, nresults, NULL, err);
+    return wasp__instance_call(inst, &f, name, args, nargs, results, nresults, NULL, err);
 }
 
-bool wasp_instance_cm_has(const struct wasp_instance *inst, uint32_t which) {
+bool wasp__instance_cm_has(const struct wasp_instance *inst, uint32_t which) {
     return inst->cm && wasp_cm_instance_has(inst->cm, which);
 }
 
-int wasp_instance_cm_begin(struct wasp_instance *inst, uint32_t which, const char *name, const uint8_t *msg,
+int wasp__instance_cm_begin(struct wasp_instance *inst, uint32_t which, const char *name, const uint8_t *msg,
                            size_t len, int32_t *result) {
     if (inst->future) return WASP_ESTATE;
-    if (!wasp_instance_cm_has(inst, which)) return WASP_ENOENT;
+    if (!wasp__instance_cm_has(inst, which)) return WASP_ENOENT;
     inst->results_out = NULL;
     inst->nresults = 0;
     inst->cm_result = 0;
@@ -362,12 +362,12 @@ int wasp_instance_cm_begin(struct wasp_instance *inst, uint32_t which, const cha
     return inst->future ? WASP_OK : WASP_ENOMEM;
 }
 
-int wasp_instance_cm_call(struct wasp_instance *inst, uint32_t which, const char *name, int32_t *result,
+int wasp__instance_cm_call(struct wasp_instance *inst, uint32_t which, const char *name, int32_t *result,
                           struct wasp_error *err) {
-    int rc = wasp_instance_cm_begin(inst, which, name, NULL, 0, result);
-    if (rc == WASP_ENOENT) return wasp_error_set(err, rc, "export `%s` is missing", name);
-    if (rc != WASP_OK) return wasp_error_set(err, rc, "`%s`: cannot start call", name);
-    while ((rc = wasp_instance_call_poll(inst, err)) == WASP_CALL_PENDING) {
+    int rc = wasp__instance_cm_begin(inst, which, name, NULL, 0, result);
+    if (rc == WASP_ENOENT) return wasp__error_set(err, rc, "export `%s` is missing", name);
+    if (rc != WASP_OK) return wasp__error_set(err, rc, "`%s`: cannot start call", name);
+    while ((rc = wasp__instance_call_poll(inst, err)) == WASP_CALL_PENDING) {
     }
     return rc;
 }

@@ -25,7 +25,7 @@ static void module_destroy(struct wasp_module *m) {
     free(m);
 }
 
-void wasp_module_cache_clear(struct wasp_engine *e) {
+void wasp__module_cache_clear(struct wasp_engine *e) {
     /* The cache holds one reference per module; instances hold the others
      * and must be gone by now. */
     struct wasp_module *m = e->modules;
@@ -38,7 +38,7 @@ void wasp_module_cache_clear(struct wasp_engine *e) {
     e->nmodules = 0;
 }
 
-bool wasp_wasm_is_component(const uint8_t *bytes, size_t len) {
+bool wasp__wasm_is_component(const uint8_t *bytes, size_t len) {
     /* Preamble: magic, then version (2 bytes) and layer (2 bytes): layer 1. */
     return len >= 8 && memcmp(bytes, "\0asm", 4) == 0 && bytes[6] == 1 && bytes[7] == 0;
 }
@@ -78,7 +78,7 @@ static int compile_or_load(struct wasp_engine *e, const uint8_t *bytes, size_t l
     if (e->cache) {
         uint8_t *payload = NULL;
         size_t plen = 0;
-        enum wasp_diskcache_result r = wasp_diskcache_read(e->cache, hash, e->fingerprint, &payload, &plen);
+        enum wasp_diskcache_result r = wasp__diskcache_read(e->cache, hash, e->fingerprint, &payload, &plen);
         if (r == WASP_DISKCACHE_HIT) {
             wasmtime_error_t *we = artifact_deserialize(e, out, payload, plen);
             free(payload);
@@ -96,7 +96,7 @@ static int compile_or_load(struct wasp_engine *e, const uint8_t *bytes, size_t l
     }
     wasmtime_error_t *we = artifact_compile(e, out, bytes, len);
     if (we)
-        return wasp_error_from_wasmtime(err, WASP_ECOMPILE, we, "not a valid WebAssembly %s",
+        return wasp__error_from_wasmtime(err, WASP_ECOMPILE, we, "not a valid WebAssembly %s",
                                         out->component ? "component" : "module");
     pthread_mutex_lock(&e->lock);
     e->stats.compiled++;
@@ -107,7 +107,7 @@ static int compile_or_load(struct wasp_engine *e, const uint8_t *bytes, size_t l
         we = artifact_serialize(out, &ser);
         if (!we) {
             /* A failed write only costs a recompile next time. */
-            (void)wasp_diskcache_write(e->cache, hash, e->fingerprint, (const uint8_t *)ser.data, ser.size);
+            (void)wasp__diskcache_write(e->cache, hash, e->fingerprint, (const uint8_t *)ser.data, ser.size);
             wasm_byte_vec_delete(&ser);
         } else {
             wasmtime_error_delete(we);
@@ -134,7 +134,7 @@ static int component_check(struct wasp_engine *e, const wasmtime_component_t *c,
     struct wasp_cm_info info = {0};
     wasmtime_error_t *we = NULL;
     *pre = wasp_cm_pre_new(e->cm_linker[abi->imports_wasi], e->engine, c, &info, &we);
-    if (!*pre) return wasp_error_from_wasmtime(err, WASP_EABI, we, "component does not fit world wasp:actor");
+    if (!*pre) return wasp__error_from_wasmtime(err, WASP_EABI, we, "component does not fit world wasp:actor");
     abi->receives = true;
     abi->has_start = info.has_start;
     abi->has_cleanup = info.has_cleanup;
@@ -142,22 +142,22 @@ static int component_check(struct wasp_engine *e, const wasmtime_component_t *c,
     return WASP_OK;
 }
 
-int wasp_module_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, struct wasp_module **out,
+int wasp__module_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, struct wasp_module **out,
                      struct wasp_error *err) {
-    if (!e || !out || (!bytes && len)) return wasp_error_set(err, WASP_EINVAL, "invalid argument");
+    if (!e || !out || (!bytes && len)) return wasp__error_set(err, WASP_EINVAL, "invalid argument");
     if (len < 8 || memcmp(bytes, "\0asm", 4) != 0)
-        return wasp_error_set(err, WASP_ECOMPILE, "not a WebAssembly binary (bad magic number)");
+        return wasp__error_set(err, WASP_ECOMPILE, "not a WebAssembly binary (bad magic number)");
     /* Compile time and memory grow with the number of functions, however
      * small they are: refuse before compiling what would cost too much. */
     struct wasp_module_shape shape;
-    int rc = wasp_module_scan(bytes, len, &shape, err);
+    int rc = wasp__module_scan(bytes, len, &shape, err);
     if (rc != WASP_OK) return rc;
     uint32_t nfuncs = shape.functions > shape.bodies ? shape.functions : shape.bodies;
     if (nfuncs > WASP_MODULE_MAX_FUNCTIONS)
-        return wasp_error_set(err, WASP_ECOMPILE, "the module defines %u functions, more than the %u wasp compiles",
+        return wasp__error_set(err, WASP_ECOMPILE, "the module defines %u functions, more than the %u wasp compiles",
                               nfuncs, WASP_MODULE_MAX_FUNCTIONS);
     uint8_t hash[WASP_SHA256_LEN];
-    wasp_sha256(bytes, len, hash);
+    wasp__sha256(bytes, len, hash);
 
     pthread_mutex_lock(&e->lock);
     struct wasp_module *m = cache_find(e, hash);
@@ -172,12 +172,12 @@ int wasp_module_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, st
 
     /* Compile outside the lock: it can take long, and two threads racing on
      * the same bytes only waste one compile (the loser's is dropped below). */
-    struct compiled wm = {.component = wasp_wasm_is_component(bytes, len)};
+    struct compiled wm = {.component = wasp__wasm_is_component(bytes, len)};
     rc = compile_or_load(e, bytes, len, hash, &wm, err);
     if (rc != WASP_OK) return rc;
     struct wasp_abi_info abi;
     wasp_cm_pre *pre = NULL;
-    rc = wm.component ? component_check(e, wm.comp, &pre, &abi, err) : wasp_abi_check(wm.module, &abi, err);
+    rc = wm.component ? component_check(e, wm.comp, &pre, &abi, err) : wasp__abi_check(wm.module, &abi, err);
     if (rc != WASP_OK) {
         artifact_delete(&wm);
         return rc;
@@ -187,7 +187,7 @@ int wasp_module_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, st
     if (!m) {
         wasp_cm_pre_delete(pre);
         artifact_delete(&wm);
-        return wasp_error_set(err, WASP_ENOMEM, "out of memory");
+        return wasp__error_set(err, WASP_ENOMEM, "out of memory");
     }
     m->engine = e;
     m->module = wm.module;
@@ -215,21 +215,21 @@ int wasp_module_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, st
     return WASP_OK;
 }
 
-int wasp_module_read_file(const char *path, uint8_t **out, size_t *out_len, struct wasp_error *err) {
-    if (!path) return wasp_error_set(err, WASP_EINVAL, "no path");
+int wasp__module_read_file(const char *path, uint8_t **out, size_t *out_len, struct wasp_error *err) {
+    if (!path) return wasp__error_set(err, WASP_EINVAL, "no path");
     char why[160];
     int rc = wasp__file_read(path, WASP_MODULE_MAX_BYTES, out, out_len, why, sizeof(why));
     if (rc == WASP_E2BIG) rc = WASP_ECOMPILE; /* too large to be a module we run */
-    return rc ? wasp_error_set(err, rc, "%s: cannot read: %s", path, why) : WASP_OK;
+    return rc ? wasp__error_set(err, rc, "%s: cannot read: %s", path, why) : WASP_OK;
 }
 
-int wasp_module_load_file(struct wasp_engine *e, const char *path, struct wasp_module **out,
+int wasp__module_load_file(struct wasp_engine *e, const char *path, struct wasp_module **out,
                           struct wasp_error *err) {
     uint8_t *buf = NULL;
     size_t len = 0;
-    int rc = wasp_module_read_file(path, &buf, &len, err);
+    int rc = wasp__module_read_file(path, &buf, &len, err);
     if (rc != WASP_OK) return rc;
-    rc = wasp_module_load(e, buf, len, out, err);
+    rc = wasp__module_load(e, buf, len, out, err);
     free(buf);
     if (rc != WASP_OK && err) {
         /* Prefix the path: "PATH: reason", truncated to fit. */
@@ -245,12 +245,12 @@ int wasp_module_load_file(struct wasp_engine *e, const char *path, struct wasp_m
     return rc;
 }
 
-struct wasp_module *wasp_module_retain(struct wasp_module *m) {
+struct wasp_module *wasp__module_retain(struct wasp_module *m) {
     atomic_fetch_add(&m->refs, 1);
     return m;
 }
 
-void wasp_module_release(struct wasp_module *m) {
+void wasp__module_release(struct wasp_module *m) {
     if (!m) return;
     /* The cache keeps the last reference until the engine is freed, so a
      * module reloaded later is not compiled again. */
@@ -258,34 +258,34 @@ void wasp_module_release(struct wasp_module *m) {
     (void)prev;
 }
 
-const struct wasp_abi_info *wasp_module_abi(const struct wasp_module *m) { return &m->abi; }
+const struct wasp_abi_info *wasp__module_abi(const struct wasp_module *m) { return &m->abi; }
 
-const uint8_t *wasp_module_hash(const struct wasp_module *m) { return m->hash; }
+const uint8_t *wasp__module_hash(const struct wasp_module *m) { return m->hash; }
 
-const wasmtime_module_t *wasp_module_wasmtime(const struct wasp_module *m) { return m->module; }
+const wasmtime_module_t *wasp__module_wasmtime(const struct wasp_module *m) { return m->module; }
 
-const wasmtime_component_t *wasp_module_component(const struct wasp_module *m) { return m->component; }
+const wasmtime_component_t *wasp__module_component(const struct wasp_module *m) { return m->component; }
 
-const char *wasp_module_world(const struct wasp_module *m) {
+const char *wasp__module_world(const struct wasp_module *m) {
     if (!m->component) return NULL;
     return m->abi.has_start || m->abi.has_cleanup || m->abi.has_health ? "supervised-actor" : "actor";
 }
 
-int wasp_module_prepare(struct wasp_module *m, bool with_wasi, struct wasp_error *err) {
+int wasp__module_prepare(struct wasp_module *m, bool with_wasi, struct wasp_error *err) {
     if (m->abi.imports_wasi && !with_wasi)
-        return wasp_error_set(err, WASP_ELINK, "import %s is not permitted: WASI is not granted",
+        return wasp__error_set(err, WASP_ELINK, "import %s is not permitted: WASI is not granted",
                               m->abi.first_wasi_import);
     if (m->component) return WASP_OK; /* linked once at load, with WASI only if it imports it */
     int idx = with_wasi ? 1 : 0, rc = WASP_OK;
     pthread_mutex_lock(&m->pre_lock);
     if (!m->pre[idx]) {
         wasmtime_error_t *we = wasmtime_linker_instantiate_pre(m->engine->linker[idx], m->module, &m->pre[idx]);
-        if (we) rc = wasp_error_from_wasmtime(err, WASP_ELINK, we, "linking");
+        if (we) rc = wasp__error_from_wasmtime(err, WASP_ELINK, we, "linking");
     }
     pthread_mutex_unlock(&m->pre_lock);
     return rc;
 }
 
-wasmtime_instance_pre_t *wasp_module_pre(struct wasp_module *m, bool with_wasi) {
+wasmtime_instance_pre_t *wasp__module_pre(struct wasp_module *m, bool with_wasi) {
     return m->pre[with_wasi ? 1 : 0];
 }

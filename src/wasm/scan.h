@@ -17,6 +17,6 @@ struct wasp_module_shape {
 /* Reads the shape of a core module (version 1). WASP_OK, or WASP_ECOMPILE
  * when the framing is broken (err says where). Anything that is not a core
  * module (e.g. a component) is WASP_OK with a zero shape. */
-int wasp_module_scan(const uint8_t *bytes, size_t len, struct wasp_module_shape *out, struct wasp_error *err);
+int wasp__module_scan(const uint8_t *bytes, size_t len, struct wasp_module_shape *out, struct wasp_error *err);
 
 #endif

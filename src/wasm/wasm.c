@@ -10,7 +10,7 @@
 
 const char *wasp_wasmtime_version(void) { return WASMTIME_VERSION; }
 
-wasp_wasm *wasp_wasm_get(wasp_system *sys) { return wasp_system_ext(sys); }
+wasp_wasm *wasp_wasm_get(wasp_system *sys) { return wasp__system_ext(sys); }
 
 int wasp_wasm_create(wasp_system *sys, const wasp_wasm_config *cfg, wasp_wasm **out) {
     if (!sys || !out) return WASP_EINVAL;
@@ -24,23 +24,23 @@ int wasp_wasm_create(wasp_system *sys, const wasp_wasm_config *cfg, wasp_wasm **
     pthread_mutex_init(&w->lock, NULL);
 
     struct wasp_engine_config ec;
-    wasp_engine_config_init(&ec);
+    wasp__engine_config_init(&ec);
     ec.fuel = cfg->fuel;
     ec.pooling = cfg->pooling;
     if (cfg->pool_instances) ec.pool_instances = cfg->pool_instances;
     if (cfg->pool_memory_max) ec.pool_memory_max = cfg->pool_memory_max;
     ec.cache_dir = cfg->cache_dir;
-    ec.define_imports = wasp_host_define;
+    ec.define_imports = wasp__host_define;
     ec.define_arg = w;
-    ec.cm_host = wasp_cm_host;
+    ec.cm_host = wasp__cm_host;
     struct wasp_error err = {0};
-    int rc = wasp_engine_new(&ec, &w->engine, &err);
-    if (rc == WASP_OK) rc = wasp_system_ext_claim(sys, w);
-    const char *problem = rc == WASP_OK ? wasp_engine_cache_problem(w->engine) : NULL;
+    int rc = wasp__engine_new(&ec, &w->engine, &err);
+    if (rc == WASP_OK) rc = wasp__system_ext_claim(sys, w);
+    const char *problem = rc == WASP_OK ? wasp__engine_cache_problem(w->engine) : NULL;
     if (problem) wasp_log(sys, WASP_LOG_WARN, NULL, "module cache not used: %s", problem);
     if (rc != WASP_OK) {
         if (err.msg[0]) wasp_log(sys, WASP_LOG_ERROR, NULL, "wasm engine: %s", err.msg);
-        wasp_engine_free(w->engine);
+        wasp__engine_free(w->engine);
         pthread_mutex_destroy(&w->lock);
         free(w);
         return rc;
@@ -51,12 +51,12 @@ int wasp_wasm_create(wasp_system *sys, const wasp_wasm_config *cfg, wasp_wasm **
 
 void wasp_wasm_destroy(wasp_wasm *w) {
     if (!w) return;
-    wasp_system_ext_release(w->sys, w);
+    wasp__system_ext_release(w->sys, w);
     /* Storage writes still queued call back into the system: let them land first. */
     wasp_store_drain(w->store);
-    for (size_t i = 0; i < w->ncomps; i++) wasp_component_free(w->comps[i]);
+    for (size_t i = 0; i < w->ncomps; i++) wasp__component_free(w->comps[i]);
     free(w->comps);
-    wasp_engine_free(w->engine);
+    wasp__engine_free(w->engine);
     pthread_mutex_destroy(&w->lock);
     free(w);
 }
@@ -72,7 +72,7 @@ static void print_functype(FILE *f, const wasm_externtype_t *et) {
         return;
     }
     char sig[64];
-    wasp_abi_functype_sig(ft, sig, sizeof(sig));
+    wasp__abi_functype_sig(ft, sig, sizeof(sig));
     fprintf(f, "func %s", sig);
 }
 
@@ -84,27 +84,27 @@ static void print_item(void *arg, bool is_export, const uint8_t *name, size_t le
 static int inspect_component(wasp_wasm *w, const char *path, const uint8_t *bytes, size_t len, FILE *f) {
     struct wasp_error err = {0};
     struct wasp_module *m = NULL;
-    int rc = wasp_module_load(w->engine, bytes, len, &m, &err);
+    int rc = wasp__module_load(w->engine, bytes, len, &m, &err);
     wasmtime_component_t *bare = NULL;
     if (rc == WASP_EABI) {
         /* Does not fit the world: compile it bare so it can still be listed. */
-        wasmtime_error_t *we = wasmtime_component_new(wasp_engine_wasmtime(w->engine), bytes, len, &bare);
+        wasmtime_error_t *we = wasmtime_component_new(wasp__engine_wasmtime(w->engine), bytes, len, &bare);
         if (we) wasmtime_error_delete(we);
     } else if (rc != WASP_OK) {
         fprintf(f, "%s: %s\n", path, err.msg[0] ? err.msg : wasp_strerror(rc));
         return rc;
     }
-    const wasmtime_component_t *c = m ? wasp_module_component(m) : bare;
+    const wasmtime_component_t *c = m ? wasp__module_component(m) : bare;
     fprintf(f, "%s\nkind: component\n", path);
-    if (c) wasp_cm_component_items(wasp_engine_wasmtime(w->engine), c, print_item, f);
+    if (c) wasp_cm_component_items(wasp__engine_wasmtime(w->engine), c, print_item, f);
     if (bare) wasmtime_component_delete(bare);
     if (rc == WASP_OK) {
-        const struct wasp_abi_info *abi = wasp_module_abi(m);
-        fprintf(f, "world: wasp:actor/%s@1.0.0 (%s%s%s%s)\n", wasp_module_world(m), "receives messages",
+        const struct wasp_abi_info *abi = wasp__module_abi(m);
+        fprintf(f, "world: wasp:actor/%s@1.0.0 (%s%s%s%s)\n", wasp__module_world(m), "receives messages",
                 abi->has_start ? ", start" : "", abi->has_cleanup ? ", cleanup" : "",
                 abi->has_health ? ", check-health" : "");
         if (abi->imports_wasi) fprintf(f, "needs WASI (imports %s)\n", abi->first_wasi_import);
-        wasp_module_release(m);
+        wasp__module_release(m);
     } else {
         fprintf(f, "world: not satisfied: %s\n", err.msg);
     }
@@ -118,17 +118,17 @@ int wasp_wasm_inspect(wasp_wasm *w, const char *path, void *out) {
     uint8_t *bytes = NULL;
     size_t len = 0;
     struct wasp_module *m = NULL;
-    int rc = wasp_module_read_file(path, &bytes, &len, &err);
+    int rc = wasp__module_read_file(path, &bytes, &len, &err);
     if (rc != WASP_OK) {
         fprintf(f, "%s\n", err.msg); /* names the path */
         return rc;
     }
-    if (wasp_wasm_is_component(bytes, len)) {
+    if (wasp__wasm_is_component(bytes, len)) {
         rc = inspect_component(w, path, bytes, len, f);
         free(bytes);
         return rc;
     }
-    rc = wasp_module_load(w->engine, bytes, len, &m, &err);
+    rc = wasp__module_load(w->engine, bytes, len, &m, &err);
     if (rc != WASP_OK && rc != WASP_EABI) {
         fprintf(f, "%s: %s\n", path, err.msg[0] ? err.msg : wasp_strerror(rc));
         free(bytes);
@@ -138,11 +138,11 @@ int wasp_wasm_inspect(wasp_wasm *w, const char *path, void *out) {
      * that it can still be listed. */
     wasmtime_module_t *bare = NULL;
     if (!m) {
-        wasmtime_error_t *we = wasmtime_module_new(wasp_engine_wasmtime(w->engine), bytes, len, &bare);
+        wasmtime_error_t *we = wasmtime_module_new(wasp__engine_wasmtime(w->engine), bytes, len, &bare);
         if (we) wasmtime_error_delete(we);
     }
     free(bytes);
-    const wasmtime_module_t *mod = m ? wasp_module_wasmtime(m) : bare;
+    const wasmtime_module_t *mod = m ? wasp__module_wasmtime(m) : bare;
     fprintf(f, "%s\nkind: core module\n", path);
     if (mod) {
         wasm_importtype_vec_t imps;
@@ -168,12 +168,12 @@ int wasp_wasm_inspect(wasp_wasm *w, const char *path, void *out) {
     }
     if (bare) wasmtime_module_delete(bare);
     if (rc == WASP_OK) {
-        const struct wasp_abi_info *abi = wasp_module_abi(m);
+        const struct wasp_abi_info *abi = wasp__module_abi(m);
         fprintf(f, "abi: ok (%s%s%s%s%s%s)\n", abi->receives ? "receives messages" : "sends only",
                 abi->has_initialize ? ", _initialize" : "", abi->has_start ? ", _start" : "",
                 abi->has_cleanup ? ", _cleanup" : "", abi->has_health ? ", _health" : "",
                 abi->imports_wasi ? ", needs WASI" : "");
-        wasp_module_release(m);
+        wasp__module_release(m);
     } else {
         fprintf(f, "abi: not satisfied: %s\n", err.msg);
     }

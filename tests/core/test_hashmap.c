@@ -11,30 +11,30 @@ static int v1 = 1, v2 = 2, v3 = 3;
 static void test_bytes_put_get_del(void **state) {
     (void)state;
     struct wasp_hashmap m;
-    wasp_hashmap_init(&m);
-    assert_null(wasp_hashmap_get(&m, "a", 1));
-    assert_null(wasp_hashmap_del(&m, "a", 1));
+    wasp__hashmap_init(&m);
+    assert_null(wasp__hashmap_get(&m, "a", 1));
+    assert_null(wasp__hashmap_del(&m, "a", 1));
 
-    assert_int_equal(wasp_hashmap_put(&m, "alpha", 5, &v1, NULL), WASP_OK);
-    assert_int_equal(wasp_hashmap_put(&m, "beta", 4, &v2, NULL), WASP_OK);
+    assert_int_equal(wasp__hashmap_put(&m, "alpha", 5, &v1, NULL), WASP_OK);
+    assert_int_equal(wasp__hashmap_put(&m, "beta", 4, &v2, NULL), WASP_OK);
     assert_int_equal(wasp_hashmap_len(&m), 2);
-    assert_ptr_equal(wasp_hashmap_get(&m, "alpha", 5), &v1);
-    assert_ptr_equal(wasp_hashmap_get(&m, "beta", 4), &v2);
-    assert_null(wasp_hashmap_get(&m, "alph", 4));  /* prefix is a different key */
-    assert_null(wasp_hashmap_get(&m, "alphab", 6));
+    assert_ptr_equal(wasp__hashmap_get(&m, "alpha", 5), &v1);
+    assert_ptr_equal(wasp__hashmap_get(&m, "beta", 4), &v2);
+    assert_null(wasp__hashmap_get(&m, "alph", 4));  /* prefix is a different key */
+    assert_null(wasp__hashmap_get(&m, "alphab", 6));
 
     /* Lookups compare bytes, not pointers. */
     char buf[] = "alpha";
-    assert_ptr_equal(wasp_hashmap_get(&m, buf, 5), &v1);
-    assert_ptr_equal(wasp_hashmap_get_hashed(&m, wasp_hashmap_hash(buf, 5), buf, 5), &v1);
+    assert_ptr_equal(wasp__hashmap_get(&m, buf, 5), &v1);
+    assert_ptr_equal(wasp__hashmap_get_hashed(&m, wasp__hashmap_hash(buf, 5), buf, 5), &v1);
 
-    assert_ptr_equal(wasp_hashmap_del(&m, "alpha", 5), &v1);
-    assert_null(wasp_hashmap_get(&m, "alpha", 5));
+    assert_ptr_equal(wasp__hashmap_del(&m, "alpha", 5), &v1);
+    assert_null(wasp__hashmap_get(&m, "alpha", 5));
     assert_int_equal(wasp_hashmap_len(&m), 1);
-    assert_ptr_equal(wasp_hashmap_del(&m, "beta", 4), &v2);
+    assert_ptr_equal(wasp__hashmap_del(&m, "beta", 4), &v2);
     assert_int_equal(wasp_hashmap_len(&m), 0);
     assert_null(m.slots); /* an emptied map holds no memory */
-    wasp_hashmap_free(&m);
+    wasp__hashmap_free(&m);
 }
 
 static void test_replace_returns_old_and_rebinds_key(void **state) {
@@ -42,58 +42,58 @@ static void test_replace_returns_old_and_rebinds_key(void **state) {
     struct wasp_hashmap m = {0};
     char k1[] = "key", k2[] = "key";
     void *old = &v3;
-    assert_int_equal(wasp_hashmap_put(&m, k1, 3, &v1, &old), WASP_OK);
+    assert_int_equal(wasp__hashmap_put(&m, k1, 3, &v1, &old), WASP_OK);
     assert_null(old);
-    assert_int_equal(wasp_hashmap_put(&m, k2, 3, &v2, &old), WASP_OK);
+    assert_int_equal(wasp__hashmap_put(&m, k2, 3, &v2, &old), WASP_OK);
     assert_ptr_equal(old, &v1);
     assert_int_equal(wasp_hashmap_len(&m), 1);
     /* The entry now borrows k2, so k1 may go away. */
     size_t it = 0;
-    const struct wasp_hashmap_entry *e = wasp_hashmap_next(&m, &it);
+    const struct wasp_hashmap_entry *e = wasp__hashmap_next(&m, &it);
     assert_non_null(e);
     assert_ptr_equal(e->key.bytes, k2);
     assert_ptr_equal(e->value, &v2);
-    assert_null(wasp_hashmap_next(&m, &it));
-    wasp_hashmap_free(&m);
+    assert_null(wasp__hashmap_next(&m, &it));
+    wasp__hashmap_free(&m);
 }
 
 static void test_invalid_arguments(void **state) {
     (void)state;
     struct wasp_hashmap m = {0};
     void *old = &v1;
-    assert_int_equal(wasp_hashmap_put(&m, "a", 1, NULL, &old), WASP_EINVAL);
+    assert_int_equal(wasp__hashmap_put(&m, "a", 1, NULL, &old), WASP_EINVAL);
     assert_null(old);
-    assert_int_equal(wasp_hashmap_put_u64(&m, 1, NULL, NULL), WASP_EINVAL);
-    assert_int_equal(wasp_hashmap_put(&m, NULL, 3, &v1, NULL), WASP_EINVAL);
+    assert_int_equal(wasp__hashmap_put_u64(&m, 1, NULL, NULL), WASP_EINVAL);
+    assert_int_equal(wasp__hashmap_put(&m, NULL, 3, &v1, NULL), WASP_EINVAL);
     assert_int_equal(wasp_hashmap_len(&m), 0);
     /* The empty key is a key like any other. */
-    assert_int_equal(wasp_hashmap_put(&m, "", 0, &v1, NULL), WASP_OK);
-    assert_ptr_equal(wasp_hashmap_get(&m, "", 0), &v1);
-    assert_ptr_equal(wasp_hashmap_del(&m, "", 0), &v1);
-    wasp_hashmap_free(&m);
+    assert_int_equal(wasp__hashmap_put(&m, "", 0, &v1, NULL), WASP_OK);
+    assert_ptr_equal(wasp__hashmap_get(&m, "", 0), &v1);
+    assert_ptr_equal(wasp__hashmap_del(&m, "", 0), &v1);
+    wasp__hashmap_free(&m);
 }
 
 static void test_u64_keys(void **state) {
     (void)state;
     struct wasp_hashmap m = {0};
-    assert_int_equal(wasp_hashmap_put_u64(&m, 0, &v1, NULL), WASP_OK);
-    assert_int_equal(wasp_hashmap_put_u64(&m, UINT64_MAX, &v2, NULL), WASP_OK);
-    assert_ptr_equal(wasp_hashmap_get_u64(&m, 0), &v1);
-    assert_ptr_equal(wasp_hashmap_get_u64(&m, UINT64_MAX), &v2);
-    assert_null(wasp_hashmap_get_u64(&m, 1));
+    assert_int_equal(wasp__hashmap_put_u64(&m, 0, &v1, NULL), WASP_OK);
+    assert_int_equal(wasp__hashmap_put_u64(&m, UINT64_MAX, &v2, NULL), WASP_OK);
+    assert_ptr_equal(wasp__hashmap_get_u64(&m, 0), &v1);
+    assert_ptr_equal(wasp__hashmap_get_u64(&m, UINT64_MAX), &v2);
+    assert_null(wasp__hashmap_get_u64(&m, 1));
 
     /* A byte key with the same bytes as a u64 key is a different key. */
     uint64_t k = 0;
-    assert_null(wasp_hashmap_get(&m, &k, sizeof(k)));
-    assert_int_equal(wasp_hashmap_put(&m, &k, sizeof(k), &v3, NULL), WASP_OK);
-    assert_ptr_equal(wasp_hashmap_get_u64(&m, 0), &v1);
-    assert_ptr_equal(wasp_hashmap_get(&m, &k, sizeof(k)), &v3);
+    assert_null(wasp__hashmap_get(&m, &k, sizeof(k)));
+    assert_int_equal(wasp__hashmap_put(&m, &k, sizeof(k), &v3, NULL), WASP_OK);
+    assert_ptr_equal(wasp__hashmap_get_u64(&m, 0), &v1);
+    assert_ptr_equal(wasp__hashmap_get(&m, &k, sizeof(k)), &v3);
     assert_int_equal(wasp_hashmap_len(&m), 3);
 
-    assert_ptr_equal(wasp_hashmap_del_u64(&m, 0), &v1);
-    assert_null(wasp_hashmap_del_u64(&m, 0));
-    assert_ptr_equal(wasp_hashmap_get(&m, &k, sizeof(k)), &v3);
-    wasp_hashmap_free(&m);
+    assert_ptr_equal(wasp__hashmap_del_u64(&m, 0), &v1);
+    assert_null(wasp__hashmap_del_u64(&m, 0));
+    assert_ptr_equal(wasp__hashmap_get(&m, &k, sizeof(k)), &v3);
+    wasp__hashmap_free(&m);
 }
 
 /* Random inserts, replaces and deletes checked against a flat array; keys
@@ -121,15 +121,15 @@ static void test_random_against_reference(void **state) {
         bool insert = step < 100000 ? op < 6 : op < 3;
         if (insert) {
             void *val = &tokens[rand() % KEYS], *old = NULL;
-            int rc = u64 ? wasp_hashmap_put_u64(&m, (uint64_t)k * 0x10000000001ull, val, &old)
-                         : wasp_hashmap_put(&m, names[k], lens[k], val, &old);
+            int rc = u64 ? wasp__hashmap_put_u64(&m, (uint64_t)k * 0x10000000001ull, val, &old)
+                         : wasp__hashmap_put(&m, names[k], lens[k], val, &old);
             assert_int_equal(rc, WASP_OK);
             assert_ptr_equal(old, *ref);
             if (!*ref) live++;
             *ref = val;
         } else {
-            void *got = u64 ? wasp_hashmap_del_u64(&m, (uint64_t)k * 0x10000000001ull)
-                            : wasp_hashmap_del(&m, names[k], lens[k]);
+            void *got = u64 ? wasp__hashmap_del_u64(&m, (uint64_t)k * 0x10000000001ull)
+                            : wasp__hashmap_del(&m, names[k], lens[k]);
             assert_ptr_equal(got, *ref);
             if (*ref) live--;
             *ref = NULL;
@@ -138,37 +138,37 @@ static void test_random_against_reference(void **state) {
         if (m.cap > peak_cap) peak_cap = m.cap;
         if (step % 5000 == 0) {
             for (int i = 0; i < KEYS; i++) {
-                assert_ptr_equal(wasp_hashmap_get(&m, names[i], lens[i]), ref_bytes[i]);
-                assert_ptr_equal(wasp_hashmap_get_u64(&m, (uint64_t)i * 0x10000000001ull), ref_u64[i]);
+                assert_ptr_equal(wasp__hashmap_get(&m, names[i], lens[i]), ref_bytes[i]);
+                assert_ptr_equal(wasp__hashmap_get_u64(&m, (uint64_t)i * 0x10000000001ull), ref_u64[i]);
             }
             /* Iteration sees each live entry exactly once. */
             size_t it = 0, seen = 0;
             const struct wasp_hashmap_entry *e;
-            while ((e = wasp_hashmap_next(&m, &it))) seen++;
+            while ((e = wasp__hashmap_next(&m, &it))) seen++;
             assert_int_equal(seen, live);
         }
     }
     assert_true(m.cap <= peak_cap);
-    wasp_hashmap_free(&m);
+    wasp__hashmap_free(&m);
 }
 
 static void test_table_shrinks_with_contents(void **state) {
     (void)state;
     struct wasp_hashmap m = {0};
-    for (uint64_t i = 0; i < 1000; i++) assert_int_equal(wasp_hashmap_put_u64(&m, i, &v1, NULL), WASP_OK);
+    for (uint64_t i = 0; i < 1000; i++) assert_int_equal(wasp__hashmap_put_u64(&m, i, &v1, NULL), WASP_OK);
     assert_true(m.cap >= 1024);
-    for (uint64_t i = 0; i < 990; i++) assert_ptr_equal(wasp_hashmap_del_u64(&m, i), &v1);
+    for (uint64_t i = 0; i < 990; i++) assert_ptr_equal(wasp__hashmap_del_u64(&m, i), &v1);
     assert_true(m.cap <= 64);
-    for (uint64_t i = 990; i < 1000; i++) assert_ptr_equal(wasp_hashmap_get_u64(&m, i), &v1);
-    wasp_hashmap_free(&m);
+    for (uint64_t i = 990; i < 1000; i++) assert_ptr_equal(wasp__hashmap_get_u64(&m, i), &v1);
+    wasp__hashmap_free(&m);
 }
 
 static void test_hash_is_deterministic_within_process(void **state) {
     (void)state;
-    assert_true(wasp_hashmap_hash("topic", 5) == wasp_hashmap_hash("topic", 5));
-    assert_true(wasp_hashmap_hash("topic", 5) != wasp_hashmap_hash("topid", 5));
-    assert_true(wasp_hashmap_hash_u64(7) == wasp_hashmap_hash_u64(7));
-    assert_true(wasp_hashmap_hash_u64(7) != wasp_hashmap_hash_u64(8));
+    assert_true(wasp__hashmap_hash("topic", 5) == wasp__hashmap_hash("topic", 5));
+    assert_true(wasp__hashmap_hash("topic", 5) != wasp__hashmap_hash("topid", 5));
+    assert_true(wasp__hashmap_hash_u64(7) == wasp__hashmap_hash_u64(7));
+    assert_true(wasp__hashmap_hash_u64(7) != wasp__hashmap_hash_u64(8));
 }
 
 int main(void) {

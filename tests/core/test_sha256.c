@@ -7,8 +7,8 @@
 static void check(const char *msg, size_t len, const char *expect) {
     uint8_t d[WASP_SHA256_LEN];
     char hex[2 * WASP_SHA256_LEN + 1];
-    wasp_sha256(msg, len, d);
-    wasp_sha256_hex(d, hex);
+    wasp__sha256(msg, len, d);
+    wasp__sha256_hex(d, hex);
     assert_string_equal(hex, expect);
 }
 
@@ -25,26 +25,26 @@ static void test_incremental_equals_one_shot(void **state) {
     (void)state;
     uint8_t buf[1000], a[WASP_SHA256_LEN], b[WASP_SHA256_LEN];
     for (size_t i = 0; i < sizeof(buf); i++) buf[i] = (uint8_t)(i * 7);
-    wasp_sha256(buf, sizeof(buf), a);
-    struct wasp_sha256 h;
-    wasp_sha256_init(&h);
+    wasp__sha256(buf, sizeof(buf), a);
+    struct wasp__sha256 h;
+    wasp__sha256_init(&h);
     for (size_t i = 0; i < sizeof(buf); i += 13)
-        wasp_sha256_update(&h, buf + i, sizeof(buf) - i < 13 ? sizeof(buf) - i : 13);
-    wasp_sha256_final(&h, b);
+        wasp__sha256_update(&h, buf + i, sizeof(buf) - i < 13 ? sizeof(buf) - i : 13);
+    wasp__sha256_final(&h, b);
     assert_memory_equal(a, b, WASP_SHA256_LEN);
 }
 
 static void test_million_a(void **state) {
     (void)state;
-    struct wasp_sha256 h;
+    struct wasp__sha256 h;
     uint8_t d[WASP_SHA256_LEN];
     char hex[65];
-    wasp_sha256_init(&h);
+    wasp__sha256_init(&h);
     uint8_t a1000[1000];
     memset(a1000, 'a', sizeof(a1000));
-    for (int i = 0; i < 1000; i++) wasp_sha256_update(&h, a1000, sizeof(a1000));
-    wasp_sha256_final(&h, d);
-    wasp_sha256_hex(d, hex);
+    for (int i = 0; i < 1000; i++) wasp__sha256_update(&h, a1000, sizeof(a1000));
+    wasp__sha256_final(&h, d);
+    wasp__sha256_hex(d, hex);
     assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 

@@ -2,7 +2,7 @@
  * component layer: tests/guest/sdk_probe.wasm (freestanding) and
  * wasi_sdk_probe.wasm (wasi-libc) are instantiated with stub `wasp` imports
  * that record what the guest does. Also checks every built example and test
- * component against the ABI (wasp_abi_check). */
+ * component against the ABI (wasp__abi_check). */
 #include "testutil.h"
 
 #include <dirent.h>
@@ -177,10 +177,10 @@ static void guest_open(struct guest *g, const char *file, bool wasi) {
     wasmtime_linker_t *linker = wasmtime_linker_new(g->engine);
     for (size_t i = 0; i < sizeof stubs / sizeof stubs[0]; i++) {
         const char *sig = NULL;
-        for (size_t k = 0; k < wasp_abi_nimports; k++)
-            if (!strcmp(wasp_abi_imports[k].name, stubs[i].name)) sig = wasp_abi_imports[k].sig;
+        for (size_t k = 0; k < wasp__abi_nimports; k++)
+            if (!strcmp(wasp__abi_imports[k].name, stubs[i].name)) sig = wasp__abi_imports[k].sig;
         assert_non_null(sig);
-        wasm_functype_t *ft = wasp_abi_functype_new(sig);
+        wasm_functype_t *ft = wasp__abi_functype_new(sig);
         check_error(wasmtime_linker_define_func(linker, "wasp", 4, stubs[i].name, strlen(stubs[i].name), ft,
                                                 stubs[i].fn, NULL, NULL),
                     stubs[i].name);
@@ -348,7 +348,7 @@ static void check_dir(wasm_engine_t *engine, const char *dir, int *checked) {
         free(bytes);
         struct wasp_abi_info info;
         struct wasp_error err;
-        if (wasp_abi_check(m, &info, &err) != WASP_OK) fail_msg("%s: %s", path, err.msg);
+        if (wasp__abi_check(m, &info, &err) != WASP_OK) fail_msg("%s: %s", path, err.msg);
         if (!info.receives) fail_msg("%s does not receive messages", path);
         bool wasi = !strncmp(e->d_name, "wasi_", 5);
         if (info.imports_wasi && !wasi) fail_msg("%s: imports WASI", path);

@@ -25,8 +25,8 @@ static void *fallible_calloc(size_t n, size_t size) { return fail_calloc ? NULL 
 
 struct check_case {
     const char *s;
-    int pattern; /* expected wasp_topic_pattern_check */
-    int topic;   /* expected wasp_topic_check */
+    int pattern; /* expected wasp__topic_pattern_check */
+    int topic;   /* expected wasp__topic_check */
 };
 
 static void test_validation_table(void **state) {
@@ -72,44 +72,44 @@ static void test_validation_table(void **state) {
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const struct check_case *c = &cases[i];
-        if (wasp_topic_pattern_check(S(c->s)) != c->pattern ||
-            wasp_topic_check(S(c->s)) != c->topic)
+        if (wasp__topic_pattern_check(S(c->s)) != c->pattern ||
+            wasp__topic_check(S(c->s)) != c->topic)
             fail_msg("case %zu \"%s\": pattern %d (want %d), topic %d (want %d)", i, c->s,
-                     wasp_topic_pattern_check(S(c->s)), c->pattern, wasp_topic_check(S(c->s)),
+                     wasp__topic_pattern_check(S(c->s)), c->pattern, wasp__topic_check(S(c->s)),
                      c->topic);
     }
-    assert_int_equal(wasp_topic_check(NULL, 3), WASP_EINVAL);
-    assert_int_equal(wasp_topic_pattern_check(NULL, 0), WASP_EINVAL);
+    assert_int_equal(wasp__topic_check(NULL, 3), WASP_EINVAL);
+    assert_int_equal(wasp__topic_pattern_check(NULL, 0), WASP_EINVAL);
     /* The length is explicit: bytes after it are not part of the topic. */
-    assert_int_equal(wasp_topic_check("a.b.", 3), WASP_OK);
-    assert_int_equal(wasp_topic_check("ab", 1), WASP_OK);
+    assert_int_equal(wasp__topic_check("a.b.", 3), WASP_OK);
+    assert_int_equal(wasp__topic_check("ab", 1), WASP_OK);
 }
 
 static void test_length_limits(void **state) {
     (void)state;
     char buf[300];
     memset(buf, 'x', sizeof(buf));
-    assert_int_equal(wasp_topic_check(buf, 255), WASP_OK);
-    assert_int_equal(wasp_topic_check(buf, 256), WASP_EINVAL);
-    assert_int_equal(wasp_topic_pattern_check(buf, 255), WASP_OK);
-    assert_int_equal(wasp_topic_pattern_check(buf, 256), WASP_EINVAL);
+    assert_int_equal(wasp__topic_check(buf, 255), WASP_OK);
+    assert_int_equal(wasp__topic_check(buf, 256), WASP_EINVAL);
+    assert_int_equal(wasp__topic_pattern_check(buf, 255), WASP_OK);
+    assert_int_equal(wasp__topic_pattern_check(buf, 256), WASP_EINVAL);
 
     /* The deepest possible topic: 128 one-byte segments in 255 bytes. */
     for (int i = 0; i < 255; i++) buf[i] = i % 2 ? '.' : 'a';
-    assert_int_equal(wasp_topic_check(buf, 255), WASP_OK);
+    assert_int_equal(wasp__topic_check(buf, 255), WASP_OK);
     buf[254] = '>';
-    assert_int_equal(wasp_topic_pattern_check(buf, 255), WASP_OK);
-    assert_int_equal(wasp_topic_check(buf, 255), WASP_EINVAL);
+    assert_int_equal(wasp__topic_pattern_check(buf, 255), WASP_OK);
+    assert_int_equal(wasp__topic_check(buf, 255), WASP_EINVAL);
     for (int i = 0; i < 255; i += 2) buf[i] = '*';
-    assert_int_equal(wasp_topic_pattern_check(buf, 255), WASP_OK);
+    assert_int_equal(wasp__topic_pattern_check(buf, 255), WASP_OK);
 
     /* A multibyte character may not straddle the length limit. */
     memset(buf, 'x', sizeof(buf));
     buf[253] = (char)0xe2, buf[254] = (char)0x82, buf[255] = (char)0xac;
-    assert_int_equal(wasp_topic_check(buf, 256), WASP_EINVAL);
-    assert_int_equal(wasp_topic_check(buf, 255), WASP_EINVAL);
+    assert_int_equal(wasp__topic_check(buf, 256), WASP_EINVAL);
+    assert_int_equal(wasp__topic_check(buf, 255), WASP_EINVAL);
     buf[252] = (char)0xe2, buf[253] = (char)0x82, buf[254] = (char)0xac;
-    assert_int_equal(wasp_topic_check(buf, 255), WASP_OK);
+    assert_int_equal(wasp__topic_check(buf, 255), WASP_OK);
 }
 
 /* ---- Matching helpers -------------------------------------------------------- */
@@ -134,7 +134,7 @@ static int cmp_u64(const void *a, const void *b) {
 /* Runs match and returns the sorted subscriber list. */
 static int match_sorted(const struct wasp_topic_tree *t, const char *topic, struct hits *h) {
     h->n = 0;
-    int rc = wasp_topic_tree_match(t, S(topic), collect, h);
+    int rc = wasp__topic_tree_match(t, S(topic), collect, h);
     if (rc >= 0) {
         assert_int_equal((size_t)rc, h->n);
         assert_true(h->n <= MAX_HITS);
@@ -209,43 +209,43 @@ static void test_matching_table(void **state) {
         {"a", "ab", false},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct wasp_topic_tree *t = wasp_topic_tree_new();
+        struct wasp_topic_tree *t = wasp__topic_tree_new();
         assert_non_null(t);
-        assert_int_equal(wasp_topic_tree_add(t, S(cases[i].pattern), 7), WASP_OK);
+        assert_int_equal(wasp__topic_tree_add(t, S(cases[i].pattern), 7), WASP_OK);
         if (matches(t, cases[i].topic) != cases[i].match)
             fail_msg("pattern \"%s\" vs topic \"%s\": want %s", cases[i].pattern, cases[i].topic,
                      cases[i].match ? "match" : "no match");
-        wasp_topic_tree_free(t);
+        wasp__topic_tree_free(t);
     }
 }
 
 static void test_match_rejects_bad_topics(void **state) {
     (void)state;
-    struct wasp_topic_tree *t = wasp_topic_tree_new();
-    assert_int_equal(wasp_topic_tree_add(t, S(">"), 1), WASP_OK);
+    struct wasp_topic_tree *t = wasp__topic_tree_new();
+    assert_int_equal(wasp__topic_tree_add(t, S(">"), 1), WASP_OK);
     struct hits h;
     assert_int_equal(match_sorted(t, "a.*", &h), WASP_EINVAL);
     assert_int_equal(match_sorted(t, "a.>", &h), WASP_EINVAL);
     assert_int_equal(match_sorted(t, "a..b", &h), WASP_EINVAL);
     assert_int_equal(match_sorted(t, "", &h), WASP_EINVAL);
     assert_int_equal(h.n, 0);
-    assert_int_equal(wasp_topic_tree_match(t, S("a"), NULL, NULL), WASP_EINVAL);
-    assert_int_equal(wasp_topic_tree_match(NULL, S("a"), collect, &h), WASP_EINVAL);
+    assert_int_equal(wasp__topic_tree_match(t, S("a"), NULL, NULL), WASP_EINVAL);
+    assert_int_equal(wasp__topic_tree_match(NULL, S("a"), collect, &h), WASP_EINVAL);
     assert_int_equal(match_sorted(t, "a", &h), 1);
-    wasp_topic_tree_free(t);
+    wasp__topic_tree_free(t);
 }
 
 static void test_subscriber_delivered_once(void **state) {
     (void)state;
-    struct wasp_topic_tree *t = wasp_topic_tree_new();
+    struct wasp_topic_tree *t = wasp__topic_tree_new();
     const char *patterns[] = {"a.b.c", "a.*.c", "a.>", ">", "*.b.*", "*.*.*", "a.b.>"};
     for (size_t i = 0; i < 7; i++) {
-        assert_int_equal(wasp_topic_tree_add(t, S(patterns[i]), 1), WASP_OK);
-        assert_int_equal(wasp_topic_tree_add(t, S(patterns[i]), 100 + i), WASP_OK);
+        assert_int_equal(wasp__topic_tree_add(t, S(patterns[i]), 1), WASP_OK);
+        assert_int_equal(wasp__topic_tree_add(t, S(patterns[i]), 100 + i), WASP_OK);
     }
-    assert_int_equal(wasp_topic_tree_add(t, S("a.b.c"), 0), WASP_OK); /* id 0 is valid */
-    assert_int_equal(wasp_topic_tree_add(t, S("*.b.c"), 0), WASP_OK);
-    assert_int_equal(wasp_topic_tree_count(t), 16);
+    assert_int_equal(wasp__topic_tree_add(t, S("a.b.c"), 0), WASP_OK); /* id 0 is valid */
+    assert_int_equal(wasp__topic_tree_add(t, S("*.b.c"), 0), WASP_OK);
+    assert_int_equal(wasp__topic_tree_count(t), 16);
 
     struct hits h;
     assert_int_equal(match_sorted(t, "a.b.c", &h), 9);
@@ -258,28 +258,28 @@ static void test_subscriber_delivered_once(void **state) {
 
     assert_int_equal(match_sorted(t, "z", &h), 2); /* only > */
     assert_int_equal(match_sorted(t, "z.z.z.z", &h), 2);
-    wasp_topic_tree_free(t);
+    wasp__topic_tree_free(t);
 }
 
 static void test_many_subscribers_on_many_patterns(void **state) {
     (void)state;
     /* 1500 subscribers, each on the same three matching patterns: the
      * dedupe set outgrows its stack buffer. */
-    struct wasp_topic_tree *t = wasp_topic_tree_new();
+    struct wasp_topic_tree *t = wasp__topic_tree_new();
     for (uint64_t id = 1; id <= 1500; id++) {
-        assert_int_equal(wasp_topic_tree_add(t, S("orders.*"), id), WASP_OK);
-        assert_int_equal(wasp_topic_tree_add(t, S("orders.>"), id), WASP_OK);
-        assert_int_equal(wasp_topic_tree_add(t, S("orders.new"), id), WASP_OK);
+        assert_int_equal(wasp__topic_tree_add(t, S("orders.*"), id), WASP_OK);
+        assert_int_equal(wasp__topic_tree_add(t, S("orders.>"), id), WASP_OK);
+        assert_int_equal(wasp__topic_tree_add(t, S("orders.new"), id), WASP_OK);
     }
     for (uint64_t id = 5000; id < 5500; id++)
-        assert_int_equal(wasp_topic_tree_add(t, S("orders.new"), id), WASP_OK);
+        assert_int_equal(wasp__topic_tree_add(t, S("orders.new"), id), WASP_OK);
     /* Patterns that do not match but share segments with ones that do, so
      * the allocation-free rule must check depth as well as segments. */
     for (uint64_t id = 1; id <= 1500; id += 3) {
-        assert_int_equal(wasp_topic_tree_add(t, S("orders"), id), WASP_OK);
-        assert_int_equal(wasp_topic_tree_add(t, S("orders.new.x"), id), WASP_OK);
-        assert_int_equal(wasp_topic_tree_add(t, S("*"), id), WASP_OK);
-        assert_int_equal(wasp_topic_tree_add(t, S("new"), id), WASP_OK);
+        assert_int_equal(wasp__topic_tree_add(t, S("orders"), id), WASP_OK);
+        assert_int_equal(wasp__topic_tree_add(t, S("orders.new.x"), id), WASP_OK);
+        assert_int_equal(wasp__topic_tree_add(t, S("*"), id), WASP_OK);
+        assert_int_equal(wasp__topic_tree_add(t, S("new"), id), WASP_OK);
     }
     struct hits h;
     assert_int_equal(match_sorted(t, "orders.new", &h), 2000);
@@ -293,79 +293,79 @@ static void test_many_subscribers_on_many_patterns(void **state) {
     for (size_t i = 1; i < h.n; i++) assert_true(h.ids[i - 1] < h.ids[i]);
     assert_int_equal(match_sorted(t, "orders.old", &h), 1500);
     fail_calloc = false;
-    wasp_topic_tree_free(t);
+    wasp__topic_tree_free(t);
 }
 
 /* ---- Add / remove ---------------------------------------------------------------- */
 
 static void test_add_remove_errors(void **state) {
     (void)state;
-    struct wasp_topic_tree *t = wasp_topic_tree_new();
-    assert_int_equal(wasp_topic_tree_add(t, S("a.b"), 1), WASP_OK);
-    assert_int_equal(wasp_topic_tree_add(t, S("a.b"), 1), WASP_EEXIST);
-    assert_int_equal(wasp_topic_tree_add(t, S("a.b"), 2), WASP_OK);
-    assert_int_equal(wasp_topic_tree_add(t, S("a.*"), 1), WASP_OK);
-    assert_int_equal(wasp_topic_tree_add(t, S("a.>"), 1), WASP_OK);
-    assert_int_equal(wasp_topic_tree_add(t, S("a.>"), 1), WASP_EEXIST);
-    assert_int_equal(wasp_topic_tree_add(t, S("a..b"), 1), WASP_EINVAL);
-    assert_int_equal(wasp_topic_tree_add(t, S("a.>.b"), 1), WASP_EINVAL);
-    assert_int_equal(wasp_topic_tree_add(NULL, S("a"), 1), WASP_EINVAL);
-    assert_int_equal(wasp_topic_tree_count(t), 4);
+    struct wasp_topic_tree *t = wasp__topic_tree_new();
+    assert_int_equal(wasp__topic_tree_add(t, S("a.b"), 1), WASP_OK);
+    assert_int_equal(wasp__topic_tree_add(t, S("a.b"), 1), WASP_EEXIST);
+    assert_int_equal(wasp__topic_tree_add(t, S("a.b"), 2), WASP_OK);
+    assert_int_equal(wasp__topic_tree_add(t, S("a.*"), 1), WASP_OK);
+    assert_int_equal(wasp__topic_tree_add(t, S("a.>"), 1), WASP_OK);
+    assert_int_equal(wasp__topic_tree_add(t, S("a.>"), 1), WASP_EEXIST);
+    assert_int_equal(wasp__topic_tree_add(t, S("a..b"), 1), WASP_EINVAL);
+    assert_int_equal(wasp__topic_tree_add(t, S("a.>.b"), 1), WASP_EINVAL);
+    assert_int_equal(wasp__topic_tree_add(NULL, S("a"), 1), WASP_EINVAL);
+    assert_int_equal(wasp__topic_tree_count(t), 4);
 
-    assert_int_equal(wasp_topic_tree_remove(t, S("a.c"), 1), WASP_ENOENT);   /* no such node */
-    assert_int_equal(wasp_topic_tree_remove(t, S("a"), 1), WASP_ENOENT);     /* inner node */
-    assert_int_equal(wasp_topic_tree_remove(t, S("a.*"), 2), WASP_ENOENT);   /* other subscriber's */
-    assert_int_equal(wasp_topic_tree_remove(t, S("a.b"), 99), WASP_ENOENT);  /* unknown subscriber */
-    assert_int_equal(wasp_topic_tree_remove(t, S("a..b"), 1), WASP_EINVAL);
-    assert_int_equal(wasp_topic_tree_remove(t, S("a.b"), 1), WASP_OK);
-    assert_int_equal(wasp_topic_tree_remove(t, S("a.b"), 1), WASP_ENOENT);
-    assert_int_equal(wasp_topic_tree_count(t), 3);
+    assert_int_equal(wasp__topic_tree_remove(t, S("a.c"), 1), WASP_ENOENT);   /* no such node */
+    assert_int_equal(wasp__topic_tree_remove(t, S("a"), 1), WASP_ENOENT);     /* inner node */
+    assert_int_equal(wasp__topic_tree_remove(t, S("a.*"), 2), WASP_ENOENT);   /* other subscriber's */
+    assert_int_equal(wasp__topic_tree_remove(t, S("a.b"), 99), WASP_ENOENT);  /* unknown subscriber */
+    assert_int_equal(wasp__topic_tree_remove(t, S("a..b"), 1), WASP_EINVAL);
+    assert_int_equal(wasp__topic_tree_remove(t, S("a.b"), 1), WASP_OK);
+    assert_int_equal(wasp__topic_tree_remove(t, S("a.b"), 1), WASP_ENOENT);
+    assert_int_equal(wasp__topic_tree_count(t), 3);
 
     struct hits h;
     assert_int_equal(match_sorted(t, "a.b", &h), 2); /* 1 via a.* and a.>, 2 via a.b */
-    assert_int_equal(wasp_topic_tree_remove(t, S("a.*"), 1), WASP_OK);
-    assert_int_equal(wasp_topic_tree_remove(t, S("a.>"), 1), WASP_OK);
+    assert_int_equal(wasp__topic_tree_remove(t, S("a.*"), 1), WASP_OK);
+    assert_int_equal(wasp__topic_tree_remove(t, S("a.>"), 1), WASP_OK);
     assert_int_equal(match_sorted(t, "a.b", &h), 1);
     assert_int_equal(h.ids[0], 2);
     /* Re-adding after removal works. */
-    assert_int_equal(wasp_topic_tree_add(t, S("a.b"), 1), WASP_OK);
+    assert_int_equal(wasp__topic_tree_add(t, S("a.b"), 1), WASP_OK);
     assert_int_equal(match_sorted(t, "a.b", &h), 2);
-    wasp_topic_tree_free(t);
+    wasp__topic_tree_free(t);
 }
 
 static void test_remove_subscriber(void **state) {
     (void)state;
-    struct wasp_topic_tree *t = wasp_topic_tree_new();
+    struct wasp_topic_tree *t = wasp__topic_tree_new();
     const char *patterns[] = {"x", "x.y", "x.*", "x.>", ">", "*.y.z", "q.r.s.t"};
     for (uint64_t id = 1; id <= 3; id++)
-        for (size_t i = 0; i < 7; i++) assert_int_equal(wasp_topic_tree_add(t, S(patterns[i]), id), WASP_OK);
-    assert_int_equal(wasp_topic_tree_count(t), 21);
+        for (size_t i = 0; i < 7; i++) assert_int_equal(wasp__topic_tree_add(t, S(patterns[i]), id), WASP_OK);
+    assert_int_equal(wasp__topic_tree_count(t), 21);
 
-    assert_int_equal(wasp_topic_tree_remove_subscriber(t, 2), 7);
-    assert_int_equal(wasp_topic_tree_remove_subscriber(t, 2), 0);
-    assert_int_equal(wasp_topic_tree_remove_subscriber(t, 42), 0);
-    assert_int_equal(wasp_topic_tree_remove_subscriber(NULL, 1), 0);
-    assert_int_equal(wasp_topic_tree_count(t), 14);
+    assert_int_equal(wasp__topic_tree_remove_subscriber(t, 2), 7);
+    assert_int_equal(wasp__topic_tree_remove_subscriber(t, 2), 0);
+    assert_int_equal(wasp__topic_tree_remove_subscriber(t, 42), 0);
+    assert_int_equal(wasp__topic_tree_remove_subscriber(NULL, 1), 0);
+    assert_int_equal(wasp__topic_tree_count(t), 14);
 
     struct hits h;
     assert_int_equal(match_sorted(t, "x.y", &h), 2);
     assert_int_equal(h.ids[0], 1);
     assert_int_equal(h.ids[1], 3);
     /* The other subscribers' back-indexes survived the swaps. */
-    assert_int_equal(wasp_topic_tree_remove(t, S("x.*"), 3), WASP_OK);
-    assert_int_equal(wasp_topic_tree_remove(t, S("q.r.s.t"), 1), WASP_OK);
-    assert_int_equal(wasp_topic_tree_remove_subscriber(t, 1), 6);
-    assert_int_equal(wasp_topic_tree_remove_subscriber(t, 3), 6);
-    assert_int_equal(wasp_topic_tree_count(t), 0);
+    assert_int_equal(wasp__topic_tree_remove(t, S("x.*"), 3), WASP_OK);
+    assert_int_equal(wasp__topic_tree_remove(t, S("q.r.s.t"), 1), WASP_OK);
+    assert_int_equal(wasp__topic_tree_remove_subscriber(t, 1), 6);
+    assert_int_equal(wasp__topic_tree_remove_subscriber(t, 3), 6);
+    assert_int_equal(wasp__topic_tree_count(t), 0);
     assert_int_equal(match_sorted(t, "x.y", &h), 0);
-    wasp_topic_tree_free(t);
+    wasp__topic_tree_free(t);
 }
 
 /* Number of nodes below and including n. */
 static size_t node_count(const struct node *n) {
     size_t c = 1, it = 0;
     const struct wasp_hashmap_entry *e;
-    while ((e = wasp_hashmap_next(&n->children, &it))) c += node_count(e->value);
+    while ((e = wasp__hashmap_next(&n->children, &it))) c += node_count(e->value);
     if (n->star) c += node_count(n->star);
     if (n->rest) c += node_count(n->rest);
     return c;
@@ -373,45 +373,45 @@ static size_t node_count(const struct node *n) {
 
 static void test_pruning(void **state) {
     (void)state;
-    struct wasp_topic_tree *t = wasp_topic_tree_new();
+    struct wasp_topic_tree *t = wasp__topic_tree_new();
     char p[64];
     for (int i = 0; i < 200; i++) {
         snprintf(p, sizeof(p), "deep.%d.*.x.>", i);
-        assert_int_equal(wasp_topic_tree_add(t, S(p), (uint64_t)i), WASP_OK);
+        assert_int_equal(wasp__topic_tree_add(t, S(p), (uint64_t)i), WASP_OK);
         snprintf(p, sizeof(p), "deep.%d.y", i);
-        assert_int_equal(wasp_topic_tree_add(t, S(p), (uint64_t)i), WASP_OK);
-        assert_int_equal(wasp_topic_tree_add(t, S("deep"), (uint64_t)i), WASP_OK);
+        assert_int_equal(wasp__topic_tree_add(t, S(p), (uint64_t)i), WASP_OK);
+        assert_int_equal(wasp__topic_tree_add(t, S("deep"), (uint64_t)i), WASP_OK);
     }
-    assert_int_equal(wasp_topic_tree_count(t), 600);
+    assert_int_equal(wasp__topic_tree_count(t), 600);
     assert_true(node_count(t->root) > 200 * 4);
     for (int i = 0; i < 200; i += 2) {
         snprintf(p, sizeof(p), "deep.%d.*.x.>", i);
-        assert_int_equal(wasp_topic_tree_remove(t, S(p), (uint64_t)i), WASP_OK);
+        assert_int_equal(wasp__topic_tree_remove(t, S(p), (uint64_t)i), WASP_OK);
         snprintf(p, sizeof(p), "deep.%d.y", i);
-        assert_int_equal(wasp_topic_tree_remove(t, S(p), (uint64_t)i), WASP_OK);
-        assert_int_equal(wasp_topic_tree_remove(t, S("deep"), (uint64_t)i), WASP_OK);
+        assert_int_equal(wasp__topic_tree_remove(t, S(p), (uint64_t)i), WASP_OK);
+        assert_int_equal(wasp__topic_tree_remove(t, S("deep"), (uint64_t)i), WASP_OK);
     }
-    for (int i = 1; i < 200; i += 2) assert_int_equal(wasp_topic_tree_remove_subscriber(t, (uint64_t)i), 3);
-    assert_int_equal(wasp_topic_tree_count(t), 0);
+    for (int i = 1; i < 200; i += 2) assert_int_equal(wasp__topic_tree_remove_subscriber(t, (uint64_t)i), 3);
+    assert_int_equal(wasp__topic_tree_count(t), 0);
     /* Only the root is left, with no child table and no subscriber records. */
     assert_int_equal(node_count(t->root), 1);
     assert_null(t->root->children.slots);
     assert_int_equal(wasp_hashmap_len(&t->subscribers), 0);
-    wasp_topic_tree_free(t);
+    wasp__topic_tree_free(t);
 }
 
 static void test_free_with_contents(void **state) {
     (void)state;
     /* Freeing a populated tree releases everything (ASan checks). */
-    struct wasp_topic_tree *t = wasp_topic_tree_new();
+    struct wasp_topic_tree *t = wasp__topic_tree_new();
     char p[64];
     for (int i = 0; i < 500; i++) {
         snprintf(p, sizeof(p), "s.%d.*.>", i % 37);
-        wasp_topic_tree_add(t, S(p), (uint64_t)i);
-        wasp_topic_tree_add(t, S(">"), (uint64_t)i);
+        wasp__topic_tree_add(t, S(p), (uint64_t)i);
+        wasp__topic_tree_add(t, S(">"), (uint64_t)i);
     }
-    wasp_topic_tree_free(t);
-    wasp_topic_tree_free(NULL);
+    wasp__topic_tree_free(t);
+    wasp__topic_tree_free(NULL);
 }
 
 /* ---- Randomised comparison with a naive matcher ---------------------------------- */
@@ -457,7 +457,7 @@ static void test_random_against_naive(void **state) {
     (void)state;
     static struct rsub subs[RPATS];
     srand(42);
-    struct wasp_topic_tree *t = wasp_topic_tree_new();
+    struct wasp_topic_tree *t = wasp__topic_tree_new();
     size_t live = 0;
     for (int round = 0; round < 4; round++) {
         /* Add a batch (EEXIST must agree with the reference). */
@@ -469,12 +469,12 @@ static void test_random_against_naive(void **state) {
             for (int j = 0; j < RPATS; j++)
                 dup |= j != i && subs[j].live && subs[j].id == subs[i].id &&
                        !strcmp(subs[j].pattern, subs[i].pattern);
-            int rc = wasp_topic_tree_add(t, S(subs[i].pattern), subs[i].id);
+            int rc = wasp__topic_tree_add(t, S(subs[i].pattern), subs[i].id);
             assert_int_equal(rc, dup ? WASP_EEXIST : WASP_OK);
             subs[i].live = !dup;
             live += !dup;
         }
-        assert_int_equal(wasp_topic_tree_count(t), live);
+        assert_int_equal(wasp__topic_tree_count(t), live);
 
         for (int q = 0; q < 1000; q++) {
             char topic[32];
@@ -497,7 +497,7 @@ static void test_random_against_naive(void **state) {
         /* Remove a third by pattern and one subscriber wholesale. */
         for (int i = 0; i < RPATS; i++) {
             if (!subs[i].live || rand() % 3) continue;
-            assert_int_equal(wasp_topic_tree_remove(t, S(subs[i].pattern), subs[i].id), WASP_OK);
+            assert_int_equal(wasp__topic_tree_remove(t, S(subs[i].pattern), subs[i].id), WASP_OK);
             subs[i].live = false;
             live--;
         }
@@ -508,14 +508,14 @@ static void test_random_against_naive(void **state) {
                 subs[i].live = false;
                 owned++;
             }
-        assert_int_equal(wasp_topic_tree_remove_subscriber(t, victim), owned);
+        assert_int_equal(wasp__topic_tree_remove_subscriber(t, victim), owned);
         live -= owned;
-        assert_int_equal(wasp_topic_tree_count(t), live);
+        assert_int_equal(wasp__topic_tree_count(t), live);
     }
-    for (uint64_t id = 0; id < RSUBS; id++) wasp_topic_tree_remove_subscriber(t, id);
-    assert_int_equal(wasp_topic_tree_count(t), 0);
+    for (uint64_t id = 0; id < RSUBS; id++) wasp__topic_tree_remove_subscriber(t, id);
+    assert_int_equal(wasp__topic_tree_count(t), 0);
     assert_int_equal(node_count(t->root), 1);
-    wasp_topic_tree_free(t);
+    wasp__topic_tree_free(t);
 }
 
 /* ---- Concurrent readers ------------------------------------------------------------ */
@@ -538,7 +538,7 @@ static void *reader_main(void *arg) {
         int k = (r->seed * 7919 + i) % 100;
         snprintf(topic, sizeof(topic), "room.%d.msg", k);
         size_t n = 0;
-        int rc = wasp_topic_tree_match(r->t, S(topic), count_only, &n);
+        int rc = wasp__topic_tree_match(r->t, S(topic), count_only, &n);
         /* room.K.msg: K's own subscriber, 50 on room.*.msg, 50 on room.> with
          * 25 of them on both. */
         if (rc != 1 + 75 || n != 76) r->errors++;
@@ -548,14 +548,14 @@ static void *reader_main(void *arg) {
 
 static void test_concurrent_matchers(void **state) {
     (void)state;
-    struct wasp_topic_tree *t = wasp_topic_tree_new();
+    struct wasp_topic_tree *t = wasp__topic_tree_new();
     char p[64];
     for (int k = 0; k < 100; k++) {
         snprintf(p, sizeof(p), "room.%d.msg", k);
-        assert_int_equal(wasp_topic_tree_add(t, S(p), (uint64_t)k), WASP_OK);
+        assert_int_equal(wasp__topic_tree_add(t, S(p), (uint64_t)k), WASP_OK);
     }
-    for (uint64_t id = 1000; id < 1050; id++) assert_int_equal(wasp_topic_tree_add(t, S("room.*.msg"), id), WASP_OK);
-    for (uint64_t id = 1025; id < 1075; id++) assert_int_equal(wasp_topic_tree_add(t, S("room.>"), id), WASP_OK);
+    for (uint64_t id = 1000; id < 1050; id++) assert_int_equal(wasp__topic_tree_add(t, S("room.*.msg"), id), WASP_OK);
+    for (uint64_t id = 1025; id < 1075; id++) assert_int_equal(wasp__topic_tree_add(t, S("room.>"), id), WASP_OK);
 
     enum { N = 4 };
     pthread_t th[N];
@@ -568,7 +568,7 @@ static void test_concurrent_matchers(void **state) {
         pthread_join(th[i], NULL);
         assert_int_equal(r[i].errors, 0);
     }
-    wasp_topic_tree_free(t);
+    wasp__topic_tree_free(t);
 }
 
 int main(void) {

@@ -13,7 +13,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    wasp_engine_free(engine);
+    wasp__engine_free(engine);
     return 0;
 }
 
@@ -23,7 +23,7 @@ static void expect_rejected(const char *fixture, int code, const char *needle1, 
     uint8_t *bytes = tu_fixture_bytes(fixture, &len);
     struct wasp_module *m = NULL;
     struct wasp_error err = {0};
-    int rc = wasp_module_load(engine, bytes, len, &m, &err);
+    int rc = wasp__module_load(engine, bytes, len, &m, &err);
     free(bytes);
     assert_int_equal(rc, code);
     assert_null(m);
@@ -35,14 +35,14 @@ static void test_good_module_reports_its_exports(void **state) {
     (void)state;
     tu_signals_restore();
     struct wasp_module *m = wt_module(engine, "engine_basic.wasm");
-    const struct wasp_abi_info *abi = wasp_module_abi(m);
+    const struct wasp_abi_info *abi = wasp__module_abi(m);
     assert_true(abi->receives);
     assert_true(abi->has_start);
     assert_true(abi->has_cleanup);
     assert_true(abi->has_health);
     assert_false(abi->has_initialize);
     assert_false(abi->imports_wasi);
-    wasp_module_release(m);
+    wasp__module_release(m);
 }
 
 static void test_foreign_import_is_named(void **state) {
@@ -81,7 +81,7 @@ static void test_wasp_import_checks_report_every_problem(void **state) {
 static void test_storage_imports(void **state) {
     (void)state;
     tu_signals_restore();
-    wasp_module_release(wt_module(engine, "abi_kv_imports.wasm"));
+    wasp__module_release(wt_module(engine, "abi_kv_imports.wasm"));
     expect_rejected("abi_kv_bad_sig.wasm", WASP_EABI, "import wasp.kv_cas has signature iiiii:i, expected iiiiI:I",
                     NULL);
 }
@@ -92,12 +92,12 @@ static void test_not_wasm(void **state) {
     struct wasp_module *m = NULL;
     struct wasp_error err = {0};
     const uint8_t junk[] = "definitely not a module";
-    assert_int_equal(wasp_module_load(engine, junk, sizeof(junk), &m, &err), WASP_ECOMPILE);
+    assert_int_equal(wasp__module_load(engine, junk, sizeof(junk), &m, &err), WASP_ECOMPILE);
     assert_non_null(strstr(err.msg, "magic"));
     const uint8_t truncated[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 5};
-    assert_int_equal(wasp_module_load(engine, truncated, sizeof(truncated), &m, &err), WASP_ECOMPILE);
-    assert_int_equal(wasp_module_load(engine, NULL, 0, &m, &err), WASP_ECOMPILE);
-    assert_int_equal(wasp_module_load(NULL, junk, 4, &m, &err), WASP_EINVAL);
+    assert_int_equal(wasp__module_load(engine, truncated, sizeof(truncated), &m, &err), WASP_ECOMPILE);
+    assert_int_equal(wasp__module_load(engine, NULL, 0, &m, &err), WASP_ECOMPILE);
+    assert_int_equal(wasp__module_load(NULL, junk, 4, &m, &err), WASP_EINVAL);
 }
 
 static void test_unrepresentable_types_are_rejected(void **state) {
@@ -111,7 +111,7 @@ static void test_missing_file(void **state) {
     tu_signals_restore();
     struct wasp_module *m = NULL;
     struct wasp_error err = {0};
-    assert_int_equal(wasp_module_load_file(engine, "/nonexistent/x.wasm", &m, &err), WASP_EIO);
+    assert_int_equal(wasp__module_load_file(engine, "/nonexistent/x.wasm", &m, &err), WASP_EIO);
     assert_non_null(strstr(err.msg, "/nonexistent/x.wasm"));
 }
 
@@ -119,19 +119,19 @@ static void test_wasi_needs_a_grant(void **state) {
     (void)state;
     tu_signals_restore();
     struct wasp_module *m = wt_module(engine, "abi_wasi.wasm");
-    assert_true(wasp_module_abi(m)->imports_wasi);
+    assert_true(wasp__module_abi(m)->imports_wasi);
     struct wasp_error err = {0};
     struct wasp_instance *inst = NULL;
-    assert_int_equal(wasp_instance_new(m, NULL, NULL, NULL, &inst, &err), WASP_ELINK);
+    assert_int_equal(wasp__instance_new(m, NULL, NULL, NULL, &inst, &err), WASP_ELINK);
     assert_non_null(strstr(err.msg, "wasi_snapshot_preview1.fd_write"));
     assert_null(inst);
     /* Granted: it links and runs (fd_write to an inherited-nothing stdout). */
-    assert_int_equal(wasp_instance_new(m, NULL, wasi_config_new(), NULL, &inst, &err), WASP_OK);
+    assert_int_equal(wasp__instance_new(m, NULL, wasi_config_new(), NULL, &inst, &err), WASP_OK);
     int32_t r = -1;
     assert_int_equal(wt_call_i32(inst, "say", ":i", NULL, 0, &r, &err), WASP_OK);
     assert_int_equal(r, 0);
-    wasp_instance_free(inst);
-    wasp_module_release(m);
+    wasp__instance_free(inst);
+    wasp__module_release(m);
 }
 
 static void test_abi_imports_link_only_when_defined(void **state) {
@@ -142,23 +142,23 @@ static void test_abi_imports_link_only_when_defined(void **state) {
     struct wasp_module *m = wt_module(engine, "abi_wasp_imports.wasm");
     struct wasp_error err = {0};
     struct wasp_instance *inst = NULL;
-    assert_int_equal(wasp_instance_new(m, NULL, NULL, NULL, &inst, &err), WASP_ELINK);
+    assert_int_equal(wasp__instance_new(m, NULL, NULL, NULL, &inst, &err), WASP_ELINK);
     if (!strstr(err.msg, "now_ms") && !strstr(err.msg, "log")) fail_msg("import not named: %s", err.msg);
-    wasp_module_release(m);
+    wasp__module_release(m);
 }
 
 static void test_signature_strings(void **state) {
     (void)state;
     tu_signals_restore();
-    wasm_functype_t *ft = wasp_abi_functype_new("iiI:i");
+    wasm_functype_t *ft = wasp__abi_functype_new("iiI:i");
     char sig[16];
-    wasp_abi_functype_sig(ft, sig, sizeof(sig));
+    wasp__abi_functype_sig(ft, sig, sizeof(sig));
     assert_string_equal(sig, "iiI:i");
-    assert_true(wasp_abi_functype_is(ft, "iiI:i"));
-    assert_false(wasp_abi_functype_is(ft, "iii:i"));
+    assert_true(wasp__abi_functype_is(ft, "iiI:i"));
+    assert_false(wasp__abi_functype_is(ft, "iii:i"));
     wasm_functype_delete(ft);
-    ft = wasp_abi_functype_new(":");
-    wasp_abi_functype_sig(ft, sig, sizeof(sig));
+    ft = wasp__abi_functype_new(":");
+    wasp__abi_functype_sig(ft, sig, sizeof(sig));
     assert_string_equal(sig, ":");
     wasm_functype_delete(ft);
 }

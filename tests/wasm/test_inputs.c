@@ -12,7 +12,7 @@
 static void expect_unreadable(struct wasp_engine *e, const char *path, const char *needle) {
     struct wasp_module *m = NULL;
     struct wasp_error err = {0};
-    assert_int_equal(wasp_module_load_file(e, path, &m, &err), WASP_EIO);
+    assert_int_equal(wasp__module_load_file(e, path, &m, &err), WASP_EIO);
     assert_null(m);
     if (!strstr(err.msg, needle)) fail_msg("'%s' does not say '%s'", err.msg, needle);
 }
@@ -27,7 +27,7 @@ static void test_special_files_are_refused(void **state) {
     expect_unreadable(e, fifo, "a FIFO"); /* no writer: would block forever */
     expect_unreadable(e, "/dev/zero", "a device"); /* endless */
     expect_unreadable(e, dir, "a directory");
-    wasp_engine_free(e);
+    wasp__engine_free(e);
     tu_rmtree(dir);
     free(dir);
 }
@@ -67,19 +67,19 @@ static void test_function_count_is_capped(void **state) {
     uint8_t *bytes = many_functions(200000, &len);
     struct wasp_module_shape shape;
     struct wasp_error err = {0};
-    assert_int_equal(wasp_module_scan(bytes, len, &shape, &err), WASP_OK);
+    assert_int_equal(wasp__module_scan(bytes, len, &shape, &err), WASP_OK);
     assert_int_equal(shape.functions, 200000);
     assert_int_equal(shape.bodies, 200000);
     struct wasp_module *m = NULL;
-    assert_int_equal(wasp_module_load(e, bytes, len, &m, &err), WASP_ECOMPILE);
+    assert_int_equal(wasp__module_load(e, bytes, len, &m, &err), WASP_ECOMPILE);
     assert_non_null(strstr(err.msg, "200000 functions"));
     free(bytes);
     /* A few are fine (and the builder above makes valid modules). */
     bytes = many_functions(10, &len);
-    assert_int_equal(wasp_module_load(e, bytes, len, &m, &err), WASP_OK);
-    wasp_module_release(m);
+    assert_int_equal(wasp__module_load(e, bytes, len, &m, &err), WASP_OK);
+    wasp__module_release(m);
     free(bytes);
-    wasp_engine_free(e);
+    wasp__engine_free(e);
 }
 
 static void test_scan_framing(void **state) {
@@ -88,13 +88,13 @@ static void test_scan_framing(void **state) {
     struct wasp_error err = {0};
     /* A section longer than the module. */
     static const uint8_t cut[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 3, 0x10, 1, 0};
-    assert_int_equal(wasp_module_scan(cut, sizeof(cut), &shape, &err), WASP_ECOMPILE);
+    assert_int_equal(wasp__module_scan(cut, sizeof(cut), &shape, &err), WASP_ECOMPILE);
     /* A count that is not a LEB128 within its section. */
     static const uint8_t badcount[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 3, 1, 0x80};
-    assert_int_equal(wasp_module_scan(badcount, sizeof(badcount), &shape, &err), WASP_ECOMPILE);
+    assert_int_equal(wasp__module_scan(badcount, sizeof(badcount), &shape, &err), WASP_ECOMPILE);
     /* Not a core module: not judged here. */
     static const uint8_t component[] = {0, 'a', 's', 'm', 0x0d, 0, 1, 0};
-    assert_int_equal(wasp_module_scan(component, sizeof(component), &shape, &err), WASP_OK);
+    assert_int_equal(wasp__module_scan(component, sizeof(component), &shape, &err), WASP_OK);
     assert_int_equal(shape.functions, 0);
 }
 

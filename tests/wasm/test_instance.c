@@ -20,10 +20,10 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    wasp_module_release(basic);
-    wasp_module_release(fuel_basic);
-    wasp_engine_free(engine);
-    wasp_engine_free(fuel_engine);
+    wasp__module_release(basic);
+    wasp__module_release(fuel_basic);
+    wasp__engine_free(engine);
+    wasp__engine_free(fuel_engine);
     return 0;
 }
 
@@ -44,7 +44,7 @@ static void test_abi_exports_run(void **state) {
     assert_int_equal(wt_call_i32(inst, "wasp_alloc", "i:i", &size, 1, &ptr, &err), WASP_OK);
     assert_true(ptr >= 1024);
     size_t memlen;
-    uint8_t *mem = wasp_instance_memory(inst, &memlen);
+    uint8_t *mem = wasp__instance_memory(inst, &memlen);
     assert_int_equal(memlen, 65536);
     memcpy(mem + ptr, "hello", 5);
     int32_t args[2] = {ptr, 5};
@@ -54,7 +54,7 @@ static void test_abi_exports_run(void **state) {
     int32_t two[2] = {40, 2};
     assert_int_equal(wt_call_i32(inst, "add", "ii:i", two, 2, &r, &err), WASP_OK);
     assert_int_equal(r, 42);
-    wasp_instance_free(inst);
+    wasp__instance_free(inst);
 }
 
 static void test_export_lookup_by_name_and_type(void **state) {
@@ -63,12 +63,12 @@ static void test_export_lookup_by_name_and_type(void **state) {
     struct wasp_instance *inst = wt_instance(basic, NULL);
     struct wasp_error err = {0};
     wasmtime_func_t f;
-    assert_int_equal(wasp_instance_func(inst, "add", "ii:i", &f, &err), WASP_OK);
-    assert_int_equal(wasp_instance_func(inst, "add", "i:i", &f, &err), WASP_EABI);
+    assert_int_equal(wasp__instance_func(inst, "add", "ii:i", &f, &err), WASP_OK);
+    assert_int_equal(wasp__instance_func(inst, "add", "i:i", &f, &err), WASP_EABI);
     assert_non_null(strstr(err.msg, "has signature ii:i, expected i:i"));
-    assert_int_equal(wasp_instance_func(inst, "nope", ":", &f, &err), WASP_ENOENT);
-    assert_int_equal(wasp_instance_func(inst, "memory", ":", &f, &err), WASP_EABI);
-    wasp_instance_free(inst);
+    assert_int_equal(wasp__instance_func(inst, "nope", ":", &f, &err), WASP_ENOENT);
+    assert_int_equal(wasp__instance_func(inst, "memory", ":", &f, &err), WASP_EABI);
+    wasp__instance_free(inst);
 }
 
 /* Calls export `name` expecting a trap whose message mentions `kind`. */
@@ -83,7 +83,7 @@ static void expect_trap(const char *name, const char *sig, const int32_t *args, 
     snprintf(quoted, sizeof(quoted), "`%s`", name);
     if (!strstr(err.msg, quoted) || !strstr(err.msg, kind))
         fail_msg("expected %s and '%s' in: %s", quoted, kind, err.msg);
-    wasp_instance_free(inst);
+    wasp__instance_free(inst);
 }
 
 static void test_traps_of_each_kind(void **state) {
@@ -110,8 +110,8 @@ static void test_trap_in_one_instance_leaves_others_running(void **state) {
     int32_t two[2] = {1, 2}, r = 0;
     assert_int_equal(wt_call_i32(b, "add", "ii:i", two, 2, &r, &err), WASP_OK);
     assert_int_equal(r, 3);
-    wasp_instance_free(a);
-    wasp_instance_free(b);
+    wasp__instance_free(a);
+    wasp__instance_free(b);
 }
 
 static void test_start_section_trap_fails_instantiation(void **state) {
@@ -120,10 +120,10 @@ static void test_start_section_trap_fails_instantiation(void **state) {
     struct wasp_module *m = wt_module(engine, "start_traps.wasm");
     struct wasp_instance *inst = NULL;
     struct wasp_error err = {0};
-    assert_int_equal(wasp_instance_new(m, NULL, NULL, NULL, &inst, &err), WASP_ETRAP);
+    assert_int_equal(wasp__instance_new(m, NULL, NULL, NULL, &inst, &err), WASP_ETRAP);
     assert_non_null(strstr(err.msg, "unreachable"));
     assert_null(inst);
-    wasp_module_release(m);
+    wasp__module_release(m);
 }
 
 static void test_memory_limit_holds(void **state) {
@@ -144,17 +144,17 @@ static void test_memory_limit_holds(void **state) {
     assert_int_equal(wt_call_i32(inst, "pages", ":i", NULL, 0, &r, &err), WASP_OK);
     assert_int_equal(r, 4);
     size_t len;
-    wasp_instance_memory(inst, &len);
+    wasp__instance_memory(inst, &len);
     assert_int_equal(len, 4 * 65536);
-    wasp_instance_free(inst);
+    wasp__instance_free(inst);
 }
 
 static int call_count(struct wasp_instance *inst, int64_t n, int64_t *out, unsigned *polls, struct wasp_error *err) {
     wasmtime_func_t f;
-    int rc = wasp_instance_func(inst, "count", "I:I", &f, err);
+    int rc = wasp__instance_func(inst, "count", "I:I", &f, err);
     if (rc != WASP_OK) return rc;
     wasmtime_val_t arg = {.kind = WASMTIME_I64, .of.i64 = n}, res;
-    rc = wasp_instance_call(inst, &f, "count", &arg, 1, &res, 1, polls, err);
+    rc = wasp__instance_call(inst, &f, "count", &arg, 1, &res, 1, polls, err);
     if (rc == WASP_OK) *out = res.of.i64;
     return rc;
 }
@@ -174,11 +174,11 @@ static void test_fuel_exhausted(void **state) {
     assert_int_equal(call_count(inst, 100000000, &out, NULL, &err), WASP_EINTERRUPT);
     assert_non_null(strstr(err.msg, "out of fuel"));
     assert_non_null(strstr(err.msg, "`count`"));
-    wasp_instance_free(inst);
+    wasp__instance_free(inst);
 
     /* Fuel needs an engine compiled for it. */
     struct wasp_instance *none = NULL;
-    assert_int_equal(wasp_instance_new(basic, &lim, NULL, NULL, &none, &err), WASP_EINVAL);
+    assert_int_equal(wasp__instance_new(basic, &lim, NULL, NULL, &none, &err), WASP_EINVAL);
 }
 
 static void test_unmetered_on_fuel_engine(void **state) {
@@ -189,7 +189,7 @@ static void test_unmetered_on_fuel_engine(void **state) {
     int64_t out = 0;
     assert_int_equal(call_count(inst, 10000000, &out, NULL, &err), WASP_OK);
     assert_int_equal(out, 10000000);
-    wasp_instance_free(inst);
+    wasp__instance_free(inst);
 }
 
 static void test_endless_loop_is_sliced_and_interrupted(void **state) {
@@ -204,15 +204,15 @@ static void test_endless_loop_is_sliced_and_interrupted(void **state) {
     unsigned polls = 0;
     uint64_t t0 = wasp_clock_ns();
     wasmtime_func_t f;
-    assert_int_equal(wasp_instance_func(inst, "spin", ":", &f, &err), WASP_OK);
-    assert_int_equal(wasp_instance_call(inst, &f, "spin", NULL, 0, NULL, 0, &polls, &err), WASP_EINTERRUPT);
+    assert_int_equal(wasp__instance_func(inst, "spin", ":", &f, &err), WASP_OK);
+    assert_int_equal(wasp__instance_call(inst, &f, "spin", NULL, 0, NULL, 0, &polls, &err), WASP_EINTERRUPT);
     uint64_t ms = (wasp_clock_ns() - t0) / 1000000;
     assert_non_null(strstr(err.msg, "`spin`: ran past its time budget of 200 ms"));
     /* It yielded to the poller between slices, and stopped at the budget. */
     assert_true(polls >= 2);
     assert_true(ms >= 200);
     assert_true(ms < 5000);
-    wasp_instance_free(inst);
+    wasp__instance_free(inst);
 }
 
 static void test_two_spinners_interleave(void **state) {
@@ -223,24 +223,24 @@ static void test_two_spinners_interleave(void **state) {
     struct wasp_instance *a = wt_instance(basic, &lim), *b = wt_instance(basic, &lim);
     struct wasp_error err = {0};
     wasmtime_func_t fa, fb;
-    assert_int_equal(wasp_instance_func(a, "spin", ":", &fa, &err), WASP_OK);
-    assert_int_equal(wasp_instance_func(b, "spin", ":", &fb, &err), WASP_OK);
-    assert_int_equal(wasp_instance_call_begin(a, &fa, "spin", NULL, 0, NULL, 0), WASP_OK);
-    assert_int_equal(wasp_instance_call_begin(b, &fb, "spin", NULL, 0, NULL, 0), WASP_OK);
-    assert_int_equal(wasp_instance_call_begin(a, &fa, "spin", NULL, 0, NULL, 0), WASP_ESTATE);
+    assert_int_equal(wasp__instance_func(a, "spin", ":", &fa, &err), WASP_OK);
+    assert_int_equal(wasp__instance_func(b, "spin", ":", &fb, &err), WASP_OK);
+    assert_int_equal(wasp__instance_call_begin(a, &fa, "spin", NULL, 0, NULL, 0), WASP_OK);
+    assert_int_equal(wasp__instance_call_begin(b, &fb, "spin", NULL, 0, NULL, 0), WASP_OK);
+    assert_int_equal(wasp__instance_call_begin(a, &fa, "spin", NULL, 0, NULL, 0), WASP_ESTATE);
     int ra = WASP_CALL_PENDING, rb = WASP_CALL_PENDING;
     unsigned slices_a = 0, slices_b = 0;
     while (ra == WASP_CALL_PENDING || rb == WASP_CALL_PENDING) {
-        if (ra == WASP_CALL_PENDING) ra = wasp_instance_call_poll(a, &err), slices_a++;
-        if (rb == WASP_CALL_PENDING) rb = wasp_instance_call_poll(b, &err), slices_b++;
+        if (ra == WASP_CALL_PENDING) ra = wasp__instance_call_poll(a, &err), slices_a++;
+        if (rb == WASP_CALL_PENDING) rb = wasp__instance_call_poll(b, &err), slices_b++;
     }
     assert_int_equal(ra, WASP_EINTERRUPT);
     assert_int_equal(rb, WASP_EINTERRUPT);
     /* Each was suspended and resumed while the other was pending. */
     assert_true(slices_a >= 2 && slices_b >= 2);
-    assert_false(wasp_instance_call_active(a));
-    wasp_instance_free(a);
-    wasp_instance_free(b);
+    assert_false(wasp__instance_call_active(a));
+    wasp__instance_free(a);
+    wasp__instance_free(b);
 }
 
 static void test_abort_pending_call(void **state) {
@@ -250,19 +250,19 @@ static void test_abort_pending_call(void **state) {
     struct wasp_instance *inst = wt_instance(basic, &lim);
     struct wasp_error err = {0};
     wasmtime_func_t f;
-    assert_int_equal(wasp_instance_func(inst, "spin", ":", &f, &err), WASP_OK);
-    assert_int_equal(wasp_instance_call_begin(inst, &f, "spin", NULL, 0, NULL, 0), WASP_OK);
-    assert_int_equal(wasp_instance_call_poll(inst, &err), WASP_CALL_PENDING);
-    assert_true(wasp_instance_call_active(inst));
-    wasp_instance_call_abort(inst);
-    assert_false(wasp_instance_call_active(inst));
-    assert_int_equal(wasp_instance_call_poll(inst, &err), WASP_ESTATE);
-    wasp_instance_free(inst); /* freeing with nothing pending, and below with a call pending */
+    assert_int_equal(wasp__instance_func(inst, "spin", ":", &f, &err), WASP_OK);
+    assert_int_equal(wasp__instance_call_begin(inst, &f, "spin", NULL, 0, NULL, 0), WASP_OK);
+    assert_int_equal(wasp__instance_call_poll(inst, &err), WASP_CALL_PENDING);
+    assert_true(wasp__instance_call_active(inst));
+    wasp__instance_call_abort(inst);
+    assert_false(wasp__instance_call_active(inst));
+    assert_int_equal(wasp__instance_call_poll(inst, &err), WASP_ESTATE);
+    wasp__instance_free(inst); /* freeing with nothing pending, and below with a call pending */
     inst = wt_instance(basic, &lim);
-    assert_int_equal(wasp_instance_func(inst, "spin", ":", &f, &err), WASP_OK);
-    assert_int_equal(wasp_instance_call_begin(inst, &f, "spin", NULL, 0, NULL, 0), WASP_OK);
-    assert_int_equal(wasp_instance_call_poll(inst, &err), WASP_CALL_PENDING);
-    wasp_instance_free(inst);
+    assert_int_equal(wasp__instance_func(inst, "spin", ":", &f, &err), WASP_OK);
+    assert_int_equal(wasp__instance_call_begin(inst, &f, "spin", NULL, 0, NULL, 0), WASP_OK);
+    assert_int_equal(wasp__instance_call_poll(inst, &err), WASP_CALL_PENDING);
+    wasp__instance_free(inst);
 }
 
 static double cpu_ms(void) {
@@ -282,7 +282,7 @@ static void test_idle_engine_burns_no_cpu(void **state) {
     tu_sleep_ms(300);
     double used = cpu_ms() - before;
     if (used > 30) fail_msg("idle engine used %.1f ms of CPU in 300 ms", used);
-    wasp_instance_free(inst);
+    wasp__instance_free(inst);
 }
 
 int main(void) {

@@ -31,7 +31,7 @@ static void run_add(struct wasp_module *m) {
     int32_t args[2] = {20, 22}, r = 0;
     assert_int_equal(wt_call_i32(inst, "add", "ii:i", args, 2, &r, &err), WASP_OK);
     assert_int_equal(r, 42);
-    wasp_instance_free(inst);
+    wasp__instance_free(inst);
 }
 
 static void test_same_bytes_compile_once(void **state) {
@@ -40,19 +40,19 @@ static void test_same_bytes_compile_once(void **state) {
     struct wasp_engine *e = wt_engine(false, NULL);
     struct wasp_module *a = wt_module(e, "engine_basic.wasm"), *b = wt_module(e, "engine_basic.wasm");
     assert_ptr_equal(a, b);
-    struct wasp_engine_stats st;
-    wasp_engine_stats(e, &st);
+    struct wasp__engine_stats st;
+    wasp__engine_stats(e, &st);
     assert_int_equal(st.compiled, 1);
     assert_int_equal(st.memory_hits, 1);
     assert_int_equal(st.modules, 1);
     struct wasp_module *c = wt_module(e, "abi_wasi.wasm");
     assert_ptr_not_equal(a, c);
-    wasp_engine_stats(e, &st);
+    wasp__engine_stats(e, &st);
     assert_int_equal(st.compiled, 2);
-    wasp_module_release(a);
-    wasp_module_release(b);
-    wasp_module_release(c);
-    wasp_engine_free(e);
+    wasp__module_release(a);
+    wasp__module_release(b);
+    wasp__module_release(c);
+    wasp__engine_free(e);
 }
 
 static void test_disk_round_trip(void **state) {
@@ -61,33 +61,33 @@ static void test_disk_round_trip(void **state) {
     char *dir = tu_tempdir();
     struct wasp_engine *e = wt_engine(false, dir);
     struct wasp_module *m = wt_module(e, "engine_basic.wasm");
-    struct wasp_engine_stats st;
-    wasp_engine_stats(e, &st);
+    struct wasp__engine_stats st;
+    wasp__engine_stats(e, &st);
     assert_int_equal(st.compiled, 1);
     assert_int_equal(st.disk_hits, 0);
     assert_non_null(only_entry(dir));
-    wasp_module_release(m);
-    wasp_engine_free(e);
+    wasp__module_release(m);
+    wasp__engine_free(e);
 
     /* A new engine with the same configuration starts warm from disk. */
     e = wt_engine(false, dir);
     m = wt_module(e, "engine_basic.wasm");
-    wasp_engine_stats(e, &st);
+    wasp__engine_stats(e, &st);
     assert_int_equal(st.compiled, 0);
     assert_int_equal(st.disk_hits, 1);
     run_add(m);
-    wasp_module_release(m);
-    wasp_engine_free(e);
+    wasp__module_release(m);
+    wasp__engine_free(e);
 
     /* A different configuration (fuel changes the code) uses its own entry. */
     e = wt_engine(true, dir);
     m = wt_module(e, "engine_basic.wasm");
-    wasp_engine_stats(e, &st);
+    wasp__engine_stats(e, &st);
     assert_int_equal(st.compiled, 1);
     assert_int_equal(st.disk_hits, 0);
     assert_null(only_entry(dir)); /* now two entries */
-    wasp_module_release(m);
-    wasp_engine_free(e);
+    wasp__module_release(m);
+    wasp__engine_free(e);
     tu_rmtree(dir);
     free(dir);
 }
@@ -97,28 +97,28 @@ static void test_disk_round_trip(void **state) {
 static void check_stale(void (*damage)(const char *path)) {
     char *dir = tu_tempdir();
     struct wasp_engine *e = wt_engine(false, dir);
-    wasp_module_release(wt_module(e, "engine_basic.wasm"));
-    wasp_engine_free(e);
+    wasp__module_release(wt_module(e, "engine_basic.wasm"));
+    wasp__engine_free(e);
     const char *entry = only_entry(dir);
     assert_non_null(entry);
     damage(entry);
 
     e = wt_engine(false, dir);
     struct wasp_module *m = wt_module(e, "engine_basic.wasm");
-    struct wasp_engine_stats st;
-    wasp_engine_stats(e, &st);
+    struct wasp__engine_stats st;
+    wasp__engine_stats(e, &st);
     assert_int_equal(st.disk_hits, 0);
     assert_int_equal(st.disk_stale, 1);
     assert_int_equal(st.compiled, 1);
     run_add(m);
-    wasp_module_release(m);
-    wasp_engine_free(e);
+    wasp__module_release(m);
+    wasp__engine_free(e);
 
     e = wt_engine(false, dir); /* the rewritten entry is good again */
-    wasp_module_release(wt_module(e, "engine_basic.wasm"));
-    wasp_engine_stats(e, &st);
+    wasp__module_release(wt_module(e, "engine_basic.wasm"));
+    wasp__engine_stats(e, &st);
     assert_int_equal(st.disk_hits, 1);
-    wasp_engine_free(e);
+    wasp__engine_free(e);
     tu_rmtree(dir);
     free(dir);
 }
@@ -152,7 +152,7 @@ static void test_empty_entry_is_rejected(void **state) { (void)state; check_stal
 static struct wasp_diskcache *open_cache(const char *dir) {
     struct wasp_diskcache *c = NULL;
     char why[256];
-    if (wasp_diskcache_open(dir, &c, why, sizeof(why)) != WASP_OK) fail_msg("open %s: %s", dir, why);
+    if (wasp__diskcache_open(dir, &c, why, sizeof(why)) != WASP_OK) fail_msg("open %s: %s", dir, why);
     return c;
 }
 
@@ -163,23 +163,23 @@ static void test_entry_keyed_by_content(void **state) {
     char *dir = tu_tempdir();
     struct wasp_diskcache *c = open_cache(dir);
     const uint8_t payload[] = "serialized";
-    assert_int_equal(wasp_diskcache_write(c, content, fp, payload, sizeof(payload)), WASP_OK);
+    assert_int_equal(wasp__diskcache_write(c, content, fp, payload, sizeof(payload)), WASP_OK);
     uint8_t *out = NULL;
     size_t len = 0;
-    assert_int_equal(wasp_diskcache_read(c, content, fp, &out, &len), WASP_DISKCACHE_HIT);
+    assert_int_equal(wasp__diskcache_read(c, content, fp, &out, &len), WASP_DISKCACHE_HIT);
     assert_int_equal(len, sizeof(payload));
     assert_memory_equal(out, payload, len);
     free(out);
-    assert_int_equal(wasp_diskcache_read(c, other, fp, &out, &len), WASP_DISKCACHE_MISS);
+    assert_int_equal(wasp__diskcache_read(c, other, fp, &out, &len), WASP_DISKCACHE_MISS);
     /* Same file name but a different engine fingerprint inside: stale. */
     char a[4096], b[4096];
     uint8_t fp2[32] = {3};
     fp2[20] = 9;
-    wasp_diskcache_path(dir, content, fp, a, sizeof(a));
-    wasp_diskcache_path(dir, content, fp2, b, sizeof(b));
+    wasp__diskcache_path(dir, content, fp, a, sizeof(a));
+    wasp__diskcache_path(dir, content, fp2, b, sizeof(b));
     assert_string_equal(a, b); /* only 16 hex digits of the fingerprint name the file */
-    assert_int_equal(wasp_diskcache_read(c, content, fp2, &out, &len), WASP_DISKCACHE_STALE);
-    wasp_diskcache_close(c);
+    assert_int_equal(wasp__diskcache_read(c, content, fp2, &out, &len), WASP_DISKCACHE_STALE);
+    wasp__diskcache_close(c);
     tu_rmtree(dir);
     free(dir);
 }
@@ -193,27 +193,27 @@ static void test_forged_entries_are_refused(void **state) {
     char *dir = tu_tempdir(), *forger = tu_tempdir();
     struct wasp_diskcache *c = open_cache(dir), *f = open_cache(forger);
     const uint8_t payload[] = "native code";
-    assert_int_equal(wasp_diskcache_write(f, content, fp, payload, sizeof(payload)), WASP_OK);
+    assert_int_equal(wasp__diskcache_write(f, content, fp, payload, sizeof(payload)), WASP_OK);
     char from[4096], to[4096];
-    wasp_diskcache_path(forger, content, fp, from, sizeof(from));
-    wasp_diskcache_path(dir, content, fp, to, sizeof(to));
+    wasp__diskcache_path(forger, content, fp, from, sizeof(from));
+    wasp__diskcache_path(dir, content, fp, to, sizeof(to));
     assert_int_equal(rename(from, to), 0);
     uint8_t *out = NULL;
     size_t len = 0;
-    assert_int_equal(wasp_diskcache_read(c, content, fp, &out, &len), WASP_DISKCACHE_STALE);
+    assert_int_equal(wasp__diskcache_read(c, content, fp, &out, &len), WASP_DISKCACHE_STALE);
     /* A genuine entry of module `other` under the name of module `content`. */
-    assert_int_equal(wasp_diskcache_write(c, other, fp, payload, sizeof(payload)), WASP_OK);
-    wasp_diskcache_path(dir, other, fp, from, sizeof(from));
+    assert_int_equal(wasp__diskcache_write(c, other, fp, payload, sizeof(payload)), WASP_OK);
+    wasp__diskcache_path(dir, other, fp, from, sizeof(from));
     assert_int_equal(rename(from, to), 0);
-    assert_int_equal(wasp_diskcache_read(c, content, fp, &out, &len), WASP_DISKCACHE_STALE);
+    assert_int_equal(wasp__diskcache_read(c, content, fp, &out, &len), WASP_DISKCACHE_STALE);
     /* The key file is private. */
     char key[4200];
     snprintf(key, sizeof(key), "%s/cache.key", dir);
     struct stat st;
     assert_int_equal(stat(key, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
-    wasp_diskcache_close(c);
-    wasp_diskcache_close(f);
+    wasp__diskcache_close(c);
+    wasp__diskcache_close(f);
     tu_rmtree(dir);
     tu_rmtree(forger);
     free(dir);
@@ -228,23 +228,23 @@ static void test_shared_directory_is_refused(void **state) {
     assert_int_equal(chmod(dir, 0777), 0);
     struct wasp_diskcache *c = NULL;
     char why[256];
-    assert_int_equal(wasp_diskcache_open(dir, &c, why, sizeof(why)), WASP_EPERM);
+    assert_int_equal(wasp__diskcache_open(dir, &c, why, sizeof(why)), WASP_EPERM);
     assert_null(c);
     assert_non_null(strstr(why, "writable by other users"));
     /* An engine given it works without a cache and says why. */
     struct wasp_engine *e = wt_engine(false, dir);
-    assert_non_null(wasp_engine_cache_problem(e));
+    assert_non_null(wasp__engine_cache_problem(e));
     run_add(wt_module(e, "engine_basic.wasm"));
     assert_null(only_entry(dir));
-    wasp_engine_free(e);
+    wasp__engine_free(e);
     /* A key readable by others is refused too. */
     assert_int_equal(chmod(dir, 0700), 0);
-    assert_int_equal(wasp_diskcache_open(dir, &c, why, sizeof(why)), WASP_OK);
-    wasp_diskcache_close(c);
+    assert_int_equal(wasp__diskcache_open(dir, &c, why, sizeof(why)), WASP_OK);
+    wasp__diskcache_close(c);
     char key[4200];
     snprintf(key, sizeof(key), "%s/cache.key", dir);
     assert_int_equal(chmod(key, 0644), 0);
-    assert_int_equal(wasp_diskcache_open(dir, &c, why, sizeof(why)), WASP_EPERM);
+    assert_int_equal(wasp__diskcache_open(dir, &c, why, sizeof(why)), WASP_EPERM);
     tu_rmtree(dir);
     free(dir);
 }
