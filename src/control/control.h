@@ -157,12 +157,6 @@ int wasp__ctl_connect(const char *where);
  * that is not JSON). */
 int wasp__ctl_request(int fd, json_t *req, int timeout_ms, json_t **resp);
 
-/* A listening TCP socket on a loopback address "HOST:PORT" ("[::1]:PORT"),
- * non-blocking; PORT 0 picks one, *port gets it. Returns the fd, or a
- * negative wasp error with err saying why (WASP_EINVAL: malformed or not
- * loopback; WASP_EIO: cannot listen). */
-int wasp__listen_loopback(const char *hostport, int *port, char *err, size_t errcap);
-
 /* HTTP on the control TCP port (ctl_http.c): a buffer that starts like an
  * HTTP request; one whose head is complete; the answer (GET /metrics is the
  * Prometheus text, anything else 404), malloc'd into *resp. */

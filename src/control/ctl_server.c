@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "control/control.h"
+#include "core/net.h"
 
 #define MAX_CLIENTS 64
 #define MAX_PENDING 256           /* requests in flight per client before we stop reading it */
@@ -463,56 +464,6 @@ static int listen_unix(wasp__ctl_server *s, char *err, size_t errcap) {
     return WASP_OK;
 }
 
-static bool is_loopback(const struct sockaddr *a) {
-    if (a->sa_family == AF_INET)
-        return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >> 24) == 127;
-    if (a->sa_family == AF_INET6)
-        return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)a)->sin6_addr);
-    return false;
-}
-
-int wasp__listen_loopback(const char *hostport, int *port, char *err, size_t errcap) {
-    const char *colon = strrchr(hostport, ':');
-    char host[256];
-    if (!colon || (size_t)(colon - hostport) >= sizeof(host) || !colon[1]) {
-        snprintf(err, errcap, "'%s' is not HOST:PORT", hostport);
-        return WASP_EINVAL;
-    }
-    memcpy(host, hostport, (size_t)(colon - hostport));
-    host[colon - hostport] = 0;
-    char *h = host;
-    if (h[0] == '[' && h[strlen(h) - 1] == ']') { /* [::1]:8080 */
-        h[strlen(h) - 1] = 0;
-        h++;
-    }
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai = NULL;
-    if (getaddrinfo(h, colon + 1, &hints, &ai) != 0 || !ai) {
-        snprintf(err, errcap, "cannot resolve '%s'", hostport);
-        return WASP_EINVAL;
-    }
-    if (!is_loopback(ai->ai_addr)) {
-        freeaddrinfo(ai);
-        snprintf(err, errcap, "'%s' is not a loopback address (127.0.0.0/8 or ::1)", hostport);
-        return WASP_EINVAL;
-    }
-    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 512) != 0) {
-        snprintf(err, errcap, "cannot listen on %s: %s", hostport, strerror(errno));
-        if (fd >= 0) close(fd);
-        freeaddrinfo(ai);
-        return WASP_EIO;
-    }
-    freeaddrinfo(ai);
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof(ss);
-    getsockname(fd, (struct sockaddr *)&ss, &sl);
-    *port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-                                          : ((struct sockaddr_in6 *)&ss)->sin6_port);
-    return fd;
-}
-
 int wasp__ctl_server_start(const wasp__ctl_host *host, const wasp__ctl_options *opts,
                            wasp__ctl_server **out, char *err, size_t errcap) {
     wasp__ctl_server *s = calloc(1, sizeof(*s));
@@ -532,7 +483,7 @@ int wasp__ctl_server_start(const wasp__ctl_host *host, const wasp__ctl_options *
     }
     if (rc == WASP_OK && opts->unix_socket) rc = listen_unix(s, err, errcap);
     if (rc == WASP_OK && opts->tcp) {
-        s->tcp_fd = wasp__listen_loopback(opts->tcp, &s->tcp_port, err, errcap);
+        s->tcp_fd = wasp__tcp_listen(opts->tcp, true, &s->tcp_port, err, errcap);
         if (s->tcp_fd < 0) rc = s->tcp_fd;
     }
     if (rc == WASP_OK) {

@@ -18,6 +18,7 @@
 #include <h2o.h>
 
 #include "control/control.h"
+#include "core/net.h"
 #include "http/http.h"
 
 struct wasp__http_server {
@@ -281,40 +282,11 @@ static void *loop_thread(void *arg) {
     return NULL;
 }
 
+/* The listening socket, with the manifest key in any error. */
 static int listen_on(const char *hostport, int *port, char *err, size_t errcap) {
-    const char *colon = strrchr(hostport, ':');
-    char host[256];
-    size_t hl = colon ? (size_t)(colon - hostport) : 0;
-    if (!colon || hl >= sizeof(host)) {
-        snprintf(err, errcap, "http.listen '%s' is not HOST:PORT", hostport);
-        return WASP_EINVAL;
-    }
-    memcpy(host, hostport, hl);
-    host[hl] = 0;
-    char *h = host;
-    if (h[0] == '[' && hl > 1 && h[hl - 1] == ']') {
-        h[hl - 1] = 0;
-        h++;
-    }
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai = NULL;
-    if (getaddrinfo(*h ? h : NULL, colon + 1, &hints, &ai) != 0 || !ai) {
-        snprintf(err, errcap, "http.listen: cannot resolve '%s'", hostport);
-        return WASP_EINVAL;
-    }
-    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
-    if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
-        snprintf(err, errcap, "http.listen: cannot listen on %s: %s", hostport, strerror(errno));
-        if (fd >= 0) close(fd);
-        freeaddrinfo(ai);
-        return WASP_EIO;
-    }
-    freeaddrinfo(ai);
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof(ss);
-    getsockname(fd, (struct sockaddr *)&ss, &sl);
-    *port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-                                          : ((struct sockaddr_in6 *)&ss)->sin6_port);
+    char why[320];
+    int fd = wasp__tcp_listen(hostport, false, port, why, sizeof(why));
+    if (fd < 0) snprintf(err, errcap, "http.listen: %s", why);
     return fd;
 }
 
