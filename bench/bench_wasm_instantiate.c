@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "bench.h"
-#include "wasm/engine.h"
+#include "engine/engine.h"
 
 #ifndef WASP_BENCH_FIXTURE
 #define WASP_BENCH_FIXTURE "tests/fixtures/engine_basic.wasm"

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "wasm/engine.h"
+#include "engine/engine.h"
 
 static struct wasp_engine *engine;
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wasm/scan.h"
+#include "engine/scan.h"
 #include "wasp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -30,12 +30,14 @@ cflags=(-std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined
         -I"$root/include" -I"$root/src" -isystem "$wt/include")
 libs=("$wt/lib/libwasp_wasmtime.a" -lcrypto -lsqlite3 -llmdb -lpthread -ldl -lm)
 
-src=("$root"/src/core/*.c "$root"/src/runtime/*.c "$root"/src/store/*.c "$root"/src/wasm/*.c)
+src=("$root"/src/core/*.c "$root"/src/runtime/*.c "$root"/src/supervisor/*.c "$root"/src/store/*.c
+     "$root"/src/engine/*.c "$root"/src/component/*.c)
 clang "${cflags[@]}" "$root/fuzz/fuzz_module_load.c" "${src[@]}" "${libs[@]}" \
     -o "$out/fuzz_module_load"
 
 # The manifest loader sits on the whole public API (it can load components).
-msrc=("$root"/src/core/*.c "$root"/src/runtime/*.c "$root"/src/store/*.c "$root"/src/wasm/*.c
+msrc=("$root"/src/core/*.c "$root"/src/runtime/*.c "$root"/src/supervisor/*.c "$root"/src/store/*.c
+     "$root"/src/engine/*.c "$root"/src/component/*.c
       "$root"/src/manifest/*.c)
 clang "${cflags[@]}" $(pkg-config --cflags libfyaml) "$root/fuzz/fuzz_manifest.c" "${msrc[@]}" \
     $(pkg-config --libs libfyaml) "${libs[@]}" -o "$out/fuzz_manifest"
@@ -86,13 +88,13 @@ mkdir -p "$out/corpus-http_envelope"
     "$root/fuzz/corpus/http_envelope" 2>&1 | tail -15
 
 # The storage layer needs no Wasmtime.
-stsrc=("$root"/src/core/*.c "$root"/src/runtime/*.c "$root"/src/store/*.c)
+stsrc=("$root"/src/core/*.c "$root"/src/runtime/*.c "$root"/src/supervisor/*.c "$root"/src/store/*.c)
 clang "${cflags[@]}" "$root/fuzz/fuzz_store.c" "${stsrc[@]}" -lsqlite3 -llmdb -lpthread -lm -o "$out/fuzz_store"
 "$out/fuzz_store" -max_total_time="$per" -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix="$out/store-" "$out/corpus-store" 2>&1 | tail -15
-# The section scan (src/wasm/scan.c), alone: fast, so it gets many inputs.
-clang "${cflags[@]}" "$root/fuzz/fuzz_module_scan.c" "$root/src/wasm/scan.c" "$root/src/wasm/error.c" \
-    "$root"/src/core/*.c "$root"/src/runtime/*.c "${libs[@]}" -o "$out/fuzz_module_scan"
+# The section scan (src/engine/scan.c), alone: fast, so it gets many inputs.
+clang "${cflags[@]}" "$root/fuzz/fuzz_module_scan.c" "$root/src/engine/scan.c" "$root/src/engine/error.c" \
+    "$root"/src/core/*.c "$root"/src/runtime/*.c "$root"/src/supervisor/*.c "${libs[@]}" -o "$out/fuzz_module_scan"
 mkdir -p "$out/corpus-module_scan"
 "$out/fuzz_module_scan" -max_total_time="$per" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix="$out/scan-" "$out/corpus-module_scan" \

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "wasm/engine.h"
+#include "engine/engine.h"
 
 #ifndef WASP_DEMO_MODULE
 #define WASP_DEMO_MODULE "tests/fixtures/engine_basic.wasm"

@@ -10,7 +10,7 @@
 #include <wasi.h>
 #include <wasmtime.h>
 
-#include "wasm/abi.h"
+#include "engine/abi.h"
 
 #ifndef WASP_TEST_GUEST_DIR
 #error "WASP_TEST_GUEST_DIR is not defined (examples/CMakeLists.txt sets it)"

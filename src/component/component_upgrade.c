@@ -1,0 +1,214 @@
+/* component_upgrade.c - hot upgrade: a component's module replaced in a
+ * running system (docs/COMPONENTS.md, "Upgrades").
+ *
+ * The component's module pointer is swapped first, so any instance that
+ * (re)starts from now on runs the new code. Then each running instance gets
+ * a high-priority request message. A message is handled only when the one
+ * before it is finished, so the swap happens between two messages: the
+ * message in hand completes on the old instance, everything queued stays in
+ * the mailbox (the actor, its id, subscriptions and pool membership do not
+ * change) and storage lives outside the instance anyway. On the actor the
+ * swap is: instantiate the new module; `_cleanup` on the old instance;
+ * `_start` on the new one. If that fails the actor gets a fresh instance of
+ * the old module (and `_start`), the instances already upgraded are turned
+ * back the same way, and the component's module is the old one again.
+ *
+ * A request is recognised by its payload's address (a guest cannot forge
+ * it) and shared by the upgrader, who waits for its outcome, and the
+ * message, whose free function lets go of it; the last one frees it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "component/component.h"
+
+struct upgrade_req {
+    struct wasp_cslot *slot;
+    struct wasp_module *to;   /* the module to run (a reference) */
+    atomic_int refs;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool done;
+    bool applied;             /* the actor now runs `to` */
+    int rc;
+    char why[512];
+};
+
+static void req_release(struct upgrade_req *r) {
+    if (atomic_fetch_sub(&r->refs, 1) != 1) return;
+    wasp__module_release(r->to);
+    pthread_mutex_destroy(&r->lock);
+    pthread_cond_destroy(&r->cond);
+    free(r);
+}
+
+static void req_finish(struct upgrade_req *r, int rc, bool applied, const char *why) {
+    pthread_mutex_lock(&r->lock);
+    if (!r->done) {
+        r->done = true;
+        r->rc = rc;
+        r->applied = applied;
+        snprintf(r->why, sizeof(r->why), "%s", why ? why : "");
+        pthread_cond_broadcast(&r->cond);
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* The message's free function: after it was handled, or when it was dropped
+ * (the actor stopped or crashed first: its next incarnation, if any, starts
+ * from the component's module, which is already the new one). */
+static void req_message_free(void *data) {
+    struct upgrade_req *r = data;
+    struct wasp_cslot *sl = r->slot;
+    pthread_mutex_lock(&sl->err_lock);
+    if (sl->upgrade_req == r) sl->upgrade_req = NULL;
+    pthread_mutex_unlock(&sl->err_lock);
+    req_finish(r, WASP_OK, false, NULL);
+    req_release(r);
+}
+
+bool wasp__upgrade_is_request(struct wasp_cslot *sl, const wasp_msg *msg) {
+    if (msg->len != sizeof(struct upgrade_req)) return false;
+    pthread_mutex_lock(&sl->err_lock);
+    bool yes = msg->data == sl->upgrade_req;
+    pthread_mutex_unlock(&sl->err_lock);
+    return yes;
+}
+
+/* A new incarnation of module m on this actor, `_start` run. */
+static int incarnate(wasp_ctx *ctx, struct wasp_cslot *sl, struct wasp_module *m, struct wasp_cinst **out, char *why,
+                     size_t cap) {
+    int rc = wasp__cinst_new(sl, m, wasp_ctx_system(ctx), wasp_ctx_self(ctx), out, why, cap);
+    if (rc == WASP_OK) {
+        wasp_ctx_set_state(ctx, *out); /* imports called by `_start` see the new incarnation */
+        rc = wasp__cinst_init(*out, why, cap);
+    }
+    if (rc != WASP_OK) {
+        wasp__cinst_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int wasp__upgrade_apply(wasp_ctx *ctx, struct wasp_cinst *ci, const wasp_msg *msg) {
+    struct upgrade_req *r = (struct upgrade_req *)msg->data;
+    struct wasp_cslot *sl = ci->slot;
+    if (ci->module == r->to) {
+        req_finish(r, WASP_OK, true, NULL);
+        return 0;
+    }
+    char why[512];
+    struct wasp_cinst *next = NULL;
+    int rc = wasp__cinst_new(sl, r->to, ci->sys, ci->self, &next, why, sizeof(why));
+    if (rc != WASP_OK) {
+        /* Not even instantiated: the old incarnation is untouched. */
+        wasp__cinst_free(next);
+        req_finish(r, rc, false, why);
+        return 0;
+    }
+    wasp__cinst_cleanup(ci, "upgrading anyway");
+    wasp_ctx_set_state(ctx, next);
+    rc = wasp__cinst_init(next, why, sizeof(why));
+    if (rc == WASP_OK) {
+        wasp__cinst_free(ci);
+        wasp_log(next->sys, WASP_LOG_INFO, sl->name, "upgraded");
+        req_finish(r, WASP_OK, true, NULL);
+        return 0;
+    }
+    /* The new module failed to start: back to the old one, freshly started. */
+    wasp__cinst_free(next);
+    struct wasp_module *old = wasp__module_retain(ci->module);
+    wasp__cinst_free(ci);
+    char why_old[512];
+    struct wasp_cinst *back = NULL;
+    int brc = incarnate(ctx, sl, old, &back, why_old, sizeof(why_old));
+    wasp__module_release(old);
+    req_finish(r, rc, false, why);
+    if (brc == WASP_OK) return 0;
+    /* Neither starts: this incarnation is over; the supervisor takes it. */
+    wasp_ctx_set_state(ctx, sl);
+    wasp__cslot_fail(sl, WASP_LOG_ERROR, "crashed: restoring the old module after a failed upgrade: %s", why_old);
+    return WASP_ECRASH;
+}
+
+/* Asks the slot's running actor to switch to module `to` and waits for the
+ * outcome. WASP_OK with *applied false when no actor ran or it went away. */
+static int upgrade_slot(struct wasp_cslot *sl, struct wasp_module *to, bool *applied, char *why, size_t cap) {
+    *applied = false;
+    struct upgrade_req *r = calloc(1, sizeof(*r));
+    if (!r) return snprintf(why, cap, "out of memory"), WASP_ENOMEM;
+    r->slot = sl;
+    r->to = wasp__module_retain(to);
+    atomic_init(&r->refs, 2);
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->cond, NULL);
+    pthread_mutex_lock(&sl->err_lock);
+    sl->upgrade_req = r;
+    pthread_mutex_unlock(&sl->err_lock);
+    wasp_send_opts o = {.to = atomic_load(&sl->aid), .data = r, .len = sizeof(*r),
+                        .free_fn = req_message_free, .priority = WASP_PRIO_HIGH};
+    /* A full mailbox drains: wait for room (up to the time it may take to
+     * handle a message) rather than leave this instance on the old code. */
+    int src = o.to ? WASP_EFULL : WASP_ENOENT;
+    for (uint64_t waited = 0; src == WASP_EFULL && waited <= sl->comp->spec.limits.max_handle_ns; waited += 1000000) {
+        src = wasp_send_ex(sl->comp->wasm->sys, &o);
+        if (src == WASP_EFULL) nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+    if (src == WASP_EFULL) req_finish(r, WASP_EFULL, false, "its mailbox stayed full");
+    if (src != WASP_OK) req_message_free(r);
+    pthread_mutex_lock(&r->lock);
+    while (!r->done) pthread_cond_wait(&r->cond, &r->lock);
+    int rc = r->rc;
+    *applied = r->applied;
+    snprintf(why, cap, "%s", r->why);
+    pthread_mutex_unlock(&r->lock);
+    req_release(r);
+    return rc;
+}
+
+wasp_component *wasp_component_find(wasp_wasm *w, const char *name) {
+    if (!w || !name) return NULL;
+    wasp_component *found = NULL;
+    pthread_mutex_lock(&w->lock);
+    for (size_t i = 0; i < w->ncomps && !found; i++)
+        if (!strcmp(w->comps[i]->name, name)) found = w->comps[i];
+    pthread_mutex_unlock(&w->lock);
+    return found;
+}
+
+int wasp_component_upgrade(wasp_component *c, const char *wasm_path, const void *wasm, size_t wasm_len, char *err,
+                           size_t errcap) {
+    if (err && errcap) err[0] = 0;
+    if (!c || (!wasm_path && (!wasm || !wasm_len))) return WASP_EINVAL;
+    if (wasp_ctx_current()) return WASP_ESTATE; /* it waits for actors: never from one */
+    struct wasp_module *to = NULL;
+    int rc = wasp__component_check_module(c, wasm_path, wasm, wasm_len, &to, err, errcap);
+    if (rc != WASP_OK) return rc;
+    pthread_mutex_lock(&c->upgrade_lock);
+    struct wasp_module *from = wasp__component_set_module(c, to);
+    char why[512] = "";
+    uint32_t n = c->spec.instances, done = 0;
+    bool applied = false;
+    for (; done < n; done++) {
+        rc = upgrade_slot(&c->slots[done], to, &applied, why, sizeof(why));
+        if (rc != WASP_OK) break;
+    }
+    if (rc != WASP_OK) {
+        if (err && errcap)
+            snprintf(err, errcap, "%s: the new module failed to start on %s (the old one runs again): %s", c->name,
+                     c->slots[done].name, why);
+        wasp__module_release(wasp__component_set_module(c, from));
+        for (uint32_t i = 0; i < done; i++) {
+            char ignored[512];
+            upgrade_slot(&c->slots[i], from, &applied, ignored, sizeof(ignored));
+        }
+        rc = WASP_ECRASH;
+    } else {
+        wasp_log(c->wasm->sys, WASP_LOG_INFO, c->name, "upgraded (%u instance%s)", n, n == 1 ? "" : "s");
+    }
+    pthread_mutex_unlock(&c->upgrade_lock);
+    wasp__module_release(from);
+    wasp__module_release(to);
+    return rc;
+}

@@ -1,0 +1,177 @@
+/* host_call.c - the `call` import: request/reply that suspends the calling
+ * component, never its worker thread.
+ *
+ * `call` is an async host function. It sends the request with wasp_ask_cb
+ * and hands Wasmtime a continuation that reports "not done" until the reply
+ * (or its timeout) arrives; meanwhile the handler's poll returns pending,
+ * the actor parks (component_actor.c) and the worker runs other actors. The
+ * completion stores the reply and wakes the actor; the next poll resumes the
+ * guest inside `call`, the continuation copies the reply into the guest's
+ * buffer and returns its length.
+ *
+ * A wait is shared by two owners - the completion (which may run on any
+ * thread, even after the instance crashed) and the continuation - and is
+ * freed by whichever lets go last. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "component/host_ops.h"
+
+struct wasp_call_wait {
+    atomic_int refs;
+    atomic_bool done;
+    struct wasp_cinst *ci; /* cleared when the continuation lets go */
+    wasp_system *sys;
+    wasp_aid self;
+    int status;
+    void *reply;
+    size_t reply_len;
+    /* Core modules: the guest's buffer (memory cannot move while its guest is
+     * suspended) and the result slot. */
+    uint8_t *out;
+    uint32_t out_cap;
+    wasmtime_val_t *result;
+};
+
+static void wait_release(void *arg) {
+    struct wasp_call_wait *w = arg;
+    if (atomic_fetch_sub_explicit(&w->refs, 1, memory_order_acq_rel) != 1) return;
+    free(w->reply);
+    free(w);
+}
+
+void wasp__call_wait_finalize(void *arg) {
+    struct wasp_call_wait *w = arg;
+    if (w->ci && w->ci->wait == w) w->ci->wait = NULL;
+    wait_release(w);
+}
+
+static void on_reply(void *arg, int status, const void *data, size_t len) {
+    struct wasp_call_wait *w = arg;
+    if (status == WASP_OK && len) {
+        w->reply = malloc(len);
+        if (w->reply) {
+            memcpy(w->reply, data, len);
+            w->reply_len = len;
+        } else {
+            status = WASP_ENOMEM;
+        }
+    }
+    w->status = status;
+    atomic_store_explicit(&w->done, true, memory_order_release);
+    wasp_actor_wake(w->sys, w->self);
+    wait_release(w);
+}
+
+bool wasp__call_wait_done(struct wasp_call_wait *w, int *status, const uint8_t **reply, size_t *len) {
+    if (!atomic_load_explicit(&w->done, memory_order_acquire)) return false;
+    /* Only ABI codes reach the guest; a host-only failure reads as "no reply". */
+    *status = w->status == WASP_OK ? WASP_OK : wasp__abi_code(w->status, WASP_ENOREPLY);
+    *reply = w->reply;
+    *len = w->reply_len;
+    return true;
+}
+
+bool wasp__call_waiting(const struct wasp_cinst *ci) {
+    return (ci->wait && !atomic_load_explicit(&ci->wait->done, memory_order_acquire)) || wasp__clock_waiting(ci);
+}
+
+struct wasp_call_wait *wasp__op_call(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len,
+                                    int64_t timeout_ms, int *rc) {
+    const struct wasp_component *c = ci->slot->comp;
+    *rc = WASP_OK;
+    if (len > c->spec.limits.max_message) *rc = WASP_E2BIG;
+    else if (timeout_ms < 0 || timeout_ms > INT32_MAX) *rc = WASP_EINVAL;
+    else if (!wasp__perm_send(c, to)) *rc = WASP_EPERM;
+    /* _start and _cleanup run to completion on the thread that starts or
+     * stops the actor: they cannot park, and waiting there would hold that
+     * thread (maybe the only worker). docs/ABI.md: EPERM. */
+    else if (ci->in_export) *rc = WASP_EPERM;
+    if (*rc) return NULL;
+
+    /* A wait never outlives the message's time budget: 0 (no timeout) and
+     * longer timeouts are cut to what is left of max_handle_time. */
+    uint64_t timeout = (uint64_t)timeout_ms * 1000000u;
+    uint64_t budget = wasp__instance_budget_left(ci->inst);
+    if (!budget) budget = 1;
+    if (!timeout || timeout > budget) timeout = budget;
+
+    struct wasp_call_wait *w = calloc(1, sizeof(*w));
+    if (!w) {
+        *rc = WASP_EFULL;
+        return NULL;
+    }
+    atomic_init(&w->refs, 2);
+    w->ci = ci;
+    w->sys = ci->sys;
+    w->self = ci->self;
+    ci->wait = w;
+    wasp_send_opts o = {.to_name = to, .data = msg, .len = len};
+    *rc = wasp_ask_cb(ci->sys, &o, timeout, on_reply, w);
+    if (*rc != WASP_OK) {
+        *rc = wasp__abi_code(*rc, WASP_EFULL);
+        ci->wait = NULL;
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* ---- the core-module import ---- */
+
+static bool wait_ready(void *arg) {
+    struct wasp_call_wait *w = arg;
+    int status;
+    const uint8_t *reply;
+    size_t len;
+    if (!wasp__call_wait_done(w, &status, &reply, &len)) return false;
+    int32_t r = status;
+    if (status == WASP_OK) {
+        size_t n = len < w->out_cap ? len : w->out_cap;
+        if (n) memcpy(w->out, reply, n);
+        r = len > INT32_MAX ? INT32_MAX : (int32_t)len;
+    }
+    w->result->kind = WASMTIME_I32;
+    w->result->of.i32 = r;
+    return true;
+}
+
+static bool immediately(void *arg) {
+    (void)arg;
+    return true;
+}
+
+void wasp__async_done_now(wasmtime_val_t *results, int32_t v, wasmtime_async_continuation_t *cont) {
+    results[0].kind = WASMTIME_I32;
+    results[0].of.i32 = v;
+    cont->callback = immediately;
+    cont->env = NULL;
+    cont->finalizer = NULL;
+}
+
+void wasp__host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                    wasmtime_val_t *results, size_t nresults, wasm_trap_t **trap,
+                    wasmtime_async_continuation_t *cont) {
+    (void)env, (void)nargs, (void)nresults;
+    wasp__async_done_now(results, WASP_OK, cont);
+    /* (to_ptr, to_len, msg_ptr, msg_len, out_ptr, out_cap, timeout_ms) */
+    const uint8_t *msg = wasp__guest_range(caller, args[2].of.i32, args[3].of.i32, "call", trap);
+    uint8_t *out = msg ? wasp__guest_range(caller, args[4].of.i32, args[5].of.i32, "call", trap) : NULL;
+    if (!out) return;
+    char to[256];
+    int rc = wasp__guest_name(caller, args[0].of.i32, args[1].of.i32, "call", to, trap);
+    if (rc == 1) return;
+    struct wasp_call_wait *w = NULL;
+    if (rc == WASP_OK) w = wasp__op_call(wasp__cinst_from_caller(caller), to, msg, (uint32_t)args[3].of.i32,
+                                        args[6].of.i32, &rc);
+    if (!w) {
+        results[0].of.i32 = rc;
+        return;
+    }
+    w->out = out;
+    w->out_cap = (uint32_t)args[5].of.i32;
+    w->result = &results[0];
+    cont->callback = wait_ready;
+    cont->env = w;
+    cont->finalizer = wasp__call_wait_finalize;
+}

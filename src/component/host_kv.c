@@ -1,0 +1,250 @@
+/* host_kv.c - the storage imports of module `wasp` (docs/ABI.md):
+ *
+ *   kv_get(key, key_len, out, out_cap) -> len | -1          reads
+ *   kv_get_versioned(key, key_len, out, out_cap, ver_out) -> len | -1
+ *   kv_next(prefix, prefix_len, after, after_len, out, out_cap) -> len | -1
+ *   kv_put(key, key_len, val, val_len) -> 0 | -9            writes (async)
+ *   kv_delete(key, key_len) -> 0 | -1
+ *   kv_cas(key, key_len, val, val_len, expect: i64) -> version | 0 | error
+ *
+ * Reads answer on the spot (microseconds). Writes are handed to the store's
+ * writer thread and the component waits the way `call` does: the import is
+ * an async host function whose continuation reports "not done" until the
+ * write is acknowledged, so the actor parks and its worker runs others
+ * meanwhile, however long the flush to disk takes. The wait is shared by the
+ * completion and the continuation and freed by whichever lets go last.
+ * Without a `storage` grant every import returns EPERM. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "component/component.h"
+
+#define ARG(i) (av[i].i32)
+#define RET(v) (av[0].i32 = (int32_t)(v), (wasm_trap_t *)NULL)
+
+struct wasp_kv_wait {
+    atomic_int refs;
+    atomic_bool done;
+    struct wasp_cinst *ci; /* cleared when the continuation lets go */
+    wasp_system *sys;
+    wasp_aid self;
+    int op;
+    int rc;
+    char name[256]; /* the actor's, for the log */
+    uint64_t version;
+    wasmtime_val_t *result;
+};
+
+/* An ABI result for a store error the guest may see; host-only failures
+ * (the disk) crash the component instead (a trap), which is contained. */
+static bool guest_code(int rc) { return rc >= WASP_ELIMIT && rc <= WASP_OK; }
+
+static wasm_trap_t *storage_trap(const char *import, int rc) {
+    char msg[160];
+    int n = snprintf(msg, sizeof(msg), "`%s`: storage failed: %s", import, wasp_strerror(rc));
+    return wasmtime_trap_new(msg, (size_t)n);
+}
+
+/* The key argument: its bytes, or NULL with *rc set (a trap or EINVAL). */
+static const uint8_t *take_key(wasmtime_caller_t *caller, int32_t ptr, int32_t len, const char *import,
+                               wasm_trap_t **trap, int *rc) {
+    const uint8_t *k = wasp__guest_range(caller, ptr, len, import, trap);
+    *rc = !k ? 1 : (uint32_t)len == 0 || (uint32_t)len > WASP_KV_KEY_MAX ? WASP_EINVAL : WASP_OK;
+    return *rc ? NULL : k;
+}
+
+/* ---- reads ---------------------------------------------------------------------- */
+
+static wasm_trap_t *read_value(wasmtime_caller_t *caller, wasmtime_val_raw_t *av, const char *import,
+                               bool versioned) {
+    struct wasp_cinst *ci = wasp__cinst_from_caller(caller);
+    wasm_trap_t *trap = NULL;
+    uint8_t *out = wasp__guest_range(caller, ARG(2), ARG(3), import, &trap);
+    uint8_t *ver = out && versioned ? wasp__guest_range(caller, ARG(4), 8, import, &trap) : NULL;
+    if (!out || (versioned && !ver)) return trap;
+    int rc;
+    const uint8_t *key = take_key(caller, ARG(0), ARG(1), import, &trap, &rc);
+    if (rc == 1) return trap;
+    if (rc) return RET(rc);
+    wasp_kv *kv = ci->slot->comp->kv;
+    if (!kv) return RET(WASP_EPERM);
+    size_t len = 0;
+    uint64_t version = 0;
+    rc = wasp_kv_get(kv, key, (uint32_t)ARG(1), out, (uint32_t)ARG(3), &len, &version);
+    if (rc == WASP_ENOENT) return RET(WASP_ENOENT);
+    if (rc != WASP_OK) return storage_trap(import, rc);
+    if (versioned)
+        for (int i = 0; i < 8; i++) ver[i] = (uint8_t)(version >> (8 * i));
+    return RET(len > INT32_MAX ? INT32_MAX : len);
+}
+
+static wasm_trap_t *host_kv_get(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
+    return read_value(caller, av, "kv_get", false);
+}
+
+static wasm_trap_t *host_kv_get_versioned(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av,
+                                          size_t nav) {
+    (void)env, (void)nav;
+    return read_value(caller, av, "kv_get_versioned", true);
+}
+
+static wasm_trap_t *host_kv_next(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
+    struct wasp_cinst *ci = wasp__cinst_from_caller(caller);
+    wasm_trap_t *trap = NULL;
+    const uint8_t *prefix = wasp__guest_range(caller, ARG(0), ARG(1), "kv_next", &trap);
+    const uint8_t *after = prefix ? wasp__guest_range(caller, ARG(2), ARG(3), "kv_next", &trap) : NULL;
+    uint8_t *out = after ? wasp__guest_range(caller, ARG(4), ARG(5), "kv_next", &trap) : NULL;
+    if (!out) return trap;
+    if ((uint32_t)ARG(1) > WASP_KV_KEY_MAX || (uint32_t)ARG(3) > WASP_KV_KEY_MAX) return RET(WASP_EINVAL);
+    wasp_kv *kv = ci->slot->comp->kv;
+    if (!kv) return RET(WASP_EPERM);
+    size_t klen = 0;
+    int rc = wasp_kv_next(kv, prefix, (uint32_t)ARG(1), after, (uint32_t)ARG(3), out, (uint32_t)ARG(5), &klen);
+    if (rc == WASP_ENOENT) return RET(WASP_ENOENT);
+    if (rc != WASP_OK) return storage_trap("kv_next", rc);
+    return RET(klen);
+}
+
+/* ---- writes --------------------------------------------------------------------- */
+
+static void wait_release(struct wasp_kv_wait *w) {
+    if (atomic_fetch_sub_explicit(&w->refs, 1, memory_order_acq_rel) == 1) free(w);
+}
+
+static void wait_finalize(void *arg) {
+    struct wasp_kv_wait *w = arg;
+    if (w->ci && w->ci->kv_wait == w) w->ci->kv_wait = NULL;
+    wait_release(w);
+}
+
+/* The writer thread acknowledged the write. */
+static void on_written(void *arg, int rc, uint64_t version) {
+    struct wasp_kv_wait *w = arg;
+    if (!guest_code(rc) && rc != WASP_ESTATE)
+        wasp_log(w->sys, WASP_LOG_ERROR, w->name, "storage write failed: %s", wasp_strerror(rc));
+    w->rc = rc;
+    w->version = version;
+    atomic_store_explicit(&w->done, true, memory_order_release);
+    wasp_actor_wake(w->sys, w->self);
+    wasp_system_release(w->sys);
+    wait_release(w);
+}
+
+static bool wait_ready(void *arg) {
+    struct wasp_kv_wait *w = arg;
+    if (!atomic_load_explicit(&w->done, memory_order_acquire)) return false;
+    /* The store could not write (disk full or failing; it was logged):
+     * to the guest that is its storage being exhausted. */
+    int rc = guest_code(w->rc) || w->rc == WASP_ESTATE ? w->rc : WASP_ELIMIT;
+    if (w->op == WASP_KV_CAS) {
+        w->result->kind = WASMTIME_I64;
+        w->result->of.i64 = rc == WASP_OK ? (int64_t)w->version : rc == WASP_ESTATE ? 0 : rc;
+    } else {
+        w->result->kind = WASMTIME_I32;
+        w->result->of.i32 = rc;
+    }
+    return true;
+}
+
+bool wasp__kv_waiting(const struct wasp_cinst *ci) {
+    return ci->kv_wait && !atomic_load_explicit(&ci->kv_wait->done, memory_order_acquire);
+}
+
+/* Shared by the three writes: checks, then queues the write and suspends. */
+static void write_async(wasmtime_caller_t *caller, const wasmtime_val_t *args, int op, wasmtime_val_t *results,
+                        wasm_trap_t **trap, wasmtime_async_continuation_t *cont) {
+    static const char *const names[] = {"kv_put", "kv_cas", "kv_delete"};
+    struct wasp_cinst *ci = wasp__cinst_from_caller(caller);
+    bool cas = op == WASP_KV_CAS;
+    wasp__async_done_now(results, 0, cont);
+    if (cas) results[0].kind = WASMTIME_I64;
+    const uint8_t *val = NULL;
+    if (op != WASP_KV_DELETE && !(val = wasp__guest_range(caller, args[2].of.i32, args[3].of.i32, names[op], trap)))
+        return;
+    int rc;
+    const uint8_t *key = take_key(caller, args[0].of.i32, args[1].of.i32, names[op], trap, &rc);
+    if (rc == 1) return;
+    uint32_t vlen = op == WASP_KV_DELETE ? 0 : (uint32_t)args[3].of.i32;
+    if (!rc && vlen > WASP_KV_VALUE_MAX) rc = WASP_E2BIG;
+    if (!rc && cas && args[4].of.i64 < 0) rc = WASP_EINVAL;
+    if (!rc && !ci->slot->comp->kv) rc = WASP_EPERM;
+    struct wasp_kv_wait *w = rc ? NULL : calloc(1, sizeof(*w));
+    if (!rc && !w) rc = WASP_ELIMIT;
+    if (rc) {
+        if (cas) results[0].of.i64 = rc;
+        else results[0].of.i32 = rc;
+        return;
+    }
+    atomic_init(&w->refs, 2);
+    w->ci = ci;
+    w->sys = ci->sys;
+    w->self = ci->self;
+    w->op = op;
+    w->result = &results[0];
+    memcpy(w->name, ci->slot->name, sizeof(w->name));
+    wasp_kv_write kw = {.op = op, .key = key, .klen = (uint32_t)args[1].of.i32, .val = val, .vlen = vlen,
+                        .expect = cas ? (uint64_t)args[4].of.i64 : 0};
+    ci->kv_wait = w;
+    wasp_system_hold(ci->sys); /* the system is not idle until the store answers */
+    rc = wasp_kv_write_async(ci->slot->comp->kv, &kw, on_written, w);
+    if (rc != WASP_OK) {
+        wasp_system_release(ci->sys);
+        ci->kv_wait = NULL;
+        free(w);
+        *trap = storage_trap(names[op], rc);
+        return;
+    }
+    cont->callback = wait_ready;
+    cont->env = w;
+    cont->finalizer = wait_finalize;
+}
+
+static void host_kv_put(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                        wasmtime_val_t *results, size_t nresults, wasm_trap_t **trap,
+                        wasmtime_async_continuation_t *cont) {
+    (void)env, (void)nargs, (void)nresults;
+    write_async(caller, args, WASP_KV_PUT, results, trap, cont);
+}
+
+static void host_kv_cas(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                        wasmtime_val_t *results, size_t nresults, wasm_trap_t **trap,
+                        wasmtime_async_continuation_t *cont) {
+    (void)env, (void)nargs, (void)nresults;
+    write_async(caller, args, WASP_KV_CAS, results, trap, cont);
+}
+
+static void host_kv_delete(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                           wasmtime_val_t *results, size_t nresults, wasm_trap_t **trap,
+                           wasmtime_async_continuation_t *cont) {
+    (void)env, (void)nargs, (void)nresults;
+    write_async(caller, args, WASP_KV_DELETE, results, trap, cont);
+}
+
+wasmtime_error_t *wasp__host_kv_define(wasmtime_linker_t *linker, const char *(*sig)(const char *), void *arg) {
+    static const struct {
+        const char *name;
+        wasmtime_func_unchecked_callback_t fn;
+    } reads[] = {{"kv_get", host_kv_get}, {"kv_get_versioned", host_kv_get_versioned}, {"kv_next", host_kv_next}};
+    static const struct {
+        const char *name;
+        wasmtime_func_async_callback_t fn;
+    } writes[] = {{"kv_put", host_kv_put}, {"kv_cas", host_kv_cas}, {"kv_delete", host_kv_delete}};
+    const char *mod = WASP_ABI_MODULE;
+    wasmtime_error_t *we = NULL;
+    for (size_t i = 0; i < 3 && !we; i++) {
+        wasm_functype_t *ft = wasp__abi_functype_new(sig(reads[i].name));
+        we = wasmtime_linker_define_func_unchecked(linker, mod, strlen(mod), reads[i].name, strlen(reads[i].name),
+                                                   ft, reads[i].fn, arg, NULL);
+        wasm_functype_delete(ft);
+    }
+    for (size_t i = 0; i < 3 && !we; i++) {
+        wasm_functype_t *ft = wasp__abi_functype_new(sig(writes[i].name));
+        we = wasmtime_linker_define_async_func(linker, mod, strlen(mod), writes[i].name, strlen(writes[i].name), ft,
+                                               writes[i].fn, arg, NULL);
+        wasm_functype_delete(ft);
+    }
+    return we;
+}

@@ -1,0 +1,77 @@
+/* host_ops.c - the meaning of every host import, for both guest ABIs
+ * (host_ops.h): names (EINVAL), permissions (EPERM) and sizes (E2BIG) are
+ * checked here, in this order, and only then is the runtime touched. */
+#include <string.h>
+
+#include "core/utf8.h"
+#include "component/host_ops.h"
+
+int wasp__op_name(const uint8_t *p, size_t n, char buf[256]) {
+    if (n == 0 || n > 255 || !wasp__utf8_valid(p, n)) return WASP_EINVAL;
+    memcpy(buf, p, n);
+    buf[n] = 0;
+    return WASP_OK;
+}
+
+static bool too_big(const struct wasp_cinst *ci, size_t len) { return len > ci->slot->comp->spec.limits.max_message; }
+
+int wasp__op_send(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len) {
+    if (too_big(ci, len)) return WASP_E2BIG;
+    if (!wasp__perm_send(ci->slot->comp, to)) return WASP_EPERM;
+    wasp_send_opts o = {.to_name = to, .data = msg, .len = len};
+    return wasp__abi_code(wasp_send_ex(ci->sys, &o), WASP_EFULL);
+}
+
+int wasp__op_send_after(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len, int64_t delay_ms) {
+    if (too_big(ci, len)) return WASP_E2BIG;
+    if (delay_ms < 0 || delay_ms > INT32_MAX) return WASP_EINVAL;
+    if (!wasp__perm_send(ci->slot->comp, to)) return WASP_EPERM;
+    wasp_send_opts o = {.to_name = to, .data = msg, .len = len};
+    return wasp__quota_send_after(ci->slot, &o, (uint64_t)delay_ms * 1000000u);
+}
+
+int wasp__op_publish(struct wasp_cinst *ci, const char *topic, const uint8_t *msg, size_t len) {
+    if (too_big(ci, len)) return WASP_E2BIG;
+    if (wasp_topic_validate(topic, true)) return WASP_EINVAL;
+    if (!wasp__perm_publish(ci->slot->comp, topic)) return WASP_EPERM;
+    return wasp__abi_code(wasp_publish(ci->sys, topic, msg, len), WASP_EFULL);
+}
+
+int wasp__op_subscribe(struct wasp_cinst *ci, const char *pattern) {
+    if (wasp_topic_validate(pattern, false)) return WASP_EINVAL;
+    if (!wasp__perm_subscribe(ci->slot->comp, pattern)) return WASP_EPERM;
+    return wasp__quota_subscribe(ci, pattern);
+}
+
+int wasp__op_unsubscribe(struct wasp_cinst *ci, const char *pattern) {
+    if (wasp_topic_validate(pattern, false)) return WASP_EINVAL;
+    return wasp__quota_unsubscribe(ci, pattern);
+}
+
+int wasp__op_reply(struct wasp_cinst *ci, const uint8_t *msg, size_t len) {
+    wasp_ctx *ctx = wasp_ctx_current();
+    if (!ci->msg || !ctx || !(ci->msg->flags & WASP_MSG_REQUEST)) return WASP_ENOREPLY;
+    if (too_big(ci, len)) return WASP_E2BIG;
+    return wasp__abi_code(wasp_reply(ctx, msg, len), WASP_EFULL);
+}
+
+size_t wasp__op_sender(struct wasp_cinst *ci, char buf[256]) {
+    int n = 0;
+    if (ci->msg && ci->msg->sender) n = wasp_actor_name(ci->sys, ci->msg->sender, buf, 256);
+    else if (ci->msg && ci->msg->sender_name) /* a sender on another node */
+        memcpy(buf, ci->msg->sender_name, (size_t)(n = (int)strnlen(ci->msg->sender_name, 255)));
+    return n > 0 && n < 256 ? (size_t)n : 0;
+}
+
+const char *wasp__op_topic(struct wasp_cinst *ci) { return ci->msg ? ci->msg->topic : NULL; }
+
+void wasp__op_log(struct wasp_cinst *ci, int level, const uint8_t *p, size_t n) {
+    level = level < WASP_LOG_TRACE ? WASP_LOG_TRACE : level > WASP_LOG_ERROR ? WASP_LOG_ERROR : level;
+    if (!wasp_log_enabled(ci->sys, level) || !wasp__quota_log(ci)) return;
+    if (n > 900) n = 900; /* one line, not a flood: longer text is cut (wasp_log escapes it) */
+    wasp_log(ci->sys, level, ci->slot->name, "%.*s", (int)n, (const char *)p);
+}
+
+uint64_t wasp__op_now_ms(const struct wasp_wasm *w) {
+    return (wasp_system_now(w->sys) - w->epoch_ns) / 1000000u; /* the system's clock: virtual in tests */
+}

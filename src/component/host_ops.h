@@ -1,0 +1,40 @@
+/* host_ops.h - what each host import means, shared by both guest ABIs.
+ *
+ * Core modules (host_imports.c, host_call.c) and components (host_cm.c)
+ * differ only in how arguments cross: guest pointers checked against linear
+ * memory, or canonical-ABI values. Both hand the operations below checked C
+ * values; these validate names, permissions and sizes in one place and
+ * return the same ABI codes (docs/ABI.md). */
+#ifndef WASP_COMPONENT_HOST_OPS_H
+#define WASP_COMPONENT_HOST_OPS_H
+
+#include "component/component.h"
+
+/* Copies a 1..255-byte strict UTF-8 name (no NUL) into buf, NUL-terminated.
+ * WASP_OK or WASP_EINVAL. */
+int wasp__op_name(const uint8_t *p, size_t n, char buf[256]);
+
+int wasp__op_send(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len);
+int wasp__op_send_after(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len, int64_t delay_ms);
+/* How many subscribers were queued a copy, or an ABI error. */
+int wasp__op_publish(struct wasp_cinst *ci, const char *topic, const uint8_t *msg, size_t len);
+int wasp__op_subscribe(struct wasp_cinst *ci, const char *pattern);
+int wasp__op_unsubscribe(struct wasp_cinst *ci, const char *pattern);
+int wasp__op_reply(struct wasp_cinst *ci, const uint8_t *msg, size_t len);
+/* The sender's name of the message being handled into buf: its length, 0 if none. */
+size_t wasp__op_sender(struct wasp_cinst *ci, char buf[256]);
+/* The topic of the message being handled, or NULL. */
+const char *wasp__op_topic(struct wasp_cinst *ci);
+void wasp__op_log(struct wasp_cinst *ci, int level, const uint8_t *text, size_t n);
+uint64_t wasp__op_now_ms(const struct wasp_wasm *w);
+/* `call`: checks and sends the request. Returns a wait (then *rc is
+ * WASP_OK) or NULL with *rc the ABI result to return at once. The wait is
+ * polled with wasp__call_wait_done and let go with wasp__call_wait_finalize. */
+struct wasp_call_wait *wasp__op_call(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len,
+                                    int64_t timeout_ms, int *rc);
+/* true once the reply (or failure) is in: *status is WASP_OK or an ABI
+ * code, *reply and *len the reply's bytes (owned by the wait). */
+bool wasp__call_wait_done(struct wasp_call_wait *w, int *status, const uint8_t **reply, size_t *len);
+void wasp__call_wait_finalize(void *wait);
+
+#endif

@@ -1,0 +1,111 @@
+/* error.c - readable messages for Wasmtime errors and traps. */
+#include "engine/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void vformat(struct wasp_error *err, int code, const char *fmt, va_list ap) {
+    err->code = code;
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+}
+
+int wasp__error_set(struct wasp_error *err, int code, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vformat(err, code, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+/* Appends Wasmtime's message as one line: "context: what: cause: cause".
+ * Its text is "what\n\nCaused by:\n    0: cause\n    1: cause" followed by
+ * backtraces; the backtraces are dropped, numbering and indentation too. */
+static void append_message(struct wasp_error *err, const char *text, size_t len) {
+    size_t used = strlen(err->msg);
+    const char *p = text, *end = text + len;
+    while (p < end && used + 1 < sizeof(err->msg)) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *line_end = nl ? nl : end;
+        const char *q = p;
+        while (q < line_end && (*q == ' ' || *q == '\t')) q++;
+        if (line_end - q >= 9 && memcmp(q, "backtrace", 9) == 0) break;
+        if ((size_t)(line_end - q) < 40 && memmem(q, (size_t)(line_end - q), "backtrace:", 10)) break;
+        const char *digits = q;
+        while (q < line_end && *q >= '0' && *q <= '9') q++;
+        if (q > digits && q + 1 < line_end && q[0] == ':' && q[1] == ' ') q += 2;
+        else q = digits;
+        size_t n = (size_t)(line_end - q);
+        bool skip = n == 0 || (n == 10 && memcmp(q, "Caused by:", 10) == 0);
+        if (!skip) {
+            int w = snprintf(err->msg + used, sizeof(err->msg) - used, "%s%.*s", used ? ": " : "", (int)n, q);
+            used += w > 0 ? (size_t)w : 0;
+            if (used >= sizeof(err->msg)) used = sizeof(err->msg) - 1;
+        }
+        p = nl ? nl + 1 : end;
+    }
+}
+
+int wasp__error_from_wasmtime(struct wasp_error *err, int code, wasmtime_error_t *e, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vformat(err, code, fmt, ap);
+        va_end(ap);
+        wasm_name_t m;
+        wasmtime_error_message(e, &m);
+        append_message(err, m.data, m.size);
+        wasm_byte_vec_delete(&m);
+    }
+    wasmtime_error_delete(e);
+    return code;
+}
+
+const char *wasp__trap_code_name(wasmtime_trap_code_t code) {
+    switch (code) {
+    case WASMTIME_TRAP_CODE_STACK_OVERFLOW: return "stack overflow";
+    case WASMTIME_TRAP_CODE_MEMORY_OUT_OF_BOUNDS: return "out-of-bounds memory access";
+    case WASMTIME_TRAP_CODE_HEAP_MISALIGNED: return "misaligned memory access";
+    case WASMTIME_TRAP_CODE_TABLE_OUT_OF_BOUNDS: return "out-of-bounds table access";
+    case WASMTIME_TRAP_CODE_INDIRECT_CALL_TO_NULL: return "indirect call to null";
+    case WASMTIME_TRAP_CODE_BAD_SIGNATURE: return "indirect call signature mismatch";
+    case WASMTIME_TRAP_CODE_INTEGER_OVERFLOW: return "integer overflow";
+    case WASMTIME_TRAP_CODE_INTEGER_DIVISION_BY_ZERO: return "integer divide by zero";
+    case WASMTIME_TRAP_CODE_BAD_CONVERSION_TO_INTEGER: return "invalid conversion to integer";
+    case WASMTIME_TRAP_CODE_UNREACHABLE_CODE_REACHED: return "unreachable";
+    case WASMTIME_TRAP_CODE_INTERRUPT: return "interrupted";
+    case WASMTIME_TRAP_CODE_OUT_OF_FUEL: return "out of fuel";
+    case WASMTIME_TRAP_CODE_NULL_REFERENCE: return "null reference";
+    case WASMTIME_TRAP_CODE_ALLOCATION_TOO_LARGE: return "allocation too large";
+    default: return "trap";
+    }
+}
+
+int wasp__error_from_trap(struct wasp_error *err, wasm_trap_t *trap, const char *fmt, ...) {
+    wasmtime_trap_code_t code;
+    bool has_code = wasmtime_trap_code(trap, &code);
+    int rc = has_code && (code == WASMTIME_TRAP_CODE_OUT_OF_FUEL || code == WASMTIME_TRAP_CODE_INTERRUPT)
+                 ? WASP_EINTERRUPT
+                 : WASP_ETRAP;
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vformat(err, rc, fmt, ap);
+        va_end(ap);
+        size_t used = strlen(err->msg);
+        if (has_code) {
+            snprintf(err->msg + used, sizeof(err->msg) - used, "%s%s", used ? ": " : "", wasp__trap_code_name(code));
+        } else {
+            /* A trap raised by a host function: its message is the reason. */
+            wasm_message_t m;
+            wasm_trap_message(trap, &m);
+            size_t n = m.size && m.data[m.size - 1] == 0 ? m.size - 1 : m.size;
+            append_message(err, m.data, n);
+            wasm_byte_vec_delete(&m);
+        }
+    }
+    wasm_trap_delete(trap);
+    return rc;
+}

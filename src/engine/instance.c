@@ -1,0 +1,373 @@
+/* instance.c - one store and one instance with limits; async calls polled
+ * one time slice at a time; traps and budget overruns become wasp errors. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "engine/engine_private.h"
+
+#define MAX_VALS 8
+
+struct wasp_instance {
+    struct wasp_module *module;
+    struct wasp_engine *engine;
+    wasmtime_store_t *store;
+    wasmtime_context_t *ctx;
+    wasmtime_instance_t instance; /* a core module's, or */
+    wasp_cm_instance *cm;         /* a component's */
+    wasmtime_memory_t memory;
+    bool has_memory;
+    wasmtime_table_t tables[WASP_ABI_TABLES_MAX]; /* exported ones, distinct */
+    int ntables;
+    void *user;
+    struct wasp_instance_limits lim;
+    uint64_t slice_ticks;
+
+    /* The call in progress. Wasmtime reads func/args and writes results
+     * through these pointers until the future is deleted, so they live here. */
+    wasmtime_call_future_t *future;
+    wasm_trap_t *trap;
+    wasmtime_error_t *error;
+    wasmtime_func_t func;
+    wasmtime_val_t args[MAX_VALS];
+    wasmtime_val_t results[MAX_VALS];
+    wasmtime_val_t *results_out;
+    size_t nresults;
+    int32_t cm_result, *cm_out; /* a component call's result and where it goes */
+    const char *call_name;
+    uint64_t call_started_ns;
+    bool interrupted;
+};
+
+/* Called by Wasmtime when the epoch passes the deadline: yield to the poller
+ * for another slice, or end a call that has used up its time budget. */
+static wasmtime_error_t *on_deadline(wasmtime_context_t *ctx, void *data, uint64_t *delta,
+                                     wasmtime_update_deadline_kind_t *kind) {
+    (void)ctx;
+    struct wasp_instance *inst = data;
+    if (inst->lim.max_call_ns && wasp_clock_ns() - inst->call_started_ns > inst->lim.max_call_ns) {
+        inst->interrupted = true;
+        return wasmtime_error_new("time budget exceeded");
+    }
+    *delta = inst->slice_ticks;
+    *kind = WASMTIME_UPDATE_DEADLINE_YIELD;
+    return NULL;
+}
+
+static void refuel(struct wasp_instance *inst) {
+    if (!inst->engine->cfg.fuel) return;
+    uint64_t fuel = inst->lim.fuel ? inst->lim.fuel : UINT64_MAX;
+    wasmtime_error_t *we = wasmtime_context_set_fuel(inst->ctx, fuel);
+    if (we) wasmtime_error_delete(we); /* cannot fail with fuel enabled */
+}
+
+/* Arms the per-call budgets: fuel, first slice deadline, start time. */
+static void arm(struct wasp_instance *inst, const char *name) {
+    inst->call_name = name;
+    inst->interrupted = false;
+    inst->trap = NULL;
+    inst->error = NULL;
+    inst->call_started_ns = wasp_clock_ns();
+    refuel(inst);
+    wasmtime_context_set_epoch_deadline(inst->ctx, inst->slice_ticks);
+}
+
+static void free_outcome(struct wasp_instance *inst) {
+    if (inst->trap) wasm_trap_delete(inst->trap);
+    if (inst->error) wasmtime_error_delete(inst->error);
+    inst->trap = NULL;
+    inst->error = NULL;
+}
+
+/* Turns a finished future's outcome into a wasp result. */
+static int outcome(struct wasp_instance *inst, struct wasp_error *err) {
+    int rc = WASP_OK;
+    const char *name = inst->call_name ? inst->call_name : "call";
+    if (inst->interrupted && (inst->trap || inst->error)) {
+        /* free_outcome below drops the trap or error */
+        rc = wasp__error_set(err, WASP_EINTERRUPT, "`%s`: ran past its time budget of %llu ms", name,
+                            (unsigned long long)(inst->lim.max_call_ns / 1000000));
+    } else if (inst->trap) {
+        rc = wasp__error_from_trap(err, inst->trap, "`%s`", name);
+        inst->trap = NULL;
+    } else if (inst->error) {
+        /* Host-function traps and other runtime failures arrive as errors. */
+        rc = wasp__error_from_wasmtime(err, WASP_ETRAP, inst->error, "`%s`", name);
+        inst->error = NULL;
+    } else if (inst->results_out) {
+        memcpy(inst->results_out, inst->results, inst->nresults * sizeof(wasmtime_val_t));
+    } else if (inst->cm_out) {
+        *inst->cm_out = inst->cm_result;
+    }
+    free_outcome(inst);
+    return rc;
+}
+
+/* Tables are host memory too, also without pooling: all of them together
+ * may hold at most an eighth of the memory limit (8-byte elements). */
+static int64_t table_elements_max(const struct wasp_instance_limits *l) {
+    uint64_t n = l->memory_bytes ? l->memory_bytes / 8 / 8 / WASP_ABI_TABLES_MAX : 1u << 20;
+    return n < 1024 ? 1024 : n > (1u << 20) ? 1 << 20 : (int64_t)n;
+}
+
+static void find_tables(struct wasp_instance *inst) {
+    const struct wasp_abi_info *abi = &inst->module->abi;
+    for (int i = 0; i < abi->ntable_exports; i++) {
+        wasmtime_extern_t item;
+        const char *name = abi->table_exports[i];
+        if (!wasmtime_instance_export_get(inst->ctx, &inst->instance, name, strlen(name), &item)) continue;
+        bool seen = item.kind != WASMTIME_EXTERN_TABLE;
+        for (int k = 0; k < inst->ntables && !seen; k++)
+            seen = inst->tables[k].store_id == item.of.table.store_id &&
+                   inst->tables[k].__private1 == item.of.table.__private1 &&
+                   inst->tables[k].__private2 == item.of.table.__private2;
+        if (!seen) inst->tables[inst->ntables++] = item.of.table;
+        wasmtime_extern_delete(&item);
+    }
+}
+
+uint64_t wasp__instance_table_bytes(struct wasp_instance *inst) {
+    uint64_t n = 0;
+    for (int i = 0; i < inst->ntables; i++) n += wasmtime_table_size(inst->ctx, &inst->tables[i]);
+    return n * 8;
+}
+
+int wasp__instance_new(struct wasp_module *m, const struct wasp_instance_limits *lim, wasi_config_t *wasi,
+                      void *user, struct wasp_instance **out, struct wasp_error *err) {
+    if (!m || !out) {
+        if (wasi) wasi_config_delete(wasi);
+        return wasp__error_set(err, WASP_EINVAL, "invalid argument");
+    }
+    struct wasp_engine *e = m->engine;
+    struct wasp_instance_limits l = lim ? *lim : (struct wasp_instance_limits){0};
+    if (l.timeslice_ns == 0) l.timeslice_ns = 2000000;
+    if (l.fuel && !e->cfg.fuel) {
+        if (wasi) wasi_config_delete(wasi);
+        return wasp__error_set(err, WASP_EINVAL, "fuel limit set but the engine was created without fuel");
+    }
+    int rc = wasp__module_prepare(m, wasi != NULL, err);
+    if (rc != WASP_OK) {
+        if (wasi) wasi_config_delete(wasi);
+        return rc;
+    }
+
+    struct wasp_instance *inst = calloc(1, sizeof(*inst));
+    if (!inst) {
+        if (wasi) wasi_config_delete(wasi);
+        return wasp__error_set(err, WASP_ENOMEM, "out of memory");
+    }
+    inst->module = wasp__module_retain(m);
+    inst->engine = e;
+    inst->user = user;
+    inst->lim = l;
+    inst->slice_ticks = (l.timeslice_ns + e->tick_ns - 1) / e->tick_ns;
+    if (inst->slice_ticks == 0) inst->slice_ticks = 1;
+    inst->store = wasmtime_store_new(e->engine, inst, NULL);
+    if (!inst->store) {
+        if (wasi) wasi_config_delete(wasi);
+        wasp__instance_free(inst);
+        return wasp__error_set(err, WASP_ENOMEM, "cannot create store");
+    }
+    inst->ctx = wasmtime_store_context(inst->store);
+    /* A component is several core instances (its code, the WASI adapter,
+     * shims) with a few tables and up to two memories, each memory capped. */
+    bool cm = m->component != NULL;
+    wasmtime_store_limiter(inst->store, l.memory_bytes ? (int64_t)l.memory_bytes : -1, table_elements_max(&l), cm ? 16 : 1,
+                           cm ? 16 : 4, cm ? 4 : 1);
+    wasmtime_store_epoch_deadline_callback(inst->store, on_deadline, inst, NULL);
+    if (wasi && m->component && !m->abi.imports_wasi) {
+        /* Linked without WASI: a context would never be used. */
+        wasi_config_delete(wasi);
+        wasi = NULL;
+    }
+    if (wasi) {
+        wasmtime_error_t *we = wasmtime_context_set_wasi(inst->ctx, wasi);
+        if (we) {
+            wasp__instance_free(inst);
+            return wasp__error_from_wasmtime(err, WASP_ELINK, we, "configuring WASI");
+        }
+    }
+
+    /* Instantiation runs the module's start section: same budgets as a call. */
+    arm(inst, "instantiate");
+    if (m->component)
+        inst->future = wasp_cm_instantiate(m->cm_pre, inst->ctx, &inst->cm, &inst->trap, &inst->error);
+    else
+        inst->future = wasmtime_instance_pre_instantiate_async(wasp__module_pre(m, wasi != NULL), inst->ctx,
+                                                               &inst->instance, &inst->trap, &inst->error);
+    inst->results_out = NULL;
+    inst->nresults = 0;
+    inst->cm_out = NULL;
+    do rc = wasp__instance_call_poll(inst, err);
+    while (rc == WASP_CALL_PENDING);
+    if (rc != WASP_OK) {
+        wasp__instance_free(inst);
+        return rc;
+    }
+    wasmtime_extern_t item;
+    if (!m->component && wasmtime_instance_export_get(inst->ctx, &inst->instance, "memory", 6, &item)) {
+        if (item.kind == WASMTIME_EXTERN_MEMORY) {
+            inst->memory = item.of.memory;
+            inst->has_memory = true;
+        }
+        wasmtime_extern_delete(&item);
+    }
+    find_tables(inst);
+    *out = inst;
+    return WASP_OK;
+}
+
+void wasp__instance_free(struct wasp_instance *inst) {
+    if (!inst) return;
+    wasp__instance_call_abort(inst);
+    wasp_cm_instance_delete(inst->cm);
+    if (inst->store) wasmtime_store_delete(inst->store);
+    wasp__module_release(inst->module);
+    free(inst);
+}
+
+void *wasp__instance_user(const struct wasp_instance *inst) { return inst->user; }
+
+struct wasp_instance *wasp__instance_from_caller(wasmtime_caller_t *caller) {
+    return wasmtime_context_get_data(wasmtime_caller_context(caller));
+}
+
+wasmtime_context_t *wasp__instance_context(struct wasp_instance *inst) { return inst->ctx; }
+
+struct wasp_module *wasp__instance_module(const struct wasp_instance *inst) { return inst->module; }
+
+int wasp__instance_func(struct wasp_instance *inst, const char *name, const char *sig, wasmtime_func_t *out,
+                       struct wasp_error *err) {
+    if (inst->cm) return wasp__error_set(err, WASP_ENOENT, "export `%s`: a component has no core exports", name);
+    wasmtime_extern_t item;
+    if (!wasmtime_instance_export_get(inst->ctx, &inst->instance, name, strlen(name), &item))
+        return wasp__error_set(err, WASP_ENOENT, "export `%s` is missing", name);
+    int rc = WASP_OK;
+    if (item.kind != WASMTIME_EXTERN_FUNC) {
+        rc = wasp__error_set(err, WASP_EABI, "export `%s` is not a function", name);
+    } else {
+        wasm_functype_t *ft = wasmtime_func_type(inst->ctx, &item.of.func);
+        if (!wasp__abi_functype_is(ft, sig)) {
+            char have[64];
+            wasp__abi_functype_sig(ft, have, sizeof(have));
+            rc = wasp__error_set(err, WASP_EABI, "export `%s` has signature %s, expected %s", name, have, sig);
+        } else {
+            *out = item.of.func;
+        }
+        wasm_functype_delete(ft);
+    }
+    wasmtime_extern_delete(&item);
+    return rc;
+}
+
+uint8_t *wasp__instance_memory(struct wasp_instance *inst, size_t *len) {
+    return wasp__instance_memory_in(inst, inst->ctx, len);
+}
+
+uint8_t *wasp__instance_memory_in(struct wasp_instance *inst, wasmtime_context_t *ctx, size_t *len) {
+    if (!inst->has_memory) {
+        *len = 0;
+        return NULL;
+    }
+    *len = wasmtime_memory_data_size(ctx, &inst->memory);
+    return wasmtime_memory_data(ctx, &inst->memory);
+}
+
+void wasp__instance_set_max_call(struct wasp_instance *inst, uint64_t max_call_ns) {
+    inst->lim.max_call_ns = max_call_ns;
+}
+
+uint64_t wasp__instance_max_call(const struct wasp_instance *inst) { return inst->lim.max_call_ns; }
+
+uint64_t wasp__instance_budget_left(const struct wasp_instance *inst) {
+    if (!inst->lim.max_call_ns) return UINT64_MAX;
+    uint64_t used = wasp_clock_ns() - inst->call_started_ns;
+    return used >= inst->lim.max_call_ns ? 0 : inst->lim.max_call_ns - used;
+}
+
+void wasp__instance_mark_interrupted(struct wasp_instance *inst) { inst->interrupted = true; }
+
+int wasp__instance_call_begin(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
+                             const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results, size_t nresults) {
+    if (inst->future) return WASP_ESTATE;
+    if (nargs > MAX_VALS || nresults > MAX_VALS) return WASP_EINVAL;
+    inst->func = *func;
+    if (nargs) memcpy(inst->args, args, nargs * sizeof(*args));
+    inst->results_out = results;
+    inst->nresults = nresults;
+    inst->cm_out = NULL;
+    arm(inst, name);
+    inst->future = wasmtime_func_call_async(inst->ctx, &inst->func, inst->args, nargs, inst->results, nresults,
+                                            &inst->trap, &inst->error);
+    return inst->future ? WASP_OK : WASP_ENOMEM;
+}
+
+int wasp__instance_call_poll(struct wasp_instance *inst, struct wasp_error *err) {
+    if (!inst->future) return wasp__error_set(err, WASP_ESTATE, "no call in progress");
+    wasp__engine_call_enter(inst->engine);
+    bool done = wasmtime_call_future_poll(inst->future);
+    wasp__engine_call_leave(inst->engine);
+    if (!done) return WASP_CALL_PENDING;
+    wasmtime_call_future_delete(inst->future);
+    inst->future = NULL;
+    return outcome(inst, err);
+}
+
+void wasp__instance_call_abort(struct wasp_instance *inst) {
+    if (!inst->future) return;
+    wasmtime_call_future_delete(inst->future);
+    inst->future = NULL;
+    free_outcome(inst);
+}
+
+bool wasp__instance_call_active(const struct wasp_instance *inst) { return inst->future != NULL; }
+
+int wasp__instance_call(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
+                       const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results, size_t nresults,
+                       unsigned *polls, struct wasp_error *err) {
+    int rc = wasp__instance_call_begin(inst, func, name, args, nargs, results, nresults);
+    if (rc != WASP_OK) return wasp__error_set(err, rc, "`%s`: cannot start call", name);
+    unsigned n = 0;
+    do {
+        rc = wasp__instance_call_poll(inst, err);
+        n++;
+    } while (rc == WASP_CALL_PENDING);
+    if (polls) *polls = n;
+    return rc;
+}
+
+int wasp__instance_call_export(struct wasp_instance *inst, const char *name, const char *sig,
+                              const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results, size_t nresults,
+                              struct wasp_error *err) {
+    wasmtime_func_t f;
+    int rc = wasp__instance_func(inst, name, sig, &f, err);
+    if (rc != WASP_OK) return rc;
+    return wasp__instance_call(inst, &f, name, args, nargs, results, nresults, NULL, err);
+}
+
+bool wasp__instance_cm_has(const struct wasp_instance *inst, uint32_t which) {
+    return inst->cm && wasp_cm_instance_has(inst->cm, which);
+}
+
+int wasp__instance_cm_begin(struct wasp_instance *inst, uint32_t which, const char *name, const uint8_t *msg,
+                           size_t len, int32_t *result) {
+    if (inst->future) return WASP_ESTATE;
+    if (!wasp__instance_cm_has(inst, which)) return WASP_ENOENT;
+    inst->results_out = NULL;
+    inst->nresults = 0;
+    inst->cm_result = 0;
+    inst->cm_out = result;
+    arm(inst, name);
+    inst->future = wasp_cm_call(inst->cm, inst->ctx, which, msg, len, &inst->cm_result, &inst->trap, &inst->error);
+    return inst->future ? WASP_OK : WASP_ENOMEM;
+}
+
+int wasp__instance_cm_call(struct wasp_instance *inst, uint32_t which, const char *name, int32_t *result,
+                          struct wasp_error *err) {
+    int rc = wasp__instance_cm_begin(inst, which, name, NULL, 0, result);
+    if (rc == WASP_ENOENT) return wasp__error_set(err, rc, "export `%s` is missing", name);
+    if (rc != WASP_OK) return wasp__error_set(err, rc, "`%s`: cannot start call", name);
+    while ((rc = wasp__instance_call_poll(inst, err)) == WASP_CALL_PENDING) {
+    }
+    return rc;
+}
