@@ -26,12 +26,13 @@
  * then a message to "done". */
 static const char wat_kv[] =
     "(module"
+    BENCH_WAT_INBOX_IMPORT
     " (import \"wasp\" \"kv_get\" (func $get (param i32 i32 i32 i32) (result i32)))"
     " (import \"wasp\" \"kv_put\" (func $put (param i32 i32 i32 i32) (result i32)))"
     " (import \"wasp\" \"send\" (func $send (param i32 i32 i32 i32) (result i32)))"
     " (memory (export \"memory\") 1)"
     " (data (i32.const 0) \"done\")"
-    " (func (export \"wasp_alloc\") (param i32) (result i32) (i32.const 1024))"
+    BENCH_WAT_ALLOC
     " (func (export \"handle-message\") (param $p i32) (param $n i32) (result i32)"
     "   (local $op i32) (local $c i32) (local $b i32) (local $i i32)"
     "   (local.set $op (i32.load (local.get $p)))"

@@ -137,34 +137,43 @@ bool bench_wait(bool (*fn)(void *arg), void *arg, unsigned timeout_ms, unsigned 
 /* ---- module texts --------------------------------------------------------- */
 
 const char bench_wat_sink[] =
-    "(module (memory (export \"memory\") 1)"
-    " (func (export \"wasp_alloc\") (param i32) (result i32) (i32.const 1024))"
+    "(module"
+    BENCH_WAT_INBOX_IMPORT
+    " (memory (export \"memory\") 1)"
+    BENCH_WAT_ALLOC
     " (func (export \"handle-message\") (param i32 i32) (result i32) (i32.const 0)))";
 
 const char bench_wat_echo[] =
-    "(module (import \"wasp\" \"reply\" (func $reply (param i32 i32) (result i32)))"
+    "(module"
+    BENCH_WAT_INBOX_IMPORT
+    " (import \"wasp\" \"reply\" (func $reply (param i32 i32) (result i32)))"
     " (memory (export \"memory\") 1)"
-    " (func (export \"wasp_alloc\") (param i32) (result i32) (i32.const 1024))"
+    BENCH_WAT_ALLOC
     " (func (export \"handle-message\") (param $p i32) (param $n i32) (result i32)"
     "   (drop (call $reply (local.get $p) (local.get $n))) (i32.const 0)))";
 
 const char bench_wat_crasher[] =
-    "(module (memory (export \"memory\") 1)"
-    " (func (export \"wasp_alloc\") (param i32) (result i32) (i32.const 1024))"
+    "(module"
+    BENCH_WAT_INBOX_IMPORT
+    " (memory (export \"memory\") 1)"
+    BENCH_WAT_ALLOC
     " (func (export \"handle-message\") (param i32 i32) (result i32) unreachable))";
 
 const char bench_wat_spinner[] =
-    "(module (memory (export \"memory\") 1)"
-    " (func (export \"wasp_alloc\") (param i32) (result i32) (i32.const 1024))"
+    "(module"
+    BENCH_WAT_INBOX_IMPORT
+    " (memory (export \"memory\") 1)"
+    BENCH_WAT_ALLOC
     " (func (export \"handle-message\") (param i32 i32) (result i32) (loop $l (br $l)) (i32.const 0)))";
 
 const char bench_wat_pinger[] =
     "(module"
+    BENCH_WAT_INBOX_IMPORT
     " (import \"wasp\" \"call\" (func $call (param i32 i32 i32 i32 i32 i32 i32) (result i32)))"
     " (import \"wasp\" \"send\" (func $send (param i32 i32 i32 i32) (result i32)))"
     " (memory (export \"memory\") 1)"
     " (data (i32.const 0) \"pong\") (data (i32.const 8) \"done\") (data (i32.const 16) \"ping\")"
-    " (func (export \"wasp_alloc\") (param i32) (result i32) (i32.const 1024))"
+    BENCH_WAT_ALLOC
     " (func (export \"handle-message\") (param $p i32) (param $n i32) (result i32)"
     "   (local $i i32) (local.set $i (i32.load (local.get $p)))"
     "   (block $end (loop $l (br_if $end (i32.eqz (local.get $i)))"
@@ -178,6 +187,7 @@ const char bench_wat_pinger[] =
  * "ring.k"; the next one's name is written as "ring." + decimal digits. */
 const char bench_wat_ring[] =
     "(module"
+    BENCH_WAT_INBOX_IMPORT
     " (import \"wasp\" \"send\" (func $send (param i32 i32 i32 i32) (result i32)))"
     " (import \"wasp\" \"self\" (func $self (param i32 i32) (result i32)))"
     " (memory (export \"memory\") 1)"
@@ -201,7 +211,7 @@ const char bench_wat_ring[] =
     "       (i32.add (i32.const 48) (i32.rem_u (local.get $v) (i32.const 10))))"
     "     (local.set $v (i32.div_u (local.get $v) (i32.const 10))) (br_if $w (local.get $i)))"
     "   (i32.add (i32.const 5) (local.get $len)))"
-    " (func (export \"wasp_alloc\") (param i32) (result i32) (i32.const 1024))"
+    BENCH_WAT_ALLOC
     " (func (export \"handle-message\") (param $p i32) (param $n i32) (result i32) (local $h i32)"
     "   (if (i32.lt_s (global.get $k) (i32.const 0)) (then (global.set $k (call $index))))"
     "   (local.set $h (i32.load (local.get $p)))"

@@ -62,6 +62,14 @@ void bench_done_free(struct bench_done *d);
 bool bench_wait(bool (*fn)(void *arg), void *arg, unsigned timeout_ms, unsigned poll_us);
 
 /* Module texts. */
+/* The receive side every module below shares: a fixed buffer at 1024 that
+ * wasp_alloc registers as the inbox, so only a first message costs two
+ * guest calls (docs/ABI.md). BENCH_WAT_INBOX_IMPORT goes first (imports
+ * precede definitions), BENCH_WAT_ALLOC after the memory. */
+#define BENCH_WAT_INBOX_IMPORT " (import \"wasp\" \"inbox\" (func $inbox (param i32 i32) (result i32)))"
+#define BENCH_WAT_ALLOC                                                                                    \
+    " (func (export \"wasp_alloc\") (param i32) (result i32)"                                               \
+    "   (drop (call $inbox (i32.const 1024) (i32.const 1024))) (i32.const 1024))"
 extern const char bench_wat_sink[];   /* handles and forgets */
 extern const char bench_wat_echo[];   /* replies with the payload */
 extern const char bench_wat_ring[];   /* token [hops, N]: forwards to ring.(k+1)%N, at 0 to "done" */

@@ -8,7 +8,8 @@
  *     wasp_reply, wasp_sender_name, wasp_log_info, wasp_now_ms, ...;
  *   - the ABI error codes (WASP_ENOENT ... WASP_ELIMIT) and log levels;
  *   - a default `wasp_alloc`: one receive buffer, reused for every message and
- *     grown when a larger one arrives, so a component can run forever;
+ *     grown when a larger one arrives, so a component can run forever; it is
+ *     registered as the inbox, so a message costs the host one guest call;
  *   - WASP_HANDLER(fn) to export `handle-message`, and WASP_START(fn),
  *     WASP_CLEANUP(fn), WASP_HEALTH(fn) for the optional exports;
  *   - without WASI, the few libc pieces a component needs: wasp_malloc/free,
@@ -140,6 +141,10 @@ WASP_IMPORT_("send_after") int32_t wasp_raw_send_after(const char *to, int32_t t
                                                        int32_t msg_len, int32_t delay_ms);
 WASP_IMPORT_("log") void wasp_raw_log(int32_t level, const char *text, int32_t len);
 WASP_IMPORT_("now_ms") int64_t wasp_raw_now_ms(void);
+/* Registers [buf, buf+cap) as the receive buffer: messages of up to cap bytes
+ * are then copied there and handed to `handle-message` without a call to
+ * `wasp_alloc` (cap 0 takes it back). The default wasp_alloc does this. */
+WASP_IMPORT_("inbox") int32_t wasp_raw_inbox(void *buf, int32_t cap);
 WASP_IMPORT_("kv_get") int32_t wasp_raw_kv_get(const void *key, int32_t key_len, void *out, int32_t out_cap);
 WASP_IMPORT_("kv_get_versioned") int32_t wasp_raw_kv_get_versioned(const void *key, int32_t key_len, void *out,
                                                                    int32_t out_cap, int64_t *version);
@@ -578,12 +583,14 @@ typedef int (*wasp_handler_fn)(const char *msg, size_t len);
 #define WASP_WEAK_ __attribute__((weak))
 
 /* The receive buffer: one block, reused for every message, replaced by a
- * bigger one when a bigger message arrives. One spare byte holds a NUL. */
+ * bigger one when a bigger message arrives. One spare byte holds a NUL. It
+ * is registered as the inbox, so the host calls `wasp_alloc` only for the
+ * first message and for one that does not fit. */
 WASP_WEAK_ char *wasp_rx_buf_;
 WASP_WEAK_ size_t wasp_rx_cap_;
 
 /* The address for the next incoming message of `size` bytes, or NULL (the
- * host then treats the message as a dead letter). */
+ * host then treats the message as a dead letter; the old buffer stays). */
 static inline void *wasp_receive_buffer(size_t size) {
     if (size >= wasp_rx_cap_) {
         size_t cap = 256;
@@ -591,10 +598,14 @@ static inline void *wasp_receive_buffer(size_t size) {
             if (cap > ((size_t)1 << 30)) return NULL;
             cap *= 2;
         }
-        wasp_free(wasp_rx_buf_);
-        wasp_rx_buf_ = (char *)wasp_malloc(cap);
-        wasp_rx_cap_ = wasp_rx_buf_ ? cap : 0;
-        if (!wasp_rx_buf_) return NULL;
+        char *buf = (char *)wasp_malloc(cap);
+        if (!buf) return NULL;
+        wasp_free(wasp_rx_buf_); /* the host delivers nothing between here and the next line */
+        wasp_rx_buf_ = buf;
+        wasp_rx_cap_ = cap;
+#ifndef WASP_COMPONENT /* the canonical ABI allocates through cabi_realloc instead */
+        wasp_raw_inbox(buf, (int32_t)(cap - 1));
+#endif
     }
     return wasp_rx_buf_;
 }

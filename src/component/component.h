@@ -109,6 +109,9 @@ struct wasp_cinst {
     struct wasp_kv_wait *kv_wait; /* an outstanding storage write, or NULL */
     bool faulted;                 /* a call failed: skip _cleanup */
     bool in_export;               /* running _initialize/_start/_cleanup: cannot park */
+    /* The receive buffer the guest registered with `inbox` (cap 0: none):
+     * messages that fit skip the `wasp_alloc` call. */
+    uint32_t inbox_ptr, inbox_cap;
 };
 
 /* ---- wasm.c ---- */

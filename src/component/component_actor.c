@@ -3,6 +3,8 @@
  *   started  instantiate through the module's InstancePre, subscribe, join
  *            the pool, run `_initialize` then `_start`
  *   handle   one message = `wasp_alloc(len)`, copy, `handle-message(ptr,len)`
+ *            (a message that fits the guest's registered inbox skips
+ *            `wasp_alloc`)
  *            (a component: `handle-message(list<u8>)`, the shim copies),
  *            each an async call polled one time slice per run step: an
  *            unfinished slice returns WASP_YIELD (back of the run queue), a
@@ -196,6 +198,24 @@ static int begin(struct wasp_cinst *ci, const wasmtime_func_t *f, const char *na
     return begin_any(ci, f, 0, NULL, name, nargs, phase);
 }
 
+/* Copies the payload to guest address ptr (from `wasp_alloc` or the inbox,
+ * named by `from`) and starts handle-message. */
+static int deliver_at(struct wasp_cinst *ci, const wasp_msg *msg, uint32_t ptr, const char *from) {
+    size_t size = 0;
+    uint8_t *mem = wasp__instance_memory(ci->inst, &size);
+    if (!mem || (uint64_t)ptr + msg->len > size) {
+        ci->phase = CPHASE_IDLE;
+        ci->faulted = true;
+        wasp__cslot_fail(ci->slot, WASP_LOG_ERROR, "crashed: `%s` gave [%u, +%zu) outside linear memory", from, ptr,
+                         msg->len);
+        return WASP_ECRASH;
+    }
+    if (msg->len) memcpy(mem + ptr, msg->data, msg->len);
+    ci->args[0] = (wasmtime_val_t){.kind = WASMTIME_I32, .of.i32 = (int32_t)ptr};
+    ci->args[1] = (wasmtime_val_t){.kind = WASMTIME_I32, .of.i32 = (int32_t)msg->len};
+    return begin(ci, &ci->f_handle, "handle-message", 2, CPHASE_HANDLE);
+}
+
 /* Starts work on a new message: WASP_OK with a call running (phase set), or
  * the message's final result (phase still idle). */
 static int accept(struct wasp_cinst *ci, const wasp_msg *msg) {
@@ -211,11 +231,13 @@ static int accept(struct wasp_cinst *ci, const wasp_msg *msg) {
     }
     /* A component takes the message by value: the canonical ABI allocates. */
     if (ci->is_cm) return begin_any(ci, NULL, WASP_CM_HANDLE, msg, "handle-message", 0, CPHASE_HANDLE);
+    /* It fits the registered inbox: one guest call instead of two. */
+    if (ci->inbox_cap && msg->len <= ci->inbox_cap) return deliver_at(ci, msg, ci->inbox_ptr, "inbox");
     ci->args[0] = (wasmtime_val_t){.kind = WASMTIME_I32, .of.i32 = (int32_t)msg->len};
     return begin(ci, &ci->f_alloc, "wasp_alloc", 1, CPHASE_ALLOC);
 }
 
-/* wasp_alloc finished: copy the payload in and start handle-message. */
+/* wasp_alloc finished: a refusal, or the address to deliver at. */
 static int deliver(struct wasp_cinst *ci, const wasp_msg *msg) {
     uint32_t ptr = (uint32_t)ci->res[0].of.i32;
     if (ptr == 0) {
@@ -223,19 +245,7 @@ static int deliver(struct wasp_cinst *ci, const wasp_msg *msg) {
         wasp_log(ci->sys, WASP_LOG_WARN, ci->slot->name, "wasp_alloc(%zu) returned 0: dead letter", msg->len);
         return WASP_DROP;
     }
-    size_t size = 0;
-    uint8_t *mem = wasp__instance_memory(ci->inst, &size);
-    if (!mem || (uint64_t)ptr + msg->len > size) {
-        ci->phase = CPHASE_IDLE;
-        ci->faulted = true;
-        wasp__cslot_fail(ci->slot, WASP_LOG_ERROR, "crashed: `wasp_alloc` returned [%u, +%zu) outside linear memory",
-                        ptr, msg->len);
-        return WASP_ECRASH;
-    }
-    if (msg->len) memcpy(mem + ptr, msg->data, msg->len);
-    ci->args[0] = (wasmtime_val_t){.kind = WASMTIME_I32, .of.i32 = (int32_t)ptr};
-    ci->args[1] = (wasmtime_val_t){.kind = WASMTIME_I32, .of.i32 = (int32_t)msg->len};
-    return begin(ci, &ci->f_handle, "handle-message", 2, CPHASE_HANDLE);
+    return deliver_at(ci, msg, ptr, "wasp_alloc");
 }
 
 /* A call finished with result rc (WASP_OK or an error) in phase ci->phase. */

@@ -1,6 +1,6 @@
 /* host_imports.c - the synchronous imports of module `wasp` (docs/ABI.md):
  * send, publish, subscribe, unsubscribe, reply, sender, topic, self,
- * send_after, log, now_ms. `call` is asynchronous: host_call.c; storage
+ * send_after, log, now_ms, inbox. `call` is asynchronous: host_call.c; storage
  * (kv_*) is host_kv.c.
  *
  * Every import validates its ranges first (out of bounds traps the caller:
@@ -130,6 +130,19 @@ static wasm_trap_t *host_log(void *env, wasmtime_caller_t *caller, wasmtime_val_
     return NULL;
 }
 
+/* inbox(ptr, cap): messages of up to cap bytes are copied to ptr and go
+ * straight to `handle-message` (cap 0 takes the buffer back). The range is
+ * checked here and again at each delivery (docs/ABI.md). */
+static wasm_trap_t *host_inbox(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
+    struct wasp_cinst *ci = wasp__cinst_from_caller(caller);
+    wasm_trap_t *trap = NULL;
+    if (ARG(1) && !wasp__guest_range(caller, ARG(0), ARG(1), "inbox", &trap)) return trap;
+    ci->inbox_ptr = ARG(1) ? (uint32_t)ARG(0) : 0;
+    ci->inbox_cap = (uint32_t)ARG(1);
+    return RET(0);
+}
+
 static wasm_trap_t *host_now_ms(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
     (void)nav, (void)caller;
     av[0].i64 = (int64_t)wasp__op_now_ms(env);
@@ -143,7 +156,7 @@ static const struct {
     {"send", host_send},   {"publish", host_publish}, {"subscribe", host_subscribe},
     {"unsubscribe", host_unsubscribe}, {"reply", host_reply}, {"sender", host_sender},
     {"topic", host_topic}, {"self", host_self},       {"send_after", host_send_after},
-    {"log", host_log},     {"now_ms", host_now_ms},
+    {"log", host_log},     {"now_ms", host_now_ms},       {"inbox", host_inbox},
 };
 
 static const char *abi_sig(const char *name) {
