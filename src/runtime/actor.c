@@ -1,139 +1,19 @@
-/* actor.c - the actor table, actor lifecycle, park/wake and monitors.
+/* actor.c - actor lifecycle: spawn, stop, kill, crash, retire, restart,
+ * park/wake and monitors (the table: actor_table.c; the run loop: actor_run.c).
  *
  * An actor is a stable identity (slot + generation, name, mailbox, counters,
  * monitors, subscriptions) plus a replaceable behaviour incarnation (handler,
  * hooks, state). Crash ends the incarnation, not the identity; restart
- * installs a new incarnation on the same identity.
- *
- * Slots live in chunks of WASP_CHUNK actors that are never freed before the
- * system is destroyed, so an id can always be checked against its slot's
- * (generation | refcount) word without touching freed memory. */
+ * installs a new incarnation on the same identity. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/actor_table.h"
+#include "runtime/broker.h"
+#include "runtime/dead_letters.h"
 #include "runtime/events.h"
-
-_Thread_local struct wasp_ctx *wasp__tls_ctx;
-
-/* ---- table ---------------------------------------------------------------- */
-
-static struct wasp_actor *slot_ptr(wasp_system *sys, uint32_t slot) {
-    struct wasp_actor *chunk =
-        atomic_load_explicit(&sys->chunks[slot >> WASP_CHUNK_SHIFT], memory_order_acquire);
-    return chunk ? &chunk[slot & (WASP_CHUNK - 1)] : NULL;
-}
-
-void wasp__table_init(wasp_system *sys) {
-    for (size_t i = 0; i < WASP_MAX_CHUNKS; i++) atomic_init(&sys->chunks[i], NULL);
-    atomic_init(&sys->nslots, 0);
-    pthread_mutex_init(&sys->table_mu, NULL);
-    sys->free_slots = NULL;
-    sys->nfree = sys->free_cap = 0;
-}
-
-void wasp__table_free(wasp_system *sys) {
-    for (size_t i = 0; i < WASP_MAX_CHUNKS; i++) free(atomic_load(&sys->chunks[i]));
-    free(sys->free_slots);
-    pthread_mutex_destroy(&sys->table_mu);
-}
-
-/* A free slot with its generation set (count 0), or NULL. */
-static struct wasp_actor *slot_alloc(wasp_system *sys) {
-    struct wasp_actor *a = NULL;
-    pthread_mutex_lock(&sys->table_mu);
-    if (sys->nfree) {
-        a = slot_ptr(sys, sys->free_slots[--sys->nfree]);
-    } else {
-        uint32_t slot = atomic_load_explicit(&sys->nslots, memory_order_relaxed);
-        if (slot < (uint32_t)WASP_MAX_CHUNKS * WASP_CHUNK) {
-            uint32_t c = slot >> WASP_CHUNK_SHIFT;
-            struct wasp_actor *chunk = atomic_load_explicit(&sys->chunks[c], memory_order_relaxed);
-            if (!chunk) {
-                /* calloc'd pages stay untouched (and non-resident) until used */
-                chunk = calloc(WASP_CHUNK, sizeof(struct wasp_actor));
-                if (chunk) atomic_store_explicit(&sys->chunks[c], chunk, memory_order_release);
-            }
-            if (chunk) {
-                a = &chunk[slot & (WASP_CHUNK - 1)];
-                a->slot = slot;
-                atomic_store_explicit(&a->ref, 1ull << 32, memory_order_relaxed);
-                atomic_store_explicit(&sys->nslots, slot + 1, memory_order_release);
-            }
-        }
-    }
-    pthread_mutex_unlock(&sys->table_mu);
-    return a;
-}
-
-static void slot_free(wasp_system *sys, uint32_t slot) {
-    pthread_mutex_lock(&sys->table_mu);
-    if (sys->nfree == sys->free_cap) {
-        size_t cap = sys->free_cap ? sys->free_cap * 2 : 256;
-        uint32_t *v = realloc(sys->free_slots, cap * sizeof(*v));
-        if (!v) { /* the slot is leaked until destroy; harmless */
-            pthread_mutex_unlock(&sys->table_mu);
-            return;
-        }
-        sys->free_slots = v;
-        sys->free_cap = cap;
-    }
-    sys->free_slots[sys->nfree++] = slot;
-    pthread_mutex_unlock(&sys->table_mu);
-}
-
-/* Takes a ref if the actor in a slot exists and has generation gen (0: any). */
-static bool ref_if_live(struct wasp_actor *a, uint32_t gen) {
-    uint64_t r = atomic_load_explicit(&a->ref, memory_order_relaxed);
-    do {
-        if ((gen && (uint32_t)(r >> 32) != gen) || (uint32_t)r == 0) return false;
-    } while (!atomic_compare_exchange_weak_explicit(&a->ref, &r, r + 1, memory_order_acquire,
-                                                    memory_order_relaxed));
-    return true;
-}
-
-struct wasp_actor *wasp__actor_get(wasp_system *sys, wasp_aid id) {
-    if (!sys || !id) return NULL;
-    uint32_t slot = (uint32_t)id, gen = (uint32_t)(id >> 32);
-    if (!gen || slot >= atomic_load_explicit(&sys->nslots, memory_order_acquire)) return NULL;
-    struct wasp_actor *a = slot_ptr(sys, slot);
-    return a && ref_if_live(a, gen) ? a : NULL;
-}
-
-void wasp__actor_ref(struct wasp_actor *a) {
-    atomic_fetch_add_explicit(&a->ref, 1, memory_order_relaxed);
-}
-
-static void actor_finalize(struct wasp_actor *a, uint64_t old) {
-    wasp_system *sys = a->sys;
-    atomic_fetch_add_explicit(&sys->retired_received, WASP_LOAD(a->received), memory_order_relaxed);
-    wasp__mailbox_free(a);
-    free(a->name);
-    a->name = NULL;
-    while (a->monitors) {
-        struct wasp_monitor *m = a->monitors;
-        a->monitors = m->next;
-        free(m);
-    }
-    uint32_t gen = (uint32_t)(old >> 32) + 1;
-    if (!gen) gen = 1;
-    atomic_store_explicit(&a->ref, (uint64_t)gen << 32, memory_order_release);
-    slot_free(sys, a->slot);
-}
-
-void wasp__actor_unref(struct wasp_actor *a) {
-    uint64_t old = atomic_fetch_sub_explicit(&a->ref, 1, memory_order_acq_rel);
-    if ((uint32_t)old == 1) actor_finalize(a, old - 1);
-}
-
-void wasp__table_each(wasp_system *sys, void (*fn)(struct wasp_actor *a, void *arg), void *arg) {
-    uint32_t n = atomic_load_explicit(&sys->nslots, memory_order_acquire);
-    for (uint32_t s = 0; s < n; s++) {
-        struct wasp_actor *a = slot_ptr(sys, s);
-        if (!a || !ref_if_live(a, 0)) continue;
-        fn(a, arg);
-        wasp__actor_unref(a);
-    }
-}
+#include "runtime/registry.h"
+#include "runtime/system.h"
 
 /* ---- helpers ----------------------------------------------------------------- */
 
@@ -212,10 +92,10 @@ static void monitors_fire_each(struct wasp_actor *a, int reason) {
 
 void wasp__actor_release(struct wasp_actor *a) {
     atomic_store(&a->sched, 0);
-    if ((atomic_load(&a->qlen) || atomic_load(&a->evlen) || wasp_actor_has_request(a) ||
+    if ((wasp__mailbox_nonempty(&a->mb) || wasp_actor_has_request(a) ||
          atomic_load(&a->retire_req) || atomic_load(&a->events_lost)) &&
         !atomic_exchange(&a->sched, 1))
-        wasp__sched_push(a->sys, a, false);
+        wasp__actor_schedule(a, false);
 }
 
 /* The envelope in hand will never be finished: a message is a dead letter
@@ -233,13 +113,14 @@ void wasp__actor_terminate(struct wasp_actor *a, int reason) {
     wasp_system *sys = a->sys;
     wasp_aid id = wasp_actor_id(a);
     set_lstate(a, WASP_STATE_STOPPING);
-    struct wasp_env **q = wasp__mailbox_close(a);
+    struct wasp_mailbox_rest rest;
+    wasp__mailbox_close(&a->mb, &rest);
+    struct wasp_env *e;
+    while ((e = wasp__mailbox_rest_event(&rest))) wasp__event_discard(e); /* waiters learn ESTOPPED */
     drop_in_hand(a, WASP_ESTOPPED);
     run_stopped(a, reason);
-    if (q) {
-        for (size_t i = 0; q[i]; i++) wasp__dead_letter(sys, a, q[i], WASP_ESTOPPED);
-        free(q);
-    }
+    while ((e = wasp__mailbox_rest_message(&rest))) wasp__dead_letter(sys, a, e, WASP_ESTOPPED);
+    wasp__mailbox_rest_free(&rest);
     wasp__registry_remove_actor(sys, a);
     wasp__broker_remove_actor(sys, id);
 
@@ -350,11 +231,11 @@ void wasp__actor_park(struct wasp_actor *a) {
         if (wasp_actor_has_request(a)) {
             exp = WASP_PW_PARKED;
             if (atomic_compare_exchange_strong(&a->parkw, &exp, WASP_PW_RUN))
-                wasp__sched_push(a->sys, a, true);
+                wasp__actor_schedule(a, true);
         }
     } else { /* woken before it parked: run again */
         atomic_store(&a->parkw, WASP_PW_RUN);
-        wasp__sched_push(a->sys, a, true);
+        wasp__actor_schedule(a, true);
     }
 }
 
@@ -394,7 +275,7 @@ static int spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp__event_fn o
     if (atomic_load(&sys->state) >= WASP_SYS_STOPPING) return WASP_ESTOPPED;
     char *name = NULL;
     if (spec->name && !(name = strdup(spec->name))) return WASP_ENOMEM;
-    struct wasp_actor *a = slot_alloc(sys);
+    struct wasp_actor *a = wasp__table_alloc(sys);
     if (!a) {
         free(name);
         return WASP_ENOMEM;
@@ -406,15 +287,13 @@ static int spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp__event_fn o
     atomic_store_explicit(&a->kill_req, 0, memory_order_relaxed);
     atomic_store_explicit(&a->lstate, WASP_STATE_CREATING, memory_order_relaxed);
     atomic_store_explicit(&a->lock.v, 0, memory_order_relaxed);
-    a->closed = a->alive = a->replied = false;
+    a->alive = a->replied = false;
     atomic_store_explicit(&a->in_pool, false, memory_order_relaxed);
-    a->overflow = (uint8_t)spec->overflow;
-    a->cap = spec->mailbox_capacity ? spec->mailbox_capacity : sys->cfg.mailbox_capacity;
-    a->count = 0;
-    atomic_store_explicit(&a->qlen, 0, memory_order_relaxed);
+    wasp__mailbox_init(&a->mb, spec->mailbox_capacity ? spec->mailbox_capacity : sys->cfg.mailbox_capacity,
+                       spec->overflow);
     a->monitors = NULL;
     a->cur = NULL;
-    a->rq_next = NULL;
+    a->rq.next = NULL;
     a->sys = sys;
     a->name = name;
     a->handle = spec->handle;
@@ -427,11 +306,9 @@ static int spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp__event_fn o
     atomic_store_explicit(&a->retire_req, 0, memory_order_relaxed);
     a->spec_state = a->state = spec->state;
     a->start_seq = 0;
-    atomic_store_explicit(&a->evlen, 0, memory_order_relaxed);
     atomic_store_explicit(&a->probe_busy, false, memory_order_relaxed);
     atomic_store_explicit(&a->events_lost, false, memory_order_relaxed);
     atomic_store_explicit(&a->timers_pending, 0, memory_order_relaxed);
-    atomic_store_explicit(&a->received, 0, memory_order_relaxed);
     atomic_store_explicit(&a->handled, 0, memory_order_relaxed);
     atomic_store_explicit(&a->errors, 0, memory_order_relaxed);
     atomic_store_explicit(&a->crashes, 0, memory_order_relaxed);
@@ -443,8 +320,7 @@ static int spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp__event_fn o
     if (name) {
         int rc = wasp__registry_add_actor(sys, name, id);
         if (rc) {
-            a->closed = true;
-            atomic_store(&a->lstate, WASP_STATE_TERMINATED);
+            atomic_store(&a->lstate, WASP_STATE_TERMINATED); /* the last unref frees it */
             wasp__actor_unref(a);
             return rc;
         }
@@ -559,7 +435,7 @@ int wasp_actor_wake(wasp_system *sys, wasp_aid id) {
         int v = atomic_load(&a->parkw);
         if (v == WASP_PW_PARKED) {
             if (atomic_compare_exchange_strong(&a->parkw, &v, WASP_PW_RUN)) {
-                wasp__sched_push(sys, a, false);
+                wasp__actor_schedule(a, false);
                 break;
             }
         } else if (v == WASP_PW_RUN) {

@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/internal.h"
+#include "runtime/actor_table.h"
+#include "runtime/broker.h"
+#include "runtime/dead_letters.h"
+#include "runtime/delivery.h"
+#include "runtime/system.h"
 #include "runtime/topics.h"
 
 struct idvec {

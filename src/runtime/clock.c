@@ -2,7 +2,8 @@
  * only wasp_system_advance_clock moves (deterministic tests: timers fire
  * when the test says, never because a machine was slow). */
 #include "core/clock.h"
-#include "runtime/internal.h"
+#include "runtime/actor_table.h"
+#include "runtime/system.h"
 #include "runtime/timers.h"
 
 uint64_t wasp_system_now(wasp_system *sys) {

@@ -12,7 +12,8 @@
 #include <stdio.h>
 
 #include "core/clock.h"
-#include "runtime/internal.h"
+#include "runtime/dead_letters.h"
+#include "runtime/system.h"
 #include "runtime/timers.h"
 
 #define DL_LINES 20u
@@ -103,7 +104,7 @@ void wasp__dead_letter_to(wasp_system *sys, struct wasp_actor *a, const char *to
                              e->len, dl_reason(status, a != NULL));
         if (!tls_in_dead_letter && atomic_load_explicit(&sys->broker.nsubs, memory_order_relaxed)) {
             tls_in_dead_letter = true;
-            wasp__broker_publish(sys, a ? wasp_actor_id(a) : WASP_AID_NONE, WASP_MSG_DEAD,
+            sys->publish_notice(sys, a ? wasp_actor_id(a) : WASP_AID_NONE, WASP_MSG_DEAD,
                                 WASP_DEAD_LETTERS_TOPIC, e->data, e->len);
             tls_in_dead_letter = false;
         }

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/internal.h"
+#include "runtime/envelope.h"
+#include "runtime/system.h"
 #include "runtime/timers.h"
 
 static const uint8_t empty_payload[1];
@@ -44,6 +45,11 @@ struct wasp_env *wasp__env_new_blob(struct wasp_blob *b) {
     e->data = b->bytes;
     e->len = b->len;
     return e;
+}
+
+void wasp__env_free_status(struct wasp_env *e, int status) {
+    if (e && e->pending) wasp__pending_complete(e->pending, status, NULL, 0);
+    wasp__env_free(e);
 }
 
 void wasp__env_free(struct wasp_env *e) {

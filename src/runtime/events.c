@@ -2,7 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/actor_table.h"
+#include "runtime/delivery.h"
 #include "runtime/events.h"
+#include "runtime/system.h"
 #include "runtime/timers.h"
 
 static struct wasp_env *event_new(int type, const void *data, size_t len) {
@@ -31,14 +34,12 @@ static void note_lost(wasp_system *sys, wasp_aid to) {
 }
 
 void wasp__event_discard(struct wasp_env *e) {
-    if (!e || e == &lost_env) return;
-    if (e->pending) wasp__pending_complete(e->pending, WASP_ESTOPPED, NULL, 0);
-    wasp__env_free(e);
+    if (e != &lost_env) wasp__env_free_status(e, WASP_ESTOPPED);
 }
 
 /* Queues e for a and schedules a if idle. On error e is still the caller's. */
 static int deliver_event(struct wasp_actor *a, struct wasp_env *e) {
-    int rc = wasp__mailbox_push_event(a, e);
+    int rc = wasp__mailbox_push_event(&a->mb, e);
     if (rc == WASP_OK) wasp__schedule_if_idle(a, NULL);
     return rc;
 }
@@ -186,7 +187,7 @@ static int dispatch_probe(wasp_ctx *ctx, struct wasp_actor *a, const struct wasp
     struct wasp_probe p;
     if (e->len != sizeof(p)) return 0;
     memcpy(&p, e->data, sizeof(p));
-    (void)wasp_health_report(a->sys, p.sup, p.token, result);
+    if (p.report) (void)p.report(a->sys, p.sup, p.token, result);
     return 0;
 }
 

@@ -11,7 +11,8 @@
 #ifndef WASP_RUNTIME_EVENTS_H
 #define WASP_RUNTIME_EVENTS_H
 
-#include "runtime/internal.h"
+#include "runtime/actor.h"
+#include "runtime/envelope.h"
 
 #define WASP_EVT_CALL 1  /* for the target's event hook (wasp__spawn_runtime) */
 #define WASP_EVT_PROBE 2 /* a health probe: answered by the target's health hook */
@@ -29,10 +30,13 @@ struct wasp_event {
     struct wasp_env *env;
 };
 
-/* The payload of a probe: where its result goes. */
+/* The payload of a probe: where its result goes. The prober says how it
+ * takes results (wasp_health_report for supervisors), so the runtime needs
+ * no knowledge of who probes. */
 struct wasp_probe {
     wasp_aid sup;
     uint64_t token;
+    int (*report)(wasp_system *sys, wasp_aid sup, uint64_t token, int result);
 };
 
 /* Queues an event (data copied). WASP_OK, WASP_ENOENT, WASP_ESTOPPED, WASP_ENOMEM. */
@@ -72,6 +76,8 @@ int wasp__spawn_runtime(wasp_system *sys, const wasp_actor_spec *spec, wasp__eve
  * WASP_EXIT_SHUTDOWN. An idle actor is retired on this thread.
  * WASP_OK, WASP_ENOENT, WASP_ESTATE (already failed), WASP_ESTOPPED. */
 int wasp__actor_retire(wasp_system *sys, wasp_aid id);
+/* The system is stopping or stopped: runtime actors start nothing new. */
+bool wasp__system_stopping(wasp_system *sys);
 /* Waits (outside actors) until the actor is terminated or failed. */
 void wasp__actor_wait_down(wasp_system *sys, struct wasp_actor *a);
 

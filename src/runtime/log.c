@@ -6,7 +6,7 @@
 
 #include "core/utf8.h"
 #include "runtime/ext.h"
-#include "runtime/internal.h"
+#include "runtime/system.h"
 #include "runtime/timers.h"
 
 static const char *const level_names[] = {"trace", "debug", "info", "warn", "error"};

@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/internal.h"
+#include "runtime/actor_table.h"
+#include "runtime/actor.h"
+#include "runtime/registry.h"
+#include "runtime/system.h"
 
 struct wasp_reg_entry {
     bool pool;

@@ -3,7 +3,7 @@
  * local miss, so local traffic never pays for it. */
 #include <string.h>
 
-#include "runtime/internal.h"
+#include "runtime/remote.h"
 
 int wasp_system_set_remote(wasp_system *sys, const wasp_remote_ops *ops, void *arg) {
     if (!sys || (ops && !ops->route)) return WASP_EINVAL;
@@ -32,10 +32,10 @@ static void remote_done(void *arg, int status, const void *data, size_t len) {
     wasp__pending_unref(p);
 }
 
-int wasp__remote_ask(wasp_system *sys, const wasp_send_opts *o, struct wasp_pending *p,
-                    uint64_t timeout_ns) {
+int wasp__remote_ask(wasp_system *sys, const wasp_send_opts *o, wasp_aid sender, struct wasp_pending *p,
+                     uint64_t timeout_ns) {
     atomic_fetch_add(&p->refs, 1); /* the router's, released by remote_done */
-    int rc = wasp__remote_route(sys, o, wasp_current_sender(sys), timeout_ns, remote_done, p);
+    int rc = wasp__remote_route(sys, o, sender, timeout_ns, remote_done, p);
     if (rc) wasp__pending_unref(p);
     return rc;
 }

@@ -12,14 +12,16 @@
  *
  * Idle workers spin briefly on the queue length, then sleep on the condvar;
  * a push wakes one sleeper. An idle system therefore costs ~0% CPU.
+ * What a picked runnable does is not the scheduler's business: it calls the
+ * run function it was given (the actor's run loop, actor_run.c).
  * See docs/RUNTIME.md for why a shared queue rather than work stealing. */
 #include <errno.h>
 #include <stdlib.h>
 
-#include "core/clock.h"
-#include "runtime/events.h"
+#include "runtime/scheduler.h"
+#include "runtime/spin.h"
+#include "runtime/system.h"
 
-#define WASP_BATCH 64
 #define WASP_FAIR_TICK 61
 #define WASP_SPIN 2000
 
@@ -27,10 +29,24 @@ static _Thread_local struct wasp_worker *tls_worker;
 
 bool wasp__on_worker(wasp_system *sys) { return tls_worker && tls_worker->sys == sys; }
 
-static void rq_push(struct wasp_sched *s, struct wasp_actor *a) {
-    a->rq_next = NULL;
+void wasp__sched_init(struct wasp_sched *s, int nworkers, wasp__run_fn run) {
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    pthread_cond_init(&s->idle, NULL);
+    s->nworkers = nworkers;
+    s->run = run;
+}
+
+void wasp__sched_destroy(struct wasp_sched *s) {
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    pthread_cond_destroy(&s->idle);
+}
+
+static void rq_push(struct wasp_sched *s, struct wasp_runnable *a) {
+    a->next = NULL;
     pthread_mutex_lock(&s->mu);
-    if (s->tail) s->tail->rq_next = a;
+    if (s->tail) s->tail->next = a;
     else s->head = a;
     s->tail = a;
     atomic_fetch_add_explicit(&s->len, 1, memory_order_relaxed);
@@ -38,10 +54,10 @@ static void rq_push(struct wasp_sched *s, struct wasp_actor *a) {
     pthread_mutex_unlock(&s->mu);
 }
 
-static struct wasp_actor *rq_pop_locked(struct wasp_sched *s) {
-    struct wasp_actor *a = s->head;
+static struct wasp_runnable *rq_pop_locked(struct wasp_sched *s) {
+    struct wasp_runnable *a = s->head;
     if (a) {
-        s->head = a->rq_next;
+        s->head = a->next;
         if (!s->head) s->tail = NULL;
         atomic_fetch_sub_explicit(&s->len, 1, memory_order_relaxed);
     }
@@ -54,11 +70,19 @@ static bool idle_locked(const struct wasp_sched *s) {
     return s->sleepers == s->nworkers && !s->head && s->holds == 0;
 }
 
+void wasp__batch_add(struct wasp_batch *b, struct wasp_runnable *r) {
+    r->next = NULL;
+    if (b->tail) b->tail->next = r;
+    else b->head = r;
+    b->tail = r;
+    b->n++;
+}
+
 void wasp__sched_push_batch(wasp_system *sys, struct wasp_batch *b) {
     if (!b->n) return;
     struct wasp_sched *s = &sys->sched;
     pthread_mutex_lock(&s->mu);
-    if (s->tail) s->tail->rq_next = b->head;
+    if (s->tail) s->tail->next = b->head;
     else s->head = b->head;
     s->tail = b->tail;
     atomic_fetch_add_explicit(&s->len, b->n, memory_order_relaxed);
@@ -71,10 +95,10 @@ void wasp__sched_push_batch(wasp_system *sys, struct wasp_batch *b) {
     b->n = 0;
 }
 
-void wasp__sched_push(wasp_system *sys, struct wasp_actor *a, bool tail) {
+void wasp__sched_push(wasp_system *sys, struct wasp_runnable *a, bool tail) {
     struct wasp_worker *w = tls_worker;
     if (!tail && w && w->sys == sys) {
-        struct wasp_actor *old = w->next;
+        struct wasp_runnable *old = w->next;
         w->next = a;
         if (!old) return;
         a = old;
@@ -82,12 +106,12 @@ void wasp__sched_push(wasp_system *sys, struct wasp_actor *a, bool tail) {
     rq_push(&sys->sched, a);
 }
 
-/* Next actor for w, or NULL when the system stops. */
-static struct wasp_actor *next_actor(struct wasp_worker *w) {
+/* Next runnable for w, or NULL when the system stops. */
+static struct wasp_runnable *next_runnable(struct wasp_worker *w) {
     struct wasp_sched *s = &w->sys->sched;
     if (w->next) {
         if (++w->tick % WASP_FAIR_TICK || !atomic_load_explicit(&s->len, memory_order_relaxed)) {
-            struct wasp_actor *a = w->next;
+            struct wasp_runnable *a = w->next;
             w->next = NULL;
             return a;
         }
@@ -99,7 +123,7 @@ static struct wasp_actor *next_actor(struct wasp_worker *w) {
         wasp_cpu_relax();
     }
     pthread_mutex_lock(&s->mu);
-    struct wasp_actor *a;
+    struct wasp_runnable *a;
     while (!(a = rq_pop_locked(s)) && !s->stop) {
         if (++s->sleepers == s->nworkers && s->idle_waiters && idle_locked(s))
             pthread_cond_broadcast(&s->idle);
@@ -110,125 +134,11 @@ static struct wasp_actor *next_actor(struct wasp_worker *w) {
     return a;
 }
 
-/* One run step: up to WASP_BATCH messages of one owned actor. */
-static void run_actor(struct wasp_actor *a) {
-    struct wasp_ctx ctx = {a->sys, a, NULL};
-    struct wasp_ctx *prev = wasp__tls_ctx;
-    wasp__tls_ctx = &ctx;
-    wasp_msg m;
-    int n = 0;
-    for (;;) {
-        int stop = atomic_load_explicit(&a->stop_req, memory_order_relaxed);
-        if (stop) {
-            wasp__tls_ctx = prev;
-            wasp__actor_terminate(a, stop - 1);
-            return;
-        }
-        if (atomic_load_explicit(&a->kill_req, memory_order_relaxed)) { /* wasp_actor_kill */
-            wasp__tls_ctx = prev;
-            wasp__actor_crash(a);
-            return;
-        }
-        int retire = atomic_load_explicit(&a->retire_req, memory_order_relaxed);
-        if (retire && !a->cur) { /* between messages: the one in hand is finished first */
-            wasp__tls_ctx = prev;
-            wasp__actor_retire_now(a, retire - 1);
-            return;
-        }
-        if (n == WASP_BATCH) {
-            wasp__sched_push(a->sys, a, true);
-            break;
-        }
-        struct wasp_env *e = a->cur;
-        if (!e && ((e = wasp__event_take_lost(a)) || (e = wasp__mailbox_pop_event(a)))) {
-            /* runtime events first */
-            a->cur = e;
-            atomic_store_explicit(&a->parkw, WASP_PW_RUN, memory_order_relaxed);
-        }
-        if (!e) {
-            for (;;) {
-                e = wasp__mailbox_pop(a);
-                if (!e || !e->deadline || e->deadline > wasp_clock_ns()) break;
-                wasp__dead_letter(a->sys, a, e, WASP_ETIMEDOUT); /* TTL expired */
-            }
-            if (!e) {
-                wasp__tls_ctx = prev;
-                wasp__actor_release(a);
-                return;
-            }
-            a->cur = e;
-            a->replied = false;
-            atomic_store_explicit(&a->parkw, WASP_PW_RUN, memory_order_relaxed);
-        }
-        if (e->kind == WASP_ENV_EVENT) { /* never a message: not counted */
-            int rc = wasp__event_dispatch(&ctx, a, e);
-            if (rc == WASP_YIELD && !atomic_load(&a->kill_req)) {
-                wasp__sched_push(a->sys, a, true);
-                break;
-            }
-            if (rc == WASP_ECRASH || rc == WASP__FAIL_SHUTDOWN) {
-                wasp__tls_ctx = prev;
-                if (rc == WASP_ECRASH) wasp__actor_crash(a);
-                else wasp__actor_retire_now(a, WASP_EXIT_SHUTDOWN);
-                return;
-            }
-            if (rc == WASP__STOP_SHUTDOWN) { /* we own it: the loop top terminates it */
-                int r;
-                (void)wasp__actor_stop_begin(a, WASP_EXIT_SHUTDOWN, &r);
-            }
-            n++;
-            continue;
-        }
-        m.data = e->data;
-        m.len = e->len;
-        m.sender = e->sender;
-        m.topic = e->blob ? e->blob->topic : NULL;
-        m.corr = e->corr;
-        m.status = e->status;
-        m.flags = e->flags;
-        m.sender_name = e->sender_name;
-        ctx.msg = &m;
-        int rc = a->handle(&ctx, &m);
-        ctx.msg = NULL;
-        /* a kill lands at the end of this handler call, even mid-message */
-        if ((rc == WASP_YIELD || rc == WASP_PARK) && atomic_load(&a->kill_req)) rc = WASP_ECRASH;
-        if (rc == WASP_YIELD) {
-            wasp__sched_push(a->sys, a, true);
-            break;
-        }
-        if (rc == WASP_PARK) {
-            wasp__actor_park(a);
-            break;
-        }
-        if (rc == WASP_ECRASH) {
-            wasp__tls_ctx = prev;
-            wasp__actor_crash(a);
-            return;
-        }
-        a->cur = NULL;
-        if (rc == WASP_DROP) { /* undeliverable: a dead letter, not a handled message */
-            wasp__dead_letter(a->sys, a, e, WASP_ENOREPLY);
-            n++;
-            continue;
-        }
-        WASP_BUMP(a->handled);
-        if (rc != 0 && rc != WASP_STOP) WASP_BUMP(a->errors);
-        wasp__env_free(e);
-        n++;
-        if (rc == WASP_STOP) {
-            int r; /* we own it already: the loop top terminates (or retires) it */
-            if (a->supervised) atomic_store(&a->retire_req, 1 + WASP_EXIT_NORMAL);
-            else (void)wasp__actor_stop_begin(a, WASP_EXIT_NORMAL, &r);
-        }
-    }
-    wasp__tls_ctx = prev;
-}
-
 static void *worker_main(void *arg) {
     struct wasp_worker *w = arg;
     tls_worker = w;
-    struct wasp_actor *a;
-    while ((a = next_actor(w))) run_actor(a);
+    struct wasp_runnable *r;
+    while ((r = next_runnable(w))) w->sys->sched.run(r);
     tls_worker = NULL;
     return NULL;
 }
@@ -277,10 +187,7 @@ void wasp_system_release(wasp_system *sys) {
     pthread_mutex_unlock(&s->mu);
 }
 
-int wasp_system_wait_idle(wasp_system *sys, uint64_t timeout_ns) {
-    if (!sys) return WASP_EINVAL;
-    if (wasp__tls_ctx || wasp__on_worker(sys) || !sys->workers_started) return WASP_ESTATE;
-    struct wasp_sched *s = &sys->sched;
+int wasp__sched_wait_idle(struct wasp_sched *s, uint64_t timeout_ns) {
     struct timespec until = {0};
     if (timeout_ns) { /* the condvar waits on the realtime clock */
         clock_gettime(CLOCK_REALTIME, &until);
@@ -303,12 +210,10 @@ int wasp_system_wait_idle(wasp_system *sys, uint64_t timeout_ns) {
     return rc;
 }
 
-struct wasp_actor *wasp__sched_take_all(wasp_system *sys) {
+void wasp__sched_take_all(wasp_system *sys) {
     struct wasp_sched *s = &sys->sched;
     pthread_mutex_lock(&s->mu);
-    struct wasp_actor *a = s->head;
     s->head = s->tail = NULL;
     atomic_store(&s->len, 0);
     pthread_mutex_unlock(&s->mu);
-    return a;
 }

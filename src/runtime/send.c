@@ -4,7 +4,12 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "runtime/internal.h"
+#include "runtime/actor_table.h"
+#include "runtime/dead_letters.h"
+#include "runtime/delivery.h"
+#include "runtime/registry.h"
+#include "runtime/remote.h"
+#include "runtime/system.h"
 #include "runtime/timers.h"
 
 /* ---- delivery --------------------------------------------------------------- */
@@ -14,21 +19,14 @@
  * the other, so nothing queued is ever stranded. */
 void wasp__schedule_if_idle(struct wasp_actor *a, struct wasp_batch *b) {
     if (!atomic_load(&a->sched) && !atomic_exchange(&a->sched, 1)) {
-        if (b) {
-            a->rq_next = NULL;
-            if (b->tail) b->tail->rq_next = a;
-            else b->head = a;
-            b->tail = a;
-            b->n++;
-        } else {
-            wasp__sched_push(a->sys, a, false);
-        }
+        if (b) wasp__batch_add(b, &a->rq);
+        else wasp__actor_schedule(a, false);
     }
 }
 
 int wasp__deliver_batched(struct wasp_actor *a, struct wasp_env *e, struct wasp_batch *b) {
     struct wasp_env *dropped;
-    int rc = wasp__mailbox_push(a, e, &dropped);
+    int rc = wasp__mailbox_push(&a->mb, e, &dropped);
     if (rc) return rc;
     wasp__schedule_if_idle(a, b);
     if (dropped) wasp__dead_letter(a->sys, a, dropped, WASP_EFULL);
@@ -145,7 +143,7 @@ static int ask_internal(wasp_system *sys, const wasp_send_opts *o, uint64_t time
     struct wasp_pending *p;
     if (!a && goes_remote(sys, o, rc)) {
         if (!(p = wasp__pending_new(sys, fn, arg))) return WASP_ENOMEM;
-        if ((rc = wasp__remote_ask(sys, o, p, timeout_ns))) {
+        if ((rc = wasp__remote_ask(sys, o, wasp_current_sender(sys), p, timeout_ns))) {
             atomic_store(&p->done, 1); /* fn must never run */
             wasp__pending_unref(p);
             return rc;

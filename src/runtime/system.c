@@ -4,7 +4,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "runtime/actor_table.h"
+#include "runtime/dead_letters.h"
 #include "runtime/events.h"
+#include "runtime/system.h"
 #include "runtime/timers.h"
 #include "runtime/topics.h"
 
@@ -25,10 +28,8 @@ int wasp_system_create(const wasp_system_config *cfg, wasp_system **out) {
     atomic_init(&sys->state, WASP_SYS_CREATED);
     pthread_mutex_init(&sys->life_mu, NULL);
     wasp__table_init(sys);
-    pthread_mutex_init(&sys->sched.mu, NULL);
-    pthread_cond_init(&sys->sched.cv, NULL);
-    pthread_cond_init(&sys->sched.idle, NULL);
-    sys->sched.nworkers = c.workers;
+    wasp__sched_init(&sys->sched, c.workers, wasp__actor_run);
+    sys->publish_notice = wasp__broker_publish;
     pthread_rwlock_init(&sys->reg.lk, NULL);
     wasp__hashmap_init(&sys->reg.map);
     pthread_rwlock_init(&sys->broker.lk, NULL);
@@ -62,7 +63,15 @@ int wasp_system_start(wasp_system *sys) {
     return rc;
 }
 
+bool wasp__system_stopping(wasp_system *sys) { return atomic_load(&sys->state) >= WASP_SYS_STOPPING; }
+
 int wasp_system_workers(const wasp_system *sys) { return sys ? sys->cfg.workers : 0; }
+
+int wasp_system_wait_idle(wasp_system *sys, uint64_t timeout_ns) {
+    if (!sys) return WASP_EINVAL;
+    if (wasp__tls_ctx || wasp__on_worker(sys) || !sys->workers_started) return WASP_ESTATE;
+    return wasp__sched_wait_idle(&sys->sched, timeout_ns);
+}
 
 struct live_set {
     struct wasp_actor **v;
@@ -184,9 +193,7 @@ void wasp_system_destroy(wasp_system *sys) {
     if (sys->broker.tree) wasp__topic_tree_free(sys->broker.tree);
     wasp__registry_free(sys);
     pthread_rwlock_destroy(&sys->broker.lk);
-    pthread_mutex_destroy(&sys->sched.mu);
-    pthread_cond_destroy(&sys->sched.cv);
-    pthread_cond_destroy(&sys->sched.idle);
+    wasp__sched_destroy(&sys->sched);
     pthread_mutex_destroy(&sys->term_mu);
     pthread_cond_destroy(&sys->term_cv);
     pthread_mutex_destroy(&sys->life_mu);
@@ -205,13 +212,13 @@ static void fill_stats(struct wasp_actor *a, wasp_actor_stats *st) {
         memcpy(st->name, a->name, n < 255 ? n : 255);
     }
     st->state = atomic_load(&a->lstate);
-    st->received = WASP_LOAD(a->received);
+    st->received = WASP_LOAD(a->mb.received);
     st->handled = WASP_LOAD(a->handled);
     st->handler_errors = WASP_LOAD(a->errors);
     st->crashes = WASP_LOAD(a->crashes);
     st->restarts = WASP_LOAD(a->restarts);
     st->dead_letters = WASP_LOAD(a->dead);
-    st->mailbox_len = atomic_load_explicit(&a->qlen, memory_order_relaxed);
+    st->mailbox_len = atomic_load_explicit(&a->mb.qlen, memory_order_relaxed);
     st->start_seq = a->start_seq;
 }
 
@@ -259,7 +266,7 @@ int wasp_system_foreach(wasp_system *sys, wasp_actor_visit_fn fn, void *arg) {
 }
 
 static void sum_received(struct wasp_actor *a, void *arg) {
-    *(uint64_t *)arg += WASP_LOAD(a->received);
+    *(uint64_t *)arg += WASP_LOAD(a->mb.received);
 }
 
 void wasp_system_stats_get(wasp_system *sys, wasp_system_stats *out) {

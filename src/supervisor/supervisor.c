@@ -346,7 +346,7 @@ static void arm_timer(struct wasp_supervisor *s, struct child *c, uint64_t now) 
 }
 
 static bool system_stopping(const struct wasp_supervisor *s) {
-    return atomic_load(&s->sys->state) >= WASP_SYS_STOPPING;
+    return wasp__system_stopping(s->sys);
 }
 
 /* Starts every pending child that may start now. */

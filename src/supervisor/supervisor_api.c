@@ -1,4 +1,5 @@
 /* supervisor_api.c - the public wasp_supervisor_* calls. */
+#include "runtime/actor_table.h"
 #include "supervisor/supervisor_internal.h"
 
 /* ---- public API ------------------------------------------------------------------- */

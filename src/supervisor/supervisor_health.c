@@ -47,7 +47,7 @@ static void health_probe(struct wasp_supervisor *s, struct child *c) {
         return;
     }
     /* the runtime's probe: an event the child's health hook answers */
-    struct wasp_probe p = {s->aid, token};
+    struct wasp_probe p = {s->aid, token, wasp_health_report};
     (void)wasp__event_send(s->sys, c->aid, WASP_EVT_PROBE, &p, sizeof(p));
 }
 

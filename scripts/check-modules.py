@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""check-modules.py - the module graph of libwasp from its object files.
+
+A module is a private header and the .c files that implement it (actor.h:
+actor.c and actor_run.c; topics.h: topics.c and topic_pattern.c; the
+supervisor folder is one module). Module A depends on module B when one of
+A's objects references a symbol one of B's objects defines. Prints the edges
+and fails on any circle spanning more than one module (docs/ARCHITECTURE.md).
+
+    scripts/check-modules.py build/CMakeFiles/wasp.dir/src/{core,runtime,supervisor}/*.o
+"""
+import os
+import subprocess
+import sys
+
+# files whose module is not their own name
+GROUPS = {"actor_run": "actor", "topic_pattern": "topics"}
+
+
+def module(path):
+    stem = os.path.basename(path).split(".")[0]
+    folder = os.path.basename(os.path.dirname(path))
+    if folder == "supervisor":
+        return "supervisor"
+    return GROUPS.get(stem, stem)
+
+
+def main(objs):
+    defs, uses = {}, {}
+    for o in objs:
+        m = module(o)
+        out = subprocess.run(["nm", o], capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            p = line.split()
+            if len(p) == 3 and p[1] in "TDBRCV":
+                defs[p[2]] = m
+            elif len(p) == 2 and p[0] == "U":
+                uses.setdefault(m, set()).add(p[1])
+    edges = {m: {defs[u] for u in us if u in defs and defs[u] != m} for m, us in uses.items()}
+    index, low, stack, on, sccs = {}, {}, [], set(), []
+
+    def visit(v):  # Tarjan's strongly connected components
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(edges.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            sccs.append(comp)
+
+    sys.setrecursionlimit(10000)
+    for v in sorted(set(defs.values()) | set(edges)):
+        if v not in index:
+            visit(v)
+    for m in sorted(edges):
+        if edges[m]:
+            print(f"{m} -> {' '.join(sorted(edges[m]))}")
+    circles = [c for c in sccs if len(c) > 1]
+    for c in circles:
+        print("circle:", " ".join(sorted(c)), file=sys.stderr)
+    return 1 if circles else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

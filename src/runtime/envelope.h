@@ -1,0 +1,72 @@
+/* envelope.h - what carries a message: envelopes, the shared payload of a
+ * publish (blob), and the completion of an ask (pending). envelope.c. */
+#ifndef WASP_RUNTIME_ENVELOPE_H
+#define WASP_RUNTIME_ENVELOPE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wasp.h"
+
+/* A payload shared read-only by the envelopes of one publish. */
+struct wasp_blob {
+    atomic_uint refs;
+    size_t len;
+    char *topic;   /* points into bytes, after the payload */
+    uint8_t bytes[];
+};
+
+/* A pending ask: completed exactly once (reply, timeout, no reply, dead). */
+struct wasp_pending {
+    atomic_int done;
+    atomic_int refs;
+    _Atomic uint64_t timer;
+    wasp_system *sys;
+    wasp_reply_fn fn;
+    void *arg;
+};
+
+struct wasp_env {
+    wasp_aid sender;
+    wasp_aid reply_to;           /* direct reply target (ctx ask without timeout) */
+    uint64_t corr;
+    uint64_t deadline;           /* monotonic ns, 0 = no TTL */
+    struct wasp_pending *pending; /* request with a completion (holds a ref) */
+    struct wasp_blob *blob;      /* shared payload (holds a ref) */
+    const void *data;
+    size_t len;
+    void (*free_fn)(void *);     /* moved-in payload */
+    unsigned flags;              /* WASP_MSG_* */
+    int status;
+    char *sender_name;           /* relayed from another process (owned) */
+    uint8_t kind;                /* WASP_ENV_* */
+    uint8_t type;                /* runtime events: WASP_EVT_* */
+    uint8_t inl[];               /* copied payload */
+};
+
+/* Envelope kinds. A runtime event is created only by runtime code
+ * (events.c); no user send can make one, whatever its bytes, so a handler
+ * never has to guess whether a payload is the runtime's. */
+#define WASP_ENV_USER 0
+#define WASP_ENV_EVENT 1
+
+
+struct wasp_env *wasp__env_new_copy(const void *data, size_t len);
+struct wasp_env *wasp__env_new_moved(void *data, size_t len, void (*free_fn)(void *));
+struct wasp_env *wasp__env_new_blob(struct wasp_blob *b); /* takes a new blob ref */
+/* Frees the envelope and what it owns; an unanswered request completes with
+ * WASP_ENOREPLY. */
+void wasp__env_free(struct wasp_env *e);
+/* The same, an unanswered request completing with status instead. */
+void wasp__env_free_status(struct wasp_env *e, int status);
+struct wasp_blob *wasp__blob_new(const char *topic, size_t tlen, const void *data, size_t len);
+void wasp__blob_unref(struct wasp_blob *b);
+
+struct wasp_pending *wasp__pending_new(wasp_system *sys, wasp_reply_fn fn, void *arg);
+/* true if this call completed it (fn ran). */
+bool wasp__pending_complete(struct wasp_pending *p, int status, const void *data, size_t len);
+void wasp__pending_unref(struct wasp_pending *p);
+
+#endif
