@@ -62,9 +62,30 @@ static void expect_in(const char *text, const char *want) {
     if (!strstr(text, want)) fail_msg("expected \"%s\" in:\n%s", want, text);
 }
 
+/* The `wasp run` started in the background by the running test, if any: the
+ * teardown kills it, so a failed assertion leaves no process behind. */
+static pid_t background = -1;
+
+static int kill_background(void **state) {
+    (void)state;
+    if (background > 0) {
+        kill(background, SIGKILL);
+        waitpid(background, NULL, 0);
+    }
+    background = -1;
+    return 0;
+}
+
+/* SIGTERM to the background run; its wait status in *st. */
+static void stop_background(int *st) {
+    kill(background, SIGTERM);
+    waitpid(background, st, 0);
+    background = -1;
+}
+
 /* Starts `wasp run` on the example in the background with these extra
  * arguments (NULL-terminated), its stderr going to k->dir/NAME. */
-static pid_t start_run(struct kvrun *k, const char *name, char *err_path, size_t cap, const char *const *extra) {
+static void start_run(struct kvrun *k, const char *name, char *err_path, size_t cap, const char *const *extra) {
     snprintf(err_path, cap, "%s/%s", k->dir, name);
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -76,7 +97,7 @@ static pid_t start_run(struct kvrun *k, const char *name, char *err_path, size_t
         execv(WASP_BIN, (char *const *)argv);
         _exit(127);
     }
-    return pid;
+    background = pid;
 }
 
 /* Waits (up to a minute: a hang guard, not a timing assertion) until the
@@ -121,13 +142,14 @@ static void test_survives_kill_9(void **state) {
     struct kvrun k;
     kvrun_new(&k);
     char err_path[4200];
-    pid_t pid = start_run(&k, "stderr.txt", err_path, sizeof(err_path),
+    start_run(&k, "stderr.txt", err_path, sizeof(err_path),
                           (const char *const[]){"--send", "kv=put k9 survived", "--send", "kv=incr n", NULL});
     /* "n = 1" is logged after both writes were acknowledged: flushed. */
     wait_for(err_path, "n = 1");
-    kill(pid, SIGKILL);
+    kill(background, SIGKILL);
     int st;
-    waitpid(pid, &st, 0);
+    waitpid(background, &st, 0);
+    background = -1;
     assert_true(WIFSIGNALED(st));
     char *out = run(&k, (const char *const[]){"kv=get k9", "kv=incr n", NULL}, "1s", 0);
     expect_in(out, "k9 = survived");
@@ -144,7 +166,7 @@ static void test_survives_upgrade(void **state) {
     char err_path[4200], wasm[4200], v2[4200];
     snprintf(wasm, sizeof(wasm), "%s/kv.wasm", k.dir);
     snprintf(v2, sizeof(v2), "%s/kv_v2.wasm", WASP_TEST_GUEST_DIR);
-    pid_t pid = start_run(&k, "stderr.txt", err_path, sizeof(err_path),
+    start_run(&k, "stderr.txt", err_path, sizeof(err_path),
                           (const char *const[]){"--watch", "--send", "kv=put before upgrade", NULL});
     wait_for(err_path, "put before: ok");
     /* A new build lands next to the manifest: rename makes it appear whole. */
@@ -161,9 +183,8 @@ static void test_survives_upgrade(void **state) {
     assert_int_equal(rename(tmp, wasm), 0);
     wait_for(err_path, "kv upgraded from");
     wait_for(err_path, "kv v2 ready, 1 keys stored"); /* the new code found the data */
-    kill(pid, SIGTERM);
     int st;
-    waitpid(pid, &st, 0);
+    stop_background(&st);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     char *out = run(&k, (const char *const[]){"kv=get before", NULL}, "1s", 0);
     expect_in(out, "kv v2 ready, 1 keys stored");
@@ -206,7 +227,7 @@ static void test_upgrade_command(void **state) {
     char err_path[4200], v2[4200], bad[4200];
     snprintf(v2, sizeof(v2), "%s/kv_v2.wasm", WASP_TEST_GUEST_DIR);
     snprintf(bad, sizeof(bad), "%s/relay_bad.wasm", WASP_TEST_GUEST_DIR);
-    pid_t pid = start_run(&k, "stderr.txt", err_path, sizeof(err_path),
+    start_run(&k, "stderr.txt", err_path, sizeof(err_path),
                           (const char *const[]){"--send", "kv=put kept yes", NULL});
     wait_for(err_path, "put kept: ok");
     char *out;
@@ -228,9 +249,8 @@ static void test_upgrade_command(void **state) {
     expect_in(out, "kept = yes");
     free(out);
     wait_for(err_path, "kv v2 ready, 1 keys stored");
-    kill(pid, SIGTERM);
     int st;
-    waitpid(pid, &st, 0);
+    stop_background(&st);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     kvrun_free(&k);
 }
@@ -244,11 +264,10 @@ static void test_bad_store_files(void **state) {
     /* Locked: a second run of the same system on the same data, once the
      * first has started (and so holds the store). */
     char err_path[4200];
-    pid_t pid = start_run(&k, "first.txt", err_path, sizeof(err_path), (const char *const[]){"--control", "none", NULL});
+    start_run(&k, "first.txt", err_path, sizeof(err_path), (const char *const[]){"--control", "none", NULL});
     wait_for(err_path, "system kv started");
     char *out = run(&k, (const char *const[]){NULL}, "200ms", 1);
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
+    stop_background(NULL);
     expect_in(out, k.store);
     expect_in(out, "locked");
     free(out);
@@ -262,12 +281,19 @@ static void test_bad_store_files(void **state) {
 }
 
 int main(void) {
+    /* A runtime directory of its own: `wasp upgrade kv` must find this
+     * test's system, not another 'kv' running on the machine. */
+    char rt[] = "/tmp/wasp-kv-rt-XXXXXX";
+    if (!mkdtemp(rt)) return 1;
+    setenv("XDG_RUNTIME_DIR", rt, 1);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_survives_crash_and_restart),
-        cmocka_unit_test(test_survives_kill_9),
-        cmocka_unit_test(test_survives_upgrade),
-        cmocka_unit_test(test_upgrade_command),
-        cmocka_unit_test(test_bad_store_files),
+        cmocka_unit_test_teardown(test_survives_crash_and_restart, kill_background),
+        cmocka_unit_test_teardown(test_survives_kill_9, kill_background),
+        cmocka_unit_test_teardown(test_survives_upgrade, kill_background),
+        cmocka_unit_test_teardown(test_upgrade_command, kill_background),
+        cmocka_unit_test_teardown(test_bad_store_files, kill_background),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    tu_rmtree(rt);
+    return failed;
 }
