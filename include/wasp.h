@@ -6,16 +6,34 @@
  * public symbol is prefixed wasp_, every fallible call returns an int that is
  * WASP_OK (0) or a negative wasp error code, explained by wasp_strerror().
  *
- * Handles have explicit lifetimes: whatever wasp_*_create/new returns is
- * released by the matching wasp_*_destroy/free, and no call retains a pointer
- * you pass it beyond the call unless its documentation says so.
+ * Lifetimes. Every handle is released by exactly one call, named by how it
+ * was obtained; nothing is reference counted behind your back, and no call
+ * retains a pointer you pass it beyond the call unless its documentation
+ * says so:
+ *   create  -> destroy   a handle made in memory: wasp_system, wasp_wasm,
+ *                        wasp_test (wasp_test.h)
+ *   open    -> close     a handle on durable storage: wasp_store, wasp_kv
+ *   load    -> free      a description read from a file or text:
+ *   (parse)              wasp_manifest (the components it loads belong to
+ *                        the wasm layer, see below)
+ *   start   -> stop      makes something run / ends its run, keeping the
+ *                        handle: wasp_system, wasp_supervisor (start also
+ *                        makes the handle: wasp_supervisor_destroy frees it
+ *                        after stop), manifest units
+ *   spawn   -> stop      actors: ids, not handles (kill crashes, restart
+ *                        starts a new incarnation of a failed actor)
+ *   load    (owned)      wasp_component: owned by its wasp_wasm, freed by
+ *                        wasp_wasm_destroy (its actors may run it until then)
+ *   defer   -> reply_deferred / reply_deferred_drop   a deferred reply
+ * destroy, close and free accept NULL.
  */
 #ifndef WASP_H
 #define WASP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdbool.h>
+#include <stdio.h> /* FILE, for wasp_wasm_inspect */
 
 /* The version of this header; wasp_version() gives the library's. CMake
  * reads the project version from these three lines. */
@@ -1012,9 +1030,9 @@ int wasp_component_upgrade(wasp_component *c, const char *wasm_path, const void 
                            char *err, size_t errcap);
 
 /* Reads a module file and writes a report of its imports and exports and of
- * whether it satisfies the ABI to out (a FILE *). WASP_OK if it does;
+ * whether it satisfies the ABI to out (NULL: stdout). WASP_OK if it does;
  * WASP_EIO, WASP_ECOMPILE or WASP_EABI otherwise. */
-int wasp_wasm_inspect(wasp_wasm *w, const char *path, void *out);
+int wasp_wasm_inspect(wasp_wasm *w, const char *path, FILE *out);
 
 /* The Wasmtime version libwasp was built with, e.g. "48.0.8". */
 const char *wasp_wasmtime_version(void);
@@ -1066,6 +1084,15 @@ int wasp_manifest_parse(const char *text, size_t len, const char *filename,
 /* After wasp_system_stop when it was started. NULL is a no-op. The loaded
  * components belong to their wasm layer and are freed with it. */
 void wasp_manifest_free(wasp_manifest *m);
+
+/* Loads the components of a manifest read without a wasm layer (opts->wasm
+ * NULL) into w - compile and ABI check, once: the manifest keeps the
+ * handles - as if it had been read with opts->wasm = w. So a manifest is
+ * read once, sized (wasp_manifest_wasm_config), then bound to the engine it
+ * sized. Problems go to the sink (NULL: stderr) at each component's `wasm`
+ * key. WASP_OK, WASP_EINVAL (a component does not load), WASP_ESTATE (bound
+ * already), WASP_ENOMEM. */
+int wasp_manifest_bind(wasp_manifest *m, wasp_wasm *w, wasp_manifest_error_fn on_error, void *error_arg);
 
 /* The wasm layer configuration `wasp run` uses for this manifest (no disk
  * cache set): fuel only if a component asks for it; the pooling allocator,

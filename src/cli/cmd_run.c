@@ -361,8 +361,9 @@ int cmd_run(int argc, char **argv) {
         return CLI_USAGE;
     }
 
-    /* The manifest is read first, without an engine, so that its problems
-     * are reported quickly; then again into the wasm layer. */
+    /* The manifest is read once, without an engine, so that its problems
+     * are reported quickly and the engine can be sized for it; then it is
+     * bound to that engine (each component compiled once). */
     wasp_manifest *m = NULL;
     wasp_manifest_options check = {.skip_files = false};
     if (wasp_manifest_load(a.manifest, &check, &m) != WASP_OK) {
@@ -380,9 +381,8 @@ int cmd_run(int argc, char **argv) {
     wasp_wasm_config wcfg = engine_config(m, cache, sizeof(cache));
     wasp_store *store = NULL;
     rc = cli_open_store(m, a.data, &store);
-    wasp_manifest_free(m);
-    m = NULL;
     if (rc != CLI_OK) {
+        wasp_manifest_free(m);
         if (stats_out.owned) close(stats_out.fd);
         return rc;
     }
@@ -404,8 +404,7 @@ int cmd_run(int argc, char **argv) {
         fprintf(stderr, "wasp run: cannot create the system: %s\n", wasp_strerror(rc));
         goto out;
     }
-    wasp_manifest_options opts = {.wasm = w};
-    if (wasp_manifest_load(a.manifest, &opts, &m) != WASP_OK) goto out;
+    if (wasp_manifest_bind(m, w, NULL, NULL) != WASP_OK) goto out;
     if (a.dist.node && !(node = cli_dist_join(sys, m, &a.dist))) goto out;
     if (setup_wakeups() != 0) {
         fprintf(stderr, "wasp run: cannot set up signal handling: %s\n", strerror(errno));

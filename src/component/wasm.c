@@ -111,7 +111,7 @@ static int inspect_component(wasp_wasm *w, const char *path, const uint8_t *byte
     return rc;
 }
 
-int wasp_wasm_inspect(wasp_wasm *w, const char *path, void *out) {
+int wasp_wasm_inspect(wasp_wasm *w, const char *path, FILE *out) {
     FILE *f = out ? out : stdout;
     if (!w || !path) return WASP_EINVAL;
     struct wasp_error err = {0};

@@ -181,6 +181,8 @@ void wasp__mf_read_http(struct wasp_manifest *m, const struct mf_node *node, str
  * each component into w. */
 void wasp__mf_check_files(struct wasp_manifest *m, const wasp_manifest_options *opts,
                     struct mf_errors *e);
+/* Loads every component still valid into w (compiled once, kept in m). */
+void wasp__mf_load_components(struct wasp_manifest *m, wasp_wasm *w, struct mf_errors *e);
 
 /* manifest_placement.c: `placement` of a unit, the `nodes` list, and the
  * rules between them (placement only on top-level units, known nodes). */

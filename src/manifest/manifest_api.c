@@ -86,6 +86,17 @@ int wasp_manifest_load(const char *path, const wasp_manifest_options *opts, wasp
     return rc;
 }
 
+int wasp_manifest_bind(wasp_manifest *m, wasp_wasm *w, wasp_manifest_error_fn on_error, void *error_arg) {
+    if (!m || !w) return WASP_EINVAL;
+    if (m->wasm) return WASP_ESTATE;
+    struct mf_errors e = {.file = m->path};
+    wasp__mf_load_components(m, w, &e);
+    int rc = e.oom ? WASP_ENOMEM : e.len ? WASP_EINVAL : WASP_OK;
+    if (rc != WASP_OK) wasp__mf_errors_report(&e, on_error, error_arg);
+    wasp__mf_errors_free(&e);
+    return rc;
+}
+
 void wasp_manifest_free(wasp_manifest *m) {
     if (!m) return;
     wasp__mf_arena_free(&m->arena);
@@ -122,14 +133,14 @@ static void report_line(wasp_manifest_error_fn on_error, void *error_arg, const 
 static void quiet(void *arg, const char *message) { (void)arg, (void)message; }
 
 int wasp_manifest_check(const char *path, wasp_manifest_error_fn on_error, void *error_arg) {
-    /* Read once without an engine to size it as `wasp run` does; a
-     * manifest that fails that is reported by the full load below. */
+    /* Read once without an engine to size it as `wasp run` does, then bind
+     * it. A manifest that fails that first read is read again into a
+     * default engine, so that its components' problems are reported too. */
     wasp_wasm_config wc = {.fuel = true};
     wasp_manifest *m = NULL;
     wasp_manifest_options first = {.on_error = quiet};
-    if (wasp_manifest_load(path, &first, &m) == WASP_OK) wasp_manifest_wasm_config(m, &wc);
-    wasp_manifest_free(m);
-    m = NULL;
+    bool read = wasp_manifest_load(path, &first, &m) == WASP_OK;
+    if (read) wasp_manifest_wasm_config(m, &wc);
     wasp_system *sys = NULL;
     wasp_wasm *w = NULL;
     int rc = wasp_system_create(NULL, &sys);
@@ -138,11 +149,12 @@ int wasp_manifest_check(const char *path, wasp_manifest_error_fn on_error, void 
         char line[512];
         snprintf(line, sizeof(line), "%s: cannot set up the wasm engine: %s", path ? path : "?", wasp_strerror(rc));
         report_line(on_error, error_arg, line);
+        wasp_manifest_free(m);
         wasp_system_destroy(sys);
         return rc;
     }
     wasp_manifest_options opts = {.wasm = w, .on_error = on_error, .error_arg = error_arg};
-    rc = wasp_manifest_load(path, &opts, &m);
+    rc = read ? wasp_manifest_bind(m, w, on_error, error_arg) : wasp_manifest_load(path, &opts, &m);
     wasp_manifest_free(m);
     wasp_wasm_destroy(w); /* before the system: it detaches from it */
     wasp_system_destroy(sys);

@@ -1,6 +1,7 @@
 /* manifest_check.c - what the manifest points at: each `wasm` file exists,
- * and, given a wasm layer, each component loads (compiles and satisfies the
- * ABI). Problems are reported at the component's `wasm` key. */
+ * and, once bound to a wasm layer, each component loads (compiles and
+ * satisfies the ABI) - once: the manifest keeps the handles. Problems are
+ * reported at the component's `wasm` key. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,12 +42,15 @@ void wasp__mf_check_files(struct wasp_manifest *m, const wasp_manifest_options *
             }
         }
     }
-    if (!opts || !opts->wasm) return;
+    if (opts && opts->wasm) wasp__mf_load_components(m, opts->wasm, e);
+}
+
+void wasp__mf_load_components(struct wasp_manifest *m, wasp_wasm *w, struct mf_errors *e) {
     for (size_t i = 0; i < m->ncomponents; i++) {
         struct mf_component *c = &m->components[i];
         if (!c->ok || !c->spec.name) continue;
         char err[1024] = "";
-        int rc = wasp_component_load(opts->wasm, &c->spec, &c->loaded, err, sizeof(err));
+        int rc = wasp_component_load(w, &c->spec, &c->loaded, err, sizeof(err));
         if (rc != WASP_OK) {
             c->loaded = NULL;
             c->ok = false;
@@ -54,5 +58,5 @@ void wasp__mf_check_files(struct wasp_manifest *m, const wasp_manifest_options *
             wasp__mf_error(e, c->wasm_node ? c->wasm_node : c->name_node, "%s", err);
         }
     }
-    m->wasm = opts->wasm;
+    m->wasm = w;
 }

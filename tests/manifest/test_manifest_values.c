@@ -332,6 +332,48 @@ static void test_start(void **state) {
     wasp_system_destroy(sys);
 }
 
+/* Read once without a wasm layer, then bound: each component is loaded
+ * once and the manifest starts; a second bind is refused; a component that
+ * does not compile is a problem at its `wasm` key. */
+static void test_bind(void **state) {
+    (void)state;
+    wasp_system_config cfg = {.workers = 1};
+    wasp_system *sys;
+    wasp_wasm *w;
+    assert_int_equal(wasp_system_create(&cfg, &sys), WASP_OK);
+    wasp_system_set_log(sys, WASP_LOG_ERROR, NULL, NULL);
+    assert_int_equal(wasp_wasm_create(sys, NULL, &w), WASP_OK);
+    struct mf_problems p = {0};
+    wasp_manifest *m = NULL;
+    assert_int_equal(mf_load_text(dir, full, NULL, &p, &m), WASP_OK);
+    assert_null(wasp_manifest_component_handle(m, 0));
+    assert_int_equal(wasp_manifest_bind(m, w, mf_collect, &p), WASP_OK);
+    assert_int_equal(p.n, 0);
+    for (size_t i = 0; i < wasp_manifest_component_count(m); i++)
+        assert_non_null(wasp_manifest_component_handle(m, i));
+    assert_int_equal(wasp_manifest_bind(m, w, mf_collect, &p), WASP_ESTATE);
+    assert_int_equal(wasp_system_start(sys), WASP_OK);
+    wasp_supervisor *root = NULL;
+    char err[512];
+    assert_int_equal(wasp_manifest_start(m, sys, NULL, NULL, &root, err, sizeof(err)), WASP_OK);
+    wasp_system_stop(sys);
+    wasp_supervisor_destroy(root);
+    wasp_manifest_free(m);
+
+    tu_write_file(dir, "junk.wasm", "not a module");
+    assert_int_equal(mf_load_text(dir, "name: s\ncomponents:\n  - {name: j, wasm: junk.wasm}\n", NULL, &p, &m),
+                     WASP_OK);
+    assert_int_equal(wasp_manifest_bind(m, w, mf_collect, &p), WASP_EINVAL);
+    assert_int_equal(p.n, 1);
+    assert_non_null(strstr(p.v[0], "m.yaml:3:"));
+    assert_non_null(strstr(p.v[0], "j"));
+    assert_null(wasp_manifest_component_handle(m, 0));
+    mf_problems_free(&p);
+    wasp_manifest_free(m);
+    wasp_wasm_destroy(w);
+    wasp_system_destroy(sys);
+}
+
 /* A manifest loaded without a wasm layer cannot be started. */
 static void test_start_needs_wasm(void **state) {
     (void)state;
@@ -355,7 +397,7 @@ int main(void) {
         cmocka_unit_test(test_durations),       cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_defaults),        cmocka_unit_test(test_every_key),
         cmocka_unit_test(test_parse_from_memory), cmocka_unit_test(test_start),
-        cmocka_unit_test(test_start_needs_wasm),
+        cmocka_unit_test(test_start_needs_wasm), cmocka_unit_test(test_bind),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
