@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "runtime/actor_table.h"
+#include "runtime/completion.h"
 #include "runtime/delivery.h"
 #include "runtime/events.h"
 #include "runtime/system.h"
@@ -116,35 +117,16 @@ int wasp__event_after(wasp_system *sys, wasp_aid to, int type, const void *data,
     return WASP_OK;
 }
 
-struct event_waiter {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool done;
-    int status;
-};
-
-static void event_waiter_fn(void *arg, int status, const void *data, size_t len) {
-    (void)data;
-    (void)len;
-    struct event_waiter *w = arg;
-    pthread_mutex_lock(&w->mu);
-    w->status = status;
-    w->done = true;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-}
-
 int wasp__event_ask(wasp_system *sys, wasp_aid to, int type, const void *data, size_t len) {
     if (wasp__tls_ctx || wasp__on_worker(sys)) return WASP_ESTATE;
-    struct event_waiter w = {.done = false};
-    struct wasp_pending *p = wasp__pending_new(sys, event_waiter_fn, &w);
+    struct wasp_wait w;
+    struct wasp_pending *p = wasp__pending_new(sys, wasp__wait_done, &w);
     struct wasp_env *e = p ? event_new(type, data, len) : NULL;
     if (!e) {
         free(p);
         return WASP_ENOMEM;
     }
-    pthread_mutex_init(&w.mu, NULL);
-    pthread_cond_init(&w.cv, NULL);
+    wasp__wait_init(&w, false);
     e->pending = p; /* the envelope's reference */
     int rc = send_env(sys, to, e);
     if (rc) {
@@ -152,13 +134,9 @@ int wasp__event_ask(wasp_system *sys, wasp_aid to, int type, const void *data, s
         wasp__env_free(e);
         if (rc == WASP_ENOENT) rc = WASP_ESTOPPED;
     } else {
-        pthread_mutex_lock(&w.mu);
-        while (!w.done) pthread_cond_wait(&w.cv, &w.mu);
-        pthread_mutex_unlock(&w.mu);
-        rc = w.status;
+        rc = wasp__wait_for(&w);
     }
-    pthread_cond_destroy(&w.cv);
-    pthread_mutex_destroy(&w.mu);
+    wasp__wait_destroy(&w);
     return rc;
 }
 

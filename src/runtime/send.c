@@ -5,6 +5,7 @@
 
 #include "core/clock.h"
 #include "runtime/actor_table.h"
+#include "runtime/completion.h"
 #include "runtime/dead_letters.h"
 #include "runtime/delivery.h"
 #include "runtime/registry.h"
@@ -190,52 +191,18 @@ int wasp_ask_cb(wasp_system *sys, const wasp_send_opts *opts, uint64_t timeout_n
     return ask_internal(sys, opts, timeout_ns, fn, arg, atomic_fetch_add(&sys->corr, 1) + 1);
 }
 
-struct waiter {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool done;
-    int status;
-    void *data;
-    size_t len;
-};
-
-static void waiter_fn(void *arg, int status, const void *data, size_t len) {
-    struct waiter *w = arg;
-    void *copy = NULL;
-    if (status == WASP_OK) {
-        copy = malloc(len ? len : 1);
-        if (copy) memcpy(copy, data, len);
-        else status = WASP_ENOMEM;
-    }
-    pthread_mutex_lock(&w->mu);
-    w->status = status;
-    w->data = copy;
-    w->len = len;
-    w->done = true;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-}
-
 static int ask_blocking(wasp_system *sys, const wasp_send_opts *o, uint64_t timeout_ns,
                         void **reply, size_t *reply_len) {
     if (!sys || !reply || !reply_len) return WASP_EINVAL;
     if (wasp__tls_ctx || wasp__on_worker(sys)) return WASP_ESTATE;
-    struct waiter w = {.done = false};
-    pthread_mutex_init(&w.mu, NULL);
-    pthread_cond_init(&w.cv, NULL);
-    int rc = wasp_ask_cb(sys, o, timeout_ns, waiter_fn, &w);
-    if (rc == WASP_OK) {
-        pthread_mutex_lock(&w.mu);
-        while (!w.done) pthread_cond_wait(&w.cv, &w.mu);
-        pthread_mutex_unlock(&w.mu);
-        rc = w.status;
-        if (rc == WASP_OK) {
-            *reply = w.data;
-            *reply_len = w.len;
-        }
+    struct wasp_wait w;
+    wasp__wait_init(&w, true);
+    int rc = wasp_ask_cb(sys, o, timeout_ns, wasp__wait_done, &w);
+    if (rc == WASP_OK && (rc = wasp__wait_for(&w)) == WASP_OK) {
+        *reply = w.data;
+        *reply_len = w.len;
     }
-    pthread_cond_destroy(&w.cv);
-    pthread_mutex_destroy(&w.mu);
+    wasp__wait_destroy(&w);
     return rc;
 }
 
