@@ -520,9 +520,14 @@ typedef struct wasp_actor_stats {
     uint64_t dead_letters; /* accepted messages never handled */
     uint32_t mailbox_len;  /* queued now (not counting the one in hand) */
     uint64_t start_seq;    /* order of first start, 1-based */
+    uint32_t in_hand;      /* accepted, taken from the mailbox, not finished (0 or 1) */
+    uint64_t timers_pending; /* wasp_send_after letters armed for it, not yet due */
 } wasp_actor_stats;
-/* Accounting: received = handled + dead_letters + mailbox_len (+1 while a
- * message is in hand). */
+/* The ledger (docs/RUNTIME.md), exact in every snapshot:
+ *   received = handled + dead_letters + mailbox_len + in_hand
+ * and what was sent to it is received + timers_pending. A letter that was
+ * pending when the system stopped, or came due for a stopped actor, is
+ * received and a dead letter. Runtime events are never counted. */
 
 /* WASP_OK, WASP_EINVAL, WASP_ENOENT. */
 int wasp_actor_stats_get(wasp_system *sys, wasp_aid id, wasp_actor_stats *out);
@@ -1070,6 +1075,13 @@ typedef struct wasp_manifest_options {
     /* Problem sink; NULL prints each line to stderr. */
     wasp_manifest_error_fn on_error;
     void *error_arg;
+    /* Warnings about a valid manifest ("FILE:LINE:COL: warning: ..."): a
+     * `permissions.send` entry that matches no actor of the manifest, a
+     * subscription (or subscribe grant) that no component may publish to.
+     * NULL: not reported. wasp_manifest_check reports them through its
+     * sink and still succeeds. */
+    wasp_manifest_error_fn on_warning;
+    void *warning_arg;
 } wasp_manifest_options;
 
 /* Reads and validates a manifest file (opts may be NULL). On WASP_OK *out is
@@ -1103,7 +1115,8 @@ void wasp_manifest_wasm_config(const wasp_manifest *m, wasp_wasm_config *out);
 /* Creates a private system and a wasm layer configured as `wasp run` would
  * (wasp_manifest_wasm_config), loads the manifest with every component
  * checked against the ABI, and frees them: what `wasp check` does, so it
- * refuses what `wasp run` would.
+ * refuses what `wasp run` would. Warnings (on_warning of the options) go
+ * to the same sink and do not fail it.
  * WASP_OK or the wasp_manifest_load errors. */
 int wasp_manifest_check(const char *path, wasp_manifest_error_fn on_error, void *error_arg);
 

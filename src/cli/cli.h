@@ -68,9 +68,14 @@ struct cli_stats_input {
     wasp_supervisor *root;
     uint64_t uptime_ms;
 };
-int cli_write_stats(FILE *f, const struct cli_stats_input *in);
-/* The same as a jansson object (a new reference), or NULL if out of memory. */
+/* As a jansson object (a new reference), or NULL if out of memory. */
 json_t *cli_stats_json(const struct cli_stats_input *in);
+/* After the system stopped: each actor's counters as they ended (the stop's
+ * dead letters, the message in hand, timers pending at the stop), states
+ * and memory as the system ran. */
+void cli_stats_settle(json_t *stats, wasp_system *sys);
+/* Writes the layout of docs/CLI.md; WASP_ENOMEM for NULL. */
+int cli_write_stats(FILE *f, json_t *stats);
 
 /* The log sink of `wasp run` (log_sink.c): timestamped lines on stderr;
  * arg is the format, (void *)(intptr_t)CLI_LOG_TEXT or CLI_LOG_JSON. */

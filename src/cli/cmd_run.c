@@ -250,8 +250,7 @@ static int stats_open(const char *path, struct stats_out *o) {
     return o->fd < 0 ? -1 : 0;
 }
 
-static int write_stats(const struct run_args *a, struct stats_out *o,
-                       const struct cli_stats_input *in) {
+static int write_stats(const struct run_args *a, struct stats_out *o, json_t *stats) {
     int fd = o->fd >= 0 ? dup(o->fd) : open(a->stats, O_WRONLY | O_CLOEXEC);
     if (fd >= 0 && o->truncate && (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) < 0)) {
         close(fd);
@@ -263,7 +262,7 @@ static int write_stats(const struct run_args *a, struct stats_out *o,
         fprintf(stderr, "wasp run: cannot write %s: %s\n", a->stats, strerror(errno));
         return -1;
     }
-    int rc = cli_write_stats(f, in);
+    int rc = cli_write_stats(f, stats);
     if (fclose(f) != 0 || rc != WASP_OK) {
         fprintf(stderr, "wasp run: cannot write %s: %s\n", a->stats,
                 rc == WASP_ENOMEM ? "out of memory" : strerror(errno));
@@ -462,15 +461,22 @@ int cmd_run(int argc, char **argv) {
     else
         wasp_log(sys, WASP_LOG_INFO, "wasp", "--for elapsed: stopping");
 
-    /* Statistics are taken before the stop, so they show the system as it ran. */
-    bool stats_failed = false;
+    /* Statistics show the system as it ran (taken before the stop), with
+     * the counters as the stop left them (the ledger of docs/CLI.md). */
+    json_t *stats = NULL;
     if (a.stats) {
         struct cli_stats_input in = {.sys = sys, .wasm = w, .manifest = m, .root = root,
                                      .uptime_ms = now_ms() - started};
-        stats_failed = write_stats(&a, &stats_out, &in) != 0;
+        stats = cli_stats_json(&in);
     }
     cli_dist_leave(node);
     wasp_system_stop(sys);
+    bool stats_failed = false;
+    if (a.stats) {
+        if (stats) cli_stats_settle(stats, sys);
+        stats_failed = write_stats(&a, &stats_out, stats) != 0;
+        json_decref(stats);
+    }
     wasp_log(sys, WASP_LOG_INFO, "wasp", "system %s stopped", wasp_manifest_name(m));
     status = failed ? CLI_GAVE_UP : stats_failed ? CLI_FAILED : CLI_OK;
 out:

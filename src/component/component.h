@@ -64,6 +64,9 @@ struct wasp_cslot {
     /* Log lines this second (only the actor's own thread touches these). */
     uint64_t log_second;
     uint32_t log_lines, log_dropped;
+    /* Permission-denial lines this second (host_ops.c; same thread rule). */
+    uint64_t deny_second;
+    uint32_t deny_lines, deny_dropped;
     pthread_mutex_t err_lock;
     char last_error[512];
 

@@ -82,7 +82,7 @@ struct wasp_call_wait *wasp__op_call(struct wasp_cinst *ci, const char *to, cons
     *rc = WASP_OK;
     if (len > c->spec.limits.max_message) *rc = WASP_E2BIG;
     else if (timeout_ms < 0 || timeout_ms > INT32_MAX) *rc = WASP_EINVAL;
-    else if (!wasp__perm_send(c, to)) *rc = WASP_EPERM;
+    else if (!wasp__perm_send(c, to)) *rc = wasp__op_denied_send(ci, "call", to);
     /* _start and _cleanup run to completion on the thread that starts or
      * stops the actor: they cannot park, and waiting there would hold that
      * thread (maybe the only worker). docs/ABI.md: EPERM. */

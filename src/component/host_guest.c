@@ -38,9 +38,23 @@ int wasp__guest_name(wasmtime_caller_t *caller, int32_t ptr, int32_t len, const 
     return wasp__op_name(p, (uint32_t)len, buf);
 }
 
+/* `to` is one of the component's own actors: NAME, or NAME.i of its instances. */
+static bool own_name(const struct wasp_component *c, const char *to) {
+    size_t n = strlen(c->name);
+    if (strncmp(to, c->name, n)) return false;
+    if (!to[n]) return true;
+    if (to[n] != '.' || !to[n + 1]) return false;
+    for (const char *p = to + n + 1; *p; p++)
+        if (*p < '0' || *p > '9') return false;
+    return true;
+}
+
 bool wasp__perm_send(const struct wasp_component *c, const char *to) {
-    for (size_t i = 0; i < c->spec.permissions.nsend; i++)
+    for (size_t i = 0; i < c->spec.permissions.nsend; i++) {
         if (wasp_glob_matches(c->perm_send[i], to)) return true;
+        /* `self`: the component's own actors (a tick sent to itself) */
+        if (!strcmp(c->perm_send[i], "self") && own_name(c, to)) return true;
+    }
     return false;
 }
 

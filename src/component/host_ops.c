@@ -3,8 +3,41 @@
  * checked here, in this order, and only then is the runtime touched. */
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/utf8.h"
 #include "component/host_ops.h"
+
+/* A denial is silent to the guest (a return code it may ignore), so the
+ * host says it: one warn line naming the actor, the target and the grant
+ * that is missing - at most DENIALS_PER_SECOND per actor, the rest counted
+ * in one line. wasp_log escapes the names the guest chose. */
+#define DENIALS_PER_SECOND 5
+
+static int denied(struct wasp_cinst *ci, const char *op, const char *target, const char *grant) {
+    struct wasp_cslot *sl = ci->slot;
+    if (!wasp_log_enabled(ci->sys, WASP_LOG_WARN)) return WASP_EPERM;
+    uint64_t second = wasp_clock_ns() / 1000000000u;
+    if (second != sl->deny_second) {
+        if (sl->deny_dropped)
+            wasp_log(ci->sys, WASP_LOG_WARN, sl->name, "%u more permission denials not shown",
+                     sl->deny_dropped);
+        sl->deny_second = second;
+        sl->deny_lines = sl->deny_dropped = 0;
+    }
+    if (sl->deny_lines >= DENIALS_PER_SECOND) {
+        sl->deny_dropped++;
+        return WASP_EPERM;
+    }
+    sl->deny_lines++;
+    bool topic = strcmp(grant, "send") != 0;
+    wasp_log(ci->sys, WASP_LOG_WARN, sl->name, "%s %s \"%s\" denied: add \"%s\"%s to permissions.%s", op,
+             topic ? "on" : "to", target, target, topic ? " (or a pattern covering it)" : "", grant);
+    return WASP_EPERM;
+}
+
+int wasp__op_denied_send(struct wasp_cinst *ci, const char *op, const char *to) {
+    return denied(ci, op, to, "send");
+}
 
 int wasp__op_name(const uint8_t *p, size_t n, char buf[256]) {
     if (n == 0 || n > 255 || !wasp__utf8_valid(p, n)) return WASP_EINVAL;
@@ -17,7 +50,7 @@ static bool too_big(const struct wasp_cinst *ci, size_t len) { return len > ci->
 
 int wasp__op_send(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len) {
     if (too_big(ci, len)) return WASP_E2BIG;
-    if (!wasp__perm_send(ci->slot->comp, to)) return WASP_EPERM;
+    if (!wasp__perm_send(ci->slot->comp, to)) return denied(ci, "send", to, "send");
     wasp_send_opts o = {.to_name = to, .data = msg, .len = len};
     return wasp__abi_code(wasp_send_ex(ci->sys, &o), WASP_EFULL);
 }
@@ -25,7 +58,7 @@ int wasp__op_send(struct wasp_cinst *ci, const char *to, const uint8_t *msg, siz
 int wasp__op_send_after(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len, int64_t delay_ms) {
     if (too_big(ci, len)) return WASP_E2BIG;
     if (delay_ms < 0 || delay_ms > INT32_MAX) return WASP_EINVAL;
-    if (!wasp__perm_send(ci->slot->comp, to)) return WASP_EPERM;
+    if (!wasp__perm_send(ci->slot->comp, to)) return denied(ci, "send_after", to, "send");
     wasp_send_opts o = {.to_name = to, .data = msg, .len = len};
     return wasp__quota_send_after(ci->slot, &o, (uint64_t)delay_ms * 1000000u);
 }
@@ -33,13 +66,13 @@ int wasp__op_send_after(struct wasp_cinst *ci, const char *to, const uint8_t *ms
 int wasp__op_publish(struct wasp_cinst *ci, const char *topic, const uint8_t *msg, size_t len) {
     if (too_big(ci, len)) return WASP_E2BIG;
     if (wasp_topic_validate(topic, true)) return WASP_EINVAL;
-    if (!wasp__perm_publish(ci->slot->comp, topic)) return WASP_EPERM;
+    if (!wasp__perm_publish(ci->slot->comp, topic)) return denied(ci, "publish", topic, "publish");
     return wasp__abi_code(wasp_publish(ci->sys, topic, msg, len), WASP_EFULL);
 }
 
 int wasp__op_subscribe(struct wasp_cinst *ci, const char *pattern) {
     if (wasp_topic_validate(pattern, false)) return WASP_EINVAL;
-    if (!wasp__perm_subscribe(ci->slot->comp, pattern)) return WASP_EPERM;
+    if (!wasp__perm_subscribe(ci->slot->comp, pattern)) return denied(ci, "subscribe", pattern, "subscribe");
     return wasp__quota_subscribe(ci, pattern);
 }
 

@@ -13,6 +13,8 @@
 /* Copies a 1..255-byte strict UTF-8 name (no NUL) into buf, NUL-terminated.
  * WASP_OK or WASP_EINVAL. */
 int wasp__op_name(const uint8_t *p, size_t n, char buf[256]);
+/* EPERM for op (`call`, ...) to `to`, with the warn line of a denial. */
+int wasp__op_denied_send(struct wasp_cinst *ci, const char *op, const char *to);
 
 int wasp__op_send(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len);
 int wasp__op_send_after(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len, int64_t delay_ms);

@@ -120,6 +120,8 @@ struct mf_component {
     const struct mf_node *name_node; /* position of its name (or entry) */
     const struct mf_node *wasm_node;
     const struct mf_node **dir_nodes; /* `host` of each WASI directory */
+    /* lists read for `wasp check`'s warnings (manifest_warnings.c) */
+    const struct mf_node *send_node, *subscribe_node, *grant_subscribe_node;
     bool ok;                         /* its own entry had no errors */
     bool supervised;
     const struct mf_node *supervised_at;
@@ -177,6 +179,10 @@ void wasp__mf_read_supervisors(struct wasp_manifest *m, const struct mf_node *ke
                          const struct mf_node *node, struct mf_errors *e);
 /* manifest_http.c: reads the `http` section (after the components). */
 void wasp__mf_read_http(struct wasp_manifest *m, const struct mf_node *node, struct mf_errors *e);
+/* manifest_warnings.c: what is valid but likely a mistake (`send`
+ * permissions that match no actor, subscriptions no one may publish to),
+ * each into w as "warning: ..." at its entry. */
+void wasp__mf_warnings(const struct wasp_manifest *m, struct mf_errors *w);
 /* manifest_check.c: wasm files and host directories exist; with w, loads
  * each component into w. */
 void wasp__mf_check_files(struct wasp_manifest *m, const wasp_manifest_options *opts,

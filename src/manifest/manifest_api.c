@@ -44,6 +44,13 @@ int wasp__mf_read_text_file(const char *path, const char *what, char **out, size
     return rc;
 }
 
+static void report_warnings(const struct wasp_manifest *m, wasp_manifest_error_fn fn, void *arg) {
+    struct mf_errors w = {.file = m->path};
+    wasp__mf_warnings(m, &w);
+    wasp__mf_errors_report(&w, fn, arg);
+    wasp__mf_errors_free(&w);
+}
+
 int wasp_manifest_parse(const char *text, size_t len, const char *filename,
                         const wasp_manifest_options *opts, wasp_manifest **out) {
     if (out) *out = NULL;
@@ -61,6 +68,7 @@ int wasp_manifest_parse(const char *text, size_t len, const char *filename,
     }
     bool oom = m->arena.failed || e.oom;
     int rc = oom ? WASP_ENOMEM : e.len ? WASP_EINVAL : WASP_OK;
+    if (rc == WASP_OK && opts && opts->on_warning) report_warnings(m, opts->on_warning, opts->warning_arg);
     if (rc != WASP_OK) {
         e.oom = oom;
         wasp__mf_errors_report(&e, opts ? opts->on_error : NULL, opts ? opts->error_arg : NULL);
@@ -153,8 +161,10 @@ int wasp_manifest_check(const char *path, wasp_manifest_error_fn on_error, void 
         wasp_system_destroy(sys);
         return rc;
     }
-    wasp_manifest_options opts = {.wasm = w, .on_error = on_error, .error_arg = error_arg};
+    wasp_manifest_options opts = {.wasm = w, .on_error = on_error, .error_arg = error_arg,
+                                  .on_warning = on_error, .warning_arg = error_arg};
     rc = read ? wasp_manifest_bind(m, w, on_error, error_arg) : wasp_manifest_load(path, &opts, &m);
+    if (rc == WASP_OK && read) report_warnings(m, on_error, error_arg);
     wasp_manifest_free(m);
     wasp_wasm_destroy(w); /* before the system: it detaches from it */
     wasp_system_destroy(sys);

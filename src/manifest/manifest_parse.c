@@ -211,6 +211,8 @@ static void read_permissions(struct wasp_manifest *m, struct mf_component *c,
         *ok = false;
         return;
     }
+    c->send_node = present(v[0]) ? v[0] : NULL;
+    c->grant_subscribe_node = present(v[2]) ? v[2] : NULL;
     if (present(v[0]))
         c->spec.permissions.send = string_list(m, e, v[0], "permissions.send", check_glob,
                                                &c->spec.permissions.nsend, ok);
@@ -292,6 +294,7 @@ void wasp__mf_read_component(struct wasp_manifest *m, struct mf_component *c, st
     if (present(v[K_MAILBOX]) && wasp__mf_get_int(e, v[K_MAILBOX], "mailbox", 1, UINT32_MAX, &x))
         s->mailbox = (uint32_t)x;
     if (present(v[K_RESTART])) wasp__mf_get_restart(e, v[K_RESTART], &s->restart);
+    c->subscribe_node = present(v[K_SUBSCRIBE]) ? v[K_SUBSCRIBE] : NULL;
     if (present(v[K_SUBSCRIBE]))
         s->subscribe = string_list(m, e, v[K_SUBSCRIBE], "subscribe", check_pattern,
                                    &s->nsubscribe, &ok);

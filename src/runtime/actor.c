@@ -308,7 +308,6 @@ static int spawn(wasp_system *sys, const wasp_actor_spec *spec, wasp__event_fn o
     a->start_seq = 0;
     atomic_store_explicit(&a->probe_busy, false, memory_order_relaxed);
     atomic_store_explicit(&a->events_lost, false, memory_order_relaxed);
-    atomic_store_explicit(&a->timers_pending, 0, memory_order_relaxed);
     atomic_store_explicit(&a->handled, 0, memory_order_relaxed);
     atomic_store_explicit(&a->errors, 0, memory_order_relaxed);
     atomic_store_explicit(&a->crashes, 0, memory_order_relaxed);

@@ -80,7 +80,6 @@ struct wasp_actor {
     void *state;
     uint64_t start_seq;
     _Atomic uint64_t handled, errors, crashes, restarts, dead;
-    _Atomic uint64_t timers_pending; /* send_after messages armed for it, not fired */
 };
 
 static inline wasp_aid wasp_actor_id(const struct wasp_actor *a) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "core/clock.h"
+#include "runtime/actor.h"
 #include "runtime/dead_letters.h"
 #include "runtime/system.h"
 #include "runtime/timers.h"
@@ -59,10 +60,10 @@ static void dl_arm_summary(wasp_system *sys, uint64_t now) {
     wasp__timers_schedule(sys->timers, delay + 1000000, dl_timer_fire, dl_timer_drop, sys);
 }
 
-static const char *dl_reason(int status, bool have_actor) {
+static const char *dl_reason(int status, bool have_actor, bool stopping) {
     switch (status) {
     case WASP_ECRASH: return "handler crashed";
-    case WASP_ESTOPPED: return have_actor ? "actor stopped" : "system stopped";
+    case WASP_ESTOPPED: return stopping || !have_actor ? "system stopped" : "actor stopped";
     case WASP_ETIMEDOUT: return "expired before delivery (ttl)";
     case WASP_EFULL: return "mailbox full, oldest dropped";
     case WASP_ENOREPLY: return "dropped by the handler";
@@ -101,7 +102,7 @@ void wasp__dead_letter_to(wasp_system *sys, struct wasp_actor *a, const char *to
      * counted: no cascades of notices or log lines */
     if (!(e->flags & WASP_MSG_DEAD)) {
         wasp__dead_letter_log(sys, a ? a->name : to_name, a ? wasp_actor_id(a) : WASP_AID_NONE,
-                             e->len, dl_reason(status, a != NULL));
+                             e->len, dl_reason(status, a != NULL, atomic_load(&sys->state) >= WASP_SYS_STOPPING));
         if (!tls_in_dead_letter && atomic_load_explicit(&sys->broker.nsubs, memory_order_relaxed)) {
             tls_in_dead_letter = true;
             sys->publish_notice(sys, a ? wasp_actor_id(a) : WASP_AID_NONE, WASP_MSG_DEAD,
@@ -110,6 +111,12 @@ void wasp__dead_letter_to(wasp_system *sys, struct wasp_actor *a, const char *to
         }
     }
     wasp__env_free(e);
+}
+
+void wasp__dead_letter_unqueued(wasp_system *sys, struct wasp_actor *a, struct wasp_env *e,
+                                int status) {
+    if (a) wasp__mailbox_count_unqueued(&a->mb, e); /* its ledger: received, then dead */
+    wasp__dead_letter(sys, a, e, status);
 }
 
 void wasp__dead_letter(wasp_system *sys, struct wasp_actor *a, struct wasp_env *e, int status) {

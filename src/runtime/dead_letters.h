@@ -15,6 +15,10 @@ void wasp__dead_letter(wasp_system *sys, struct wasp_actor *a, struct wasp_env *
 /* The same when the target could not be resolved: to_name names it in the log. */
 void wasp__dead_letter_to(wasp_system *sys, struct wasp_actor *a, const char *to_name,
                          struct wasp_env *e, int status);
+/* A dead letter for a, which never queued it: counted as received too (and
+ * out of its timers if it was a pending timer), so a's ledger balances. */
+void wasp__dead_letter_unqueued(wasp_system *sys, struct wasp_actor *a, struct wasp_env *e,
+                                int status);
 /* Only the (rate-limited) warn line, for letters counted elsewhere. to: the
  * intended actor's name (or NULL: id, or nothing, is shown). */
 void wasp__dead_letter_log(wasp_system *sys, const char *to, wasp_aid id, size_t len,

@@ -43,6 +43,7 @@ struct wasp_env {
     char *sender_name;           /* relayed from another process (owned) */
     uint8_t kind;                /* WASP_ENV_* */
     uint8_t type;                /* runtime events: WASP_EVT_* */
+    bool timed;                  /* a send_after letter counted in its target's mailbox timers */
     uint8_t inl[];               /* copied payload */
 };
 

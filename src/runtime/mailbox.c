@@ -54,6 +54,37 @@ void wasp__mailbox_init(struct wasp_mailbox *mb, uint32_t cap, int overflow) {
     atomic_store_explicit(&mb->qlen, 0, memory_order_relaxed);
     atomic_store_explicit(&mb->evlen, 0, memory_order_relaxed);
     atomic_store_explicit(&mb->received, 0, memory_order_relaxed);
+    atomic_store_explicit(&mb->timers, 0, memory_order_relaxed);
+}
+
+/* Under the lock: e is received now; a timed one leaves timers. */
+static void count_received(struct wasp_mailbox *mb, struct wasp_env *e) {
+    WASP_BUMP(mb->received);
+    if (e->timed) {
+        e->timed = false;
+        atomic_fetch_sub_explicit(&mb->timers, 1, memory_order_relaxed);
+    }
+}
+
+void wasp__mailbox_count_unqueued(struct wasp_mailbox *mb, struct wasp_env *e) {
+    wasp_spin_lock(&mb->lock);
+    count_received(mb, e);
+    wasp_spin_unlock(&mb->lock);
+}
+
+void wasp__mailbox_untime(struct wasp_mailbox *mb, struct wasp_env *e) {
+    if (!e || !e->timed) return;
+    e->timed = false;
+    atomic_fetch_sub_explicit(&mb->timers, 1, memory_order_relaxed);
+}
+
+void wasp__mailbox_ledger(struct wasp_mailbox *mb, uint64_t *received, uint32_t *queued,
+                          uint64_t *timers) {
+    wasp_spin_lock(&mb->lock);
+    *received = WASP_LOAD(mb->received);
+    *queued = mb->count;
+    *timers = WASP_LOAD(mb->timers);
+    wasp_spin_unlock(&mb->lock);
 }
 
 int wasp__mailbox_push(struct wasp_mailbox *mb, struct wasp_env *e, struct wasp_env **dropped) {
@@ -86,7 +117,7 @@ int wasp__mailbox_push(struct wasp_mailbox *mb, struct wasp_env *e, struct wasp_
     }
     ring_push(r, e);
     mb->count++;
-    WASP_BUMP(mb->received);
+    count_received(mb, e);
     atomic_store(&mb->qlen, mb->count); /* seq_cst: pairs with the release in wasp__actor_release */
     wasp_spin_unlock(&mb->lock);
     return WASP_OK;

@@ -32,6 +32,10 @@ struct wasp_mailbox {
     struct wasp_ring ev;  /* runtime events: not messages, not in count/cap/received */
     atomic_uint evlen;    /* == ev.len, readable without the lock */
     _Atomic uint64_t received; /* messages ever queued (bumped under lock) */
+    /* Delayed letters armed for this actor and not yet received: a timed
+     * envelope leaves it, under the lock, as it is counted received - so a
+     * snapshot under the lock never sees a letter twice or not at all. */
+    _Atomic uint64_t timers;
 };
 
 /* What a closed mailbox held, handed back to its owner. */
@@ -44,6 +48,15 @@ void wasp__mailbox_init(struct wasp_mailbox *mb, uint32_t cap, int overflow);
 /* WASP_OK (a dropped-oldest envelope, if any, in *dropped), WASP_EFULL,
  * WASP_ESTOPPED (closed), WASP_ENOMEM. Counts the message as received. */
 int wasp__mailbox_push(struct wasp_mailbox *mb, struct wasp_env *e, struct wasp_env **dropped);
+/* Counts a message that was meant for this mailbox but never queued (a
+ * dead letter on arrival) as received, as a push would. */
+void wasp__mailbox_count_unqueued(struct wasp_mailbox *mb, struct wasp_env *e);
+/* A timed envelope's letter leaves timers without being received (cancelled,
+ * or it went to another actor). */
+void wasp__mailbox_untime(struct wasp_mailbox *mb, struct wasp_env *e);
+/* received, queued and timers read together under the lock. */
+void wasp__mailbox_ledger(struct wasp_mailbox *mb, uint64_t *received, uint32_t *queued,
+                          uint64_t *timers);
 /* Next message (high priority first), or NULL. */
 struct wasp_env *wasp__mailbox_pop(struct wasp_mailbox *mb);
 /* Runtime events: WASP_OK, WASP_ESTOPPED (closed) or WASP_ENOMEM. */

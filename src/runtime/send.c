@@ -232,7 +232,7 @@ static void send_reply_msg(wasp_system *sys, wasp_aid to, uint64_t corr, int sta
     r->status = status;
     struct wasp_actor *a = wasp__actor_get(sys, to);
     int rc = a ? wasp__deliver(a, r) : WASP_ENOENT;
-    if (rc) wasp__dead_letter(sys, a, r, rc);
+    if (rc) wasp__dead_letter_unqueued(sys, a, r, rc);
     if (a) wasp__actor_unref(a);
 }
 
@@ -362,15 +362,45 @@ struct delayed {
     wasp_system *sys;
     wasp_send_opts o; /* to / to_name only */
     struct wasp_env *e;
+    /* The target known when it was armed (a ref): the letter is counted in
+     * its mailbox's timers until it is received there - the ledger of
+     * docs/RUNTIME.md. NULL for a pool, a remote or a not yet existing name,
+     * resolved when it fires. */
+    struct wasp_actor *pin;
     char name[];
 };
 
+/* The actor a delayed send is for, if it is one actor here now: by id, or
+ * a name that is that actor's own (not a pool's). Referenced, or NULL. */
+static struct wasp_actor *delayed_target(wasp_system *sys, const wasp_send_opts *o) {
+    if (o->to) return wasp__actor_get(sys, o->to);
+    wasp_aid id;
+    if (wasp__registry_lookup(sys, o->to_name, &id)) return NULL;
+    struct wasp_actor *a = wasp__actor_get(sys, id);
+    if (a && (!a->name || strcmp(a->name, o->to_name))) {
+        wasp__actor_unref(a);
+        a = NULL;
+    }
+    return a;
+}
+
+/* The pinned target lets go of the letter without receiving it (cancelled,
+ * or the name now belongs to another actor). */
+static void delayed_unpin(struct delayed *d) {
+    if (!d->pin) return;
+    wasp__mailbox_untime(&d->pin->mb, d->e);
+    wasp__actor_unref(d->pin);
+    d->pin = NULL;
+}
+
 /* A delayed message that will never be delivered, logged under its target's
- * name or id. */
+ * name or id; counted on a (its target) when there is one. */
 static void delayed_dead(struct delayed *d, struct wasp_actor *a, int status) {
     char id[32];
     if (!d->o.to_name) snprintf(id, sizeof(id), "%#llx", (unsigned long long)d->o.to);
-    wasp__dead_letter_to(d->sys, a, d->o.to_name ? d->o.to_name : id, d->e, status);
+    if (a) wasp__dead_letter_unqueued(d->sys, a, d->e, status);
+    else wasp__dead_letter_to(d->sys, NULL, d->o.to_name ? d->o.to_name : id, d->e, status);
+    d->e = NULL;
 }
 
 /* A delayed message for a name served elsewhere: handed to the router. */
@@ -387,24 +417,43 @@ static int delayed_remote(struct delayed *d) {
     return rc;
 }
 
+static void delayed_free(struct delayed *d) {
+    if (d->pin) wasp__actor_unref(d->pin);
+    free(d);
+}
+
 static void delayed_fire(void *arg) {
     struct delayed *d = arg;
-    int rc;
-    struct wasp_actor *a = resolve(d->sys, &d->o, &rc);
+    int rc = WASP_OK;
+    struct wasp_actor *a = d->pin;
+    if (a && d->o.to_name && atomic_load(&a->lstate) == WASP_STATE_TERMINATED) {
+        /* its name may have a new owner: the letter follows the name */
+        struct wasp_actor *now = delayed_target(d->sys, &d->o);
+        if (now && now != a) delayed_unpin(d);
+        if (now) wasp__actor_unref(now);
+        a = d->pin;
+    }
+    if (a) wasp__actor_ref(a);
+    else a = resolve(d->sys, &d->o, &rc);
     if (a && (rc = wasp__deliver(a, d->e)) == WASP_OK) d->e = NULL;
     else if (!a && goes_remote(d->sys, &d->o, rc)) rc = delayed_remote(d);
     if (d->e) delayed_dead(d, a, rc);
     if (a) wasp__actor_unref(a);
-    free(d);
+    delayed_free(d);
 }
 
 /* Cancelled (never sent: not a dead letter), or still pending when the system
- * stops (accepted for delivery and never delivered: a dead letter). */
+ * stops (accepted for delivery and never delivered: a dead letter, counted
+ * on its target). */
 static void delayed_drop(void *arg) {
     struct delayed *d = arg;
-    if (atomic_load(&d->sys->timers_draining)) delayed_dead(d, NULL, WASP_ESTOPPED);
-    else wasp__env_free(d->e);
-    free(d);
+    if (atomic_load(&d->sys->timers_draining)) {
+        delayed_dead(d, d->pin, WASP_ESTOPPED);
+    } else {
+        delayed_unpin(d);
+        wasp__env_free(d->e);
+    }
+    delayed_free(d);
 }
 
 int wasp_send_after(wasp_system *sys, const wasp_send_opts *o, uint64_t delay_ns, uint64_t *timer) {
@@ -425,8 +474,13 @@ int wasp_send_after(wasp_system *sys, const wasp_send_opts *o, uint64_t delay_ns
         free(d);
         return WASP_ENOMEM;
     }
+    if ((d->pin = delayed_target(sys, o))) {
+        d->e->timed = true;
+        atomic_fetch_add_explicit(&d->pin->mb.timers, 1, memory_order_relaxed);
+    }
     uint64_t t = wasp__timers_schedule(sys->timers, delay_ns, delayed_fire, delayed_drop, d);
     if (!t) {
+        delayed_unpin(d);
         env_discard(d->e);
         free(d);
         return WASP_ESTOPPED;

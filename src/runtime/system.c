@@ -204,6 +204,30 @@ void wasp_system_destroy(wasp_system *sys) {
 
 /* ---- introspection ------------------------------------------------------------ */
 
+/* received, the queue and timers_pending change together under the
+ * mailbox lock; handled and dead_letters are bumped by other threads without
+ * it. The snapshot reads those two around a locked read of the rest and
+ * retries until they held still, so the ledger balances in it exactly: what
+ * is neither handled, dead nor queued is in hand. */
+static void ledger_snapshot(struct wasp_actor *a, wasp_actor_stats *st) {
+    for (int tries = 0;; tries++) {
+        uint64_t handled = atomic_load(&a->handled), dead = atomic_load(&a->dead);
+        uint64_t received, timers;
+        uint32_t queued;
+        wasp__mailbox_ledger(&a->mb, &received, &queued, &timers);
+        bool still = atomic_load(&a->handled) == handled && atomic_load(&a->dead) == dead;
+        if (!still && tries < 1000) continue;
+        st->received = received;
+        st->handled = handled;
+        st->dead_letters = dead;
+        st->mailbox_len = queued;
+        st->timers_pending = timers;
+        uint64_t done = handled + dead + queued;
+        st->in_hand = received > done ? (uint32_t)(received - done) : 0;
+        return;
+    }
+}
+
 static void fill_stats(struct wasp_actor *a, wasp_actor_stats *st) {
     memset(st, 0, sizeof(*st));
     st->id = wasp_actor_id(a);
@@ -212,14 +236,11 @@ static void fill_stats(struct wasp_actor *a, wasp_actor_stats *st) {
         memcpy(st->name, a->name, n < 255 ? n : 255);
     }
     st->state = atomic_load(&a->lstate);
-    st->received = WASP_LOAD(a->mb.received);
-    st->handled = WASP_LOAD(a->handled);
     st->handler_errors = WASP_LOAD(a->errors);
     st->crashes = WASP_LOAD(a->crashes);
     st->restarts = WASP_LOAD(a->restarts);
-    st->dead_letters = WASP_LOAD(a->dead);
-    st->mailbox_len = atomic_load_explicit(&a->mb.qlen, memory_order_relaxed);
     st->start_seq = a->start_seq;
+    ledger_snapshot(a, st);
 }
 
 int wasp_actor_stats_get(wasp_system *sys, wasp_aid id, wasp_actor_stats *out) {

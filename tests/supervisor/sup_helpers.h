@@ -83,6 +83,27 @@ static inline int kid_handle(wasp_ctx *ctx, const wasp_msg *m) {
     return 0;
 }
 
+/* "hold" keeps the handler busy (counted as handled) until release_hold
+ * is set (bounded: 10 s); the rest is kid_handle. */
+static atomic_int release_hold, inside_hold;
+
+static inline int hold_handle(wasp_ctx *ctx, const wasp_msg *m) {
+    if (m->len == 4 && !memcmp(m->data, "hold", 4)) {
+        struct kid *k = wasp_ctx_state(ctx);
+        atomic_fetch_add(&k->handled, 1);
+        atomic_store(&inside_hold, 1);
+        for (int i = 0; i < 10000 && !atomic_load(&release_hold); i++) tu_sleep_ms(1);
+        atomic_store(&inside_hold, 0);
+        return 0;
+    }
+    return kid_handle(ctx, m);
+}
+
+static inline void hold_reset(void) {
+    atomic_store(&release_hold, 0);
+    atomic_store(&inside_hold, 0);
+}
+
 static inline int kid_started(wasp_ctx *ctx) {
     struct kid *k = wasp_ctx_state(ctx);
     if (atomic_load(&k->fail_start) > 0) {

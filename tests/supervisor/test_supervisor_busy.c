@@ -7,23 +7,6 @@
 
 #define W 5000 /* generous wait, ms */
 
-/* "hold" keeps the handler busy until `release` (bounded); the rest is kid_handle. */
-static atomic_int release_hold, inside_hold;
-
-static int busy_handle(wasp_ctx *ctx, const wasp_msg *m) {
-    if (m->len == 4 && !memcmp(m->data, "hold", 4)) {
-        atomic_store(&inside_hold, 1);
-        for (int i = 0; i < 10000 && !atomic_load(&release_hold); i++) tu_sleep_ms(1);
-        atomic_store(&inside_hold, 0);
-        return 0;
-    }
-    return kid_handle(ctx, m);
-}
-
-static void hold_reset(void) {
-    atomic_store(&release_hold, 0);
-    atomic_store(&inside_hold, 0);
-}
 
 static size_t history_count(wasp_supervisor *sup, int reason) {
     wasp_restart_record r[WASP_SUP_HISTORY];
@@ -44,7 +27,7 @@ static void test_one_for_all_waits_for_busy_sibling(void **st) {
     kid_init(&kb, "busy", true);
     kid_init(&kc, "crasher", true);
     wasp_actor_spec ab = kid_spec(&kb), ac = kid_spec(&kc);
-    ab.handle = busy_handle;
+    ab.handle = hold_handle;
     wasp_child_spec cs[] = {{.actor = &ab}, {.actor = &ac}};
     wasp_supervisor_spec sp = {.name = "ofa", .strategy = WASP_SUP_ONE_FOR_ALL, .intensity = 1,
                                .period_ns = 60000000000ull, .children = cs, .nchildren = 2};
@@ -84,7 +67,7 @@ static void test_one_for_all_waits_for_busy_grandchild(void **st) {
     kid_init(&kg, "grand", false);
     kid_init(&kc, "crasher2", false);
     wasp_actor_spec ag = kid_spec(&kg), ac = kid_spec(&kc);
-    ag.handle = busy_handle;
+    ag.handle = hold_handle;
     wasp_child_spec inner[] = {{.actor = &ag}};
     wasp_supervisor_spec mid = {.name = "mid", .strategy = WASP_SUP_ONE_FOR_ONE, .intensity = 3,
                                 .children = inner, .nchildren = 1};
