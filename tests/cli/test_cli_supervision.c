@@ -247,11 +247,57 @@ static void test_root_gives_up(void **st) {
     }
 }
 
+/* Instances are children in order: rest_for_one over a pool restarts the
+ * crashed instance and every child after it; messages to the pool's name
+ * queued for the restarting instance are kept for it. */
+static void test_pool_rest_for_one(void **st) {
+    (void)st;
+    tu_write_file(dir, "pool.yaml",
+                  "name: pl\n"
+                  "components:\n"
+                  "  - {name: p, wasm: w.wasm, instances: 3}\n"
+                  "  - {name: z, wasm: w.wasm}\n"
+                  "supervisor:\n"
+                  "  name: s1\n"
+                  "  strategy: rest_for_one\n"
+                  "  backoff: {initial: 1ms}\n"
+                  "  children: [p, z]\n");
+    struct proc p;
+    start(&p, (const char *[]){"run", "pool.yaml", "--stats", "pool.json", "--send", "p.1=x", "--send", "p.1=m1",
+                               "--send", "p=r1", "--send", "p=r2", "--send", "p=r3", NULL});
+    track(p.pid);
+    wait_for_log(&p, "info p.1: got m1", NULL, 0);
+    wait_for_log(&p, "s1: child z restarted", NULL, 0);
+    kill(p.pid, SIGTERM);
+    assert_int_equal(finish(&p, 30000), 0);
+    char *err = slurp(p.err);
+    const char *order[] = {"info z: cleanup", "info p.2: cleanup", "info p.1: started", "info p.2: started",
+                           "info z: started"};
+    const char *at = err;
+    for (size_t i = 0; i < 5; i++) {
+        const char *next = strstr(at, order[i]);
+        if (!next) fail_msg("'%s' missing or out of order in: %s", order[i], err);
+        at = next;
+    }
+    free(err);
+    json_t *stats = load_stats("pool.json");
+    static const char *const names[] = {"p.0", "p.1", "p.2", "z"};
+    static const int restarts[] = {0, 1, 1, 1};
+    json_int_t handled = 0;
+    for (int i = 0; i < 4; i++) {
+        json_t *a = entry(stats, names[i]);
+        assert_int_equal(num(a, "restarts"), restarts[i]);
+        handled += num(a, "handled");
+    }
+    assert_int_equal(handled, 4); /* m1, r1, r2, r3: only the crash was lost */
+    json_decref(stats);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matrix_depth1), cmocka_unit_test(test_matrix_depth2),
         cmocka_unit_test(test_matrix_depth3), cmocka_unit_test(test_escalation),
-        cmocka_unit_test(test_root_gives_up),
+        cmocka_unit_test(test_root_gives_up), cmocka_unit_test(test_pool_rest_for_one),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
