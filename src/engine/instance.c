@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "engine/core_shim.h"
 #include "engine/engine_private.h"
 
 #define MAX_VALS 8
+#define TYPED_MAX 6 /* exports with a typed handle per instance */
 
 struct wasp_instance {
     struct wasp_module *module;
@@ -37,7 +39,36 @@ struct wasp_instance {
     const char *call_name;
     uint64_t call_started_ns;
     bool interrupted;
+
+    /* Typed handles of the exports called so far, made on first use (a
+     * NULL typed: not a shape core_shim.h offers; the checked path then). */
+    struct typed_export {
+        wasmtime_func_t func;
+        uint8_t nargs, nresults;
+        wasp_core_typed *typed;
+    } typed[TYPED_MAX];
+    int ntyped;
 };
+
+/* The typed handle for a call of f with these values, or NULL. Every
+ * message calls the same one or two exports: a short list is enough. */
+static wasp_core_typed *typed_for(struct wasp_instance *inst, const wasmtime_func_t *f, const wasmtime_val_t *args,
+                                  size_t nargs, size_t nresults) {
+    if (nargs > 2 || nresults > 1) return NULL;
+    for (size_t i = 0; i < nargs; i++)
+        if (args[i].kind != WASMTIME_I32) return NULL;
+    for (int i = 0; i < inst->ntyped; i++) {
+        struct typed_export *t = &inst->typed[i];
+        if (t->func.store_id == f->store_id && t->func.__private == f->__private && t->nargs == nargs &&
+            t->nresults == nresults)
+            return t->typed;
+    }
+    if (inst->ntyped == TYPED_MAX) return NULL;
+    struct typed_export *t = &inst->typed[inst->ntyped++];
+    *t = (struct typed_export){*f, (uint8_t)nargs, (uint8_t)nresults, NULL};
+    t->typed = wasp_core_typed_new(inst->ctx, f, (uint32_t)nargs, (uint32_t)nresults);
+    return t->typed;
+}
 
 /* Called by Wasmtime when the epoch passes the deadline: yield to the poller
  * for another slice, or end a call that has used up its time budget. */
@@ -221,6 +252,7 @@ void wasp__instance_free(struct wasp_instance *inst) {
     if (!inst) return;
     wasp__instance_call_abort(inst);
     wasp_cm_instance_delete(inst->cm);
+    for (int i = 0; i < inst->ntyped; i++) wasp_core_typed_delete(inst->typed[i].typed);
     if (inst->store) wasmtime_store_delete(inst->store);
     wasp__module_release(inst->module);
     free(inst);
@@ -297,8 +329,16 @@ int wasp__instance_call_begin(struct wasp_instance *inst, const wasmtime_func_t 
     inst->nresults = nresults;
     inst->cm_out = NULL;
     arm(inst, name);
-    inst->future = wasmtime_func_call_async(inst->ctx, &inst->func, inst->args, nargs, inst->results, nresults,
-                                            &inst->trap, &inst->error);
+    wasp_core_typed *typed = typed_for(inst, func, args, nargs, nresults);
+    if (typed) {
+        inst->results[0] = (wasmtime_val_t){.kind = WASMTIME_I32};
+        inst->future = wasp_core_typed_call(typed, inst->ctx, nargs > 0 ? args[0].of.i32 : 0,
+                                            nargs > 1 ? args[1].of.i32 : 0, &inst->results[0].of.i32, &inst->trap,
+                                            &inst->error);
+    } else {
+        inst->future = wasmtime_func_call_async(inst->ctx, &inst->func, inst->args, nargs, inst->results, nresults,
+                                                &inst->trap, &inst->error);
+    }
     return inst->future ? WASP_OK : WASP_ENOMEM;
 }
 

@@ -71,6 +71,33 @@ static void test_export_lookup_by_name_and_type(void **state) {
     wasp__instance_free(inst);
 }
 
+/* i32 calls go through a typed handle made once (core_shim.h); a call whose
+ * values do not fit the function's type still gets the checked path's error. */
+static void test_typed_calls_and_mismatches(void **state) {
+    (void)state;
+    tu_signals_restore();
+    struct wasp_instance *inst = wt_instance(basic, NULL);
+    struct wasp_error err = {0};
+    wasmtime_func_t add;
+    assert_int_equal(wasp__instance_func(inst, "add", "ii:i", &add, &err), WASP_OK);
+    for (int32_t i = 0; i < 5; i++) {
+        wasmtime_val_t args[2] = {{.kind = WASMTIME_I32, .of.i32 = i}, {.kind = WASMTIME_I32, .of.i32 = 100}}, res;
+        assert_int_equal(wasp__instance_call(inst, &add, "add", args, 2, &res, 1, NULL, &err), WASP_OK);
+        assert_int_equal(res.kind, WASMTIME_I32);
+        assert_int_equal(res.of.i32, 100 + i);
+    }
+    wasmtime_val_t one = {.kind = WASMTIME_I32, .of.i32 = 1}, res;
+    assert_int_not_equal(wasp__instance_call(inst, &add, "add", &one, 1, &res, 1, NULL, &err), WASP_OK);
+    assert_non_null(strstr(err.msg, "`add`"));
+    wasmtime_val_t wide[2] = {{.kind = WASMTIME_I64, .of.i64 = 1}, {.kind = WASMTIME_I32, .of.i32 = 2}};
+    assert_int_not_equal(wasp__instance_call(inst, &add, "add", wide, 2, &res, 1, NULL, &err), WASP_OK);
+    /* the instance is still fine */
+    wasmtime_val_t args[2] = {{.kind = WASMTIME_I32, .of.i32 = 40}, {.kind = WASMTIME_I32, .of.i32 = 2}};
+    assert_int_equal(wasp__instance_call(inst, &add, "add", args, 2, &res, 1, NULL, &err), WASP_OK);
+    assert_int_equal(res.of.i32, 42);
+    wasp__instance_free(inst);
+}
+
 /* Calls export `name` expecting a trap whose message mentions `kind`. */
 static void expect_trap(const char *name, const char *sig, const int32_t *args, size_t nargs, int code,
                         const char *kind) {
@@ -290,6 +317,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_abi_exports_run),
         cmocka_unit_test(test_export_lookup_by_name_and_type),
+        cmocka_unit_test(test_typed_calls_and_mismatches),
         cmocka_unit_test(test_traps_of_each_kind),
         cmocka_unit_test(test_trap_in_one_instance_leaves_others_running),
         cmocka_unit_test(test_start_section_trap_fails_instantiation),

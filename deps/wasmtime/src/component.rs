@@ -284,7 +284,7 @@ fn set_error(err_ret: &mut *mut wasmtime_error_t, e: Error) {
 }
 
 /// Traps go out as wasm_trap_t (so C reads their trap code), the rest as errors.
-fn set_failure(e: Error, trap_ret: &mut *mut wasm_trap_t, err_ret: &mut *mut wasmtime_error_t) {
+pub(crate) fn set_failure(e: Error, trap_ret: &mut *mut wasm_trap_t, err_ret: &mut *mut wasmtime_error_t) {
     if e.is::<Trap>() {
         // SAFETY: wasm_trap_t and wasmtime_error_t are both #[repr(C)]
         // structs whose only field is an Error.
@@ -294,7 +294,7 @@ fn set_failure(e: Error, trap_ret: &mut *mut wasm_trap_t, err_ret: &mut *mut was
     }
 }
 
-fn into_call_future<'a>(f: Pin<Box<dyn Future<Output = ()> + 'a>>) -> Box<wasmtime_call_future_t<'a>> {
+pub(crate) fn into_call_future<'a>(f: Pin<Box<dyn Future<Output = ()> + 'a>>) -> Box<wasmtime_call_future_t<'a>> {
     // SAFETY: wasmtime_call_future_t is #[repr(transparent)] over this type.
     Box::new(unsafe { std::mem::transmute::<Pin<Box<dyn Future<Output = ()> + 'a>>, wasmtime_call_future_t<'a>>(f) })
 }
