@@ -33,7 +33,7 @@ static int bench_spawn_js(const struct bench_config *cfg, struct bench_result *o
 }
 
 static int bench_ring_component(const struct bench_config *cfg, struct bench_result *out) {
-    return bench_ring_run(cfg, out, &(struct bench_guest){.file = "cm/ring"}, 500000);
+    return bench_ring_run(cfg, out, &(struct bench_guest){.file = "cm/ring"}, 1000, 500000);
 }
 
 static int bench_pingpong_component(const struct bench_config *cfg, struct bench_result *out) {

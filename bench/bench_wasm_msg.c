@@ -16,8 +16,8 @@ static int reps_of(const struct bench_config *cfg, int full) {
 /* ---- ring-wasm ---------------------------------------------------------------- */
 
 int bench_ring_run(const struct bench_config *cfg, struct bench_result *out, const struct bench_guest *ring,
-                   int32_t hops) {
-    const uint32_t n = cfg->smoke ? 50 : 1000;
+                   uint32_t members, int32_t hops) {
+    const uint32_t n = cfg->smoke ? 50 : members;
     if (cfg->smoke) hops = 5000;
     struct bench_world w;
     if (bench_world_new(&w, cfg, NULL)) return 1;
@@ -47,7 +47,13 @@ int bench_ring_run(const struct bench_config *cfg, struct bench_result *out, con
 }
 
 static int bench_ring(const struct bench_config *cfg, struct bench_result *out) {
-    return bench_ring_run(cfg, out, &(struct bench_guest){.wat = bench_wat_ring}, 2000000);
+    return bench_ring_run(cfg, out, &(struct bench_guest){.wat = bench_wat_ring}, 1000, 2000000);
+}
+
+/* The same ring, 100 times longer: how a hop scales when the components no
+ * longer fit any cache (each lap touches 100,000 stores and memories). */
+static int bench_ring_100k(const struct bench_config *cfg, struct bench_result *out) {
+    return bench_ring_run(cfg, out, &(struct bench_guest){.wat = bench_wat_ring}, 100000, 2000000);
 }
 
 /* ---- pingpong-wasm / fairness-wasm ----------------------------------------------- */
@@ -211,6 +217,8 @@ static int bench_fanout(const struct bench_config *cfg, struct bench_result *out
 }
 
 BENCH_SCENARIO(ring_wasm, "ring-wasm", "one hop of a token around a ring of 1,000 components (send)", bench_ring)
+BENCH_SCENARIO(ring_wasm_100k, "ring-wasm-100k", "one hop of a token around a ring of 100,000 components (send)",
+               bench_ring_100k)
 BENCH_SCENARIO(pingpong_wasm, "pingpong-wasm", "one `call` round trip between two components", bench_pingpong)
 BENCH_SCENARIO(fairness_wasm, "fairness-wasm",
                "`call` round trip while one spinning component per worker runs an endless loop", bench_fairness)

@@ -38,7 +38,7 @@ wasp_component *bench_guest_load(struct bench_world *w, wasp_component_spec *spe
 /* The loops of ring-wasm, pingpong-wasm, throughput-wasm and spawn-wasm,
  * over any guests, so that components run the very same measurement. */
 int bench_ring_run(const struct bench_config *cfg, struct bench_result *out, const struct bench_guest *ring,
-                   int32_t hops);
+                   uint32_t members, int32_t hops);
 int bench_pingpong_run(const struct bench_config *cfg, struct bench_result *out, bool spinners,
                        const struct bench_guest *pinger, const struct bench_guest *echo);
 int bench_throughput_run(const struct bench_config *cfg, struct bench_result *out, const struct bench_guest *sink,
