@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "component/component.h"
+#include "core/name.h"
 
 #define MiB (1024ull * 1024ull)
 
@@ -21,15 +22,6 @@ static int fail(char *err, size_t cap, int rc, const char *name, const char *fmt
         va_end(ap);
     }
     return rc;
-}
-
-static bool name_valid(const char *s) {
-    if (!s || !*s || strlen(s) > 200 || !strcmp(s, "wasp")) return false; /* "wasp" is the runtime's */
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' ||
-              *s == '-'))
-            return false;
-    return true;
 }
 
 /* Copies n strings; NULL on allocation failure (n == 0 gives a valid empty array). */
@@ -249,7 +241,7 @@ int wasp_component_load(wasp_wasm *w, const wasp_component_spec *spec, wasp_comp
                         size_t errcap) {
     if (err && errcap) err[0] = 0;
     if (!w || !spec || !out) return fail(err, errcap, WASP_EINVAL, NULL, "invalid argument");
-    if (!name_valid(spec->name))
+    if (wasp__unit_name_check(spec->name) != WASP__NAME_OK)
         return fail(err, errcap, WASP_EINVAL, spec->name, "name must be 1..200 characters of [A-Za-z0-9_-], not \"wasp\"");
     if (!spec->wasm_path && (!spec->wasm || !spec->wasm_len))
         return fail(err, errcap, WASP_EINVAL, spec->name, "no wasm module given");

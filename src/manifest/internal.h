@@ -202,7 +202,7 @@ void wasp__mf_read_storage(struct mf_component *c, struct mf_errors *e, const st
 /* Resolves p against the manifest's directory (arena string). */
 const char *wasp__mf_resolve_path(struct wasp_manifest *m, const char *p);
 
-/* Valid component/supervisor name: [A-Za-z0-9_-]+ */
+/* The characters of a component/supervisor name are valid (core/name.h). */
 bool wasp__mf_valid_name(const char *s);
 /* Valid system name: 1..200 bytes, no control characters. */
 bool wasp__mf_printable(const char *s);

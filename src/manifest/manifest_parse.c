@@ -3,18 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/name.h"
 #include "manifest/internal.h"
 
-#define MF_NAME_MAX 200 /* leaves room for ".N" instance suffixes within 255 bytes */
+#define MF_NAME_MAX WASP__UNIT_NAME_MAX
 
-bool wasp__mf_valid_name(const char *s) {
-    if (!s || !*s) return false;
-    for (const char *p = s; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_' || *p == '-'))
-            return false;
-    return true;
-}
+bool wasp__mf_valid_name(const char *s) { return wasp__unit_name_check(s) != WASP__NAME_CHARS; }
 
 bool wasp__mf_printable(const char *s) {
     size_t n = s ? strlen(s) : 0;
