@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <wasmtime.h>
 
@@ -66,6 +67,11 @@ struct wasp_engine_config {
 void wasp__engine_config_init(struct wasp_engine_config *cfg);
 
 int wasp__engine_new(const struct wasp_engine_config *cfg, struct wasp_engine **out, struct wasp_error *err);
+
+/* Writes a report of the file's imports and exports and of whether it
+ * satisfies the guest ABI to f (wasp_wasm_inspect). WASP_OK if it does;
+ * WASP_EIO, WASP_ECOMPILE or WASP_EABI otherwise. */
+int wasp__engine_inspect(struct wasp_engine *e, const char *path, FILE *f);
 
 /* Frees the engine. Every module and instance made from it must be freed first. */
 void wasp__engine_free(struct wasp_engine *e);
