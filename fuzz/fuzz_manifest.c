@@ -10,6 +10,12 @@
 
 static size_t problems;
 
+/* Warnings (manifest_warnings.c) walk every valid model too. */
+static void check_warning(void *arg, const char *message) {
+    (void)arg;
+    if (!message || !strstr(message, "warning: ")) abort();
+}
+
 static void count_problem(void *arg, const char *message) {
     (void)arg;
     if (!message || !*message) abort(); /* every problem says something */
@@ -17,7 +23,8 @@ static void count_problem(void *arg, const char *message) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    wasp_manifest_options opts = {.skip_files = true, .on_error = count_problem};
+    wasp_manifest_options opts = {.skip_files = true, .on_error = count_problem,
+                                  .on_warning = check_warning};
     wasp_manifest *m = NULL;
     problems = 0;
     int rc = wasp_manifest_parse((const char *)data, size, "fuzz/manifest.yaml", &opts, &m);
