@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         memcpy(sender, f.sender ? f.sender : "", f.sender_len);
         sender[f.sender_len] = 0;
         uint8_t head[WASP__DIST_FRAME_MAX];
-        size_t h = wasp__dist_frame_head(head, f.flags, f.timeout_ns, sender);
+        size_t h = wasp__dist_frame_head(head, f.flags, f.timeout_ns, sender, f.codec);
         /* a round trip, unless the sender holds a NUL (it is then cut there) */
         if (strlen(sender) == f.sender_len && (h > size || memcmp(head, data, h))) abort();
     }

@@ -159,6 +159,7 @@ typedef struct wasp_msg {
     unsigned flags;     /* WASP_MSG_* */
     const char *sender_name; /* a sender in another process of the system (sender is
                                 then WASP_AID_NONE): its name; NULL otherwise */
+    uint64_t codec;     /* the sender's codec tag (WASP_CODEC_*), 0 = untagged */
 } wasp_msg;
 
 #define WASP_MSG_REQUEST 0x1u /* an ask: wasp_reply() answers it */
@@ -311,6 +312,30 @@ wasp_ctx *wasp_ctx_current(void);
 
 /* ---- Messages ------------------------------------------------------------ */
 
+/* Codec tags: a message may say how its bytes are encoded, as a multicodec
+ * code (the table of the multiformats project). The sender sets it, the
+ * receiver reads msg->codec; it stays with the message across pools,
+ * publish, timers, replies, dead letters and other nodes. The runtime never
+ * interprets it. Codes are unsigned varints of at most 9 bytes, so 0 ..
+ * WASP_CODEC_MAX; 0 means untagged (multicodec's 0x00, identity, is not a
+ * serialization). */
+#define WASP_CODEC_NONE 0
+#define WASP_CODEC_PROTOBUF 0x50
+#define WASP_CODEC_CBOR 0x51
+#define WASP_CODEC_RAW 0x55
+#define WASP_CODEC_DAG_PB 0x70
+#define WASP_CODEC_DAG_CBOR 0x71
+#define WASP_CODEC_DAG_JSON 0x0129
+#define WASP_CODEC_JSON 0x0200
+#define WASP_CODEC_MESSAGEPACK 0x0201
+#define WASP_CODEC_MAX 0x7fffffffffffffffull
+/* The multicodec name of a code above ("raw", "json", "cbor", "protobuf",
+ * "dag-pb", "dag-cbor", "dag-json", "messagepack"), or NULL. */
+const char *wasp_codec_name(uint64_t codec);
+/* Parses such a name, or a number (decimal, or hex with 0x), into *codec.
+ * WASP_OK, or WASP_EINVAL (unknown name, not a number, past WASP_CODEC_MAX). */
+int wasp_codec_parse(const char *text, uint64_t *codec);
+
 #define WASP_PRIO_NORMAL 0
 #define WASP_PRIO_HIGH 1 /* delivered before every queued normal message */
 
@@ -327,6 +352,9 @@ typedef struct wasp_send_opts {
     uint64_t ttl_ns;       /* > 0: a dead letter if not delivered in time */
     const char *sender_name; /* a message relayed from another process (src/dist): its
                                 sender's name, shown as msg->sender_name (copied) */
+    uint64_t codec;        /* codec tag of the payload (WASP_CODEC_*), 0 = untagged */
+    uint64_t *reply_codec; /* requests: set to the reply's codec tag before the
+                              completion runs (0 when untagged or no reply) */
 } wasp_send_opts;
 
 /* Queues a message. The sender is the actor running on this thread
@@ -365,6 +393,9 @@ int wasp_ask(wasp_system *sys, wasp_aid to, const void *data, size_t len, uint64
              void **reply, size_t *reply_len);
 int wasp_ask_name(wasp_system *sys, const char *to, const void *data, size_t len,
                   uint64_t timeout_ns, void **reply, size_t *reply_len);
+/* wasp_ask with everything a send can say (opts->codec, opts->reply_codec). */
+int wasp_ask_ex(wasp_system *sys, const wasp_send_opts *opts, uint64_t timeout_ns, void **reply,
+                size_t *reply_len);
 
 /* Non-blocking request from inside a handler: the reply comes back to this
  * actor as a message with WASP_MSG_REPLY, msg->corr == *corr, and
@@ -377,6 +408,8 @@ int wasp_ctx_ask(wasp_ctx *ctx, const wasp_send_opts *opts, uint64_t timeout_ns,
  * asker has gone: the reply is then a dead letter), WASP_ENOREPLY (not a
  * request, or answered already), WASP_E2BIG, WASP_EINVAL. */
 int wasp_reply(wasp_ctx *ctx, const void *data, size_t len);
+/* wasp_reply with a codec tag for the reply (WASP_EINVAL past WASP_CODEC_MAX). */
+int wasp_reply_tagged(wasp_ctx *ctx, const void *data, size_t len, uint64_t codec);
 
 /* Answering later (Erlang's noreply): takes the request being handled out
  * of this handler call, so that the handler may return and the request be
@@ -390,6 +423,7 @@ int wasp_reply(wasp_ctx *ctx, const void *data, size_t len);
 typedef struct wasp_deferred wasp_deferred;
 int wasp_reply_defer(wasp_ctx *ctx, wasp_deferred **out);
 int wasp_reply_deferred(wasp_deferred *d, const void *data, size_t len);
+int wasp_reply_deferred_tagged(wasp_deferred *d, const void *data, size_t len, uint64_t codec);
 void wasp_reply_deferred_drop(wasp_deferred *d);
 
 /* ---- Pools ---------------------------------------------------------------- */
@@ -422,6 +456,9 @@ int wasp_unsubscribe(wasp_system *sys, wasp_aid id, const char *pattern);
  * are skipped and counted in the system's dead letters), or WASP_EINVAL / WASP_E2BIG /
  * WASP_ENOMEM. */
 int wasp_publish(wasp_system *sys, const char *topic, const void *data, size_t len);
+/* wasp_publish with a codec tag (WASP_EINVAL past WASP_CODEC_MAX). */
+int wasp_publish_tagged(wasp_system *sys, const char *topic, const void *data, size_t len,
+                        uint64_t codec);
 
 /* Dead letters are published here (payload = original bytes, sender = the
  * actor the letter was meant for) while anyone subscribes. Each is also
@@ -441,12 +478,15 @@ typedef struct wasp_remote_ops {
      * (WASP_ENOENT: nobody serves the name). After WASP_OK for a request,
      * fn(fn_arg, status, data, len) must run exactly once, from any thread
      * (the runtime applies the caller's timeout itself; a late fn is then
-     * only a release). Called on the sender's thread; must not block long. */
+     * only a release), after storing the reply's codec tag in
+     * *opts->reply_codec when that is set (keep the pointer: it stays valid
+     * until fn runs). Called on the sender's thread; must not block long. */
     int (*route)(void *arg, const wasp_send_opts *opts, wasp_aid sender, uint64_t timeout_ns,
                  wasp_reply_fn fn, void *fn_arg);
     /* Every wasp_publish, before local delivery: WASP_OK to go on, or an
      * error wasp_publish returns without delivering anything. May be NULL. */
-    int (*publish)(void *arg, const char *topic, const void *data, size_t len, wasp_aid sender);
+    int (*publish)(void *arg, const char *topic, const void *data, size_t len, wasp_aid sender,
+                   uint64_t codec);
 } wasp_remote_ops;
 
 /* Installs (ops copied) or removes (ops NULL) the remote router. Install it
@@ -457,6 +497,8 @@ int wasp_system_set_remote(wasp_system *sys, const wasp_remote_ops *ops, void *a
 /* wasp_publish to this process's subscribers only (no `publish` hook): how
  * the remote layer hands on what another process published. */
 int wasp_publish_local(wasp_system *sys, const char *topic, const void *data, size_t len);
+int wasp_publish_local_tagged(wasp_system *sys, const char *topic, const void *data, size_t len,
+                              uint64_t codec);
 
 /* ---- Timers ------------------------------------------------------------------ */
 

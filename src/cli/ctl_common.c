@@ -26,6 +26,10 @@ int ctl_parse_args(int argc, char **argv, const char *cmd, void (*help)(FILE *),
                 ns > 86400ull * 1000000000ull)
                 return cli_usage_error(cmd, "--timeout needs a DURATION from 1ms to 24h (e.g. 500ms, 2s)");
             a->timeout_ms = (int)(ns / 1000000);
+        } else if ((r = cli_flag(argc, argv, &i, "--codec", &v)) != 0) {
+            if (r < 0 || wasp_codec_parse(v, &a->codec) != WASP_OK)
+                return cli_usage_error(cmd, "--codec needs a multicodec name (json, cbor, raw, protobuf, ...) "
+                                            "or code (e.g. 0x0200)");
         } else if ((r = cli_flag(argc, argv, &i, "--file", &v)) != 0) {
             if (r < 0) return cli_usage_error(cmd, "--file needs a FILE");
             a->file = v;
@@ -156,6 +160,7 @@ static int read_all(int fd, size_t max, char **out, size_t *len) {
 
 int ctl_payload(const char *cmd, const struct ctl_args *a, int text_pos, json_t *req) {
     const char *text = a->npos > text_pos ? a->pos[text_pos] : NULL;
+    if (a->codec) json_object_set_new(req, "codec", json_integer((json_int_t)a->codec));
     if (a->file && text) return cli_usage_error(cmd, "give TEXT, - or --file, not both");
     if (!a->file && !text) return cli_usage_error(cmd, "missing TEXT (or - for stdin, or --file FILE)");
     if (text && strcmp(text, "-")) {

@@ -15,6 +15,7 @@ struct ctl_args {
     const char *file; /* --file */
     bool once;        /* --once */
     bool json;        /* --json */
+    uint64_t codec;   /* --codec (a multicodec name or number); 0 = untagged */
 };
 
 /* Parses [flags] and min_pos..max_pos positionals. 0 ok, -1 after --help

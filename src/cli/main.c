@@ -119,21 +119,23 @@ void cli_help_ps(FILE *f) {
 
 void cli_help_send(FILE *f) {
     fprintf(f,
-            "usage: wasp send SYSTEM TARGET TEXT|-|--file FILE\n"
+            "usage: wasp send SYSTEM TARGET TEXT|-|--file FILE [--codec CODEC]\n"
             "\n"
             "Queues TEXT (or stdin with -, or the bytes of FILE) for actor TARGET of the\n"
             "running SYSTEM as an outside message. SYSTEM is the manifest's name, or a\n"
-            "control socket path, or HOST:PORT.\n"
+            "control socket path, or HOST:PORT. --codec tags the message with a\n"
+            "multicodec name (json, cbor, raw, protobuf, ...) or code (0x0200).\n"
             "exit status: 0 queued; 1 not, naming the error on stderr (ENOENT no such\n"
             "actor, EFULL mailbox full, E2BIG too large, ESTOPPED, ...); 2 usage error.\n");
 }
 
 void cli_help_call(FILE *f) {
     fprintf(f,
-            "usage: wasp call SYSTEM TARGET TEXT|-|--file FILE [--timeout DURATION]\n"
+            "usage: wasp call SYSTEM TARGET TEXT|-|--file FILE [--timeout DURATION] [--codec CODEC]\n"
             "\n"
             "Sends a request to actor TARGET of the running SYSTEM and prints the reply's\n"
-            "bytes to stdout. --timeout defaults to 5s.\n"
+            "bytes to stdout. --timeout defaults to 5s; --codec tags the request (as for\n"
+            "wasp send).\n"
             "exit status: 0 answered; 1 not, naming the error on stderr (ETIMEDOUT,\n"
             "ENOENT, ENOREPLY handled without a reply, ECRASH it crashed, EFULL, ...);\n"
             "2 usage error.\n");

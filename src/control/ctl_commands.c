@@ -35,6 +35,20 @@ static bool payload_of(wasp__ctl_call *c, const json_t *req, const void **data, 
     return false;
 }
 
+/* The request's optional "codec" (a multicodec code) into *codec, or false
+ * after failing the call. */
+static bool codec_of(wasp__ctl_call *c, const json_t *req, uint64_t *codec) {
+    const json_t *v = json_object_get(req, "codec");
+    *codec = 0;
+    if (!v) return true;
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *codec = (uint64_t)json_integer_value(v);
+        return true;
+    }
+    wasp__ctl_fail(c, WASP_EINVAL, "\"codec\" must be a multicodec code (an integer >= 0)");
+    return false;
+}
+
 static void cmd_info(wasp__ctl_call *c, const json_t *req) {
     (void)req;
     const wasp__ctl_host *h = wasp__ctl_call_host(c);
@@ -64,8 +78,9 @@ static void cmd_send(wasp__ctl_call *c, const json_t *req) {
     const void *data;
     size_t len;
     void *owned;
-    if (!payload_of(c, req, &data, &len, &owned)) return;
-    wasp_send_opts o = {.to_name = target, .data = data, .len = len};
+    uint64_t codec;
+    if (!codec_of(c, req, &codec) || !payload_of(c, req, &data, &len, &owned)) return;
+    wasp_send_opts o = {.to_name = target, .data = data, .len = len, .codec = codec};
     int rc = wasp_send_ex(wasp__ctl_call_host(c)->sys, &o);
     free(owned);
     if (rc == WASP_OK) wasp__ctl_reply(c, NULL);
@@ -76,6 +91,7 @@ static void cmd_send(wasp__ctl_call *c, const json_t *req) {
 struct pending_call {
     wasp__ctl_call *c;
     json_int_t timeout_ms;
+    uint64_t reply_codec;
     char target[256];
 };
 
@@ -87,6 +103,7 @@ static void call_done(void *arg, int status, const void *data, size_t len) {
     switch (status) {
     case WASP_OK: {
         json_t *r = json_object();
+        if (r && p->reply_codec) json_object_set_new(r, "codec", json_integer((json_int_t)p->reply_codec));
         if (r && wasp__ctl_set_payload(r, data, len) == WASP_OK) wasp__ctl_reply(c, r);
         else {
             json_decref(r);
@@ -128,7 +145,8 @@ static void cmd_call(wasp__ctl_call *c, const json_t *req) {
     const void *data;
     size_t len;
     void *owned;
-    if (!payload_of(c, req, &data, &len, &owned)) return;
+    uint64_t codec;
+    if (!codec_of(c, req, &codec) || !payload_of(c, req, &data, &len, &owned)) return;
     struct pending_call *p = malloc(sizeof(*p));
     if (!p) {
         free(owned);
@@ -137,11 +155,13 @@ static void cmd_call(wasp__ctl_call *c, const json_t *req) {
     }
     p->c = c;
     p->timeout_ms = timeout;
+    p->reply_codec = 0;
     snprintf(p->target, sizeof(p->target), "%s", target);
     /* From here c and p belong to call_done, which may run (and free them)
      * before wasp_ask_cb returns - unless wasp_ask_cb fails. */
     wasp_system *sys = wasp__ctl_call_host(c)->sys;
-    wasp_send_opts o = {.to_name = target, .data = data, .len = len};
+    wasp_send_opts o = {.to_name = target, .data = data, .len = len, .codec = codec,
+                        .reply_codec = &p->reply_codec};
     int rc = wasp_ask_cb(sys, &o, (uint64_t)timeout * 1000000u, call_done, p);
     free(owned);
     if (rc != WASP_OK) {

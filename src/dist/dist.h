@@ -89,17 +89,25 @@ int wasp__dist_name_subject(char *buf, size_t cap, const char *system, const cha
                             const char *name);
 
 /* A frame is one flags byte; for a request 8 bytes of timeout (ns, little
- * endian); with a sender, one length byte and its name (1..255 bytes); then
- * the payload. Replies: one status byte (-status) then data. */
+ * endian); with a codec tag, its 8 bytes (little endian, 1..WASP_CODEC_MAX);
+ * with a sender, one length byte and its name (1..255 bytes); then the
+ * payload. Sends, requests and publishes share it. Replies: one status
+ * byte (-status), or WASP__DIST_REPLY_TAGGED and 8 bytes of codec tag for a
+ * tagged reply, then data. */
 #define WASP__DIST_HIGH 0x01u
 #define WASP__DIST_REQUEST 0x02u
 #define WASP__DIST_SENDER 0x04u
-#define WASP__DIST_FRAME_MAX (1 + 8 + 1 + 255)
-/* sender (NULL or "": none; at most 255 bytes are kept) sets WASP__DIST_SENDER. */
-size_t wasp__dist_frame_head(uint8_t *out, unsigned flags, uint64_t timeout_ns, const char *sender);
+#define WASP__DIST_CODEC 0x08u
+#define WASP__DIST_REPLY_TAGGED 0x80u
+#define WASP__DIST_FRAME_MAX (1 + 8 + 8 + 1 + 255)
+/* sender (NULL or "": none; at most 255 bytes are kept) sets WASP__DIST_SENDER,
+ * a codec other than 0 WASP__DIST_CODEC. */
+size_t wasp__dist_frame_head(uint8_t *out, unsigned flags, uint64_t timeout_ns, const char *sender,
+                             uint64_t codec);
 struct wasp__dist_frame {
     unsigned flags;
     uint64_t timeout_ns;
+    uint64_t codec;     /* 0: untagged */
     const char *sender; /* not NUL-terminated: sender_len bytes; NULL if none */
     size_t sender_len;
     const void *data;

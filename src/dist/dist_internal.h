@@ -40,6 +40,7 @@ struct dist_call {
     uint64_t id;
     wasp_reply_fn fn;
     void *arg;
+    uint64_t *reply_codec;                /* the asker's: the reply's codec tag */
     char owner[WASP__DIST_TOKEN_MAX + 1]; /* the node expected to answer */
     uint64_t expires;                     /* ns; forgotten after this (0 = never) */
 };
@@ -105,7 +106,8 @@ void wasp__dist_guarded(wasp__dist *d, natsMsg *msg, void (*handle)(wasp__dist *
 /* wasp__dist_route.c */
 int wasp__dist_route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64_t timeout_ns,
                wasp_reply_fn fn, void *fn_arg);
-int wasp__dist_publish(void *arg, const char *topic, const void *data, size_t len, wasp_aid sender);
+int wasp__dist_publish(void *arg, const char *topic, const void *data, size_t len, wasp_aid sender,
+                       uint64_t codec);
 void wasp__dist_on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure);
 /* Completes waiting requests with status: those expected from node `owner`
  * (NULL: all), and (expired_only) only those past their expiry. */

@@ -37,11 +37,12 @@ static struct dist_unit *served_unit(wasp__dist *d, const char *name, int *rc) {
 }
 
 static int call_register(wasp__dist *d, const char *owner, uint64_t timeout_ns, wasp_reply_fn fn,
-                         void *arg, uint64_t *id) {
+                         void *arg, uint64_t *reply_codec, uint64_t *id) {
     struct dist_call *c = malloc(sizeof(*c));
     if (!c) return WASP_ENOMEM;
     c->fn = fn;
     c->arg = arg;
+    c->reply_codec = reply_codec;
     snprintf(c->owner, sizeof(c->owner), "%s", owner);
     c->expires = timeout_ns ? wasp_clock_ns() + timeout_ns + DIST_CALL_GRACE_NS : 0;
     pthread_mutex_lock(&d->mu);
@@ -84,7 +85,7 @@ int wasp__dist_route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64
     char from[256] = ""; /* the receiver's `sender` names the sending actor */
     if (sender && wasp_actor_name(d->sys, sender, from, sizeof(from)) < 0) from[0] = 0;
     if (!sender && o->sender_name) snprintf(from, sizeof(from), "%s", o->sender_name); /* relayed */
-    size_t head = wasp__dist_frame_head(buf, flags, timeout_ns, from);
+    size_t head = wasp__dist_frame_head(buf, flags, timeout_ns, from, o->codec);
     if (o->len) memcpy(buf + head, o->data, o->len);
     n = head + o->len;
     natsStatus s;
@@ -93,7 +94,7 @@ int wasp__dist_route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64
         rc = wasp__dist_status_of(s);
     } else {
         uint64_t id;
-        if (!(rc = call_register(d, owner, timeout_ns, fn, fn_arg, &id))) {
+        if (!(rc = call_register(d, owner, timeout_ns, fn, fn_arg, o->reply_codec, &id))) {
             char reply[DIST_SUBJECT_MAX];
             snprintf(reply, sizeof(reply), "%s%" PRIu64, d->inbox_prefix, id);
             s = natsConnection_PublishRequest(d->nc, subj, reply, buf, (int)n);
@@ -108,7 +109,8 @@ int wasp__dist_route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64
     return rc;
 }
 
-int wasp__dist_publish(void *arg, const char *topic, const void *data, size_t len, wasp_aid sender) {
+int wasp__dist_publish(void *arg, const char *topic, const void *data, size_t len, wasp_aid sender,
+                       uint64_t codec) {
     (void)sender;
     wasp__dist *d = arg;
     if (!strcmp(topic, WASP_DEAD_LETTERS_TOPIC)) return WASP_OK; /* stays on its node */
@@ -116,12 +118,14 @@ int wasp__dist_publish(void *arg, const char *topic, const void *data, size_t le
     int rc = wasp__dist_subject(subj, sizeof(subj), d->system, "t", topic);
     if (rc) return WASP_EINVAL; /* e.g. whitespace: NATS would misread the subject */
     if (atomic_load_explicit(&d->leaving, memory_order_relaxed)) return WASP_OK;
-    size_t n = 1 + len;
+    uint8_t head[WASP__DIST_FRAME_MAX];
+    size_t hl = wasp__dist_frame_head(head, 0, 0, NULL, codec);
+    size_t n = hl + len;
     if (n > (size_t)d->max_payload) return WASP_E2BIG;
     uint8_t stack[DIST_STACK_FRAME], *buf = n <= sizeof(stack) ? stack : malloc(n);
     if (!buf) return WASP_ENOMEM;
-    buf[0] = 0;
-    if (len) memcpy(buf + 1, data, len);
+    memcpy(buf, head, hl);
+    if (len) memcpy(buf + hl, data, len);
     natsConnection_Publish(d->nc, subj, buf, (int)n); /* at most once, like a local publish */
     if (buf != stack) free(buf);
     return WASP_OK;
@@ -134,10 +138,20 @@ static void handle_reply(wasp__dist *d, natsMsg *msg) {
     if (c) {
         const uint8_t *b = (const uint8_t *)natsMsg_GetData(msg);
         int len = natsMsg_GetDataLength(msg);
+        uint64_t codec = 0;
+        size_t head = 1;
+        if (len >= 9 && b[0] == WASP__DIST_REPLY_TAGGED) {
+            for (int i = 0; i < 8; i++) codec |= (uint64_t)b[1 + i] << (8 * i);
+            head = 9;
+        }
         if (natsMsg_IsNoResponders(msg)) c->fn(c->arg, WASP_ENOENT, NULL, 0); /* nobody serves it */
-        else if (len < 1 || b[0] > 19) c->fn(c->arg, WASP_ESTOPPED, NULL, 0);  /* malformed */
-        else if (b[0]) c->fn(c->arg, -(int)b[0], NULL, 0);
-        else c->fn(c->arg, WASP_OK, b + 1, (size_t)len - 1);
+        else if (len < 1 || (b[0] > 19 && head == 1) || codec > WASP_CODEC_MAX)
+            c->fn(c->arg, WASP_ESTOPPED, NULL, 0); /* malformed */
+        else if (head == 1 && b[0]) c->fn(c->arg, -(int)b[0], NULL, 0);
+        else {
+            if (c->reply_codec) *c->reply_codec = codec;
+            c->fn(c->arg, WASP_OK, b + head, (size_t)len - head);
+        }
         free(c);
     }
 }

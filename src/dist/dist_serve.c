@@ -13,27 +13,31 @@ bool wasp__dist_serving(void) { return serving; }
 
 struct pending_reply {
     wasp__dist *d;
+    uint64_t codec; /* the reply's tag, set by the runtime before on_local_reply */
     char subject[];
 };
 
-static void send_reply(wasp__dist *d, const char *subject, int status, const void *data, size_t len) {
-    uint8_t stack[4096], *buf = 1 + len <= sizeof(stack) ? stack : malloc(1 + len);
+static void send_reply(wasp__dist *d, const char *subject, int status, const void *data, size_t len,
+                       uint64_t codec) {
+    size_t head = codec ? 9 : 1;
+    uint8_t stack[4096], *buf = head + len <= sizeof(stack) ? stack : malloc(head + len);
     if (!buf) {
         status = WASP_ENOMEM;
         buf = stack;
         len = 0;
     }
-    if ((size_t)d->max_payload < 1 + len) status = WASP_E2BIG, len = 0;
-    if (status) len = 0;
-    buf[0] = (uint8_t)(-status);
-    if (len) memcpy(buf + 1, data, len);
-    natsConnection_Publish(d->nc, subject, buf, (int)(1 + len));
+    if ((size_t)d->max_payload < head + len) status = WASP_E2BIG, len = 0;
+    if (status) len = 0, head = 1;
+    buf[0] = head == 9 ? WASP__DIST_REPLY_TAGGED : (uint8_t)(-status);
+    for (size_t i = 1; i < head; i++) buf[i] = (uint8_t)(codec >> (8 * (i - 1)));
+    if (len) memcpy(buf + head, data, len);
+    natsConnection_Publish(d->nc, subject, buf, (int)(head + len));
     if (buf != stack) free(buf);
 }
 
 static void on_local_reply(void *arg, int status, const void *data, size_t len) {
     struct pending_reply *p = arg;
-    send_reply(p->d, p->subject, status, data, len);
+    send_reply(p->d, p->subject, status, data, len, p->codec);
     free(p);
 }
 
@@ -56,7 +60,7 @@ static void handle_name(wasp__dist *d, natsMsg *msg) {
     snprintf(from, sizeof(from), "%.*s", (int)f.sender_len, f.sender ? f.sender : "");
     wasp_send_opts o = {.to_name = name, .data = f.data, .len = f.len,
                         .priority = (f.flags & WASP__DIST_HIGH) ? WASP_PRIO_HIGH : WASP_PRIO_NORMAL,
-                        .sender_name = from[0] ? from : NULL};
+                        .sender_name = from[0] ? from : NULL, .codec = f.codec};
     serving = true;
     if (!rc && (f.flags & WASP__DIST_REQUEST) && reply) {
         size_t rl = strlen(reply) + 1;
@@ -64,17 +68,19 @@ static void handle_name(wasp__dist *d, natsMsg *msg) {
         if (!p) rc = WASP_ENOMEM;
         else {
             p->d = d;
+            p->codec = 0;
+            o.reply_codec = &p->codec;
             memcpy(p->subject, reply, rl);
             if ((rc = wasp_ask_cb(d->sys, &o, f.timeout_ns, on_local_reply, p))) free(p);
         }
-        if (rc) send_reply(d, reply, rc, NULL, 0);
+        if (rc) send_reply(d, reply, rc, NULL, 0, 0);
     } else if (!rc) {
         rc = wasp_send_ex(d->sys, &o);
         if (rc) /* sends are at most once: this one is lost, like a dead letter */
             wasp__dist_log(d, WASP_LOG_DEBUG, "a message from another node for %s: %s", name,
                      wasp_strerror(rc));
     } else if (reply) {
-        send_reply(d, reply, WASP_EINVAL, NULL, 0);
+        send_reply(d, reply, WASP_EINVAL, NULL, 0, 0);
     }
     serving = false;
 }
@@ -83,11 +89,11 @@ DIST_CALLBACK(wasp__dist_on_name, handle_name)
 
 static void handle_topic(wasp__dist *d, natsMsg *msg) {
     const char *topic = subject_rest(d, natsMsg_GetSubject(msg));
-    const uint8_t *b = (const uint8_t *)natsMsg_GetData(msg);
-    int len = natsMsg_GetDataLength(msg);
-    if (topic && len >= 1 && b[0] == 0) {
+    struct wasp__dist_frame f;
+    int rc = wasp__dist_frame_parse(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg), &f);
+    if (topic && rc == WASP_OK && !(f.flags & ~WASP__DIST_CODEC)) {
         serving = true;
-        wasp_publish_local(d->sys, topic, b + 1, (size_t)len - 1);
+        wasp_publish_local_tagged(d->sys, topic, f.data, f.len, f.codec);
         serving = false;
     }
 }

@@ -54,14 +54,18 @@ int wasp__dist_name_subject(char *buf, size_t cap, const char *system, const cha
     return wasp__dist_subject(buf, cap, system, "a", rest);
 }
 
-size_t wasp__dist_frame_head(uint8_t *out, unsigned flags, uint64_t timeout_ns, const char *sender) {
+size_t wasp__dist_frame_head(uint8_t *out, unsigned flags, uint64_t timeout_ns, const char *sender,
+                             uint64_t codec) {
     size_t slen = sender ? strnlen(sender, 255) : 0;
     flags &= WASP__DIST_HIGH | WASP__DIST_REQUEST;
     if (slen) flags |= WASP__DIST_SENDER;
+    if (codec) flags |= WASP__DIST_CODEC;
     out[0] = (uint8_t)flags;
     size_t n = 1;
     if (flags & WASP__DIST_REQUEST)
         for (int i = 0; i < 8; i++) out[n++] = (uint8_t)(timeout_ns >> (8 * i));
+    if (codec)
+        for (int i = 0; i < 8; i++) out[n++] = (uint8_t)(codec >> (8 * i));
     if (slen) {
         out[n++] = (uint8_t)slen;
         memcpy(out + n, sender, slen);
@@ -73,13 +77,19 @@ size_t wasp__dist_frame_head(uint8_t *out, unsigned flags, uint64_t timeout_ns, 
 int wasp__dist_frame_parse(const void *buf, size_t len, struct wasp__dist_frame *f) {
     const uint8_t *b = buf;
     memset(f, 0, sizeof(*f));
-    if (!b || len < 1 || (b[0] & ~(WASP__DIST_HIGH | WASP__DIST_REQUEST | WASP__DIST_SENDER)))
+    if (!b || len < 1 ||
+        (b[0] & ~(WASP__DIST_HIGH | WASP__DIST_REQUEST | WASP__DIST_SENDER | WASP__DIST_CODEC)))
         return WASP_EINVAL;
     f->flags = b[0];
     size_t n = 1;
     if (f->flags & WASP__DIST_REQUEST) {
         if (len < n + 8) return WASP_EINVAL;
         for (int i = 0; i < 8; i++) f->timeout_ns |= (uint64_t)b[n++] << (8 * i);
+    }
+    if (f->flags & WASP__DIST_CODEC) {
+        if (len < n + 8) return WASP_EINVAL;
+        for (int i = 0; i < 8; i++) f->codec |= (uint64_t)b[n++] << (8 * i);
+        if (!f->codec || f->codec > WASP_CODEC_MAX) return WASP_EINVAL; /* one encoding per tag */
     }
     if (f->flags & WASP__DIST_SENDER) {
         if (len < n + 1 || b[n] == 0 || len < n + 1 + b[n]) return WASP_EINVAL;

@@ -94,6 +94,7 @@ void wasp__actor_run(struct wasp_runnable *rq) {
         m.status = e->status;
         m.flags = e->flags;
         m.sender_name = e->sender_name;
+        m.codec = e->codec;
         ctx.msg = &m;
         int rc = a->handle(&ctx, &m);
         ctx.msg = NULL;

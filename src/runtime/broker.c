@@ -38,11 +38,12 @@ static void collect(uint64_t sub, void *arg) {
 }
 
 int wasp__broker_publish(wasp_system *sys, wasp_aid sender, unsigned flags, const char *topic,
-                        const void *data, size_t len) {
+                        const void *data, size_t len, uint64_t codec) {
     size_t tlen = strnlen(topic, WASP_TOPIC_MAX + 1);
     if (wasp__topic_check(topic, tlen)) return WASP_EINVAL;
     if (!data && len) return WASP_EINVAL;
     if (len > sys->cfg.max_message) return WASP_E2BIG;
+    if (codec > WASP_CODEC_MAX) return WASP_EINVAL;
     if (!atomic_load_explicit(&sys->broker.nsubs, memory_order_relaxed)) return 0;
     struct idvec iv = {.n = 0, .cap = 64, .oom = false};
     iv.v = iv.local;
@@ -52,6 +53,7 @@ int wasp__broker_publish(wasp_system *sys, wasp_aid sender, unsigned flags, cons
     int queued = 0;
     struct wasp_blob *b = iv.n ? wasp__blob_new(topic, tlen, data, len) : NULL;
     if (iv.n && !b) queued = WASP_ENOMEM;
+    if (b) b->codec = codec;
     struct wasp_batch batch = {NULL, NULL, 0};
     for (size_t i = 0; b && i < iv.n; i++) {
         struct wasp_actor *a = wasp__actor_get(sys, iv.v[i]);
@@ -78,22 +80,33 @@ int wasp__broker_publish(wasp_system *sys, wasp_aid sender, unsigned flags, cons
     return queued;
 }
 
-int wasp_publish(wasp_system *sys, const char *topic, const void *data, size_t len) {
+int wasp_publish_tagged(wasp_system *sys, const char *topic, const void *data, size_t len,
+                        uint64_t codec) {
     if (!sys || !topic) return WASP_EINVAL;
     wasp_aid sender = wasp_current_sender(sys);
     if (sys->remote.publish) {
         size_t tlen = strnlen(topic, WASP_TOPIC_MAX + 1);
-        if (wasp__topic_check(topic, tlen) || (!data && len)) return WASP_EINVAL;
+        if (wasp__topic_check(topic, tlen) || (!data && len) || codec > WASP_CODEC_MAX)
+            return WASP_EINVAL;
         if (len > sys->cfg.max_message) return WASP_E2BIG;
-        int rc = sys->remote.publish(sys->remote_arg, topic, data, len, sender);
+        int rc = sys->remote.publish(sys->remote_arg, topic, data, len, sender, codec);
         if (rc) return rc;
     }
-    return wasp__broker_publish(sys, sender, 0, topic, data, len);
+    return wasp__broker_publish(sys, sender, 0, topic, data, len, codec);
+}
+
+int wasp_publish(wasp_system *sys, const char *topic, const void *data, size_t len) {
+    return wasp_publish_tagged(sys, topic, data, len, WASP_CODEC_NONE);
+}
+
+int wasp_publish_local_tagged(wasp_system *sys, const char *topic, const void *data, size_t len,
+                              uint64_t codec) {
+    if (!sys || !topic) return WASP_EINVAL;
+    return wasp__broker_publish(sys, wasp_current_sender(sys), 0, topic, data, len, codec);
 }
 
 int wasp_publish_local(wasp_system *sys, const char *topic, const void *data, size_t len) {
-    if (!sys || !topic) return WASP_EINVAL;
-    return wasp__broker_publish(sys, wasp_current_sender(sys), 0, topic, data, len);
+    return wasp_publish_local_tagged(sys, topic, data, len, WASP_CODEC_NONE);
 }
 
 int wasp_subscribe(wasp_system *sys, wasp_aid id, const char *pattern) {

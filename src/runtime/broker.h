@@ -18,6 +18,6 @@ struct wasp_broker {
 void wasp__broker_remove_actor(wasp_system *sys, wasp_aid id);
 /* Publish with an explicit sender and flags (dead-letter notices). */
 int wasp__broker_publish(wasp_system *sys, wasp_aid sender, unsigned flags, const char *topic,
-                        const void *data, size_t len);
+                        const void *data, size_t len, uint64_t codec);
 
 #endif

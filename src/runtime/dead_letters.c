@@ -106,7 +106,7 @@ void wasp__dead_letter_to(wasp_system *sys, struct wasp_actor *a, const char *to
         if (!tls_in_dead_letter && atomic_load_explicit(&sys->broker.nsubs, memory_order_relaxed)) {
             tls_in_dead_letter = true;
             sys->publish_notice(sys, a ? wasp_actor_id(a) : WASP_AID_NONE, WASP_MSG_DEAD,
-                                WASP_DEAD_LETTERS_TOPIC, e->data, e->len);
+                                WASP_DEAD_LETTERS_TOPIC, e->data, e->len, e->codec);
             tls_in_dead_letter = false;
         }
     }

@@ -44,6 +44,7 @@ struct wasp_env *wasp__env_new_blob(struct wasp_blob *b) {
     e->blob = b;
     e->data = b->bytes;
     e->len = b->len;
+    e->codec = b->codec;
     return e;
 }
 
@@ -69,6 +70,7 @@ struct wasp_blob *wasp__blob_new(const char *topic, size_t tlen, const void *dat
     if (!b) return NULL;
     atomic_init(&b->refs, 1);
     b->len = len;
+    b->codec = 0;
     if (len) memcpy(b->bytes, data, len);
     b->topic = (char *)b->bytes + len;
     memcpy(b->topic, topic, tlen);
@@ -89,15 +91,23 @@ struct wasp_pending *wasp__pending_new(wasp_system *sys, wasp_reply_fn fn, void 
     p->sys = sys;
     p->fn = fn;
     p->arg = arg;
+    p->reply_codec = NULL;
+    p->remote_codec = 0;
     return p;
 }
 
-bool wasp__pending_complete(struct wasp_pending *p, int status, const void *data, size_t len) {
+bool wasp__pending_complete_tagged(struct wasp_pending *p, int status, const void *data, size_t len,
+                                   uint64_t codec) {
     if (atomic_exchange_explicit(&p->done, 1, memory_order_acq_rel)) return false;
+    if (p->reply_codec) *p->reply_codec = status == WASP_OK ? codec : 0;
     p->fn(p->arg, status, data, len);
     uint64_t t = atomic_exchange_explicit(&p->timer, 0, memory_order_acq_rel);
     if (t && status != WASP_ETIMEDOUT) wasp__timers_cancel(p->sys->timers, t);
     return true;
+}
+
+bool wasp__pending_complete(struct wasp_pending *p, int status, const void *data, size_t len) {
+    return wasp__pending_complete_tagged(p, status, data, len, 0);
 }
 
 void wasp__pending_unref(struct wasp_pending *p) {

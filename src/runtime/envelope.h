@@ -14,6 +14,7 @@
 struct wasp_blob {
     atomic_uint refs;
     size_t len;
+    uint64_t codec;
     char *topic;   /* points into bytes, after the payload */
     uint8_t bytes[];
 };
@@ -26,6 +27,8 @@ struct wasp_pending {
     wasp_system *sys;
     wasp_reply_fn fn;
     void *arg;
+    uint64_t *reply_codec; /* the asker's: gets the reply's codec tag before fn */
+    uint64_t remote_codec; /* a remote reply's tag, stored by the router */
 };
 
 struct wasp_env {
@@ -41,6 +44,7 @@ struct wasp_env {
     unsigned flags;              /* WASP_MSG_* */
     int status;
     char *sender_name;           /* relayed from another process (owned) */
+    uint64_t codec;              /* codec tag, 0 = untagged */
     uint8_t kind;                /* WASP_ENV_* */
     uint8_t type;                /* runtime events: WASP_EVT_* */
     bool timed;                  /* a send_after letter counted in its target's mailbox timers */
@@ -68,6 +72,9 @@ void wasp__blob_unref(struct wasp_blob *b);
 struct wasp_pending *wasp__pending_new(wasp_system *sys, wasp_reply_fn fn, void *arg);
 /* true if this call completed it (fn ran). */
 bool wasp__pending_complete(struct wasp_pending *p, int status, const void *data, size_t len);
+/* The same, for a reply with a codec tag. */
+bool wasp__pending_complete_tagged(struct wasp_pending *p, int status, const void *data, size_t len,
+                                   uint64_t codec);
 void wasp__pending_unref(struct wasp_pending *p);
 
 #endif

@@ -46,6 +46,7 @@ static int check_opts(wasp_system *sys, const wasp_send_opts *o) {
         size_t n;
         if (wasp__name_check(o->to_name, &n)) return WASP_EINVAL;
     }
+    if (o->codec > WASP_CODEC_MAX) return WASP_EINVAL;
     if (o->len > sys->cfg.max_message) return WASP_E2BIG;
     return WASP_OK;
 }
@@ -80,6 +81,7 @@ static struct wasp_env *env_from_opts(wasp_system *sys, const wasp_send_opts *o,
         e->sender_name[n] = 0;
     }
     if (o->priority == WASP_PRIO_HIGH) e->flags |= WASP_MSG_HIGH;
+    e->codec = o->codec;
     if (o->ttl_ns) e->deadline = wasp_clock_ns() + delay + o->ttl_ns;
     return e;
 }
@@ -144,6 +146,7 @@ static int ask_internal(wasp_system *sys, const wasp_send_opts *o, uint64_t time
     struct wasp_pending *p;
     if (!a && goes_remote(sys, o, rc)) {
         if (!(p = wasp__pending_new(sys, fn, arg))) return WASP_ENOMEM;
+        p->reply_codec = o->reply_codec;
         if ((rc = wasp__remote_ask(sys, o, wasp_current_sender(sys), p, timeout_ns))) {
             atomic_store(&p->done, 1); /* fn must never run */
             wasp__pending_unref(p);
@@ -159,6 +162,7 @@ static int ask_internal(wasp_system *sys, const wasp_send_opts *o, uint64_t time
             return WASP_ENOMEM;
         }
         atomic_store_explicit(&p->refs, 2, memory_order_relaxed); /* envelope + us */
+        p->reply_codec = o->reply_codec;
         e->pending = p;
         e->flags |= WASP_MSG_REQUEST;
         e->corr = corr;
@@ -206,6 +210,11 @@ static int ask_blocking(wasp_system *sys, const wasp_send_opts *o, uint64_t time
     return rc;
 }
 
+int wasp_ask_ex(wasp_system *sys, const wasp_send_opts *opts, uint64_t timeout_ns, void **reply,
+                size_t *reply_len) {
+    return ask_blocking(sys, opts, timeout_ns, reply, reply_len);
+}
+
 int wasp_ask(wasp_system *sys, wasp_aid to, const void *data, size_t len, uint64_t timeout_ns,
              void **reply, size_t *reply_len) {
     if (!to) return WASP_EINVAL;
@@ -223,10 +232,11 @@ int wasp_ask_name(wasp_system *sys, const char *to, const void *data, size_t len
 /* Sends a reply message (WASP_MSG_REPLY) to actor `to`; undeliverable
  * replies are dead letters. */
 static void send_reply_msg(wasp_system *sys, wasp_aid to, uint64_t corr, int status,
-                           const void *data, size_t len) {
+                           const void *data, size_t len, uint64_t codec) {
     struct wasp_env *r = wasp__env_new_copy(data, len);
     if (!r) return;
     r->sender = wasp_current_sender(sys);
+    r->codec = codec;
     r->flags = WASP_MSG_REPLY;
     r->corr = corr;
     r->status = status;
@@ -240,11 +250,12 @@ struct fwd {
     wasp_system *sys;
     wasp_aid self;
     uint64_t corr;
+    uint64_t codec; /* the reply's tag */
 };
 
 static void fwd_fn(void *arg, int status, const void *data, size_t len) {
     struct fwd *f = arg;
-    send_reply_msg(f->sys, f->self, f->corr, status, data, len);
+    send_reply_msg(f->sys, f->self, f->corr, status, data, len, f->codec);
     free(f);
 }
 
@@ -253,8 +264,10 @@ static int ctx_ask_forwarded(wasp_ctx *ctx, const wasp_send_opts *o, uint64_t ti
                              uint64_t c) {
     struct fwd *f = malloc(sizeof(*f));
     if (!f) return WASP_ENOMEM;
-    *f = (struct fwd){ctx->sys, wasp_actor_id(ctx->a), c};
-    int rc = ask_internal(ctx->sys, o, timeout_ns, fwd_fn, f, c);
+    *f = (struct fwd){ctx->sys, wasp_actor_id(ctx->a), c, 0};
+    wasp_send_opts fo = *o;
+    fo.reply_codec = &f->codec;
+    int rc = ask_internal(ctx->sys, &fo, timeout_ns, fwd_fn, f, c);
     if (rc) free(f);
     return rc;
 }
@@ -294,20 +307,24 @@ int wasp_ctx_ask(wasp_ctx *ctx, const wasp_send_opts *o, uint64_t timeout_ns, ui
 }
 
 int wasp_reply(wasp_ctx *ctx, const void *data, size_t len) {
-    if (!ctx || (!data && len)) return WASP_EINVAL;
+    return wasp_reply_tagged(ctx, data, len, WASP_CODEC_NONE);
+}
+
+int wasp_reply_tagged(wasp_ctx *ctx, const void *data, size_t len, uint64_t codec) {
+    if (!ctx || (!data && len) || codec > WASP_CODEC_MAX) return WASP_EINVAL;
     struct wasp_actor *a = ctx->a;
     struct wasp_env *e = a->cur;
     if (!e || !ctx->msg || !(e->flags & WASP_MSG_REQUEST) || a->replied) return WASP_ENOREPLY;
     if (len > ctx->sys->cfg.max_message) return WASP_E2BIG;
     a->replied = true;
     if (e->pending) {
-        if (!wasp__pending_complete(e->pending, WASP_OK, data ? data : "", len)) { /* asker gave up */
+        if (!wasp__pending_complete_tagged(e->pending, WASP_OK, data ? data : "", len, codec)) { /* asker gave up */
             atomic_fetch_add_explicit(&ctx->sys->dead, 1, memory_order_relaxed);
             wasp__dead_letter_log(ctx->sys, NULL, WASP_AID_NONE, len,
                                  "reply after the asker gave up");
         }
     } else if (e->reply_to) {
-        send_reply_msg(ctx->sys, e->reply_to, e->corr, WASP_OK, data, len);
+        send_reply_msg(ctx->sys, e->reply_to, e->corr, WASP_OK, data, len, codec);
     }
     return WASP_OK;
 }
@@ -335,25 +352,30 @@ int wasp_reply_defer(wasp_ctx *ctx, wasp_deferred **out) {
     return WASP_OK;
 }
 
-static void deferred_complete(wasp_deferred *d, int status, const void *data, size_t len) {
+static void deferred_complete(wasp_deferred *d, int status, const void *data, size_t len,
+                              uint64_t codec) {
     if (d->pending) {
-        wasp__pending_complete(d->pending, status, data, len);
+        wasp__pending_complete_tagged(d->pending, status, data, len, codec);
         wasp__pending_unref(d->pending);
     } else if (d->reply_to && status == WASP_OK) {
-        send_reply_msg(d->sys, d->reply_to, d->corr, status, data, len);
+        send_reply_msg(d->sys, d->reply_to, d->corr, status, data, len, codec);
     }
     free(d);
 }
 
-int wasp_reply_deferred(wasp_deferred *d, const void *data, size_t len) {
-    if (!d || (!data && len)) return WASP_EINVAL;
+int wasp_reply_deferred_tagged(wasp_deferred *d, const void *data, size_t len, uint64_t codec) {
+    if (!d || (!data && len) || codec > WASP_CODEC_MAX) return WASP_EINVAL;
     if (len > d->sys->cfg.max_message) return WASP_E2BIG;
-    deferred_complete(d, WASP_OK, data ? data : "", len);
+    deferred_complete(d, WASP_OK, data ? data : "", len, codec);
     return WASP_OK;
 }
 
+int wasp_reply_deferred(wasp_deferred *d, const void *data, size_t len) {
+    return wasp_reply_deferred_tagged(d, data, len, WASP_CODEC_NONE);
+}
+
 void wasp_reply_deferred_drop(wasp_deferred *d) {
-    if (d) deferred_complete(d, WASP_ENOREPLY, NULL, 0);
+    if (d) deferred_complete(d, WASP_ENOREPLY, NULL, 0, 0);
 }
 
 /* ---- send_after -------------------------------------------------------------- */
@@ -409,6 +431,7 @@ static int delayed_remote(struct delayed *d) {
     o.data = d->e->data;
     o.len = d->e->len;
     o.priority = (d->e->flags & WASP_MSG_HIGH) ? WASP_PRIO_HIGH : WASP_PRIO_NORMAL;
+    o.codec = d->e->codec;
     int rc = wasp__remote_route(d->sys, &o, d->e->sender, 0, NULL, NULL);
     if (rc == WASP_OK) {
         wasp__env_free(d->e);

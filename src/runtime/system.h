@@ -64,7 +64,7 @@ struct wasp_system {
      * (dead letters are published, and publishing can make dead letters:
      * the hook keeps dead_letters.c from depending on the broker) */
     int (*publish_notice)(wasp_system *sys, wasp_aid sender, unsigned flags, const char *topic,
-                          const void *data, size_t len);
+                          const void *data, size_t len, uint64_t codec);
 
     /* remote router (remote.c); set before start, so read without a lock */
     wasp_remote_ops remote;

@@ -171,6 +171,14 @@ static void test_commands(void **state) {
     assert_non_null(strstr(err, "ENOENT"));
     free(out), free(err);
     assert_true(TU_WAIT_UNTIL(file_contains(sys.err, "echo: fire and forget"), 10000));
+    /* --codec: a multicodec name or code tags the message; anything else is a usage error */
+    out = expect(0, (const char *[]){"send", "demo", "e", "tagged", "--codec", "json", NULL}, NULL);
+    free(out);
+    out = expect(0, (const char *[]){"call", "demo", "e", "tagged", "--codec", "0x51", NULL}, NULL);
+    assert_string_equal(out, "tagged");
+    free(out);
+    out = expect(2, (const char *[]){"send", "demo", "e", "x", "--codec", "yaml", NULL}, NULL);
+    free(out);
 
     /* stats: the JSON of --stats, live. */
     out = expect(0, (const char *[]){"stats", "demo", NULL}, NULL);

@@ -40,7 +40,7 @@ static void test_subjects(void **state) {
 static void test_frames(void **state) {
     (void)state;
     uint8_t buf[300];
-    size_t h = wasp__dist_frame_head(buf, WASP__DIST_REQUEST | WASP__DIST_HIGH, 1234567890123ull, "ping");
+    size_t h = wasp__dist_frame_head(buf, WASP__DIST_REQUEST | WASP__DIST_HIGH, 1234567890123ull, "ping", 0);
     assert_int_equal(h, 1 + 8 + 1 + 4);
     memcpy(buf + h, "hi", 2);
     struct wasp__dist_frame f;
@@ -52,7 +52,7 @@ static void test_frames(void **state) {
     assert_int_equal(f.len, 2);
     assert_memory_equal(f.data, "hi", 2);
     /* no sender, not a request: one byte */
-    assert_int_equal(wasp__dist_frame_head(buf, 0, 99, ""), 1);
+    assert_int_equal(wasp__dist_frame_head(buf, 0, 99, "", 0), 1);
     assert_int_equal(wasp__dist_frame_parse(buf, 1, &f), WASP_OK);
     assert_int_equal(f.len, 0);
     assert_int_equal(f.timeout_ns, 0);
@@ -71,11 +71,35 @@ static void test_frames(void **state) {
     assert_int_equal(wasp__dist_frame_parse(buf, 5, &f), WASP_EINVAL);
 }
 
+/* A codec tag travels in the frame and comes back out; a tag of 0 or past
+ * WASP_CODEC_MAX, or one cut short, is refused. */
+static void test_frame_codec(void **state) {
+    (void)state;
+    uint8_t buf[300];
+    size_t h = wasp__dist_frame_head(buf, WASP__DIST_REQUEST, 5, "a", WASP_CODEC_CBOR);
+    assert_int_equal(h, 1 + 8 + 8 + 1 + 1);
+    struct wasp__dist_frame f;
+    assert_int_equal(wasp__dist_frame_parse(buf, h, &f), WASP_OK);
+    assert_int_equal(f.flags, WASP__DIST_REQUEST | WASP__DIST_SENDER | WASP__DIST_CODEC);
+    assert_int_equal(f.codec, WASP_CODEC_CBOR);
+    assert_int_equal(f.timeout_ns, 5);
+    assert_memory_equal(f.sender, "a", 1);
+    h = wasp__dist_frame_head(buf, 0, 0, NULL, WASP_CODEC_MAX);
+    assert_int_equal(wasp__dist_frame_parse(buf, h, &f), WASP_OK);
+    assert_true(f.codec == WASP_CODEC_MAX);
+    assert_int_equal(wasp__dist_frame_parse(buf, h - 1, &f), WASP_EINVAL);
+    buf[8] = 0x80; /* past WASP_CODEC_MAX */
+    assert_int_equal(wasp__dist_frame_parse(buf, h, &f), WASP_EINVAL);
+    memset(buf + 1, 0, 8); /* the flag without a tag */
+    assert_int_equal(wasp__dist_frame_parse(buf, h, &f), WASP_EINVAL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_subjects),
         cmocka_unit_test(test_frames),
+        cmocka_unit_test(test_frame_codec),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

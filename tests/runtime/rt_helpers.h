@@ -21,6 +21,7 @@ struct rec {
     wasp_aid sender[REC_MAX];
     char topic[REC_MAX][32];
     unsigned flags[REC_MAX];
+    uint64_t codec[REC_MAX];
     atomic_int n;
     atomic_int started, stopped;
     atomic_int stop_reason;
@@ -49,6 +50,7 @@ static inline int rec_handle(wasp_ctx *ctx, const wasp_msg *m) {
         r->log[i][n] = 0;
         r->sender[i] = m->sender;
         r->flags[i] = m->flags;
+        r->codec[i] = m->codec;
         r->topic[i][0] = 0;
         if (m->topic) snprintf(r->topic[i], 32, "%s", m->topic);
         atomic_store(&r->n, i + 1);

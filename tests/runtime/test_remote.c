@@ -14,6 +14,7 @@ struct router {
     void *fn_arg;
     bool reply_now;                /* answer requests at once with "pong" */
     int publish_rc;
+    uint64_t codec; /* the latest routed or published message's tag */
 };
 
 static int route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64_t timeout_ns,
@@ -23,21 +24,27 @@ static int route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64_t t
     pthread_mutex_lock(&r->mu);
     r->routed++;
     snprintf(r->last, sizeof(r->last), "%s:%.*s", o->to_name, (int)o->len, (const char *)o->data);
+    r->codec = o->codec;
     int rc = r->answer;
     if (!rc && fn && !r->reply_now) {
         r->fn = fn;
         r->fn_arg = fn_arg;
     }
     pthread_mutex_unlock(&r->mu);
-    if (!rc && fn && r->reply_now) fn(fn_arg, WASP_OK, "pong", 4);
+    if (!rc && fn && r->reply_now) {
+        if (o->reply_codec) *o->reply_codec = WASP_CODEC_CBOR; /* the far side's tag */
+        fn(fn_arg, WASP_OK, "pong", 4);
+    }
     return rc;
 }
 
-static int publish(void *arg, const char *topic, const void *data, size_t len, wasp_aid sender) {
+static int publish(void *arg, const char *topic, const void *data, size_t len, wasp_aid sender,
+                   uint64_t codec) {
     (void)topic, (void)data, (void)len, (void)sender;
     struct router *r = arg;
     pthread_mutex_lock(&r->mu);
     r->published++;
+    r->codec = codec;
     pthread_mutex_unlock(&r->mu);
     return r->publish_rc;
 }
@@ -105,6 +112,14 @@ static void test_remote_ask(void **state) {
     assert_int_equal(len, 4);
     assert_memory_equal(rep, "pong", 4);
     free(rep);
+    /* codec tags cross the hook both ways */
+    uint64_t reply_codec = 0;
+    wasp_send_opts tagged = {.to_name = "far", .data = "q", .len = 1, .codec = WASP_CODEC_JSON,
+                             .reply_codec = &reply_codec};
+    assert_int_equal(wasp_ask_ex(sys, &tagged, 2000000000ull, &rep, &len), WASP_OK);
+    free(rep);
+    assert_true(r.codec == WASP_CODEC_JSON);
+    assert_true(reply_codec == WASP_CODEC_CBOR);
     /* accepted but never answered: the runtime's timeout applies; the late
      * completion afterwards only releases */
     r.reply_now = false;
@@ -187,8 +202,9 @@ static void test_publish_hook(void **state) {
     wasp_aid id;
     assert_int_equal(wasp_spawn(sys, &s, &id), WASP_OK);
     assert_int_equal(wasp_subscribe(sys, id, "t.>"), WASP_OK);
-    assert_int_equal(wasp_publish(sys, "t.a", "1", 1), 1);
+    assert_int_equal(wasp_publish_tagged(sys, "t.a", "1", 1, WASP_CODEC_RAW), 1);
     assert_int_equal(r.published, 1);
+    assert_true(r.codec == WASP_CODEC_RAW);
     r.publish_rc = WASP_EINVAL; /* the remote layer refuses: nothing delivered anywhere */
     assert_int_equal(wasp_publish(sys, "t.b", "2", 1), WASP_EINVAL);
     assert_int_equal(wasp_publish_local(sys, "t.c", "3", 1), 1); /* no hook */
