@@ -969,6 +969,8 @@ typedef struct wasp_env_var {
  * limits.subscriptions). */
 #define WASP_LIMIT_TIMERS_DEFAULT 10000
 #define WASP_LIMIT_SUBSCRIPTIONS_DEFAULT 1000
+#define WASP_LIMIT_FILES_DEFAULT 64 /* limits.files: WASI handles held at once */
+#define WASP_LIMIT_FILES_MAX 65536
 #define WASP_LIMIT_COUNT_MAX 10000000
 
 /* Mirrors a manifest component entry (docs/MANIFEST.md); zero = default. */
@@ -996,6 +998,7 @@ typedef struct wasp_component_spec {
         uint64_t fuel;         /* per message; 0 = unmetered */
         uint32_t timers;       /* pending send_after timers per actor; 0 = 10000 */
         uint32_t subscriptions;/* topic subscriptions per actor; 0 = 1000 */
+        uint32_t files;        /* WASI files, directories and streams held open; 0 = 64 */
     } limits;
     struct {                   /* default deny */
         const char *const *send;      /* actor-name globs */
@@ -1050,7 +1053,7 @@ void wasp_component_error(const wasp_component *c, char *buf, size_t cap);
 typedef struct wasp_component_info {
     char component[256];   /* the component's name */
     uint32_t instance;     /* index of this actor among its instances */
-    uint64_t memory_bytes; /* linear memory of the current (or last) instance */
+    uint64_t memory_bytes; /* memories, tables and pending timers of the current (or last) instance */
     uint64_t instantiations; /* instances created for this actor */
     char last_error[512];  /* latest crash or start failure of this actor, or "" */
 } wasp_component_info;

@@ -84,6 +84,7 @@ static int check_values(wasp_component_spec *s, char *err, size_t cap) {
     if (!s->limits.max_handle_ns) s->limits.max_handle_ns = 5000000000ull;
     if (!s->limits.timers) s->limits.timers = WASP_LIMIT_TIMERS_DEFAULT;
     if (!s->limits.subscriptions) s->limits.subscriptions = WASP_LIMIT_SUBSCRIPTIONS_DEFAULT;
+    if (!s->limits.files) s->limits.files = WASP_LIMIT_FILES_DEFAULT;
     if (s->health.interval_ns) {
         if (!s->health.timeout_ns) s->health.timeout_ns = 50000000ull;
         if (!s->health.unhealthy_after) s->health.unhealthy_after = 3;
@@ -93,6 +94,8 @@ static int check_values(wasp_component_spec *s, char *err, size_t cap) {
     if (s->limits.timers > WASP_LIMIT_COUNT_MAX || s->limits.subscriptions > WASP_LIMIT_COUNT_MAX)
         return fail(err, cap, WASP_EINVAL, s->name, "limits.timers and limits.subscriptions are at most %d",
                     WASP_LIMIT_COUNT_MAX);
+    if (s->limits.files > WASP_LIMIT_FILES_MAX)
+        return fail(err, cap, WASP_EINVAL, s->name, "limits.files is at most %d", WASP_LIMIT_FILES_MAX);
     if (s->nsubscribe > s->limits.subscriptions)
         return fail(err, cap, WASP_EINVAL, s->name, "subscribe lists more patterns than limits.subscriptions");
     if (s->limits.max_message > UINT32_MAX)

@@ -112,6 +112,8 @@ struct wasp_cinst {
     struct wasp_kv_wait *kv_wait; /* an outstanding storage write, or NULL */
     bool faulted;                 /* a call failed: skip _cleanup */
     bool in_export;               /* running _initialize/_start/_cleanup: cannot park */
+    bool wasi_wait;               /* parked while the guest waits in WASI */
+    bool budget_alarm;            /* the end of the call's time budget will wake the actor */
     /* The receive buffer the guest registered with `inbox` (cap 0: none):
      * messages that fit skip the `wasp_alloc` call. */
     uint32_t inbox_ptr, inbox_cap;

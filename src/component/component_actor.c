@@ -8,26 +8,28 @@
  *            (a component: `handle-message(list<u8>)`, the shim copies),
  *            each an async call polled one time slice per run step: an
  *            unfinished slice returns WASP_YIELD (back of the run queue), a
- *            pending `call` returns WASP_PARK (woken by the reply)
+ *            pending `call` returns WASP_PARK (woken by the reply), and so
+ *            does a wait in WASI (a clock, a file operation: woken when it
+ *            is over, or when the time budget runs out)
  *   stopped  `_cleanup` bounded by stop_timeout on a graceful stop, then
  *            the store and instance are freed
  * A trap, running out of fuel or past max_handle_time returns WASP_ECRASH:
  * the runtime fails the actor (keeping name and mailbox) and its supervisor
  * restarts it with a fresh instance. */
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "component/component.h"
+#include "runtime/ext.h"
 
-/* Linear memory and tables; host_quota.c's timer bytes are added on read. */
+/* Every memory and table of the store; host_quota.c's timer bytes are
+ * added on read. */
 static void note_memory(struct wasp_cinst *ci) {
-    size_t len = 0;
-    wasp__instance_memory(ci->inst, &len);
-    uint64_t bytes = len + wasp__instance_table_bytes(ci->inst);
-    atomic_store_explicit(&ci->slot->memory_bytes, bytes, memory_order_relaxed);
+    atomic_store_explicit(&ci->slot->memory_bytes, wasp__instance_held_bytes(ci->inst), memory_order_relaxed);
 }
+
+static void wake_actor(void *sys, uint64_t aid) { wasp_actor_wake(sys, (wasp_aid)aid); }
 
 /* A component's lifecycle hook standing for a core module's export. */
 static uint32_t cm_hook(const char *name) {
@@ -50,8 +52,15 @@ int wasp__cinst_run_export(struct wasp_cinst *ci, const char *name, struct wasp_
     }
     if (rc != WASP_OK) return wasp__error_set(err, rc, "`%s`: cannot start call", name);
     ci->in_export = true;
-    while ((rc = wasp__instance_call_poll(ci->inst, err)) == WASP_CALL_PENDING)
-        if (wasp__kv_waiting(ci)) sched_yield();
+    while ((rc = wasp__instance_call_poll(ci->inst, err)) == WASP_CALL_PENDING) {
+        if (!wasp__instance_waiting(ci->inst)) continue; /* a time slice ended */
+        if (!wasp__instance_budget_left(ci->inst)) {
+            rc = wasp__instance_call_expire(ci->inst, err);
+            break;
+        }
+        /* A storage write wakes the actor, not the waker: look again soon. */
+        wasp__instance_wait(ci->inst, wasp__kv_waiting(ci) ? 1000000 : UINT64_MAX);
+    }
     ci->in_export = false;
     return rc;
 }
@@ -92,6 +101,10 @@ int wasp__cinst_new(struct wasp_cslot *sl, struct wasp_module *m, wasp_system *s
         .fuel = c->spec.limits.fuel,
         .timeslice_ns = c->spec.limits.timeslice_ns,
         .max_call_ns = c->spec.limits.max_handle_ns,
+        .wasi_handles = c->spec.limits.files,
+        .wake = wake_actor,
+        .wake_sys = sys,
+        .wake_aid = self,
     };
     struct wasp_error err = {0};
     ci->in_export = true; /* a start section cannot park either */
@@ -190,6 +203,7 @@ static int begin_any(struct wasp_cinst *ci, const wasmtime_func_t *f, uint32_t w
         return WASP_ECRASH;
     }
     ci->phase = phase;
+    ci->budget_alarm = false;
     return WASP_OK;
 }
 
@@ -266,6 +280,39 @@ static int finished(struct wasp_cinst *ci, const wasp_msg *msg, int rc, const st
     return WASP_EHANDLER;
 }
 
+/* The end of the time budget wakes an actor parked in WASI. */
+struct budget_alarm {
+    wasp_system *sys;
+    wasp_aid self;
+};
+
+static void alarm_fire(void *arg) {
+    struct budget_alarm *a = arg;
+    wasp_actor_wake(a->sys, a->self);
+    free(a);
+}
+
+/* The guest waits in WASI (a clock, a file operation): park until the
+ * waker or the end of the time budget, whichever comes first; past the
+ * budget the call ends (WASP_EINTERRUPT). Returns WASP_CALL_PENDING to park. */
+static int wasi_wait(struct wasp_cinst *ci, struct wasp_error *err) {
+    uint64_t left = wasp__instance_budget_left(ci->inst);
+    if (!left) {
+        ci->wasi_wait = false;
+        return wasp__instance_call_expire(ci->inst, err);
+    }
+    ci->wasi_wait = true;
+    if (!ci->budget_alarm && left != UINT64_MAX) {
+        struct budget_alarm *a = malloc(sizeof(*a));
+        if (a) *a = (struct budget_alarm){ci->sys, ci->self};
+        /* Not armed (out of memory, the system stopping): polled again at once. */
+        ci->budget_alarm = a && wasp__system_timer(ci->sys, left, alarm_fire, free, a);
+        if (a && !ci->budget_alarm) free(a);
+        if (!ci->budget_alarm) ci->wasi_wait = false;
+    }
+    return WASP_CALL_PENDING;
+}
+
 int wasp__cactor_handle(wasp_ctx *ctx, const wasp_msg *msg) {
     struct wasp_cinst *ci = wasp_ctx_state(ctx);
     int rc;
@@ -278,8 +325,12 @@ int wasp__cactor_handle(wasp_ctx *ctx, const wasp_msg *msg) {
     for (;;) {
         struct wasp_error err = {0};
         rc = wasp__instance_call_poll(ci->inst, &err);
+        ci->wasi_wait = false;
+        if (rc == WASP_CALL_PENDING && wasp__instance_waiting(ci->inst) && !wasp__call_waiting(ci) &&
+            !wasp__kv_waiting(ci))
+            rc = wasi_wait(ci, &err);
         if (rc == WASP_CALL_PENDING) {
-            rc = wasp__call_waiting(ci) || wasp__kv_waiting(ci) ? WASP_PARK : WASP_YIELD;
+            rc = wasp__call_waiting(ci) || wasp__kv_waiting(ci) || ci->wasi_wait ? WASP_PARK : WASP_YIELD;
             break;
         }
         rc = finished(ci, msg, rc, &err);

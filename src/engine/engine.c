@@ -1,6 +1,7 @@
 /* engine.c - a Wasmtime engine configured for actors, its epoch ticker and
  * its linkers. Modules and their caches are in module.c. */
 #include "engine/engine_private.h"
+#include "engine/shim.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,7 +130,8 @@ static int make_linker(struct wasp_engine *e, bool with_wasi, wasmtime_linker_t 
     wasmtime_linker_t *l = wasmtime_linker_new(e->engine);
     if (!l) return wasp__error_set(err, WASP_ENOMEM, "cannot create linker");
     wasmtime_error_t *we = NULL;
-    if (with_wasi) we = wasmtime_linker_define_wasi(l);
+    /* Asynchronous: a file operation parks the actor, not the worker thread. */
+    if (with_wasi) we = wasp_linker_define_wasi_async(l);
     if (!we && e->cfg.define_imports) we = e->cfg.define_imports(l, with_wasi, e->cfg.define_arg);
     if (we) {
         wasmtime_linker_delete(l);

@@ -137,6 +137,11 @@ struct wasp_instance_limits {
     uint64_t fuel;         /* fuel per call; 0 = unmetered (engine needs fuel enabled otherwise) */
     uint64_t timeslice_ns; /* run this long before yielding to the poller; default 2 ms */
     uint64_t max_call_ns;  /* a call running longer is interrupted; 0 = unbounded */
+    uint32_t wasi_handles; /* WASI files, directories, streams held at once; 0 = 64 */
+    /* Called (any thread) when a call that waits outside the guest can go on. */
+    void (*wake)(void *sys, uint64_t aid);
+    void *wake_sys;
+    uint64_t wake_aid;
 };
 
 /* Instantiates the module in a fresh store. wasi may be NULL (no WASI); when
@@ -163,9 +168,10 @@ uint8_t *wasp__instance_memory(struct wasp_instance *inst, size_t *len);
  * function's caller context). */
 uint8_t *wasp__instance_memory_in(struct wasp_instance *inst, wasmtime_context_t *ctx, size_t *len);
 
-/* Bytes of the instance's exported tables now. Every table, exported or
- * not, is capped by the store limiter at 1/8 of memory_bytes in total. */
-uint64_t wasp__instance_table_bytes(struct wasp_instance *inst);
+/* Bytes of every linear memory and table in the instance's store (a
+ * component's inner instances too), exported or not. Tables are capped by
+ * the store limiter at 1/8 of memory_bytes in total. */
+uint64_t wasp__instance_held_bytes(const struct wasp_instance *inst);
 
 /* Changes the time budget of later calls (e.g. _cleanup's stop_timeout). */
 void wasp__instance_set_max_call(struct wasp_instance *inst, uint64_t max_call_ns);
@@ -194,6 +200,13 @@ int wasp__instance_call_begin(struct wasp_instance *inst, const wasmtime_func_t 
 int wasp__instance_call_poll(struct wasp_instance *inst, struct wasp_error *err);
 void wasp__instance_call_abort(struct wasp_instance *inst);
 bool wasp__instance_call_active(const struct wasp_instance *inst);
+/* true if the last poll left the call waiting outside the guest (a WASI
+ * clock or file operation): limits.wake is called when it can go on. */
+bool wasp__instance_waiting(const struct wasp_instance *inst);
+/* Blocks until such a wait is over, max_ns or the time budget pass. */
+bool wasp__instance_wait(struct wasp_instance *inst, uint64_t max_ns);
+/* Ends a call whose time budget ran out while it waited: WASP_EINTERRUPT. */
+int wasp__instance_call_expire(struct wasp_instance *inst, struct wasp_error *err);
 
 /* Begin and poll until done, on the calling thread. For short exports
  * (_start, _cleanup, _health) and tests. *polls counts slices if non-NULL. */

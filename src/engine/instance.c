@@ -1,11 +1,16 @@
 /* instance.c - one store and one instance with limits; async calls polled
- * one time slice at a time; traps and budget overruns become wasp errors. */
+ * one time slice at a time; traps and budget overruns become wasp errors.
+ *
+ * Calls are polled with a waker (shim.h): a poll that ends pending without
+ * a time slice ending is a wait for something outside the guest (a WASI
+ * clock or file operation), and the waker tells when it is over. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "engine/core_shim.h"
 #include "engine/engine_private.h"
+#include "engine/shim.h"
 
 #define MAX_VALS 8
 #define TYPED_MAX 6 /* exports with a typed handle per instance */
@@ -19,8 +24,9 @@ struct wasp_instance {
     wasp_cm_instance *cm;         /* a component's */
     wasmtime_memory_t memory;
     bool has_memory;
-    wasmtime_table_t tables[WASP_ABI_TABLES_MAX]; /* exported ones, distinct */
-    int ntables;
+    const wasp_store_held *held; /* bytes of every memory and table in the store */
+    const wasp_waker *waker;
+    bool waiting;                /* the last poll ended waiting outside the guest */
     void *user;
     struct wasp_instance_limits lim;
     uint64_t slice_ticks;
@@ -130,6 +136,9 @@ static int outcome(struct wasp_instance *inst, struct wasp_error *err) {
     } else if (inst->cm_out) {
         *inst->cm_out = inst->cm_result;
     }
+    /* WASI's handle table is full: say which limit (wasp__instance_new). */
+    if (rc != WASP_OK && err && strstr(err->msg, "resource table has no free keys"))
+        wasp__error_set(err, rc, "`%s`: holds more WASI files, directories and streams than limits.files", name);
     free_outcome(inst);
     return rc;
 }
@@ -141,27 +150,11 @@ static int64_t table_elements_max(const struct wasp_instance_limits *l) {
     return n < 1024 ? 1024 : n > (1u << 20) ? 1 << 20 : (int64_t)n;
 }
 
-static void find_tables(struct wasp_instance *inst) {
-    const struct wasp_abi_info *abi = &inst->module->abi;
-    for (int i = 0; i < abi->ntable_exports; i++) {
-        wasmtime_extern_t item;
-        const char *name = abi->table_exports[i];
-        if (!wasmtime_instance_export_get(inst->ctx, &inst->instance, name, strlen(name), &item)) continue;
-        bool seen = item.kind != WASMTIME_EXTERN_TABLE;
-        for (int k = 0; k < inst->ntables && !seen; k++)
-            seen = inst->tables[k].store_id == item.of.table.store_id &&
-                   inst->tables[k].__private1 == item.of.table.__private1 &&
-                   inst->tables[k].__private2 == item.of.table.__private2;
-        if (!seen) inst->tables[inst->ntables++] = item.of.table;
-        wasmtime_extern_delete(&item);
-    }
-}
+static int finish(struct wasp_instance *inst, unsigned *polls, struct wasp_error *err);
 
-uint64_t wasp__instance_table_bytes(struct wasp_instance *inst) {
-    uint64_t n = 0;
-    for (int i = 0; i < inst->ntables; i++) n += wasmtime_table_size(inst->ctx, &inst->tables[i]);
-    return n * 8;
-}
+uint64_t wasp__instance_held_bytes(const struct wasp_instance *inst) { return wasp_store_held_bytes(inst->held); }
+
+static void ignore_wake(void *sys, uint64_t aid) { (void)sys, (void)aid; }
 
 int wasp__instance_new(struct wasp_module *m, const struct wasp_instance_limits *lim, wasi_config_t *wasi,
                       void *user, struct wasp_instance **out, struct wasp_error *err) {
@@ -203,8 +196,9 @@ int wasp__instance_new(struct wasp_module *m, const struct wasp_instance_limits 
     /* A component is several core instances (its code, the WASI adapter,
      * shims) with a few tables and up to two memories, each memory capped. */
     bool cm = m->component != NULL;
-    wasmtime_store_limiter(inst->store, l.memory_bytes ? (int64_t)l.memory_bytes : -1, table_elements_max(&l), cm ? 16 : 1,
-                           cm ? 16 : 4, cm ? 4 : 1);
+    inst->held = wasp_store_limiter(inst->store, l.memory_bytes ? (int64_t)l.memory_bytes : -1, table_elements_max(&l),
+                                    cm ? 16 : 1, cm ? 16 : 4, cm ? 4 : 1);
+    inst->waker = wasp_waker_new(l.wake ? l.wake : ignore_wake, l.wake_sys, l.wake_aid);
     wasmtime_store_epoch_deadline_callback(inst->store, on_deadline, inst, NULL);
     if (wasi && m->component && !m->abi.imports_wasi) {
         /* Linked without WASI: a context would never be used. */
@@ -217,6 +211,7 @@ int wasp__instance_new(struct wasp_module *m, const struct wasp_instance_limits 
             wasp__instance_free(inst);
             return wasp__error_from_wasmtime(err, WASP_ELINK, we, "configuring WASI");
         }
+        wasp_wasi_limit_handles(inst->ctx, l.wasi_handles ? l.wasi_handles : WASP_LIMIT_FILES_DEFAULT);
     }
 
     /* Instantiation runs the module's start section: same budgets as a call. */
@@ -229,8 +224,7 @@ int wasp__instance_new(struct wasp_module *m, const struct wasp_instance_limits 
     inst->results_out = NULL;
     inst->nresults = 0;
     inst->cm_out = NULL;
-    do rc = wasp__instance_call_poll(inst, err);
-    while (rc == WASP_CALL_PENDING);
+    rc = finish(inst, NULL, err);
     if (rc != WASP_OK) {
         wasp__instance_free(inst);
         return rc;
@@ -243,7 +237,6 @@ int wasp__instance_new(struct wasp_module *m, const struct wasp_instance_limits 
         }
         wasmtime_extern_delete(&item);
     }
-    find_tables(inst);
     *out = inst;
     return WASP_OK;
 }
@@ -255,6 +248,7 @@ void wasp__instance_free(struct wasp_instance *inst) {
     for (int i = 0; i < inst->ntyped; i++) wasp_core_typed_delete(inst->typed[i].typed);
     if (inst->store) wasmtime_store_delete(inst->store);
     wasp__module_release(inst->module);
+    wasp_waker_delete(inst->waker);
     free(inst);
 }
 
@@ -345,9 +339,10 @@ int wasp__instance_call_begin(struct wasp_instance *inst, const wasmtime_func_t 
 int wasp__instance_call_poll(struct wasp_instance *inst, struct wasp_error *err) {
     if (!inst->future) return wasp__error_set(err, WASP_ESTATE, "no call in progress");
     wasp__engine_call_enter(inst->engine);
-    bool done = wasmtime_call_future_poll(inst->future);
+    int state = wasp_future_poll(inst->future, inst->waker);
     wasp__engine_call_leave(inst->engine);
-    if (!done) return WASP_CALL_PENDING;
+    inst->waiting = state == WASP_POLL_WAITING;
+    if (state != WASP_POLL_READY) return WASP_CALL_PENDING;
     wasmtime_call_future_delete(inst->future);
     inst->future = NULL;
     return outcome(inst, err);
@@ -362,18 +357,43 @@ void wasp__instance_call_abort(struct wasp_instance *inst) {
 
 bool wasp__instance_call_active(const struct wasp_instance *inst) { return inst->future != NULL; }
 
+bool wasp__instance_waiting(const struct wasp_instance *inst) { return inst->future && inst->waiting; }
+
+int wasp__instance_call_expire(struct wasp_instance *inst, struct wasp_error *err) {
+    const char *name = inst->call_name ? inst->call_name : "call";
+    wasp__instance_call_abort(inst);
+    return wasp__error_set(err, WASP_EINTERRUPT, "`%s`: ran past its time budget of %llu ms (waiting in WASI)", name,
+                           (unsigned long long)(inst->lim.max_call_ns / 1000000));
+}
+
+bool wasp__instance_wait(struct wasp_instance *inst, uint64_t max_ns) {
+    uint64_t left = wasp__instance_budget_left(inst);
+    return wasp_waker_wait(inst->waker, left < max_ns ? left : max_ns);
+}
+
+/* Polls the call to its end on this thread; a wait outside the guest
+ * blocks the thread until it is over or the time budget is. */
+static int finish(struct wasp_instance *inst, unsigned *polls, struct wasp_error *err) {
+    int rc;
+    unsigned n = 0;
+    while (n++, (rc = wasp__instance_call_poll(inst, err)) == WASP_CALL_PENDING) {
+        if (!inst->waiting) continue;
+        if (!wasp__instance_budget_left(inst)) {
+            rc = wasp__instance_call_expire(inst, err);
+            break;
+        }
+        wasp__instance_wait(inst, UINT64_MAX);
+    }
+    if (polls) *polls = n;
+    return rc;
+}
+
 int wasp__instance_call(struct wasp_instance *inst, const wasmtime_func_t *func, const char *name,
                        const wasmtime_val_t *args, size_t nargs, wasmtime_val_t *results, size_t nresults,
                        unsigned *polls, struct wasp_error *err) {
     int rc = wasp__instance_call_begin(inst, func, name, args, nargs, results, nresults);
     if (rc != WASP_OK) return wasp__error_set(err, rc, "`%s`: cannot start call", name);
-    unsigned n = 0;
-    do {
-        rc = wasp__instance_call_poll(inst, err);
-        n++;
-    } while (rc == WASP_CALL_PENDING);
-    if (polls) *polls = n;
-    return rc;
+    return finish(inst, polls, err);
 }
 
 int wasp__instance_call_export(struct wasp_instance *inst, const char *name, const char *sig,
@@ -407,7 +427,5 @@ int wasp__instance_cm_call(struct wasp_instance *inst, uint32_t which, const cha
     int rc = wasp__instance_cm_begin(inst, which, name, NULL, 0, result);
     if (rc == WASP_ENOENT) return wasp__error_set(err, rc, "export `%s` is missing", name);
     if (rc != WASP_OK) return wasp__error_set(err, rc, "`%s`: cannot start call", name);
-    while ((rc = wasp__instance_call_poll(inst, err)) == WASP_CALL_PENDING) {
-    }
-    return rc;
+    return finish(inst, NULL, err);
 }

@@ -92,8 +92,8 @@ static void read_health(struct mf_component *c, struct mf_errors *e, const struc
 static void read_limits(struct mf_component *c, struct mf_errors *e, const struct mf_node *n,
                         bool *ok) {
     static const char *const keys[] = {"memory", "max_message", "timeslice", "max_handle_time",
-                                       "fuel",   "timers",      "subscriptions", NULL};
-    const struct mf_node *v[7];
+                                       "fuel",   "timers",      "subscriptions",   "files", NULL};
+    const struct mf_node *v[8];
     size_t before = e->len;
     if (!wasp__mf_map_fields(e, n, "limits", keys, v, NULL)) {
         *ok = false;
@@ -112,6 +112,8 @@ static void read_limits(struct mf_component *c, struct mf_errors *e, const struc
         c->spec.limits.timers = (uint32_t)x;
     if (present(v[6]) && wasp__mf_get_int(e, v[6], "limits.subscriptions", 1, WASP_LIMIT_COUNT_MAX, &x))
         c->spec.limits.subscriptions = (uint32_t)x;
+    if (present(v[7]) && wasp__mf_get_int(e, v[7], "limits.files", 1, WASP_LIMIT_FILES_MAX, &x))
+        c->spec.limits.files = (uint32_t)x;
     if (e->len != before) *ok = false;
 }
 
@@ -245,6 +247,7 @@ void wasp__mf_read_component(struct wasp_manifest *m, struct mf_component *c, st
     s->limits.max_handle_ns = 5000000000ull;
     s->limits.timers = WASP_LIMIT_TIMERS_DEFAULT;
     s->limits.subscriptions = WASP_LIMIT_SUBSCRIPTIONS_DEFAULT;
+    s->limits.files = WASP_LIMIT_FILES_DEFAULT;
     c->name_node = n;
 
     /* The name first, so that the other messages can name the component. */

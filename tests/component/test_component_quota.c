@@ -91,6 +91,16 @@ static void table_growth_is_bounded_and_counted(void **state) {
     assert_int_equal(r[0], -1);
 }
 
+/* A table the module keeps to itself is host memory all the same. */
+static void hidden_table_is_counted(void **state) {
+    (void)state;
+    wasp_component_spec s = comp_spec("hidden", "hidden_table.wasm");
+    wasp_aid id = comp_spawn(&g_w, &s);
+    wasp_component_info info;
+    assert_true(TU_WAIT_UNTIL(wasp_component_info_get(g_w.wasm, id, &info) == WASP_OK &&
+                                  info.memory_bytes >= 65536 + 50000 * 8, 3000));
+}
+
 static atomic_int g_lines, g_dropped_notes;
 
 static void count_log(void *arg, int level, const char *actor, const char *text) {
@@ -137,6 +147,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(timers_default_quota, setup, teardown),
         cmocka_unit_test_setup_teardown(subscription_flood_gets_elimit, setup, teardown),
         cmocka_unit_test_setup_teardown(table_growth_is_bounded_and_counted, setup, teardown),
+        cmocka_unit_test_setup_teardown(hidden_table_is_counted, setup, teardown),
         cmocka_unit_test(log_flood_is_capped),
         cmocka_unit_test(errors_have_abi_numbers),
     };

@@ -45,6 +45,8 @@ static const struct mcase cases[] = {
      {"1:7: the system name must be 1 to 200 printable characters"}, false},
     {"quota limits", HEAD "    limits: {timers: 0, subscriptions: 100000000}\n",
      {"5:22: limits.timers must be at least 1", "5:40: limits.subscriptions must be at most 10000000"}, false},
+    {"file limits", HEAD "    limits: {files: 0}\n", {"5:21: limits.files must be at least 1"}, false},
+    {"file limits too high", HEAD "    limits: {files: 70000}\n", {"5:21: limits.files must be at most 65536"}, false},
     {"duplicate component",
      "name: s\ncomponents:\n  - {name: a, wasm: c.wasm}\n  - {name: a, wasm: c.wasm}\n",
      {"4:12: component 'a' is defined twice (first at 3:12)"}, false},

@@ -93,6 +93,7 @@ static void test_defaults(void **state) {
     assert_int_equal(s->limits.fuel, 0);
     assert_int_equal(s->limits.timers, WASP_LIMIT_TIMERS_DEFAULT);
     assert_int_equal(s->limits.subscriptions, WASP_LIMIT_SUBSCRIPTIONS_DEFAULT);
+    assert_int_equal(s->limits.files, WASP_LIMIT_FILES_DEFAULT);
     assert_int_equal(s->permissions.nsend + s->permissions.npublish + s->permissions.nsubscribe, 0);
     assert_false(s->permissions.wasi);
     assert_null(wasp_manifest_component_handle(m, 0));
@@ -138,6 +139,7 @@ static const char full[] =
     "      fuel: 100000\n"
     "      timers: 50\n"
     "      subscriptions: 7\n"
+    "      files: 9\n"
     "    permissions:\n"
     "      send: [\"billing\", \"log*\"]\n"
     "      publish: [\"orders.>\"]\n"
@@ -192,6 +194,7 @@ static void test_every_key(void **state) {
     assert_int_equal(s->limits.fuel, 100000);
     assert_int_equal(s->limits.timers, 50);
     assert_int_equal(s->limits.subscriptions, 7);
+    assert_int_equal(s->limits.files, 9);
     assert_int_equal(s->permissions.nsend, 2);
     assert_string_equal(s->permissions.send[1], "log*");
     assert_int_equal(s->permissions.npublish, 1);
