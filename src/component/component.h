@@ -69,10 +69,6 @@ struct wasp_cslot {
     uint32_t deny_lines, deny_dropped;
     pthread_mutex_t err_lock;
     char last_error[512];
-
-    /* The outstanding upgrade request (pointer identity marks it: a guest
-     * cannot forge a payload pointer). Guarded by err_lock. */
-    void *upgrade_req;
 };
 
 /* Settings copied out of a wasp_component_spec (strings owned). */
@@ -142,10 +138,6 @@ void wasp__cinst_cleanup(struct wasp_cinst *ci, const char *then);
 int wasp__cinst_run_export(struct wasp_cinst *ci, const char *name, struct wasp_error *err);
 void wasp__cinst_free(struct wasp_cinst *ci);
 
-/* ---- component_upgrade.c ---- */
-bool wasp__upgrade_is_request(struct wasp_cslot *sl, const wasp_msg *msg);
-/* Handles an upgrade request on the actor: swaps its incarnation. */
-int wasp__upgrade_apply(wasp_ctx *ctx, struct wasp_cinst *ci, const wasp_msg *msg);
 
 /* Records a failure of the slot's actor (and its component) and logs it. */
 void wasp__cslot_fail(struct wasp_cslot *slot, int level, const char *fmt, ...)

@@ -316,7 +316,6 @@ static int wasi_wait(struct wasp_cinst *ci, struct wasp_error *err) {
 int wasp__cactor_handle(wasp_ctx *ctx, const wasp_msg *msg) {
     struct wasp_cinst *ci = wasp_ctx_state(ctx);
     int rc;
-    if (ci->phase == CPHASE_IDLE && wasp__upgrade_is_request(ci->slot, msg)) return wasp__upgrade_apply(ctx, ci, msg);
     if (ci->phase == CPHASE_IDLE) {
         rc = accept(ci, msg);
         if (rc != WASP_OK || ci->phase == CPHASE_IDLE) return rc; /* settled without a call */

@@ -3,8 +3,9 @@
  *
  * The component's module pointer is swapped first, so any instance that
  * (re)starts from now on runs the new code. Then each running instance gets
- * a high-priority request message. A message is handled only when the one
- * before it is finished, so the swap happens between two messages: the
+ * a request on the runtime's event channel (wasp__actor_run), taken before
+ * queued messages but never while one is in hand, so the swap happens
+ * between two messages: the
  * message in hand completes on the old instance, everything queued stays in
  * the mailbox (the actor, its id, subscriptions and pool membership do not
  * change) and storage lives outside the instance anyway. On the actor the
@@ -13,15 +14,15 @@
  * the old module (and `_start`), the instances already upgraded are turned
  * back the same way, and the component's module is the old one again.
  *
- * A request is recognised by its payload's address (a guest cannot forge
- * it) and shared by the upgrader, who waits for its outcome, and the
- * message, whose free function lets go of it; the last one frees it. */
+ * Nothing a guest sends can pass for a request: it is no message. It is
+ * shared by the upgrader, who waits for its outcome, and the event, which
+ * lets go of it when it has run or is dropped; the last one frees it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "component/component.h"
+#include "runtime/ext.h"
 
 struct upgrade_req {
     struct wasp_cslot *slot;
@@ -55,25 +56,12 @@ static void req_finish(struct upgrade_req *r, int rc, bool applied, const char *
     pthread_mutex_unlock(&r->lock);
 }
 
-/* The message's free function: after it was handled, or when it was dropped
- * (the actor stopped or crashed first: its next incarnation, if any, starts
- * from the component's module, which is already the new one). */
-static void req_message_free(void *data) {
-    struct upgrade_req *r = data;
-    struct wasp_cslot *sl = r->slot;
-    pthread_mutex_lock(&sl->err_lock);
-    if (sl->upgrade_req == r) sl->upgrade_req = NULL;
-    pthread_mutex_unlock(&sl->err_lock);
+/* The event was dropped: the actor stopped first (its next incarnation,
+ * if any, starts from the component's module, already the new one). */
+static void req_dropped(void *arg) {
+    struct upgrade_req *r = arg;
     req_finish(r, WASP_OK, false, NULL);
     req_release(r);
-}
-
-bool wasp__upgrade_is_request(struct wasp_cslot *sl, const wasp_msg *msg) {
-    if (msg->len != sizeof(struct upgrade_req)) return false;
-    pthread_mutex_lock(&sl->err_lock);
-    bool yes = msg->data == sl->upgrade_req;
-    pthread_mutex_unlock(&sl->err_lock);
-    return yes;
 }
 
 /* A new incarnation of module m on this actor, `_start` run. */
@@ -91,8 +79,8 @@ static int incarnate(wasp_ctx *ctx, struct wasp_cslot *sl, struct wasp_module *m
     return rc;
 }
 
-int wasp__upgrade_apply(wasp_ctx *ctx, struct wasp_cinst *ci, const wasp_msg *msg) {
-    struct upgrade_req *r = (struct upgrade_req *)msg->data;
+/* Swaps the incarnation of the actor the event runs on. */
+static int apply(wasp_ctx *ctx, struct wasp_cinst *ci, struct upgrade_req *r) {
     struct wasp_cslot *sl = ci->slot;
     if (ci->module == r->to) {
         req_finish(r, WASP_OK, true, NULL);
@@ -132,6 +120,17 @@ int wasp__upgrade_apply(wasp_ctx *ctx, struct wasp_cinst *ci, const wasp_msg *ms
     return WASP_ECRASH;
 }
 
+static int upgrade_event(wasp_ctx *ctx, void *arg) {
+    struct upgrade_req *r = arg;
+    struct wasp_cinst *ci = wasp_ctx_state(ctx);
+    /* Between incarnations the state is the slot: the next one starts
+     * from the component's module, which is already the new one. */
+    int rc = ci && ci != (void *)r->slot && ci->phase == CPHASE_IDLE ? apply(ctx, ci, r) : 0;
+    req_finish(r, WASP_OK, false, NULL); /* if apply did not */
+    req_release(r);
+    return rc;
+}
+
 /* Asks the slot's running actor to switch to module `to` and waits for the
  * outcome. WASP_OK with *applied false when no actor ran or it went away. */
 static int upgrade_slot(struct wasp_cslot *sl, struct wasp_module *to, bool *applied, char *why, size_t cap) {
@@ -143,20 +142,9 @@ static int upgrade_slot(struct wasp_cslot *sl, struct wasp_module *to, bool *app
     atomic_init(&r->refs, 2);
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->cond, NULL);
-    pthread_mutex_lock(&sl->err_lock);
-    sl->upgrade_req = r;
-    pthread_mutex_unlock(&sl->err_lock);
-    wasp_send_opts o = {.to = atomic_load(&sl->aid), .data = r, .len = sizeof(*r),
-                        .free_fn = req_message_free, .priority = WASP_PRIO_HIGH};
-    /* A full mailbox drains: wait for room (up to the time it may take to
-     * handle a message) rather than leave this instance on the old code. */
-    int src = o.to ? WASP_EFULL : WASP_ENOENT;
-    for (uint64_t waited = 0; src == WASP_EFULL && waited <= sl->comp->spec.limits.max_handle_ns; waited += 1000000) {
-        src = wasp_send_ex(sl->comp->wasm->sys, &o);
-        if (src == WASP_EFULL) nanosleep(&(struct timespec){0, 1000000}, NULL);
-    }
-    if (src == WASP_EFULL) req_finish(r, WASP_EFULL, false, "its mailbox stayed full");
-    if (src != WASP_OK) req_message_free(r);
+    wasp_aid aid = atomic_load(&sl->aid);
+    int src = aid ? wasp__actor_run(sl->comp->wasm->sys, aid, upgrade_event, req_dropped, r) : WASP_ENOENT;
+    if (src != WASP_OK) req_dropped(r);
     pthread_mutex_lock(&r->lock);
     while (!r->done) pthread_cond_wait(&r->cond, &r->lock);
     int rc = r->rc;

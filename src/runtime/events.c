@@ -6,6 +6,7 @@
 #include "runtime/completion.h"
 #include "runtime/delivery.h"
 #include "runtime/events.h"
+#include "runtime/ext.h"
 #include "runtime/system.h"
 #include "runtime/timers.h"
 
@@ -34,8 +35,23 @@ static void note_lost(wasp_system *sys, wasp_aid to) {
     wasp__actor_unref(a);
 }
 
+/* The payload of a WASP_EVT_RUN event. */
+struct run_event {
+    int (*fn)(wasp_ctx *ctx, void *arg);
+    void (*drop)(void *arg);
+    void *arg;
+};
+
+static struct run_event run_of(const struct wasp_env *e) {
+    struct run_event r = {0};
+    if (e->len == sizeof(r)) memcpy(&r, e->data, sizeof(r));
+    return r;
+}
+
 void wasp__event_discard(struct wasp_env *e) {
-    if (e != &lost_env) wasp__env_free_status(e, WASP_ESTOPPED);
+    if (!e || e == &lost_env) return;
+    if (e->type == WASP_EVT_RUN && run_of(e).drop) run_of(e).drop(run_of(e).arg);
+    wasp__env_free_status(e, WASP_ESTOPPED);
 }
 
 /* Queues e for a and schedules a if idle. On error e is still the caller's. */
@@ -74,6 +90,16 @@ int wasp__event_send(wasp_system *sys, wasp_aid to, int type, const void *data, 
     int rc = !e ? WASP_ENOMEM : type == WASP_EVT_PROBE ? send_probe(sys, to, e) : send_env(sys, to, e);
     if (rc) wasp__env_free(e);
     if (rc == WASP_ENOMEM && type == WASP_EVT_CALL) note_lost(sys, to);
+    return rc;
+}
+
+int wasp__actor_run(wasp_system *sys, wasp_aid to, int (*fn)(wasp_ctx *ctx, void *arg), void (*drop)(void *arg),
+                    void *arg) {
+    struct run_event r = {fn, drop, arg};
+    struct wasp_env *e = event_new(WASP_EVT_RUN, &r, sizeof(r));
+    if (!e) return WASP_ENOMEM;
+    int rc = send_env(sys, to, e);
+    if (rc) wasp__env_free(e);
     return rc;
 }
 
@@ -179,6 +205,9 @@ int wasp__event_dispatch(wasp_ctx *ctx, struct wasp_actor *a, struct wasp_env *e
     }
     if (e->type == WASP_EVT_PROBE) {
         rc = dispatch_probe(ctx, a, e);
+    } else if (e->type == WASP_EVT_RUN) {
+        struct run_event r = run_of(e);
+        if (r.fn) rc = r.fn(ctx, r.arg) == WASP_ECRASH ? WASP_ECRASH : 0;
     } else if (a->on_event) {
         struct wasp_event ev = {e->type, e->data, e->len, e->pending, e};
         rc = a->on_event(ctx, &ev);

@@ -20,4 +20,13 @@ void *wasp__system_ext(wasp_system *sys);
 uint64_t wasp__system_timer(wasp_system *sys, uint64_t delay_ns, void (*fire)(void *), void (*drop)(void *),
                             void *arg);
 
+/* Runs fn(ctx, arg) on actor `to` between two messages, as a runtime event
+ * (events.h): taken before its queued messages, never while one is in
+ * hand, and nothing wasp_send or a guest can forge. fn returns 0, or
+ * WASP_ECRASH to end the incarnation as a crash. If the event is dropped
+ * instead (the actor stops first), drop(arg) runs. WASP_OK, or WASP_ENOENT,
+ * WASP_ESTOPPED, WASP_ENOMEM: then neither runs. */
+int wasp__actor_run(wasp_system *sys, wasp_aid to, int (*fn)(wasp_ctx *ctx, void *arg), void (*drop)(void *arg),
+                    void *arg);
+
 #endif
