@@ -65,6 +65,25 @@ static void release_fifo(const char *dir) {
     if (fd >= 0) close(fd);
 }
 
+/* The component under a supervisor (restarted after a crash); its id. */
+static wasp_supervisor *g_sup;
+
+static wasp_aid supervise(struct world *w, wasp_component_spec *s) {
+    g_sup = comp_supervise(w, s);
+    wasp_aid id = 0;
+    assert_int_equal(wasp_lookup(w->sys, s->name, &id), WASP_OK);
+    return id;
+}
+
+static void done_with_dir(struct world *w, char *dir) {
+    world_free(w);
+    if (g_sup) wasp_supervisor_destroy(g_sup);
+    g_sup = NULL;
+    release_fifo(dir);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 static wasp_component_info info_of(struct world *w, wasp_aid id) {
     wasp_component_info info;
     assert_int_equal(wasp_component_info_get(w->wasm, id, &info), WASP_OK);
@@ -150,10 +169,7 @@ static void fifo_holds_no_worker(int kind) {
     worker_is_free(&w, &p);
     assert_int_equal(wasp_actor_stop(w.sys, id), WASP_OK);
     assert_true(TU_WAIT_UNTIL(atomic_load(&p.done), 5000));
-    world_free(&w);
-    release_fifo(dir);
-    tu_rmtree(dir);
-    free(dir);
+    done_with_dir(&w, dir);
 }
 
 static void core_fifo_holds_no_worker(void **state) { (void)state, fifo_holds_no_worker(0); }
@@ -165,19 +181,14 @@ static void fifo_read_hits_the_budget(int kind) {
     struct world w = world_new(1);
     wasp_component_spec s = hostile_spec(kind, dir);
     s.limits.max_handle_ns = 300000000ull; /* 300 ms */
-    comp_supervise(&w, &s);
-    wasp_aid id = 0;
-    assert_int_equal(wasp_lookup(w.sys, "h", &id), WASP_OK);
+    wasp_aid id = supervise(&w, &s);
     char out[64];
     assert_int_not_equal(comp_ask(&w, "h", "read /d/fifo", out, sizeof(out)), WASP_OK);
     assert_true(TU_WAIT_UNTIL(comp_stats(&w, id).crashes == 1, 5000));
     assert_non_null(strstr(info_of(&w, id).last_error, "waiting in WASI"));
     assert_true(TU_WAIT_UNTIL(comp_ask(&w, "h", "read /d/file", out, sizeof(out)) == WASP_OK, 5000));
     assert_string_equal(out, "hello");
-    world_free(&w);
-    release_fifo(dir);
-    tu_rmtree(dir);
-    free(dir);
+    done_with_dir(&w, dir);
 }
 
 static void core_fifo_read_hits_the_budget(void **state) { (void)state, fifo_read_hits_the_budget(0); }
@@ -190,9 +201,7 @@ static void file_flood_is_capped(int kind) {
     struct world w = world_new(1);
     wasp_component_spec s = hostile_spec(kind, dir);
     s.limits.files = 16;
-    comp_supervise(&w, &s);
-    wasp_aid id = 0;
-    assert_int_equal(wasp_lookup(w.sys, "h", &id), WASP_OK);
+    wasp_aid id = supervise(&w, &s);
     char out[64];
     assert_int_equal(comp_ask(&w, "h", "open 8 /d/file", out, sizeof(out)), WASP_OK);
     assert_string_equal(out, "opened 8 errno 0");
@@ -204,9 +213,7 @@ static void file_flood_is_capped(int kind) {
     /* Restarted with a fresh WASI context: its descriptors were let go. */
     assert_true(TU_WAIT_UNTIL(comp_ask(&w, "h", "open 8 /d/file", out, sizeof(out)) == WASP_OK, 5000));
     assert_string_equal(out, "opened 8 errno 0");
-    world_free(&w);
-    tu_rmtree(dir);
-    free(dir);
+    done_with_dir(&w, dir);
 }
 
 static void core_file_flood_is_capped(void **state) { (void)state, file_flood_is_capped(0); }
