@@ -3,7 +3,7 @@
  *
  * The component's module pointer is swapped first, so any instance that
  * (re)starts from now on runs the new code. Then each running instance gets
- * a request on the runtime's event channel (wasp__actor_run), taken before
+ * a request on the runtime's event channel (wasp__actor_exec), taken before
  * queued messages but never while one is in hand, so the swap happens
  * between two messages: the
  * message in hand completes on the old instance, everything queued stays in
@@ -143,7 +143,7 @@ static int upgrade_slot(struct wasp_cslot *sl, struct wasp_module *to, bool *app
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->cond, NULL);
     wasp_aid aid = atomic_load(&sl->aid);
-    int src = aid ? wasp__actor_run(sl->comp->wasm->sys, aid, upgrade_event, req_dropped, r) : WASP_ENOENT;
+    int src = aid ? wasp__actor_exec(sl->comp->wasm->sys, aid, upgrade_event, req_dropped, r) : WASP_ENOENT;
     if (src != WASP_OK) req_dropped(r);
     pthread_mutex_lock(&r->lock);
     while (!r->done) pthread_cond_wait(&r->cond, &r->lock);

@@ -93,8 +93,8 @@ int wasp__event_send(wasp_system *sys, wasp_aid to, int type, const void *data, 
     return rc;
 }
 
-int wasp__actor_run(wasp_system *sys, wasp_aid to, int (*fn)(wasp_ctx *ctx, void *arg), void (*drop)(void *arg),
-                    void *arg) {
+int wasp__actor_exec(wasp_system *sys, wasp_aid to, int (*fn)(wasp_ctx *ctx, void *arg), void (*drop)(void *arg),
+                     void *arg) {
     struct run_event r = {fn, drop, arg};
     struct wasp_env *e = event_new(WASP_EVT_RUN, &r, sizeof(r));
     if (!e) return WASP_ENOMEM;

@@ -21,7 +21,7 @@
  * WASP_EVT_LOST (no data) before its next event, to look at the state of
  * what it watches instead of waiting for news that will not come. */
 #define WASP_EVT_LOST 4
-#define WASP_EVT_RUN 5 /* wasp__actor_run (ext.h): a function run on the actor */
+#define WASP_EVT_RUN 5 /* wasp__actor_exec (ext.h): a function run on the actor */
 
 struct wasp_event {
     int type;

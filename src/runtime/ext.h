@@ -26,7 +26,7 @@ uint64_t wasp__system_timer(wasp_system *sys, uint64_t delay_ns, void (*fire)(vo
  * WASP_ECRASH to end the incarnation as a crash. If the event is dropped
  * instead (the actor stops first), drop(arg) runs. WASP_OK, or WASP_ENOENT,
  * WASP_ESTOPPED, WASP_ENOMEM: then neither runs. */
-int wasp__actor_run(wasp_system *sys, wasp_aid to, int (*fn)(wasp_ctx *ctx, void *arg), void (*drop)(void *arg),
-                    void *arg);
+int wasp__actor_exec(wasp_system *sys, wasp_aid to, int (*fn)(wasp_ctx *ctx, void *arg), void (*drop)(void *arg),
+                     void *arg);
 
 #endif
