@@ -75,7 +75,7 @@ static int bench_spawn(const struct bench_config *cfg, struct bench_result *out)
 
 /* 100,000 instances need about three memory mappings each; Linux allows
  * 65,530 per process by default. Raise the limit when we may (root). */
-static void raise_map_count(uint64_t want) {
+void bench_raise_map_count(uint64_t want) {
     FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
     unsigned long long have = 0;
     if (f) {
@@ -91,7 +91,7 @@ static void raise_map_count(uint64_t want) {
 
 static int bench_density(const struct bench_config *cfg, struct bench_result *out) {
     const uint32_t n = cfg->smoke ? 2000 : 100000;
-    raise_map_count((uint64_t)n * 4 + 65536);
+    bench_raise_map_count((uint64_t)n * 4 + 65536);
     struct bench_world w;
     wasp_wasm_config wc = {.pooling = true, .pool_instances = n + 16};
     if (bench_world_new(&w, cfg, &wc)) return 1;

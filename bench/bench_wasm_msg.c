@@ -20,7 +20,11 @@ int bench_ring_run(const struct bench_config *cfg, struct bench_result *out, con
     const uint32_t n = cfg->smoke ? 50 : members;
     if (cfg->smoke) hops = 5000;
     struct bench_world w;
-    if (bench_world_new(&w, cfg, NULL)) return 1;
+    /* Past 10,000 members, instances come from a pool (as `wasp run` does
+     * for big systems): one mapping for all, not several per instance. */
+    wasp_wasm_config pooled = {.pooling = true, .pool_instances = n + 16};
+    if (n > 10000) bench_raise_map_count((uint64_t)n * 8 + 65536); /* data segments map an image too */
+    if (bench_world_new(&w, cfg, n > 10000 ? &pooled : NULL)) return 1;
     struct bench_done done = {0};
     static const char *const perms[] = {"ring.*", "done"};
     wasp_component_spec spec = {.name = "ring", .instances = n, .permissions = {.send = perms, .nsend = 2}};

@@ -37,6 +37,10 @@ wasp_component *bench_guest_load(struct bench_world *w, wasp_component_spec *spe
 
 /* The loops of ring-wasm, pingpong-wasm, throughput-wasm and spawn-wasm,
  * over any guests, so that components run the very same measurement. */
+/* 100,000 instances need about three memory mappings each; Linux allows
+ * 65,530 per process by default: raises the limit when we may (root). */
+void bench_raise_map_count(uint64_t want);
+
 int bench_ring_run(const struct bench_config *cfg, struct bench_result *out, const struct bench_guest *ring,
                    uint32_t members, int32_t hops);
 int bench_pingpong_run(const struct bench_config *cfg, struct bench_result *out, bool spinners,

@@ -47,12 +47,13 @@ struct wasp_instance {
     bool interrupted;
 
     /* Typed handles of the exports called so far, made on first use (a
-     * NULL typed: not a shape core_shim.h offers; the checked path then). */
+     * NULL typed: not a shape core_shim.h offers; the checked path then).
+     * Allocated with the first call, so an idle instance does not pay. */
     struct typed_export {
         wasmtime_func_t func;
         uint8_t nargs, nresults;
         wasp_core_typed *typed;
-    } typed[TYPED_MAX];
+    } *typed;
     int ntyped;
 };
 
@@ -70,6 +71,7 @@ static wasp_core_typed *typed_for(struct wasp_instance *inst, const wasmtime_fun
             return t->typed;
     }
     if (inst->ntyped == TYPED_MAX) return NULL;
+    if (!inst->typed && !(inst->typed = calloc(TYPED_MAX, sizeof(*inst->typed)))) return NULL;
     struct typed_export *t = &inst->typed[inst->ntyped++];
     *t = (struct typed_export){*f, (uint8_t)nargs, (uint8_t)nresults, NULL};
     t->typed = wasp_core_typed_new(inst->ctx, f, (uint32_t)nargs, (uint32_t)nresults);
@@ -246,6 +248,7 @@ void wasp__instance_free(struct wasp_instance *inst) {
     wasp__instance_call_abort(inst);
     wasp_cm_instance_delete(inst->cm);
     for (int i = 0; i < inst->ntyped; i++) wasp_core_typed_delete(inst->typed[i].typed);
+    free(inst->typed);
     if (inst->store) wasmtime_store_delete(inst->store);
     wasp__module_release(inst->module);
     wasp_waker_delete(inst->waker);
