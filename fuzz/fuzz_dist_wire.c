@@ -1,5 +1,5 @@
 /* fuzz_dist_wire.c - the multi-node wire boundary (src/dist/dist_wire.c):
- * frames arriving from other nodes, and names and topics turned into NATS
+ * frames and batches arriving from other nodes, and names and topics turned into NATS
  * subjects. A subject we build must never carry whitespace, a wildcard or
  * an empty token, whatever the name. */
 #include <stdlib.h>
@@ -26,6 +26,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         size_t h = wasp__dist_frame_head(head, f.flags, f.timeout_ns, sender, f.codec);
         /* a round trip, unless the sender holds a NUL (it is then cut there) */
         if (strlen(sender) == f.sender_len && (h > size || memcmp(head, data, h))) abort();
+    }
+    size_t off = 0, flen, seen = 0;
+    const void *frame;
+    while (wasp__dist_batch_next(data, size, &off, &frame, &flen) == 1) { /* stays inside */
+        if ((const uint8_t *)frame < data || (const uint8_t *)frame + flen > data + size || off > size) abort();
+        if (++seen > size) abort(); /* every frame takes at least its length */
+        wasp__dist_frame_parse(frame, flen, &f);
     }
     char *text = malloc(size + 1);
     if (!text) return 0;

@@ -5,9 +5,11 @@
  *
  *   dist_wire.c    subjects and message framing (pure functions)
  *   dist_node.c    connection, life cycle, the ticker thread
- *   wasp__dist_route.c   outgoing sends, requests, publishes; pending requests
+ *   dist_route.c   outgoing sends, requests, publishes; pending requests
+ *   dist_out.c     the outgoing queue: sends and publishes leave in batches
  *   dist_serve.c   incoming sends, requests and publishes
  *   dist_units.c   heartbeats, liveness, claims in JetStream KV, failover, fencing
+ *   dist_store.c   components' storage in a JetStream key-value bucket
  */
 #ifndef WASP_DIST_H
 #define WASP_DIST_H
@@ -115,5 +117,14 @@ struct wasp__dist_frame {
 };
 /* WASP_OK and the fields, or WASP_EINVAL for a malformed frame. */
 int wasp__dist_frame_parse(const void *buf, size_t len, struct wasp__dist_frame *f);
+
+/* A batch carries several frames to one subject in one NATS message: the
+ * byte WASP__DIST_BATCH, then each frame after its length (4 bytes, little
+ * endian). No frame has this flag, so a batch is told from a frame by its
+ * first byte. */
+#define WASP__DIST_BATCH 0x40u
+/* The next frame of the batch (buf, len) from *off (0 at first): 1 and
+ * (frame, flen), 0 at the end, or WASP_EINVAL for a malformed batch. */
+int wasp__dist_batch_next(const void *buf, size_t len, size_t *off, const void **frame, size_t *flen);
 
 #endif

@@ -45,6 +45,20 @@ struct dist_call {
     uint64_t expires;                     /* ns; forgotten after this (0 = never) */
 };
 
+/* The outgoing queue of sends and publishes (dist_out.c). */
+struct dist_out {
+    pthread_mutex_t mu;     /* the queue */
+    pthread_cond_t cv;      /* the flusher waits for work */
+    uint8_t *buf, *spare;   /* runs waiting; the buffer being published */
+    size_t len, cap, spare_cap;
+    size_t run;             /* offset of the last run, SIZE_MAX if none */
+    size_t batch_max;       /* bytes of frames in one NATS message */
+    atomic_bool queued;     /* len > 0, read without the lock */
+    bool idle, stop, started, initialized;
+    pthread_mutex_t pub_mu; /* held while publishing: queue order is wire order */
+    pthread_t thread;
+};
+
 struct wasp__dist {
     wasp_system *sys;
     wasp_manifest *m;
@@ -85,6 +99,7 @@ struct wasp__dist {
     uint64_t last_ok;        /* last confirmed round trip to the server (ticker) */
     uint64_t last_tick;
     bool conflict;           /* another live process uses our node name */
+    struct dist_out out;
 };
 
 /* Heard from within dead_ns of now (a heartbeat may be newer than now). */
@@ -103,7 +118,25 @@ void wasp__dist_guarded(wasp__dist *d, natsMsg *msg, void (*handle)(wasp__dist *
         wasp__dist_guarded(closure, msg, handle);                                              \
     }
 
-/* wasp__dist_route.c */
+/* The connection options every connection of a node shares: URL, name,
+ * credentials, TLS, pings and reconnects (dist_node.c). */
+natsStatus wasp__dist_nats_options(const wasp__dist_config *cfg, const char *client_name, natsOptions **out);
+
+/* dist_out.c */
+int wasp__dist_out_start(wasp__dist *d);
+/* Stops the flusher, publishing what is still queued. */
+void wasp__dist_out_stop(wasp__dist *d);
+void wasp__dist_out_free(wasp__dist *d);
+/* Queues the frame (head, data) for subject; WASP_OK, or the error of a
+ * frame too big to queue that was published at once. */
+int wasp__dist_out_push(wasp__dist *d, const char *subject, const uint8_t *head, size_t hlen,
+                        const void *data, size_t len);
+/* Publishes what is queued and holds the queue's order until unlock: a
+ * request or reply published in between follows what was sent before it. */
+void wasp__dist_out_lock(wasp__dist *d);
+void wasp__dist_out_unlock(wasp__dist *d);
+
+/* dist_route.c */
 int wasp__dist_route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64_t timeout_ns,
                wasp_reply_fn fn, void *fn_arg);
 int wasp__dist_publish(void *arg, const char *topic, const void *data, size_t len, wasp_aid sender,

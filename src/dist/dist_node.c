@@ -63,28 +63,20 @@ static void on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus
     wasp__dist_log(d, WASP_LOG_WARN, "NATS: %s", natsStatus_GetText(s));
 }
 
-/* The connection options: one connection per node, every publish sent at
- * once (libnats otherwise holds it ~1 ms for its flusher), no echo of our own
- * publishes, quick pings and endless reconnects. */
-static natsStatus connect_options(wasp__dist *d, const wasp__dist_config *cfg, natsOptions **out) {
+/* Every publish is sent at once (libnats otherwise holds it ~1 ms for its
+ * flusher; dist_out.c batches sends itself), quick pings, endless reconnects. */
+natsStatus wasp__dist_nats_options(const wasp__dist_config *cfg, const char *client_name, natsOptions **out) {
     natsOptions *o = NULL;
     natsStatus s = natsOptions_Create(&o);
-    char name[160];
-    snprintf(name, sizeof(name), "wasp %s/%s", d->system, d->node);
     if (s == NATS_OK) s = natsOptions_SetURL(o, cfg->url);
-    if (s == NATS_OK) s = natsOptions_SetName(o, name);
+    if (s == NATS_OK) s = natsOptions_SetName(o, client_name);
     if (s == NATS_OK) s = natsOptions_SetSendAsap(o, true);
-    if (s == NATS_OK) s = natsOptions_SetNoEcho(o, true);
     if (s == NATS_OK) s = natsOptions_SetTimeout(o, 2000);
     if (s == NATS_OK) s = natsOptions_SetPingInterval(o, 1000);
     if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(o, 2);
     if (s == NATS_OK) s = natsOptions_SetAllowReconnect(o, true);
     if (s == NATS_OK) s = natsOptions_SetMaxReconnect(o, -1);
     if (s == NATS_OK) s = natsOptions_SetReconnectWait(o, 100);
-    if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(o, on_disconnected, d);
-    if (s == NATS_OK) s = natsOptions_SetReconnectedCB(o, on_reconnected, d);
-    if (s == NATS_OK) s = natsOptions_SetClosedCB(o, on_closed, d);
-    if (s == NATS_OK) s = natsOptions_SetErrorHandler(o, on_async_error, d);
     if (s == NATS_OK && cfg->creds) s = natsOptions_SetUserCredentialsFromFiles(o, cfg->creds, NULL);
     if (s == NATS_OK && (cfg->tls_ca || cfg->tls_cert)) s = natsOptions_SetSecure(o, true);
     if (s == NATS_OK && cfg->tls_ca) s = natsOptions_LoadCATrustedCertificates(o, cfg->tls_ca);
@@ -92,6 +84,22 @@ static natsStatus connect_options(wasp__dist *d, const wasp__dist_config *cfg, n
         s = natsOptions_LoadCertificatesChain(o, cfg->tls_cert, cfg->tls_key);
     if (s != NATS_OK) natsOptions_Destroy(o);
     else *out = o;
+    return s;
+}
+
+/* A node's own connection: no echo of its publishes, and its events. */
+static natsStatus connect_options(wasp__dist *d, const wasp__dist_config *cfg, natsOptions **out) {
+    char name[160];
+    snprintf(name, sizeof(name), "wasp %s/%s", d->system, d->node);
+    natsOptions *o = NULL;
+    natsStatus s = wasp__dist_nats_options(cfg, name, &o);
+    if (s == NATS_OK) s = natsOptions_SetNoEcho(o, true);
+    if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(o, on_disconnected, d);
+    if (s == NATS_OK) s = natsOptions_SetReconnectedCB(o, on_reconnected, d);
+    if (s == NATS_OK) s = natsOptions_SetClosedCB(o, on_closed, d);
+    if (s == NATS_OK) s = natsOptions_SetErrorHandler(o, on_async_error, d);
+    if (s != NATS_OK && o) natsOptions_Destroy(o);
+    else if (s == NATS_OK) *out = o;
     return s;
 }
 
@@ -173,6 +181,8 @@ int wasp__dist_create(wasp_system *sys, wasp_manifest *m, const wasp__dist_confi
         return fail(err, errcap, WASP_EIO, "cannot connect to %s: %s", cfg->url,
                     nats_GetLastError(NULL));
     d->max_payload = natsConnection_GetMaxPayload(d->nc);
+    if ((rc = wasp__dist_out_start(d)))
+        return fail(err, errcap, rc, "cannot start the sending thread");
     if ((s = natsConnection_JetStream(&d->js, d->nc, NULL)) == NATS_OK) {
         char bucket[128];
         snprintf(bucket, sizeof(bucket), "wasp_%s_units", d->system);
@@ -256,6 +266,7 @@ void wasp__dist_leave(wasp__dist *d) {
     bool joined = d->ticker_started;
     if (d->ticker_started) pthread_join(d->ticker, NULL);
     d->ticker_started = false;
+    wasp__dist_out_stop(d); /* what is queued leaves first */
     if (d->nc && joined) {
         wasp__dist_units_stop_all(d, false);
         wasp__dist_heartbeat(d, true); /* the others fail our units over at once */
@@ -280,6 +291,7 @@ void wasp__dist_destroy(wasp__dist *d) {
     jsCtx_Destroy(d->js);
     natsConnection_Destroy(d->nc);
     wasp__dist_units_free(d);
+    wasp__dist_out_free(d);
     wasp__dist_fail_calls(d, NULL, WASP_ESTOPPED, false);
     wasp__hashmap_free(&d->calls);
     pthread_mutex_destroy(&d->mu);

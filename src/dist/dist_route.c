@@ -78,31 +78,30 @@ int wasp__dist_route(void *arg, const wasp_send_opts *o, wasp_aid sender, uint64
     if (wasp__dist_name_subject(subj, sizeof(subj), d->system, owner, o->to_name)) return WASP_ENOENT;
     size_t n = WASP__DIST_FRAME_MAX + o->len;
     if (n > (size_t)d->max_payload) return WASP_E2BIG;
-    uint8_t stack[DIST_STACK_FRAME], *buf = n <= sizeof(stack) ? stack : malloc(n);
-    if (!buf) return WASP_ENOMEM;
     unsigned flags = (o->priority == WASP_PRIO_HIGH ? WASP__DIST_HIGH : 0) |
                      (fn ? WASP__DIST_REQUEST : 0);
     char from[256] = ""; /* the receiver's `sender` names the sending actor */
     if (sender && wasp_actor_name(d->sys, sender, from, sizeof(from)) < 0) from[0] = 0;
     if (!sender && o->sender_name) snprintf(from, sizeof(from), "%s", o->sender_name); /* relayed */
-    size_t head = wasp__dist_frame_head(buf, flags, timeout_ns, from, o->codec);
-    if (o->len) memcpy(buf + head, o->data, o->len);
-    n = head + o->len;
-    natsStatus s;
-    if (!fn) {
-        s = natsConnection_Publish(d->nc, subj, buf, (int)n);
-        rc = wasp__dist_status_of(s);
-    } else {
-        uint64_t id;
-        if (!(rc = call_register(d, owner, timeout_ns, fn, fn_arg, o->reply_codec, &id))) {
-            char reply[DIST_SUBJECT_MAX];
-            snprintf(reply, sizeof(reply), "%s%" PRIu64, d->inbox_prefix, id);
-            s = natsConnection_PublishRequest(d->nc, subj, reply, buf, (int)n);
-            if (s != NATS_OK) {
-                struct dist_call *c = call_take(d, id);
-                if (c) rc = wasp__dist_status_of(s); /* fn must not run */
-                free(c);                        /* else it ran already: accepted */
-            }
+    uint8_t head[WASP__DIST_FRAME_MAX];
+    size_t hlen = wasp__dist_frame_head(head, flags, timeout_ns, from, o->codec);
+    if (!fn) return wasp__dist_out_push(d, subj, head, hlen, o->data, o->len);
+    n = hlen + o->len;
+    uint8_t stack[DIST_STACK_FRAME], *buf = n <= sizeof(stack) ? stack : malloc(n);
+    if (!buf) return WASP_ENOMEM;
+    memcpy(buf, head, hlen);
+    if (o->len) memcpy(buf + hlen, o->data, o->len);
+    uint64_t id;
+    if (!(rc = call_register(d, owner, timeout_ns, fn, fn_arg, o->reply_codec, &id))) {
+        char reply[DIST_SUBJECT_MAX];
+        snprintf(reply, sizeof(reply), "%s%" PRIu64, d->inbox_prefix, id);
+        wasp__dist_out_lock(d); /* after the sends queued before it */
+        natsStatus s = natsConnection_PublishRequest(d->nc, subj, reply, buf, (int)n);
+        wasp__dist_out_unlock(d);
+        if (s != NATS_OK) {
+            struct dist_call *c = call_take(d, id);
+            if (c) rc = wasp__dist_status_of(s); /* fn must not run */
+            free(c);                             /* else it ran already: accepted */
         }
     }
     if (buf != stack) free(buf);
@@ -120,14 +119,8 @@ int wasp__dist_publish(void *arg, const char *topic, const void *data, size_t le
     if (atomic_load_explicit(&d->leaving, memory_order_relaxed)) return WASP_OK;
     uint8_t head[WASP__DIST_FRAME_MAX];
     size_t hl = wasp__dist_frame_head(head, 0, 0, NULL, codec);
-    size_t n = hl + len;
-    if (n > (size_t)d->max_payload) return WASP_E2BIG;
-    uint8_t stack[DIST_STACK_FRAME], *buf = n <= sizeof(stack) ? stack : malloc(n);
-    if (!buf) return WASP_ENOMEM;
-    memcpy(buf, head, hl);
-    if (len) memcpy(buf + hl, data, len);
-    natsConnection_Publish(d->nc, subj, buf, (int)n); /* at most once, like a local publish */
-    if (buf != stack) free(buf);
+    if (hl + len > (size_t)d->max_payload) return WASP_E2BIG;
+    wasp__dist_out_push(d, subj, head, hl, data, len); /* at most once, like a local publish */
     return WASP_OK;
 }
 

@@ -31,7 +31,9 @@ static void send_reply(wasp__dist *d, const char *subject, int status, const voi
     buf[0] = head == 9 ? WASP__DIST_REPLY_TAGGED : (uint8_t)(-status);
     for (size_t i = 1; i < head; i++) buf[i] = (uint8_t)(codec >> (8 * (i - 1)));
     if (len) memcpy(buf + head, data, len);
+    wasp__dist_out_lock(d); /* after what this thread sent before replying */
     natsConnection_Publish(d->nc, subject, buf, (int)(head + len));
+    wasp__dist_out_unlock(d);
     if (buf != stack) free(buf);
 }
 
@@ -49,12 +51,46 @@ static const char *subject_rest(wasp__dist *d, const char *subject) {
     return subject + skip + 2;
 }
 
+/* One frame of a send (not a request) to name: into the local runtime. */
+static void deliver_send(wasp__dist *d, const char *name, const struct wasp__dist_frame *f) {
+    char from[256];
+    snprintf(from, sizeof(from), "%.*s", (int)f->sender_len, f->sender ? f->sender : "");
+    wasp_send_opts o = {.to_name = name, .data = f->data, .len = f->len,
+                        .priority = (f->flags & WASP__DIST_HIGH) ? WASP_PRIO_HIGH : WASP_PRIO_NORMAL,
+                        .sender_name = from[0] ? from : NULL, .codec = f->codec};
+    int rc = wasp_send_ex(d->sys, &o);
+    if (rc) /* sends are at most once: this one is lost, like a dead letter */
+        wasp__dist_log(d, WASP_LOG_DEBUG, "a message from another node for %s: %s", name,
+                       wasp_strerror(rc));
+}
+
+/* Each send of a batch, in order; a request inside a batch is malformed. */
+static void deliver_batch(wasp__dist *d, const char *name, const void *data, size_t len) {
+    size_t off = 0, flen;
+    const void *frame;
+    int more;
+    while ((more = wasp__dist_batch_next(data, len, &off, &frame, &flen)) == 1) {
+        struct wasp__dist_frame f;
+        if (wasp__dist_frame_parse(frame, flen, &f) == WASP_OK && !(f.flags & WASP__DIST_REQUEST))
+            deliver_send(d, name, &f);
+    }
+    if (more) wasp__dist_log(d, WASP_LOG_DEBUG, "a malformed batch for %s", name);
+}
+
 static void handle_name(wasp__dist *d, natsMsg *msg) {
     const char *name = subject_rest(d, natsMsg_GetSubject(msg)); /* "NODE.NAME" */
     if (name && (name = strchr(name, '.'))) name++;
     const char *reply = natsMsg_GetReply(msg);
+    const uint8_t *data = (const uint8_t *)natsMsg_GetData(msg);
+    size_t dlen = (size_t)natsMsg_GetDataLength(msg);
+    if (name && dlen && data[0] == WASP__DIST_BATCH) {
+        serving = true;
+        deliver_batch(d, name, data, dlen);
+        serving = false;
+        return;
+    }
     struct wasp__dist_frame f;
-    int rc = wasp__dist_frame_parse(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg), &f);
+    int rc = wasp__dist_frame_parse(data, dlen, &f);
     if (!name) rc = WASP_EINVAL;
     char from[256];
     snprintf(from, sizeof(from), "%.*s", (int)f.sender_len, f.sender ? f.sender : "");
@@ -75,10 +111,7 @@ static void handle_name(wasp__dist *d, natsMsg *msg) {
         }
         if (rc) send_reply(d, reply, rc, NULL, 0, 0);
     } else if (!rc) {
-        rc = wasp_send_ex(d->sys, &o);
-        if (rc) /* sends are at most once: this one is lost, like a dead letter */
-            wasp__dist_log(d, WASP_LOG_DEBUG, "a message from another node for %s: %s", name,
-                     wasp_strerror(rc));
+        deliver_send(d, name, &f);
     } else if (reply) {
         send_reply(d, reply, WASP_EINVAL, NULL, 0, 0);
     }
@@ -87,15 +120,26 @@ static void handle_name(wasp__dist *d, natsMsg *msg) {
 
 DIST_CALLBACK(wasp__dist_on_name, handle_name)
 
+/* One frame of a publish: plain, or with a codec tag. */
+static void deliver_publish(wasp__dist *d, const char *topic, const void *frame, size_t len) {
+    struct wasp__dist_frame f;
+    if (wasp__dist_frame_parse(frame, len, &f) == WASP_OK && !(f.flags & ~WASP__DIST_CODEC))
+        wasp_publish_local_tagged(d->sys, topic, f.data, f.len, f.codec);
+}
+
 static void handle_topic(wasp__dist *d, natsMsg *msg) {
     const char *topic = subject_rest(d, natsMsg_GetSubject(msg));
-    struct wasp__dist_frame f;
-    int rc = wasp__dist_frame_parse(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg), &f);
-    if (topic && rc == WASP_OK && !(f.flags & ~WASP__DIST_CODEC)) {
-        serving = true;
-        wasp_publish_local_tagged(d->sys, topic, f.data, f.len, f.codec);
-        serving = false;
+    const uint8_t *b = (const uint8_t *)natsMsg_GetData(msg);
+    size_t len = (size_t)natsMsg_GetDataLength(msg), off = 0, flen;
+    if (!topic || !len) return;
+    serving = true;
+    if (b[0] == WASP__DIST_BATCH) {
+        const void *frame;
+        while (wasp__dist_batch_next(b, len, &off, &frame, &flen) == 1) deliver_publish(d, topic, frame, flen);
+    } else {
+        deliver_publish(d, topic, b, len);
     }
+    serving = false;
 }
 
 DIST_CALLBACK(wasp__dist_on_topic, handle_topic)

@@ -101,3 +101,20 @@ int wasp__dist_frame_parse(const void *buf, size_t len, struct wasp__dist_frame 
     f->len = len - n;
     return WASP_OK;
 }
+
+int wasp__dist_batch_next(const void *buf, size_t len, size_t *off, const void **frame, size_t *flen) {
+    const uint8_t *b = buf;
+    if (*off == 0) {
+        if (!b || len < 1 || b[0] != WASP__DIST_BATCH) return WASP_EINVAL;
+        *off = 1;
+    }
+    if (*off >= len) return 0;
+    if (len - *off < 4) return WASP_EINVAL;
+    uint32_t n = 0;
+    for (int i = 0; i < 4; i++) n |= (uint32_t)b[*off + i] << (8 * i);
+    if (n > len - *off - 4) return WASP_EINVAL;
+    *frame = b + *off + 4;
+    *flen = n;
+    *off += 4 + (size_t)n;
+    return 1;
+}

@@ -94,12 +94,40 @@ static void test_frame_codec(void **state) {
     assert_int_equal(wasp__dist_frame_parse(buf, h, &f), WASP_EINVAL);
 }
 
+/* A batch walks frame by frame; a length past the end or a missing batch
+ * byte is malformed, never read beyond. */
+static void test_batches(void **state) {
+    (void)state;
+    const uint8_t batch[] = {WASP__DIST_BATCH, 2, 0, 0, 0, 0, 'a', 1, 0, 0, 0, 0};
+    size_t off = 0, flen = 0;
+    const void *frame = NULL;
+    assert_int_equal(wasp__dist_batch_next(batch, sizeof(batch), &off, &frame, &flen), 1);
+    assert_int_equal(flen, 2);
+    assert_memory_equal(frame, "\0a", 2);
+    assert_int_equal(wasp__dist_batch_next(batch, sizeof(batch), &off, &frame, &flen), 1);
+    assert_int_equal(flen, 1);
+    assert_int_equal(wasp__dist_batch_next(batch, sizeof(batch), &off, &frame, &flen), 0);
+    off = 0; /* the second length claims more than is left */
+    const uint8_t cut[] = {WASP__DIST_BATCH, 1, 0, 0, 0, 0, 9, 0, 0, 0, 0};
+    assert_int_equal(wasp__dist_batch_next(cut, sizeof(cut), &off, &frame, &flen), 1);
+    assert_int_equal(wasp__dist_batch_next(cut, sizeof(cut), &off, &frame, &flen), WASP_EINVAL);
+    off = 0;
+    const uint8_t torn[] = {WASP__DIST_BATCH, 1, 0};
+    assert_int_equal(wasp__dist_batch_next(torn, sizeof(torn), &off, &frame, &flen), WASP_EINVAL);
+    off = 0;
+    assert_int_equal(wasp__dist_batch_next(batch + 1, sizeof(batch) - 1, &off, &frame, &flen), WASP_EINVAL);
+    /* no frame is a batch: the flag is refused in a frame */
+    struct wasp__dist_frame f;
+    assert_int_equal(wasp__dist_frame_parse(batch, sizeof(batch), &f), WASP_EINVAL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_subjects),
         cmocka_unit_test(test_frames),
         cmocka_unit_test(test_frame_codec),
+        cmocka_unit_test(test_batches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
