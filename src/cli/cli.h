@@ -107,10 +107,16 @@ void cli_dist_set_stats(void *node, json_t *(*local)(void *arg), void *arg);
 json_t *cli_dist_stats(void *node, json_t *local);
 void cli_dist_leave(void *node);   /* before wasp_system_stop */
 void cli_dist_destroy(void *node); /* after it; NULL is a no-op */
+/* Storage of a node: the system's JetStream key-value bucket (CLI_OK or
+ * CLI_FAILED, printed). */
+int cli_dist_open_store(const struct cli_dist_args *a, const char *system, wasp_store **out);
 /* run_store.c: opens DIR/SYSTEM.kv (DIR NULL = the user's data directory)
- * if a component of m is granted storage; *out stays NULL otherwise. On
- * failure prints why, naming the file, and returns CLI_FAILED. */
-int cli_open_store(const wasp_manifest *m, const char *data_dir, wasp_store **out);
+ * if a component of m is granted storage; *out stays NULL otherwise. A node
+ * of a multi-node system (dist->node set) uses the system's JetStream
+ * key-value bucket instead. On failure prints why, naming the file, and
+ * returns CLI_FAILED. */
+int cli_open_store(const wasp_manifest *m, const char *data_dir, const struct cli_dist_args *dist,
+                   wasp_store **out);
 
 /* run_watch.c: `wasp run --watch` - upgrades a component whenever its .wasm
  * file changes, until cli_watch_stop (before the system stops). */

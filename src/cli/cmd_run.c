@@ -379,7 +379,7 @@ int cmd_run(int argc, char **argv) {
     char cache[4096];
     wasp_wasm_config wcfg = engine_config(m, cache, sizeof(cache));
     wasp_store *store = NULL;
-    rc = cli_open_store(m, a.data, &store);
+    rc = cli_open_store(m, a.data, &a.dist, &store);
     if (rc != CLI_OK) {
         wasp_manifest_free(m);
         if (stats_out.owned) close(stats_out.fd);

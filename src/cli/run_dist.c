@@ -48,10 +48,16 @@ int cli_dist_check(const struct cli_dist_args *a) {
 #endif
 }
 
+#ifdef WASP_HAVE_NATS
+static wasp__dist_config config_of(const struct cli_dist_args *a) {
+    return (wasp__dist_config){.node = a->node, .url = a->nats, .creds = a->creds,
+                               .tls_ca = a->tls_ca, .tls_cert = a->tls_cert, .tls_key = a->tls_key};
+}
+#endif
+
 void *cli_dist_join(wasp_system *sys, wasp_manifest *m, const struct cli_dist_args *a) {
 #ifdef WASP_HAVE_NATS
-    wasp__dist_config cfg = {.node = a->node, .url = a->nats, .creds = a->creds,
-                             .tls_ca = a->tls_ca, .tls_cert = a->tls_cert, .tls_key = a->tls_key};
+    wasp__dist_config cfg = config_of(a);
     wasp__dist *d = NULL;
     char err[512] = "";
     int rc = wasp__dist_create(sys, m, &cfg, &d, err, sizeof(err));
@@ -65,6 +71,19 @@ void *cli_dist_join(wasp_system *sys, wasp_manifest *m, const struct cli_dist_ar
     (void)sys, (void)m, (void)a;
     return NULL;
 #endif
+}
+
+int cli_dist_open_store(const struct cli_dist_args *a, const char *system, wasp_store **out) {
+#ifdef WASP_HAVE_NATS
+    wasp__dist_config cfg = config_of(a);
+    char err[512] = "";
+    int rc = wasp__dist_store_open(&cfg, system, out, err, sizeof(err));
+    if (rc == WASP_OK) return CLI_OK;
+    fprintf(stderr, "wasp run: node %s: %s\n", a->node, err[0] ? err : wasp_strerror(rc));
+#else
+    (void)a, (void)system, (void)out;
+#endif
+    return CLI_FAILED;
 }
 
 int cli_dist_start(void *node, void (*on_give_up)(wasp_supervisor *, void *), wasp_supervisor **root,

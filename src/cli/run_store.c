@@ -4,12 +4,14 @@
 
 #include "cli.h"
 
-int cli_open_store(const wasp_manifest *m, const char *data_dir, wasp_store **out) {
+int cli_open_store(const wasp_manifest *m, const char *data_dir, const struct cli_dist_args *dist,
+                   wasp_store **out) {
     *out = NULL;
     bool wanted = false;
     for (size_t i = 0; i < wasp_manifest_component_count(m); i++)
         wanted |= wasp_manifest_component(m, i)->storage.granted;
     if (!wanted) return CLI_OK;
+    if (dist && dist->node) return cli_dist_open_store(dist, wasp_manifest_name(m), out);
     char dir[4096], path[4352], err[4600];
     if (!data_dir) {
         if (wasp_store_default_dir(dir, sizeof(dir)) < 0) {

@@ -67,6 +67,13 @@ void wasp__dist_set_report(wasp__dist *d, wasp__dist_report_fn fn, void *arg);
 int wasp__dist_gather(wasp__dist *d, uint64_t timeout_ns,
                       void (*each)(void *arg, const char *node, const void *data, size_t len),
                       void *arg);
+/* Components' storage for a node of a multi-node system: a store on the
+ * JetStream key-value bucket wasp_<system>_kv, over its own connection made
+ * with cfg's URL, credentials and TLS (docs/DISTRIBUTION.md, "Storage").
+ * err gets the reason of a failure. Close it with wasp_store_close. */
+int wasp__dist_store_open(const wasp__dist_config *cfg, const char *system, wasp_store **out,
+                          char *err, size_t errcap);
+
 /* This node's name. */
 const char *wasp__dist_node(const wasp__dist *d);
 

@@ -61,30 +61,18 @@ static void *writer_main(void *arg) {
     }
 }
 
-int wasp_store_open(const char *path, const wasp_store_config *cfg, wasp_store **out, char *err,
-                    size_t errcap) {
-    if (err && errcap) err[0] = 0;
-    if (!path || !*path || !out) return WASP_EINVAL;
+/* Takes the backend (ops, be) into a new store and starts its writer;
+ * closes the backend on failure. */
+static int store_start(const char *path, const struct wasp_store_backend_ops *ops, void *be,
+                       wasp_store **out) {
     wasp_store *st = calloc(1, sizeof(*st));
     if (!st || !(st->path = strdup(path))) {
         free(st);
+        ops->close(be);
         return WASP_ENOMEM;
     }
-    const char *backend = cfg && cfg->backend ? cfg->backend : "sqlite";
-    int rc;
-    if (!strcmp(backend, "sqlite")) {
-        rc = wasp__sqlite_open(path, &st->ops, &st->be, err, errcap);
-    } else if (!strcmp(backend, "lmdb")) {
-        uint64_t map = cfg->map_size ? cfg->map_size : 256ull << 20;
-        rc = wasp__lmdb_open(path, map, &st->ops, &st->be, err, errcap);
-    } else {
-        rc = wasp__store_fail(err, errcap, WASP_EINVAL, path, "unknown storage backend \"%s\"", backend);
-    }
-    if (rc != WASP_OK) {
-        free(st->path);
-        free(st);
-        return rc;
-    }
+    st->ops = ops;
+    st->be = be;
     pthread_mutex_init(&st->lock, NULL);
     pthread_cond_init(&st->wake, NULL);
     pthread_cond_init(&st->drained, NULL);
@@ -99,6 +87,32 @@ int wasp_store_open(const char *path, const wasp_store_config *cfg, wasp_store *
     }
     *out = st;
     return WASP_OK;
+}
+
+int wasp__store_open_backend(const char *label, const struct wasp_store_backend_ops *ops, void *be,
+                             wasp_store **out) {
+    if (!label || !ops || !out) return WASP_EINVAL;
+    return store_start(label, ops, be, out);
+}
+
+int wasp_store_open(const char *path, const wasp_store_config *cfg, wasp_store **out, char *err,
+                    size_t errcap) {
+    if (err && errcap) err[0] = 0;
+    if (!path || !*path || !out) return WASP_EINVAL;
+    const struct wasp_store_backend_ops *ops = NULL;
+    void *be = NULL;
+    const char *backend = cfg && cfg->backend ? cfg->backend : "sqlite";
+    int rc;
+    if (!strcmp(backend, "sqlite")) {
+        rc = wasp__sqlite_open(path, &ops, &be, err, errcap);
+    } else if (!strcmp(backend, "lmdb")) {
+        uint64_t map = cfg->map_size ? cfg->map_size : 256ull << 20;
+        rc = wasp__lmdb_open(path, map, &ops, &be, err, errcap);
+    } else {
+        rc = wasp__store_fail(err, errcap, WASP_EINVAL, path, "unknown storage backend \"%s\"", backend);
+    }
+    if (rc != WASP_OK) return rc;
+    return store_start(path, ops, be, out);
 }
 
 void wasp_store_close(wasp_store *st) {

@@ -60,6 +60,12 @@ struct wasp_store_backend_ops {
     void (*close)(void *be);
 };
 
+/* A store over a backend opened elsewhere (src/dist's JetStream bucket):
+ * the store owns be from now on (closed with it, or at once on failure).
+ * label is what wasp_store_path answers. */
+int wasp__store_open_backend(const char *label, const struct wasp_store_backend_ops *ops, void *be,
+                             wasp_store **out);
+
 /* ---- store_batch.c: rules shared by backends ---- */
 
 /* Bytes (keys plus values) a namespace holds; `pending` is the change made

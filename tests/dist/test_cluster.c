@@ -2,7 +2,8 @@
  * nats-server: remote send, call and publish, pools, unknown and
  * uncarriable names, a duplicate node name, a node killed (SIGKILL) and one
  * stopped (SIGSTOP) with their failover units served again elsewhere, a
- * nats-server restart, and nothing delivered twice. This process joins as a
+ * nats-server restart, nothing delivered twice, and storage that a unit
+ * finds again on the node it failed over to (the JetStream bucket). This process joins as a
  * client node ("driver", not in `nodes`) and talks through the public API.
  * Every wait is bounded; every process is stopped by its PID. */
 #include <errno.h>
@@ -44,7 +45,11 @@ static const char *manifest_text =
     "    wasm: counter.wasm\n"
     "    subscribe: [\"news.>\"]\n"
     "    permissions: {subscribe: [\"news.>\"]}\n"
-    "    placement: {node: n3, failover: true}\n";
+    "    placement: {node: n3, failover: true}\n"
+    "  - name: store\n"
+    "    wasm: kv_probe.wasm\n"
+    "    storage: {quota: 1MiB, durability: commit}\n"
+    "    placement: {node: n2, failover: true}\n";
 
 static pid_t start_node(const char *name, const char *log) {
     char *argv[] = {WASP_CLI_BINARY, "run", manifest, "--node", (char *)name, "--nats", nats.url,
@@ -78,12 +83,12 @@ static long call_count(const char *name) {
     return strtol(out, NULL, 10);
 }
 
-/* Polls until `name` answers three calls in a row (bounded); the time it took. */
-static uint64_t until_served(const char *name, unsigned max_ms) {
+/* Polls until `name` answers three calls of text in a row (bounded); the time it took. */
+static uint64_t until_answers(const char *name, const char *text, unsigned max_ms) {
     uint64_t t0 = wasp_clock_ns();
     int ok = 0;
     while (ok < 3 && wasp_clock_ns() - t0 < (uint64_t)max_ms * 1000000ull) {
-        if (call(name, "ping", NULL, 0) == WASP_OK) ok++;
+        if (call(name, text, NULL, 0) == WASP_OK) ok++;
         else {
             ok = 0;
             tu_sleep_ms(20);
@@ -92,6 +97,8 @@ static uint64_t until_served(const char *name, unsigned max_ms) {
     assert_int_equal(ok, 3);
     return wasp_clock_ns() - t0;
 }
+
+static uint64_t until_served(const char *name, unsigned max_ms) { return until_answers(name, "ping", max_ms); }
 
 /* The index of the node serving name now. */
 static int owner_of(const char *name) {
@@ -147,7 +154,8 @@ static int setup(void **state) {
     assert_non_null(b);
     free(b);
     char cmd[1200];
-    snprintf(cmd, sizeof(cmd), "cp '%s/echo.wasm' '%s/counter.wasm' '%s/'", WASP_GUESTS, WASP_GUESTS, dir);
+    snprintf(cmd, sizeof(cmd), "cp '%s/echo.wasm' '%s/counter.wasm' '%s/kv_probe.wasm' '%s/'", WASP_GUESTS,
+             WASP_GUESTS, WASP_GUESTS, dir);
     assert_int_equal(system(cmd), 0);
     for (int i = 0; i < NODES; i++) {
         char name[8];
@@ -168,6 +176,7 @@ static int setup(void **state) {
     until_served("echo", 20000);
     until_served("counter", 20000);
     until_served("listener", 20000);
+    until_answers("store", "get none", 20000);
     return 0;
 }
 
@@ -267,9 +276,39 @@ static void test_node_name_conflict(void **state) {
     assert_int_equal(call("echo", "still", out, sizeof(out)), WASP_OK);
 }
 
+/* Storage of a node is the system's JetStream bucket: the same operations
+ * and answers as on one node (versions, compare-and-swap, prefix listing). */
+static void test_clustered_storage(void **state) {
+    (void)state;
+    char out[256], cmd[64];
+    assert_int_equal(call("store", "put fruit apple", out, sizeof(out)), WASP_OK);
+    assert_string_equal(out, "0");
+    assert_int_equal(call("store", "get fruit", out, sizeof(out)), WASP_OK);
+    assert_string_equal(out, "apple");
+    assert_int_equal(call("store", "ver fruit", out, sizeof(out)), WASP_OK);
+    long version = strtol(strchr(out, '@') + 1, NULL, 10);
+    assert_true(!strncmp(out, "5@", 2) && version > 0);
+    snprintf(cmd, sizeof(cmd), "cas fruit pear %ld", version + 1000); /* stale: refused */
+    assert_int_equal(call("store", cmd, out, sizeof(out)), WASP_OK);
+    assert_string_equal(out, "0");
+    snprintf(cmd, sizeof(cmd), "cas fruit pear %ld", version);
+    assert_int_equal(call("store", cmd, out, sizeof(out)), WASP_OK);
+    assert_true(strtol(out, NULL, 10) > version);
+    assert_int_equal(call("store", "put fruit-b kiwi", out, sizeof(out)), WASP_OK);
+    assert_int_equal(call("store", "put veg leek", out, sizeof(out)), WASP_OK);
+    assert_int_equal(call("store", "list fruit", out, sizeof(out)), WASP_OK);
+    assert_string_equal(out, "fruit,fruit-b");
+    assert_int_equal(call("store", "del veg", out, sizeof(out)), WASP_OK);
+    assert_string_equal(out, "0");
+    assert_int_equal(call("store", "get veg", out, sizeof(out)), WASP_OK);
+    assert_string_equal(out, "-1");
+    assert_int_equal(call("store", "del veg", out, sizeof(out)), WASP_OK);
+    assert_string_equal(out, "-1");
+}
+
 static void test_killed_node(void **state) {
     (void)state;
-    int victim = owner_of("counter"); /* placed on n2 */
+    int victim = owner_of("counter"); /* placed on n2, with store */
     assert_int_equal(kill(node_pid[victim], SIGKILL), 0);
     assert_int_equal(waitpid(node_pid[victim], NULL, 0), node_pid[victim]);
     node_pid[victim] = 0;
@@ -286,6 +325,11 @@ static void test_killed_node(void **state) {
     long base = call_count("counter");
     for (int i = 0; i < 100; i++) assert_int_equal(wasp_send_name(sys, "counter", "y", 1), WASP_OK);
     assert_int_equal(call_count("counter"), base + 101);
+    /* the store unit failed over with n2 and finds its data on its new node */
+    until_answers("store", "get none", 20000);
+    char out[64];
+    assert_int_equal(call("store", "get fruit", out, sizeof(out)), WASP_OK);
+    assert_string_equal(out, "pear");
 }
 
 static void test_stopped_node(void **state) {
@@ -337,6 +381,7 @@ int main(void) {
         cmocka_unit_test(test_unknown_and_uncarriable),
         cmocka_unit_test(test_whole_system_stats),
         cmocka_unit_test(test_node_name_conflict),
+        cmocka_unit_test(test_clustered_storage),
         cmocka_unit_test(test_killed_node),
         cmocka_unit_test(test_stopped_node),
         cmocka_unit_test(test_nats_restart),
