@@ -91,7 +91,9 @@ static int launch(struct nats_loopback *s) {
     return -1;
 }
 
-int nats_loopback_start(struct nats_loopback *s) {
+int nats_loopback_start(struct nats_loopback *s) { return nats_loopback_start_conf(s, NULL); }
+
+int nats_loopback_start_conf(struct nats_loopback *s, const char *extra) {
     memset(s, 0, sizeof(*s));
     snprintf(s->dir, sizeof(s->dir), "%s/wasp-nats-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(s->dir)) return -1;
@@ -105,8 +107,9 @@ int nats_loopback_start(struct nats_loopback *s) {
             "listen: 127.0.0.1:%d\n"
             "ping_interval: \"1s\"\n"
             "ping_max: 2\n"
-            "jetstream: {store_dir: \"%s/js\"}\n",
-            s->port, s->dir);
+            "jetstream: {store_dir: \"%s/js\"}\n"
+            "%s",
+            s->port, s->dir, extra ? extra : "");
     fclose(f);
     return launch(s);
 }

@@ -17,6 +17,8 @@ struct nats_loopback {
 
 /* 0, or -1 (nats-server missing, no free port, not ready within 10 s). */
 int nats_loopback_start(struct nats_loopback *s);
+/* The same with more configuration lines (e.g. a `tls { ... }` block). */
+int nats_loopback_start_conf(struct nats_loopback *s, const char *extra);
 /* Stops it (SIGTERM, then SIGKILL after 5 s) and starts it again on the same
  * port and store. 0 or -1. */
 int nats_loopback_restart(struct nats_loopback *s);

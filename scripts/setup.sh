@@ -17,6 +17,7 @@ packages=(
     libh2o-evloop-dev     # HTTP ingress (measured against libmicrohttpd: docs/HTTP.md)
     valgrind
     nats-server libnats-dev  # multi-node systems (src/dist) and their tests
+    openssl               # test certificates for NATS over TLS (tests/dist/test_tls.c)
     libsqlite3-dev        # storage (src/store)
     liblmdb-dev           # storage: the LMDB backend measured beside SQLite
     python3-venv nodejs   # guest tools: componentize-py, componentize-js
