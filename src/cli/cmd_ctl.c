@@ -21,6 +21,9 @@ static int by_name(const void *a, const void *b) {
     int c = strcmp(json_string_value(json_object_get(x->info, "name")),
                    json_string_value(json_object_get(y->info, "name")));
     if (c) return c;
+    const char *xn = json_string_value(json_object_get(x->info, "node")); /* nodes of one system */
+    const char *yn = json_string_value(json_object_get(y->info, "node"));
+    if ((c = strcmp(xn ? xn : "", yn ? yn : ""))) return c;
     return (int)(json_integer_value(json_object_get(x->info, "pid")) -
                  json_integer_value(json_object_get(y->info, "pid")));
 }
@@ -52,10 +55,12 @@ int cmd_ps(int argc, char **argv) {
             free(s);
             continue;
         }
-        char up[32];
+        char up[32], name[160];
         format_uptime(up, sizeof(up), json_integer_value(json_object_get(info, "uptime_ms")));
-        printf("%-20s pid=%-8lld up=%-8s actors=%-6lld %s\n",
-               json_string_value(json_object_get(info, "name")),
+        const char *node = json_string_value(json_object_get(info, "node")); /* one node of several */
+        snprintf(name, sizeof(name), "%s%s%s", json_string_value(json_object_get(info, "name")),
+                 node ? " node=" : "", node ? node : "");
+        printf("%-20s pid=%-8lld up=%-8s actors=%-6lld %s\n", name,
                (long long)json_integer_value(json_object_get(info, "pid")), up,
                (long long)json_integer_value(json_object_get(info, "actors")), v[i].path);
     }

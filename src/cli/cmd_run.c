@@ -434,7 +434,8 @@ int cmd_run(int argc, char **argv) {
     }
     wasp__ctl_host host = {.sys = sys, .wasm = w, .manifest = m, .root = root,
                            .name = wasp_manifest_name(m), .started_ms = started,
-                           .stats = control_stats, .stop = control_stop};
+                           .stats = control_stats, .stop = control_stop,
+                           .node = node ? a.dist.node : NULL};
     if (control_start(&a, sys, &host, cfg.max_message ? cfg.max_message : (1u << 20), &control) != 0 ||
         http_start(sys, m, &http) != 0) {
         wasp_system_stop(sys);

@@ -52,19 +52,30 @@ static void frame(const json_t *st, const json_t *prev, double secs, bool tty) {
         fputs("\033[H\033[2J", stdout);
         if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4) rows = ws.ws_row - 4;
     }
+    size_t i;
     const json_t *totals = json_object_get(st, "totals");
     const json_t *actors = json_object_get(st, "actors");
     printf("%s  up %llds  workers %lld  actors %lld  messages %lld  dead letters %lld\n", str(st, "system"),
            num(st, "uptime_ms") / 1000, num(st, "workers"), num(totals, "actors"),
            num(totals, "messages_sent"), num(totals, "dead_letters"));
+    const json_t *nodes = json_object_get(st, "nodes"), *n;
+    if (json_array_size(nodes)) { /* a system on several nodes: the counts above are this node's */
+        printf("nodes");
+        json_array_foreach(nodes, i, n) printf(" %s", json_string_value(n));
+        printf("  (actors below: all nodes)\n");
+    }
     printf("%-24s %-6s %-10s %10s %12s %8s %8s %8s %8s\n", "ACTOR", "KIND", "STATE", "HANDLED/S",
            "HANDLED", "MAILBOX", "RESTARTS", "CRASHES", "MEMORY");
-    size_t i;
     const json_t *a;
+    const char *node = NULL; /* a multi-node system lists each node's actors together */
     json_array_foreach(actors, i, a) {
         if ((int)i >= rows) {
             printf("... %zu more\n", json_array_size(actors) - i);
             break;
+        }
+        if (*str(a, "node") && (!node || strcmp(node, str(a, "node")))) {
+            node = str(a, "node");
+            printf("-- node %s\n", node);
         }
         long long before = previous_handled(prev, a);
         char rate[32], mem[32], who[300];

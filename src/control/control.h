@@ -40,6 +40,7 @@ typedef struct wasp__ctl_host {
     wasp_manifest *manifest;
     wasp_supervisor *root;
     const char *name;        /* the system's name (manifest `name`) */
+    const char *node;        /* this node's name in a multi-node system, or NULL */
     uint64_t started_ms;     /* monotonic ms when it started */
     /* The statistics JSON of docs/CLI.md (a new reference), and a graceful
      * stop request (returns at once). Both are called from the control thread. */

@@ -54,7 +54,7 @@ static void cmd_info(wasp__ctl_call *c, const json_t *req) {
     const wasp__ctl_host *h = wasp__ctl_call_host(c);
     wasp_system_stats st;
     wasp_system_stats_get(h->sys, &st);
-    wasp__ctl_reply(c, json_pack("{s:s,s:I,s:s?,s:I,s:i,s:I,s:s}", "name", h->name, "pid",
+    wasp__ctl_reply(c, json_pack("{s:s,s:s?,s:I,s:s?,s:I,s:i,s:I,s:s}", "name", h->name, "node", h->node, "pid",
                                  (json_int_t)getpid(), "manifest",
                                  h->manifest ? wasp_manifest_path(h->manifest) : NULL,
                                  "uptime_ms", (json_int_t)(mono_ms() - h->started_ms), "workers",

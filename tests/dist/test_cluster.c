@@ -260,6 +260,42 @@ static void test_whole_system_stats(void **state) {
     }
 }
 
+/* Output of a `wasp` command (bounded by the command's own timeouts). */
+static char *wasp_output(const char *args) {
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "'%s' %s 2>&1", WASP_CLI_BINARY, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    static char out[65536];
+    size_t n = fread(out, 1, sizeof(out) - 1, p);
+    out[n] = 0;
+    pclose(p);
+    return out;
+}
+
+/* `wasp ps` shows each node of the system on its own line; `wasp top`
+ * through one node shows every node's actors, grouped by node. */
+static void test_ps_and_top(void **state) {
+    (void)state;
+    char *ps = wasp_output("ps");
+    char *line = strstr(ps, "distt node=n1");
+    assert_non_null(line);
+    assert_non_null(strstr(ps, "distt node=n2"));
+    assert_non_null(strstr(ps, "distt node=n3"));
+    char sock[512] = "";
+    char *end = strchr(line, '\n'), *path = line;
+    if (end) *end = 0;
+    if ((path = strrchr(line, ' '))) snprintf(sock, sizeof(sock), "%s", path + 1);
+    assert_true(strstr(sock, ".sock") != NULL);
+    char args[600];
+    snprintf(args, sizeof(args), "top '%s' --once", sock);
+    char *top = wasp_output(args);
+    assert_non_null(strstr(top, "nodes n1"));
+    assert_non_null(strstr(top, "-- node n2"));
+    assert_non_null(strstr(top, "n2/counter"));
+    assert_non_null(strstr(top, "n3/listener"));
+}
+
 static void test_node_name_conflict(void **state) {
     (void)state;
     char log[600];
@@ -380,6 +416,7 @@ int main(void) {
         cmocka_unit_test(test_remote_call_send_publish),
         cmocka_unit_test(test_unknown_and_uncarriable),
         cmocka_unit_test(test_whole_system_stats),
+        cmocka_unit_test(test_ps_and_top),
         cmocka_unit_test(test_node_name_conflict),
         cmocka_unit_test(test_clustered_storage),
         cmocka_unit_test(test_killed_node),
