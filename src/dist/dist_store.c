@@ -136,7 +136,7 @@ static int list_ns(struct js_store *b, const char *ns, size_t nslen, bool values
     }
     kvWatcher_Destroy(w);
     if (rc) listing_free(out);
-    else qsort(out->v, out->n, sizeof(*out->v), by_key);
+    else if (out->n > 1) qsort(out->v, out->n, sizeof(*out->v), by_key);
     return rc;
 }
 
@@ -166,11 +166,11 @@ static int js_next(void *be, const char *ns, size_t nslen, const uint8_t *prefix
     if (rc) return rc;
     rc = WASP_ENOENT;
     struct listed from = {.klen = slen};
-    memcpy(from.key, start, slen);
+    if (slen) memcpy(from.key, start, slen);
     for (size_t i = 0; i < l.n; i++) { /* sorted: the first that qualifies */
         int c = by_key(&l.v[i], &from);
         if (c < 0 || (c == 0 && after)) continue;
-        if (l.v[i].klen < plen || memcmp(l.v[i].key, prefix, plen)) break;
+        if (l.v[i].klen < plen || (plen && memcmp(l.v[i].key, prefix, plen))) break;
         if (cap) memcpy(out, l.v[i].key, l.v[i].klen < cap ? l.v[i].klen : cap);
         *klen = l.v[i].klen;
         rc = WASP_OK;
