@@ -122,6 +122,10 @@ void wasp__dist_guarded(wasp__dist *d, natsMsg *msg, void (*handle)(wasp__dist *
  * credentials, TLS, pings and reconnects (dist_node.c). */
 natsStatus wasp__dist_nats_options(const wasp__dist_config *cfg, const char *client_name, natsOptions **out);
 
+/* The JetStream key-value bucket of that name, created if missing (one
+ * value per key, on disk). */
+natsStatus wasp__dist_bucket(jsCtx *js, const char *bucket, kvStore **out);
+
 /* dist_out.c */
 int wasp__dist_out_start(wasp__dist *d);
 /* Stops the flusher, publishing what is still queued. */

@@ -103,6 +103,16 @@ static natsStatus connect_options(wasp__dist *d, const wasp__dist_config *cfg, n
     return s;
 }
 
+natsStatus wasp__dist_bucket(jsCtx *js, const char *bucket, kvStore **out) {
+    if (js_KeyValue(out, js, bucket) == NATS_OK) return NATS_OK;
+    kvConfig kc;
+    kvConfig_Init(&kc);
+    kc.Bucket = bucket;
+    kc.History = 1;
+    kc.StorageType = js_FileStorage; /* kept across a nats-server restart */
+    return js_CreateKeyValue(out, js, &kc);
+}
+
 static int fail(char *err, size_t cap, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static int fail(char *err, size_t cap, int rc, const char *fmt, ...) {
     if (err && cap) {
@@ -186,15 +196,7 @@ int wasp__dist_create(wasp_system *sys, wasp_manifest *m, const wasp__dist_confi
     if ((s = natsConnection_JetStream(&d->js, d->nc, NULL)) == NATS_OK) {
         char bucket[128];
         snprintf(bucket, sizeof(bucket), "wasp_%s_units", d->system);
-        s = js_KeyValue(&d->kv, d->js, bucket);
-        if (s != NATS_OK) {
-            kvConfig kc;
-            kvConfig_Init(&kc);
-            kc.Bucket = bucket;
-            kc.History = 1;
-            kc.StorageType = js_FileStorage;
-            s = js_CreateKeyValue(&d->kv, d->js, &kc);
-        }
+        s = wasp__dist_bucket(d->js, bucket, &d->kv);
     }
     if (s != NATS_OK)
         return fail(err, errcap, WASP_EIO,

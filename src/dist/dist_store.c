@@ -310,14 +310,7 @@ int wasp__dist_store_open(const wasp__dist_config *cfg, const char *system, wasp
     if (s == NATS_OK) s = natsConnection_Connect(&b->nc, o);
     natsOptions_Destroy(o);
     if (s == NATS_OK) s = natsConnection_JetStream(&b->js, b->nc, NULL);
-    if (s == NATS_OK && js_KeyValue(&b->kv, b->js, bucket) != NATS_OK) {
-        kvConfig kc;
-        kvConfig_Init(&kc);
-        kc.Bucket = bucket;
-        kc.History = 1;
-        kc.StorageType = js_FileStorage;
-        s = js_CreateKeyValue(&b->kv, b->js, &kc);
-    }
+    if (s == NATS_OK) s = wasp__dist_bucket(b->js, bucket, &b->kv);
     if (s != NATS_OK) {
         snprintf(err, errcap, "storage in the JetStream key-value bucket %s: %s", bucket,
                  nats_GetLastError(NULL));
