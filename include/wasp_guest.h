@@ -154,6 +154,17 @@ WASP_IMPORT_("kv_cas") int64_t wasp_raw_kv_cas(const void *key, int32_t key_len,
                                                int64_t expect);
 WASP_IMPORT_("kv_next") int32_t wasp_raw_kv_next(const void *prefix, int32_t prefix_len, const void *after,
                                                  int32_t after_len, void *out, int32_t out_cap);
+WASP_IMPORT_("codec") int64_t wasp_raw_codec(void);
+WASP_IMPORT_("send_tagged") int32_t wasp_raw_send_tagged(const char *to, int32_t to_len, const void *msg,
+                                                         int32_t msg_len, int64_t codec);
+WASP_IMPORT_("publish_tagged") int32_t wasp_raw_publish_tagged(const char *topic, int32_t topic_len, const void *msg,
+                                                               int32_t msg_len, int64_t codec);
+WASP_IMPORT_("send_after_tagged") int32_t wasp_raw_send_after_tagged(const char *to, int32_t to_len, const void *msg,
+                                                                     int32_t msg_len, int32_t delay_ms, int64_t codec);
+WASP_IMPORT_("reply_tagged") int32_t wasp_raw_reply_tagged(const void *msg, int32_t msg_len, int64_t codec);
+WASP_IMPORT_("call_tagged") int32_t wasp_raw_call_tagged(const char *to, int32_t to_len, const void *msg,
+                                                         int32_t msg_len, void *out, int32_t out_cap,
+                                                         int32_t timeout_ms, int64_t codec, int64_t *reply_codec);
 #endif
 
 /* ------------------------------------------------------------------------ */
@@ -344,6 +355,44 @@ static inline int wasp_call_str(const char *to, const char *text, char *out, siz
 static inline int wasp_reply(const void *msg, size_t len) { return wasp_raw_reply(msg, (int32_t)len); }
 static inline int wasp_reply_str(const char *text) { return wasp_reply(text, wasp_strlen(text)); }
 
+/* Codec tags: how a message's bytes are encoded, as a multicodec code (0 =
+ * untagged). The sender sets it with the *_tagged calls; the receiver reads
+ * it with wasp_codec() while handling the message. A negative codec is
+ * WASP_EINVAL. */
+#define WASP_CODEC_NONE 0
+#define WASP_CODEC_PROTOBUF 0x50
+#define WASP_CODEC_CBOR 0x51
+#define WASP_CODEC_RAW 0x55
+#define WASP_CODEC_DAG_CBOR 0x71
+#define WASP_CODEC_DAG_JSON 0x0129
+#define WASP_CODEC_JSON 0x0200
+#define WASP_CODEC_MESSAGEPACK 0x0201
+
+/* The codec tag of the message being handled (0: untagged). */
+static inline int64_t wasp_codec(void) { return wasp_raw_codec(); }
+static inline int wasp_send_tagged(const char *to, const void *msg, size_t len, int64_t codec) {
+    return wasp_raw_send_tagged(to, (int32_t)wasp_strlen(to), msg, (int32_t)len, codec);
+}
+static inline int wasp_send_after_tagged(const char *to, const void *msg, size_t len, int delay_ms, int64_t codec) {
+    return wasp_raw_send_after_tagged(to, (int32_t)wasp_strlen(to), msg, (int32_t)len, delay_ms, codec);
+}
+static inline int wasp_publish_tagged(const char *topic, const void *msg, size_t len, int64_t codec) {
+    return wasp_raw_publish_tagged(topic, (int32_t)wasp_strlen(topic), msg, (int32_t)len, codec);
+}
+static inline int wasp_reply_tagged(const void *msg, size_t len, int64_t codec) {
+    return wasp_raw_reply_tagged(msg, (int32_t)len, codec);
+}
+/* wasp_call with a tagged request; *reply_codec (may be NULL) gets the
+ * reply's tag. */
+static inline int wasp_call_tagged(const char *to, const void *msg, size_t len, int64_t codec, void *out, size_t cap,
+                                   int timeout_ms, int64_t *reply_codec) {
+    int64_t rc = 0;
+    int n = wasp_raw_call_tagged(to, (int32_t)wasp_strlen(to), msg, (int32_t)len, out, (int32_t)cap, timeout_ms, codec,
+                                 &rc);
+    if (reply_codec) *reply_codec = rc;
+    return n;
+}
+
 /* Copy a name into out (at most cap bytes, no NUL); return its full length. */
 static inline int wasp_sender(char *out, size_t cap) { return wasp_raw_sender(out, (int32_t)cap); }
 static inline int wasp_topic(char *out, size_t cap) { return wasp_raw_topic(out, (int32_t)cap); }
@@ -364,7 +413,6 @@ WASP_NAME_FN_(wasp_topic_name, wasp_raw_topic)
 WASP_NAME_FN_(wasp_self_name, wasp_raw_self)
 #undef WASP_NAME_FN_
 
-#ifndef WASP_COMPONENT /* storage is not part of the wasp:actor world yet */
 /* Key-value storage (granted by `storage` in the manifest; WASP_EPERM
  * without). One namespace per component, kept across restarts, upgrades
  * and host restarts. Keys are 1..WASP_KV_KEY_MAX bytes of anything. */
@@ -412,7 +460,6 @@ static inline int wasp_kv_get_str(const char *key, char *out, size_t cap) {
     if (cap) out[n < 0 ? 0 : ((size_t)n < cap - 1 ? (size_t)n : cap - 1)] = 0;
     return n;
 }
-#endif /* !WASP_COMPONENT */
 
 /* Monotonic milliseconds since the system started. */
 static inline int64_t wasp_now_ms(void) { return wasp_raw_now_ms(); }

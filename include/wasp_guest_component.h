@@ -16,14 +16,20 @@
 #define WASP_GUEST_COMPONENT_H
 
 #define WASP_CM_HOST_ "wasp:actor/host@1.0.0"
+#define WASP_CM_STORAGE_ "wasp:actor/storage@1.0.0"
 #define WASP_CM_LIFECYCLE_ "wasp:actor/lifecycle@1.0.0"
 #define WASP_CM_IMPORT_(name) __attribute__((import_module(WASP_CM_HOST_), import_name(name)))
+#define WASP_CM_STORAGE_IMPORT_(name) __attribute__((import_module(WASP_CM_STORAGE_), import_name(name)))
 
 /* Return areas of the lowered imports (canonical ABI layout). */
 struct wasp_cm_status_ { uint8_t is_err; uint8_t error; };
 struct wasp_cm_u32_ { uint8_t is_err; uint32_t value; /* or the error's case in its low byte */ };
 struct wasp_cm_bytes_ { uint8_t tag; uint8_t *ptr; size_t len; /* or the error's case in ptr's low byte */ };
 struct wasp_cm_str_ { uint8_t *ptr; size_t len; };
+/* result<u64, error>; result<tagged, error>; result<tuple<list<u8>, u64>, error> */
+struct wasp_cm_u64_ { uint8_t is_err; uint64_t value; /* or the error's case in its low byte */ };
+struct wasp_cm_tagged_ { uint8_t is_err; uint64_t codec; uint8_t *ptr; size_t len; };
+struct wasp_cm_bytes_ver_ { uint8_t is_err; _Alignas(8) uint8_t *ptr; size_t len; uint64_t version; };
 
 WASP_CM_IMPORT_("send") void wasp_cm_send_(const char *, size_t, const void *, size_t, struct wasp_cm_status_ *);
 WASP_CM_IMPORT_("send-after") void wasp_cm_send_after_(const char *, size_t, const void *, size_t, uint32_t,
@@ -39,6 +45,26 @@ WASP_CM_IMPORT_("topic") void wasp_cm_topic_(struct wasp_cm_bytes_ *);
 WASP_CM_IMPORT_("self-name") void wasp_cm_self_name_(struct wasp_cm_str_ *);
 WASP_CM_IMPORT_("log") void wasp_cm_log_(int32_t, const char *, size_t);
 WASP_CM_IMPORT_("now-ms") int64_t wasp_cm_now_ms_(void);
+WASP_CM_IMPORT_("codec") int64_t wasp_cm_codec_(void);
+WASP_CM_IMPORT_("send-tagged") void wasp_cm_send_tagged_(const char *, size_t, const void *, size_t, int64_t,
+                                                         struct wasp_cm_status_ *);
+WASP_CM_IMPORT_("send-after-tagged") void wasp_cm_send_after_tagged_(const char *, size_t, const void *, size_t,
+                                                                     uint32_t, int64_t, struct wasp_cm_status_ *);
+WASP_CM_IMPORT_("publish-tagged") void wasp_cm_publish_tagged_(const char *, size_t, const void *, size_t, int64_t,
+                                                               struct wasp_cm_u32_ *);
+WASP_CM_IMPORT_("reply-tagged") void wasp_cm_reply_tagged_(const void *, size_t, int64_t, struct wasp_cm_status_ *);
+WASP_CM_IMPORT_("call-tagged") void wasp_cm_call_tagged_(const char *, size_t, const void *, size_t, uint32_t, int64_t,
+                                                         struct wasp_cm_tagged_ *);
+WASP_CM_STORAGE_IMPORT_("kv-get") void wasp_cm_kv_get_(const void *, size_t, struct wasp_cm_bytes_ *);
+WASP_CM_STORAGE_IMPORT_("kv-get-versioned") void wasp_cm_kv_get_versioned_(const void *, size_t,
+                                                                           struct wasp_cm_bytes_ver_ *);
+WASP_CM_STORAGE_IMPORT_("kv-next") void wasp_cm_kv_next_(const void *, size_t, const void *, size_t,
+                                                         struct wasp_cm_bytes_ *);
+WASP_CM_STORAGE_IMPORT_("kv-put") void wasp_cm_kv_put_(const void *, size_t, const void *, size_t,
+                                                       struct wasp_cm_status_ *);
+WASP_CM_STORAGE_IMPORT_("kv-cas") void wasp_cm_kv_cas_(const void *, size_t, const void *, size_t, int64_t,
+                                                       struct wasp_cm_u64_ *);
+WASP_CM_STORAGE_IMPORT_("kv-delete") void wasp_cm_kv_delete_(const void *, size_t, struct wasp_cm_status_ *);
 
 #if defined(__wasi__)
 #define WASP_CM_REALLOC_ realloc
@@ -119,6 +145,80 @@ static inline void wasp_raw_log(int32_t level, const char *text, int32_t len) {
     wasp_cm_log_(level < 0 ? 0 : level > 4 ? 4 : level, text, (size_t)len);
 }
 static inline int64_t wasp_raw_now_ms(void) { return wasp_cm_now_ms_(); }
+
+/* Codec tags: the world's codec is a u64; a negative one is EINVAL here,
+ * as in the core ABI. */
+static inline int64_t wasp_raw_codec(void) { return wasp_cm_codec_(); }
+static inline int32_t wasp_raw_send_tagged(const char *to, int32_t to_len, const void *msg, int32_t msg_len,
+                                           int64_t codec) {
+    if (codec < 0) return -6;
+    WASP_CM_STATUS_CALL_(wasp_cm_send_tagged_(to, (size_t)to_len, msg, (size_t)msg_len, codec, &r_));
+}
+static inline int32_t wasp_raw_send_after_tagged(const char *to, int32_t to_len, const void *msg, int32_t msg_len,
+                                                 int32_t delay_ms, int64_t codec) {
+    if (delay_ms < 0 || codec < 0) return -6;
+    WASP_CM_STATUS_CALL_(
+        wasp_cm_send_after_tagged_(to, (size_t)to_len, msg, (size_t)msg_len, (uint32_t)delay_ms, codec, &r_));
+}
+static inline int32_t wasp_raw_publish_tagged(const char *topic, int32_t topic_len, const void *msg, int32_t msg_len,
+                                              int64_t codec) {
+    if (codec < 0) return -6;
+    struct wasp_cm_u32_ r;
+    wasp_cm_publish_tagged_(topic, (size_t)topic_len, msg, (size_t)msg_len, codec, &r);
+    return r.is_err ? -(int32_t)(r.value & 0xff) - 1 : (int32_t)r.value;
+}
+static inline int32_t wasp_raw_reply_tagged(const void *msg, int32_t len, int64_t codec) {
+    if (codec < 0) return -6;
+    WASP_CM_STATUS_CALL_(wasp_cm_reply_tagged_(msg, (size_t)len, codec, &r_));
+}
+static inline int32_t wasp_raw_call_tagged(const char *to, int32_t to_len, const void *msg, int32_t msg_len, void *out,
+                                           int32_t out_cap, int32_t timeout_ms, int64_t codec, int64_t *reply_codec) {
+    *reply_codec = 0;
+    if (timeout_ms < 0 || codec < 0) return -6;
+    struct wasp_cm_tagged_ r;
+    wasp_cm_call_tagged_(to, (size_t)to_len, msg, (size_t)msg_len, (uint32_t)timeout_ms, codec, &r);
+    if (r.is_err) return -(int32_t)(r.codec & 0xff) - 1;
+    *reply_codec = (int64_t)r.codec;
+    return wasp_cm_take_(r.ptr, r.len, out, out_cap);
+}
+
+/* Storage (interface storage): the same results as the core ABI's kv_*. */
+static inline int32_t wasp_cm_bytes_result_(struct wasp_cm_bytes_ r, void *out, int32_t cap) {
+    if (r.tag) return -(int32_t)((uintptr_t)r.ptr & 0xff) - 1;
+    return wasp_cm_take_(r.ptr, r.len, out, cap);
+}
+static inline int32_t wasp_raw_kv_get(const void *key, int32_t key_len, void *out, int32_t out_cap) {
+    struct wasp_cm_bytes_ r;
+    wasp_cm_kv_get_(key, (size_t)key_len, &r);
+    return wasp_cm_bytes_result_(r, out, out_cap);
+}
+static inline int32_t wasp_raw_kv_get_versioned(const void *key, int32_t key_len, void *out, int32_t out_cap,
+                                                int64_t *version) {
+    struct wasp_cm_bytes_ver_ r;
+    wasp_cm_kv_get_versioned_(key, (size_t)key_len, &r);
+    if (r.is_err) return -(int32_t)((uintptr_t)r.ptr & 0xff) - 1;
+    *version = (int64_t)r.version;
+    return wasp_cm_take_(r.ptr, r.len, out, out_cap);
+}
+static inline int32_t wasp_raw_kv_next(const void *prefix, int32_t prefix_len, const void *after, int32_t after_len,
+                                       void *out, int32_t out_cap) {
+    struct wasp_cm_bytes_ r;
+    wasp_cm_kv_next_(prefix, (size_t)prefix_len, after, (size_t)after_len, &r);
+    return wasp_cm_bytes_result_(r, out, out_cap);
+}
+static inline int32_t wasp_raw_kv_put(const void *key, int32_t key_len, const void *val, int32_t val_len) {
+    WASP_CM_STATUS_CALL_(wasp_cm_kv_put_(key, (size_t)key_len, val, (size_t)val_len, &r_));
+}
+static inline int64_t wasp_raw_kv_cas(const void *key, int32_t key_len, const void *val, int32_t val_len,
+                                      int64_t expect) {
+    if (expect < 0) return -6;
+    struct wasp_cm_u64_ r;
+    wasp_cm_kv_cas_(key, (size_t)key_len, val, (size_t)val_len, expect, &r);
+    return r.is_err ? -(int64_t)(r.value & 0xff) - 1 : (int64_t)r.value;
+}
+static inline int32_t wasp_raw_kv_delete(const void *key, int32_t key_len) {
+    WASP_CM_STATUS_CALL_(wasp_cm_kv_delete_(key, (size_t)key_len, &r_));
+}
 
 /* ---- exports ---- */
 

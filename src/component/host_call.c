@@ -26,10 +26,12 @@ struct wasp_call_wait {
     int status;
     void *reply;
     size_t reply_len;
+    uint64_t reply_codec; /* set by the runtime before on_reply */
     /* Core modules: the guest's buffer (memory cannot move while its guest is
      * suspended) and the result slot. */
     uint8_t *out;
     uint32_t out_cap;
+    uint8_t *codec_out; /* call_tagged: where the reply's tag goes (8 bytes) */
     wasmtime_val_t *result;
 };
 
@@ -63,8 +65,10 @@ static void on_reply(void *arg, int status, const void *data, size_t len) {
     wait_release(w);
 }
 
-bool wasp__call_wait_done(struct wasp_call_wait *w, int *status, const uint8_t **reply, size_t *len) {
+bool wasp__call_wait_done(struct wasp_call_wait *w, int *status, const uint8_t **reply, size_t *len,
+                          uint64_t *codec) {
     if (!atomic_load_explicit(&w->done, memory_order_acquire)) return false;
+    *codec = w->status == WASP_OK ? w->reply_codec : 0;
     /* Only ABI codes reach the guest; a host-only failure reads as "no reply". */
     *status = w->status == WASP_OK ? WASP_OK : wasp__abi_code(w->status, WASP_ENOREPLY);
     *reply = w->reply;
@@ -77,11 +81,11 @@ bool wasp__call_waiting(const struct wasp_cinst *ci) {
 }
 
 struct wasp_call_wait *wasp__op_call(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len,
-                                    int64_t timeout_ms, int *rc) {
+                                    int64_t timeout_ms, int64_t codec, int *rc) {
     const struct wasp_component *c = ci->slot->comp;
     *rc = WASP_OK;
     if (len > c->spec.limits.max_message) *rc = WASP_E2BIG;
-    else if (timeout_ms < 0 || timeout_ms > INT32_MAX) *rc = WASP_EINVAL;
+    else if (timeout_ms < 0 || timeout_ms > INT32_MAX || codec < 0) *rc = WASP_EINVAL;
     else if (!wasp__perm_send(c, to)) *rc = wasp__op_denied_send(ci, "call", to);
     /* _start and _cleanup run to completion on the thread that starts or
      * stops the actor: they cannot park, and waiting there would hold that
@@ -106,7 +110,8 @@ struct wasp_call_wait *wasp__op_call(struct wasp_cinst *ci, const char *to, cons
     w->sys = ci->sys;
     w->self = ci->self;
     ci->wait = w;
-    wasp_send_opts o = {.to_name = to, .data = msg, .len = len};
+    wasp_send_opts o = {.to_name = to, .data = msg, .len = len, .codec = (uint64_t)codec,
+                        .reply_codec = &w->reply_codec};
     *rc = wasp_ask_cb(ci->sys, &o, timeout, on_reply, w);
     if (*rc != WASP_OK) {
         *rc = wasp__abi_code(*rc, WASP_EFULL);
@@ -124,13 +129,16 @@ static bool wait_ready(void *arg) {
     int status;
     const uint8_t *reply;
     size_t len;
-    if (!wasp__call_wait_done(w, &status, &reply, &len)) return false;
+    uint64_t codec;
+    if (!wasp__call_wait_done(w, &status, &reply, &len, &codec)) return false;
     int32_t r = status;
     if (status == WASP_OK) {
         size_t n = len < w->out_cap ? len : w->out_cap;
         if (n) memcpy(w->out, reply, n);
         r = len > INT32_MAX ? INT32_MAX : (int32_t)len;
     }
+    if (w->codec_out)
+        for (int i = 0; i < 8; i++) w->codec_out[i] = (uint8_t)(codec >> (8 * i));
     w->result->kind = WASMTIME_I32;
     w->result->of.i32 = r;
     return true;
@@ -149,27 +157,32 @@ void wasp__async_done_now(wasmtime_val_t *results, int32_t v, wasmtime_async_con
     cont->finalizer = NULL;
 }
 
+/* `call` (7 arguments) and `call_tagged` (9: + codec: i64, codec_out_ptr). */
 void wasp__host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
                     wasmtime_val_t *results, size_t nresults, wasm_trap_t **trap,
                     wasmtime_async_continuation_t *cont) {
-    (void)env, (void)nargs, (void)nresults;
+    (void)env, (void)nresults;
+    bool tagged = nargs == 9;
+    const char *import = tagged ? "call_tagged" : "call";
     wasp__async_done_now(results, WASP_OK, cont);
-    /* (to_ptr, to_len, msg_ptr, msg_len, out_ptr, out_cap, timeout_ms) */
-    const uint8_t *msg = wasp__guest_range(caller, args[2].of.i32, args[3].of.i32, "call", trap);
-    uint8_t *out = msg ? wasp__guest_range(caller, args[4].of.i32, args[5].of.i32, "call", trap) : NULL;
-    if (!out) return;
+    /* (to_ptr, to_len, msg_ptr, msg_len, out_ptr, out_cap, timeout_ms[, codec, codec_out_ptr]) */
+    const uint8_t *msg = wasp__guest_range(caller, args[2].of.i32, args[3].of.i32, import, trap);
+    uint8_t *out = msg ? wasp__guest_range(caller, args[4].of.i32, args[5].of.i32, import, trap) : NULL;
+    uint8_t *codec_out = out && tagged ? wasp__guest_range(caller, args[8].of.i32, 8, import, trap) : NULL;
+    if (!out || (tagged && !codec_out)) return;
     char to[256];
-    int rc = wasp__guest_name(caller, args[0].of.i32, args[1].of.i32, "call", to, trap);
+    int rc = wasp__guest_name(caller, args[0].of.i32, args[1].of.i32, import, to, trap);
     if (rc == 1) return;
     struct wasp_call_wait *w = NULL;
     if (rc == WASP_OK) w = wasp__op_call(wasp__cinst_from_caller(caller), to, msg, (uint32_t)args[3].of.i32,
-                                        args[6].of.i32, &rc);
+                                        args[6].of.i32, tagged ? args[7].of.i64 : 0, &rc);
     if (!w) {
         results[0].of.i32 = rc;
         return;
     }
     w->out = out;
     w->out_cap = (uint32_t)args[5].of.i32;
+    w->codec_out = codec_out;
     w->result = &results[0];
     cont->callback = wait_ready;
     cont->env = w;

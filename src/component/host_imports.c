@@ -1,6 +1,7 @@
 /* host_imports.c - the synchronous imports of module `wasp` (docs/ABI.md):
  * send, publish, subscribe, unsubscribe, reply, sender, topic, self,
- * send_after, log, now_ms, inbox. `call` is asynchronous: host_call.c; storage
+ * send_after, log, now_ms, inbox, and the codec tags (codec and the *_tagged
+ * twins). `call` and `call_tagged` are asynchronous: host_call.c; storage
  * (kv_*) is host_kv.c.
  *
  * Every import validates its ranges first (out of bounds traps the caller:
@@ -13,6 +14,7 @@
 /* Imports are defined "unchecked": arguments and results share one array of
  * raw values, which spares Wasmtime a type check per call (its hot path). */
 #define ARG(i) (av[i].i32)
+#define ARG64(i) (av[i].i64)
 #define RET(v) (av[0].i32 = (int32_t)(v), (wasm_trap_t *)NULL)
 
 /* Shared prologue: the incarnation, a checked target/topic name and payload. */
@@ -37,31 +39,55 @@ static int take_args(wasmtime_caller_t *caller, const wasmtime_val_raw_t *av, bo
     return wasp__guest_name(caller, ARG(0), ARG(1), import, a->name, trap);
 }
 
-static wasm_trap_t *host_send(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
-    (void)env, (void)nav;
+enum { MSG_SEND, MSG_SEND_AFTER, MSG_PUBLISH };
+
+/* send, send_after and publish, untagged (codec_arg < 0) or tagged (the
+ * codec is argument codec_arg). */
+static wasm_trap_t *message_import(wasmtime_caller_t *caller, wasmtime_val_raw_t *av, const char *import,
+                                   int op, int codec_arg) {
     struct call_args a;
     wasm_trap_t *trap = NULL;
-    int rc = take_args(caller, av, true, "send", &a, &trap);
+    int rc = take_args(caller, av, true, import, &a, &trap);
     if (rc == 1) return trap;
-    return RET(rc ? rc : wasp__op_send(a.ci, a.name, a.msg, a.len));
+    if (rc) return RET(rc);
+    int64_t codec = codec_arg < 0 ? 0 : ARG64(codec_arg);
+    switch (op) {
+    case MSG_SEND: return RET(wasp__op_send(a.ci, a.name, a.msg, a.len, codec));
+    case MSG_SEND_AFTER: return RET(wasp__op_send_after(a.ci, a.name, a.msg, a.len, ARG(4), codec));
+    default: return RET(wasp__op_publish(a.ci, a.name, a.msg, a.len, codec));
+    }
+}
+
+static wasm_trap_t *host_send(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
+    return message_import(caller, av, "send", MSG_SEND, -1);
+}
+
+static wasm_trap_t *host_send_tagged(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
+    return message_import(caller, av, "send_tagged", MSG_SEND, 4);
 }
 
 static wasm_trap_t *host_send_after(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
     (void)env, (void)nav;
-    struct call_args a;
-    wasm_trap_t *trap = NULL;
-    int rc = take_args(caller, av, true, "send_after", &a, &trap);
-    if (rc == 1) return trap;
-    return RET(rc ? rc : wasp__op_send_after(a.ci, a.name, a.msg, a.len, ARG(4)));
+    return message_import(caller, av, "send_after", MSG_SEND_AFTER, -1);
+}
+
+static wasm_trap_t *host_send_after_tagged(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av,
+                                           size_t nav) {
+    (void)env, (void)nav;
+    return message_import(caller, av, "send_after_tagged", MSG_SEND_AFTER, 5);
 }
 
 static wasm_trap_t *host_publish(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
     (void)env, (void)nav;
-    struct call_args a;
-    wasm_trap_t *trap = NULL;
-    int rc = take_args(caller, av, true, "publish", &a, &trap);
-    if (rc == 1) return trap;
-    return RET(rc ? rc : wasp__op_publish(a.ci, a.name, a.msg, a.len));
+    return message_import(caller, av, "publish", MSG_PUBLISH, -1);
+}
+
+static wasm_trap_t *host_publish_tagged(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av,
+                                        size_t nav) {
+    (void)env, (void)nav;
+    return message_import(caller, av, "publish_tagged", MSG_PUBLISH, 4);
 }
 
 static wasm_trap_t *host_subscribe(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
@@ -82,13 +108,29 @@ static wasm_trap_t *host_unsubscribe(void *env, wasmtime_caller_t *caller, wasmt
     return RET(rc ? rc : wasp__op_unsubscribe(a.ci, a.name));
 }
 
-static wasm_trap_t *host_reply(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
-    (void)env, (void)nav;
+static wasm_trap_t *reply_import(wasmtime_caller_t *caller, wasmtime_val_raw_t *av, const char *import,
+                                 int64_t codec) {
     struct wasp_cinst *ci = wasp__cinst_from_caller(caller);
     wasm_trap_t *trap = NULL;
-    const uint8_t *p = wasp__guest_range(caller, ARG(0), ARG(1), "reply", &trap);
+    const uint8_t *p = wasp__guest_range(caller, ARG(0), ARG(1), import, &trap);
     if (!p) return trap;
-    return RET(wasp__op_reply(ci, p, (uint32_t)ARG(1)));
+    return RET(wasp__op_reply(ci, p, (uint32_t)ARG(1), codec));
+}
+
+static wasm_trap_t *host_reply(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
+    return reply_import(caller, av, "reply", 0);
+}
+
+static wasm_trap_t *host_reply_tagged(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
+    return reply_import(caller, av, "reply_tagged", ARG64(2));
+}
+
+static wasm_trap_t *host_codec(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
+    av[0].i64 = wasp__op_codec(wasp__cinst_from_caller(caller));
+    return NULL;
 }
 
 /* Copies text (n bytes) into the guest's [out, out+cap) and returns n. */
@@ -157,6 +199,8 @@ static const struct {
     {"unsubscribe", host_unsubscribe}, {"reply", host_reply}, {"sender", host_sender},
     {"topic", host_topic}, {"self", host_self},       {"send_after", host_send_after},
     {"log", host_log},     {"now_ms", host_now_ms},       {"inbox", host_inbox},
+    {"codec", host_codec}, {"send_tagged", host_send_tagged}, {"publish_tagged", host_publish_tagged},
+    {"send_after_tagged", host_send_after_tagged}, {"reply_tagged", host_reply_tagged},
 };
 
 static const char *abi_sig(const char *name) {
@@ -174,9 +218,11 @@ wasmtime_error_t *wasp__host_define(wasmtime_linker_t *linker, bool with_wasi, v
                                                    strlen(sync_imports[i].name), ft, sync_imports[i].fn, arg, NULL);
         wasm_functype_delete(ft);
     }
-    if (!we) {
-        wasm_functype_t *ft = wasp__abi_functype_new(abi_sig("call"));
-        we = wasmtime_linker_define_async_func(linker, mod, strlen(mod), "call", 4, ft, wasp__host_call, arg, NULL);
+    static const char *const calls[] = {"call", "call_tagged"};
+    for (size_t i = 0; i < 2 && !we; i++) {
+        wasm_functype_t *ft = wasp__abi_functype_new(abi_sig(calls[i]));
+        we = wasmtime_linker_define_async_func(linker, mod, strlen(mod), calls[i], strlen(calls[i]), ft,
+                                               wasp__host_call, arg, NULL);
         wasm_functype_delete(ft);
     }
     if (!we) we = wasp__host_kv_define(linker, abi_sig, arg);

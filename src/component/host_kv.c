@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "component/component.h"
+#include "component/host_ops.h"
 
 #define ARG(i) (av[i].i32)
 #define RET(v) (av[0].i32 = (int32_t)(v), (wasm_trap_t *)NULL)
@@ -33,7 +33,7 @@ struct wasp_kv_wait {
     int rc;
     char name[256]; /* the actor's, for the log */
     uint64_t version;
-    wasmtime_val_t *result;
+    wasmtime_val_t *result; /* core modules: the result slot */
 };
 
 /* An ABI result for a store error the guest may see; host-only failures
@@ -46,15 +46,35 @@ static wasm_trap_t *storage_trap(const char *import, int rc) {
     return wasmtime_trap_new(msg, (size_t)n);
 }
 
-/* The key argument: its bytes, or NULL with *rc set (a trap or EINVAL). */
-static const uint8_t *take_key(wasmtime_caller_t *caller, int32_t ptr, int32_t len, const char *import,
-                               wasm_trap_t **trap, int *rc) {
-    const uint8_t *k = wasp__guest_range(caller, ptr, len, import, trap);
-    *rc = !k ? 1 : (uint32_t)len == 0 || (uint32_t)len > WASP_KV_KEY_MAX ? WASP_EINVAL : WASP_OK;
-    return *rc ? NULL : k;
-}
+static bool key_ok(size_t klen) { return klen >= 1 && klen <= WASP_KV_KEY_MAX; }
 
 /* ---- reads ---------------------------------------------------------------------- */
+
+int wasp__op_kv_get(struct wasp_cinst *ci, const uint8_t *key, size_t klen, uint8_t *out, size_t cap,
+                    uint64_t *version) {
+    if (!key_ok(klen)) return WASP_EINVAL;
+    wasp_kv *kv = ci->slot->comp->kv;
+    if (!kv) return WASP_EPERM;
+    size_t len = 0;
+    int rc = wasp_kv_get(kv, key, klen, out, cap, &len, version);
+    if (rc != WASP_OK) return rc; /* ENOENT, or a store failure */
+    return len > INT32_MAX ? INT32_MAX : (int)len;
+}
+
+int wasp__op_kv_next(struct wasp_cinst *ci, const uint8_t *prefix, size_t plen, const uint8_t *after,
+                     size_t alen, uint8_t *out, size_t cap) {
+    if (plen > WASP_KV_KEY_MAX || alen > WASP_KV_KEY_MAX) return WASP_EINVAL;
+    wasp_kv *kv = ci->slot->comp->kv;
+    if (!kv) return WASP_EPERM;
+    size_t klen = 0;
+    int rc = wasp_kv_next(kv, prefix, plen, after, alen, out, cap, &klen);
+    return rc != WASP_OK ? rc : (int)klen;
+}
+
+/* A read's result for a core module: the length or ABI code, or a trap. */
+static wasm_trap_t *read_result(wasmtime_val_raw_t *av, const char *import, int rc) {
+    return guest_code(rc) || rc > 0 ? RET(rc) : storage_trap(import, rc);
+}
 
 static wasm_trap_t *read_value(wasmtime_caller_t *caller, wasmtime_val_raw_t *av, const char *import,
                                bool versioned) {
@@ -62,21 +82,13 @@ static wasm_trap_t *read_value(wasmtime_caller_t *caller, wasmtime_val_raw_t *av
     wasm_trap_t *trap = NULL;
     uint8_t *out = wasp__guest_range(caller, ARG(2), ARG(3), import, &trap);
     uint8_t *ver = out && versioned ? wasp__guest_range(caller, ARG(4), 8, import, &trap) : NULL;
-    if (!out || (versioned && !ver)) return trap;
-    int rc;
-    const uint8_t *key = take_key(caller, ARG(0), ARG(1), import, &trap, &rc);
-    if (rc == 1) return trap;
-    if (rc) return RET(rc);
-    wasp_kv *kv = ci->slot->comp->kv;
-    if (!kv) return RET(WASP_EPERM);
-    size_t len = 0;
+    const uint8_t *key = out && (!versioned || ver) ? wasp__guest_range(caller, ARG(0), ARG(1), import, &trap) : NULL;
+    if (!key) return trap;
     uint64_t version = 0;
-    rc = wasp_kv_get(kv, key, (uint32_t)ARG(1), out, (uint32_t)ARG(3), &len, &version);
-    if (rc == WASP_ENOENT) return RET(WASP_ENOENT);
-    if (rc != WASP_OK) return storage_trap(import, rc);
-    if (versioned)
+    int rc = wasp__op_kv_get(ci, key, (uint32_t)ARG(1), out, (uint32_t)ARG(3), &version);
+    if (versioned && rc >= 0)
         for (int i = 0; i < 8; i++) ver[i] = (uint8_t)(version >> (8 * i));
-    return RET(len > INT32_MAX ? INT32_MAX : len);
+    return read_result(av, import, rc);
 }
 
 static wasm_trap_t *host_kv_get(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
@@ -98,14 +110,8 @@ static wasm_trap_t *host_kv_next(void *env, wasmtime_caller_t *caller, wasmtime_
     const uint8_t *after = prefix ? wasp__guest_range(caller, ARG(2), ARG(3), "kv_next", &trap) : NULL;
     uint8_t *out = after ? wasp__guest_range(caller, ARG(4), ARG(5), "kv_next", &trap) : NULL;
     if (!out) return trap;
-    if ((uint32_t)ARG(1) > WASP_KV_KEY_MAX || (uint32_t)ARG(3) > WASP_KV_KEY_MAX) return RET(WASP_EINVAL);
-    wasp_kv *kv = ci->slot->comp->kv;
-    if (!kv) return RET(WASP_EPERM);
-    size_t klen = 0;
-    int rc = wasp_kv_next(kv, prefix, (uint32_t)ARG(1), after, (uint32_t)ARG(3), out, (uint32_t)ARG(5), &klen);
-    if (rc == WASP_ENOENT) return RET(WASP_ENOENT);
-    if (rc != WASP_OK) return storage_trap("kv_next", rc);
-    return RET(klen);
+    int rc = wasp__op_kv_next(ci, prefix, (uint32_t)ARG(1), after, (uint32_t)ARG(3), out, (uint32_t)ARG(5));
+    return read_result(av, "kv_next", rc);
 }
 
 /* ---- writes --------------------------------------------------------------------- */
@@ -114,7 +120,7 @@ static void wait_release(struct wasp_kv_wait *w) {
     if (atomic_fetch_sub_explicit(&w->refs, 1, memory_order_acq_rel) == 1) free(w);
 }
 
-static void wait_finalize(void *arg) {
+void wasp__kv_wait_finalize(void *arg) {
     struct wasp_kv_wait *w = arg;
     if (w->ci && w->ci->kv_wait == w) w->ci->kv_wait = NULL;
     wait_release(w);
@@ -133,18 +139,26 @@ static void on_written(void *arg, int rc, uint64_t version) {
     wait_release(w);
 }
 
-static bool wait_ready(void *arg) {
-    struct wasp_kv_wait *w = arg;
+bool wasp__kv_wait_done(struct wasp_kv_wait *w, int64_t *result) {
     if (!atomic_load_explicit(&w->done, memory_order_acquire)) return false;
     /* The store could not write (disk full or failing; it was logged):
      * to the guest that is its storage being exhausted. */
     int rc = guest_code(w->rc) || w->rc == WASP_ESTATE ? w->rc : WASP_ELIMIT;
+    if (w->op == WASP_KV_CAS) *result = rc == WASP_OK ? (int64_t)w->version : rc == WASP_ESTATE ? 0 : rc;
+    else *result = rc;
+    return true;
+}
+
+static bool wait_ready(void *arg) {
+    struct wasp_kv_wait *w = arg;
+    int64_t r;
+    if (!wasp__kv_wait_done(w, &r)) return false;
     if (w->op == WASP_KV_CAS) {
         w->result->kind = WASMTIME_I64;
-        w->result->of.i64 = rc == WASP_OK ? (int64_t)w->version : rc == WASP_ESTATE ? 0 : rc;
+        w->result->of.i64 = r;
     } else {
         w->result->kind = WASMTIME_I32;
-        w->result->of.i32 = rc;
+        w->result->of.i32 = (int32_t)r;
     }
     return true;
 }
@@ -153,53 +167,63 @@ bool wasp__kv_waiting(const struct wasp_cinst *ci) {
     return ci->kv_wait && !atomic_load_explicit(&ci->kv_wait->done, memory_order_acquire);
 }
 
-/* Shared by the three writes: checks, then queues the write and suspends. */
+struct wasp_kv_wait *wasp__op_kv_write(struct wasp_cinst *ci, int op, const uint8_t *key, size_t klen,
+                                       const uint8_t *val, size_t vlen, int64_t expect, int *rc) {
+    *rc = WASP_OK;
+    if (!key_ok(klen)) *rc = WASP_EINVAL;
+    else if (vlen > WASP_KV_VALUE_MAX) *rc = WASP_E2BIG;
+    else if (op == WASP_KV_CAS && expect < 0) *rc = WASP_EINVAL;
+    else if (!ci->slot->comp->kv) *rc = WASP_EPERM;
+    struct wasp_kv_wait *w = *rc ? NULL : calloc(1, sizeof(*w));
+    if (!*rc && !w) *rc = WASP_ELIMIT;
+    if (*rc) return NULL;
+    atomic_init(&w->refs, 2);
+    w->ci = ci;
+    w->sys = ci->sys;
+    w->self = ci->self;
+    w->op = op;
+    memcpy(w->name, ci->slot->name, sizeof(w->name));
+    wasp_kv_write kw = {.op = op, .key = key, .klen = (uint32_t)klen, .val = val, .vlen = (uint32_t)vlen,
+                        .expect = op == WASP_KV_CAS ? (uint64_t)expect : 0};
+    ci->kv_wait = w;
+    wasp_system_hold(ci->sys); /* the system is not idle until the store answers */
+    *rc = wasp_kv_write_async(ci->slot->comp->kv, &kw, on_written, w);
+    if (*rc != WASP_OK) { /* a host error: the caller traps */
+        wasp_system_release(ci->sys);
+        ci->kv_wait = NULL;
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* The core modules' three writes: ranges (traps), then the operation; the
+ * guest suspends until the store answers. */
 static void write_async(wasmtime_caller_t *caller, const wasmtime_val_t *args, int op, wasmtime_val_t *results,
                         wasm_trap_t **trap, wasmtime_async_continuation_t *cont) {
     static const char *const names[] = {"kv_put", "kv_cas", "kv_delete"};
-    struct wasp_cinst *ci = wasp__cinst_from_caller(caller);
     bool cas = op == WASP_KV_CAS;
     wasp__async_done_now(results, 0, cont);
     if (cas) results[0].kind = WASMTIME_I64;
     const uint8_t *val = NULL;
     if (op != WASP_KV_DELETE && !(val = wasp__guest_range(caller, args[2].of.i32, args[3].of.i32, names[op], trap)))
         return;
+    const uint8_t *key = wasp__guest_range(caller, args[0].of.i32, args[1].of.i32, names[op], trap);
+    if (!key) return;
     int rc;
-    const uint8_t *key = take_key(caller, args[0].of.i32, args[1].of.i32, names[op], trap, &rc);
-    if (rc == 1) return;
-    uint32_t vlen = op == WASP_KV_DELETE ? 0 : (uint32_t)args[3].of.i32;
-    if (!rc && vlen > WASP_KV_VALUE_MAX) rc = WASP_E2BIG;
-    if (!rc && cas && args[4].of.i64 < 0) rc = WASP_EINVAL;
-    if (!rc && !ci->slot->comp->kv) rc = WASP_EPERM;
-    struct wasp_kv_wait *w = rc ? NULL : calloc(1, sizeof(*w));
-    if (!rc && !w) rc = WASP_ELIMIT;
-    if (rc) {
-        if (cas) results[0].of.i64 = rc;
+    struct wasp_kv_wait *w = wasp__op_kv_write(wasp__cinst_from_caller(caller), op, key, (uint32_t)args[1].of.i32,
+                                               val, op == WASP_KV_DELETE ? 0 : (uint32_t)args[3].of.i32,
+                                               cas ? args[4].of.i64 : 0, &rc);
+    if (!w) {
+        if (!guest_code(rc)) *trap = storage_trap(names[op], rc);
+        else if (cas) results[0].of.i64 = rc;
         else results[0].of.i32 = rc;
         return;
     }
-    atomic_init(&w->refs, 2);
-    w->ci = ci;
-    w->sys = ci->sys;
-    w->self = ci->self;
-    w->op = op;
     w->result = &results[0];
-    memcpy(w->name, ci->slot->name, sizeof(w->name));
-    wasp_kv_write kw = {.op = op, .key = key, .klen = (uint32_t)args[1].of.i32, .val = val, .vlen = vlen,
-                        .expect = cas ? (uint64_t)args[4].of.i64 : 0};
-    ci->kv_wait = w;
-    wasp_system_hold(ci->sys); /* the system is not idle until the store answers */
-    rc = wasp_kv_write_async(ci->slot->comp->kv, &kw, on_written, w);
-    if (rc != WASP_OK) {
-        wasp_system_release(ci->sys);
-        ci->kv_wait = NULL;
-        free(w);
-        *trap = storage_trap(names[op], rc);
-        return;
-    }
     cont->callback = wait_ready;
     cont->env = w;
-    cont->finalizer = wait_finalize;
+    cont->finalizer = wasp__kv_wait_finalize;
 }
 
 static void host_kv_put(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,

@@ -48,26 +48,31 @@ int wasp__op_name(const uint8_t *p, size_t n, char buf[256]) {
 
 static bool too_big(const struct wasp_cinst *ci, size_t len) { return len > ci->slot->comp->spec.limits.max_message; }
 
-int wasp__op_send(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len) {
+/* A guest's codec tag: 0 .. WASP_CODEC_MAX (an i64 that is not negative). */
+static bool bad_codec(int64_t codec) { return codec < 0; }
+
+int wasp__op_send(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len, int64_t codec) {
     if (too_big(ci, len)) return WASP_E2BIG;
+    if (bad_codec(codec)) return WASP_EINVAL;
     if (!wasp__perm_send(ci->slot->comp, to)) return denied(ci, "send", to, "send");
-    wasp_send_opts o = {.to_name = to, .data = msg, .len = len};
+    wasp_send_opts o = {.to_name = to, .data = msg, .len = len, .codec = (uint64_t)codec};
     return wasp__abi_code(wasp_send_ex(ci->sys, &o), WASP_EFULL);
 }
 
-int wasp__op_send_after(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len, int64_t delay_ms) {
+int wasp__op_send_after(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len, int64_t delay_ms,
+                        int64_t codec) {
     if (too_big(ci, len)) return WASP_E2BIG;
-    if (delay_ms < 0 || delay_ms > INT32_MAX) return WASP_EINVAL;
+    if (delay_ms < 0 || delay_ms > INT32_MAX || bad_codec(codec)) return WASP_EINVAL;
     if (!wasp__perm_send(ci->slot->comp, to)) return denied(ci, "send_after", to, "send");
-    wasp_send_opts o = {.to_name = to, .data = msg, .len = len};
+    wasp_send_opts o = {.to_name = to, .data = msg, .len = len, .codec = (uint64_t)codec};
     return wasp__quota_send_after(ci->slot, &o, (uint64_t)delay_ms * 1000000u);
 }
 
-int wasp__op_publish(struct wasp_cinst *ci, const char *topic, const uint8_t *msg, size_t len) {
+int wasp__op_publish(struct wasp_cinst *ci, const char *topic, const uint8_t *msg, size_t len, int64_t codec) {
     if (too_big(ci, len)) return WASP_E2BIG;
-    if (wasp_topic_validate(topic, true)) return WASP_EINVAL;
+    if (wasp_topic_validate(topic, true) || bad_codec(codec)) return WASP_EINVAL;
     if (!wasp__perm_publish(ci->slot->comp, topic)) return denied(ci, "publish", topic, "publish");
-    return wasp__abi_code(wasp_publish(ci->sys, topic, msg, len), WASP_EFULL);
+    return wasp__abi_code(wasp_publish_tagged(ci->sys, topic, msg, len, (uint64_t)codec), WASP_EFULL);
 }
 
 int wasp__op_subscribe(struct wasp_cinst *ci, const char *pattern) {
@@ -81,12 +86,15 @@ int wasp__op_unsubscribe(struct wasp_cinst *ci, const char *pattern) {
     return wasp__quota_unsubscribe(ci, pattern);
 }
 
-int wasp__op_reply(struct wasp_cinst *ci, const uint8_t *msg, size_t len) {
+int wasp__op_reply(struct wasp_cinst *ci, const uint8_t *msg, size_t len, int64_t codec) {
     wasp_ctx *ctx = wasp_ctx_current();
     if (!ci->msg || !ctx || !(ci->msg->flags & WASP_MSG_REQUEST)) return WASP_ENOREPLY;
     if (too_big(ci, len)) return WASP_E2BIG;
-    return wasp__abi_code(wasp_reply(ctx, msg, len), WASP_EFULL);
+    if (bad_codec(codec)) return WASP_EINVAL;
+    return wasp__abi_code(wasp_reply_tagged(ctx, msg, len, (uint64_t)codec), WASP_EFULL);
 }
+
+int64_t wasp__op_codec(const struct wasp_cinst *ci) { return ci->msg ? (int64_t)ci->msg->codec : 0; }
 
 size_t wasp__op_sender(struct wasp_cinst *ci, char buf[256]) {
     int n = 0;

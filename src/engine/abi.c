@@ -9,6 +9,9 @@ const struct wasp_abi_func wasp__abi_imports[] = {
     {"send", "iiii:i"},      {"publish", "iiii:i"}, {"subscribe", "ii:i"},     {"unsubscribe", "ii:i"},
     {"call", "iiiiiii:i"},   {"reply", "ii:i"},     {"sender", "ii:i"},        {"topic", "ii:i"},
     {"self", "ii:i"},        {"send_after", "iiiii:i"}, {"log", "iii:"},       {"now_ms", ":I"},
+    /* codec tags: the tagged twins of the message imports, and the tag of the message in hand */
+    {"codec", ":I"},         {"send_tagged", "iiiiI:i"}, {"publish_tagged", "iiiiI:i"},
+    {"send_after_tagged", "iiiiiI:i"}, {"reply_tagged", "iiI:i"}, {"call_tagged", "iiiiiiiIi:i"},
     /* storage (V2): kv_get/kv_put/kv_delete are the contract's; the rest ours */
     {"kv_get", "iiii:i"},    {"kv_put", "iiii:i"},  {"kv_delete", "ii:i"},     {"kv_get_versioned", "iiiii:i"},
     {"kv_cas", "iiiiI:I"},   {"kv_next", "iiiiii:i"},

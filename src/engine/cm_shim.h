@@ -11,7 +11,9 @@
 
 #include <wasmtime.h>
 
-/* Host operations of `interface host`, in its order. */
+/* Host operations: `interface host` in its order, then `interface
+ * storage`. The *-tagged imports are their untagged operation with
+ * args.codec set. */
 enum wasp_cm_op {
     WASP_CM_OP_SEND,
     WASP_CM_OP_SEND_AFTER,
@@ -25,27 +27,39 @@ enum wasp_cm_op {
     WASP_CM_OP_SELF,
     WASP_CM_OP_LOG,
     WASP_CM_OP_NOW,
+    WASP_CM_OP_CODEC,
+    WASP_CM_OP_KV_GET,           /* text: key */
+    WASP_CM_OP_KV_GET_VERSIONED, /* text: key; aux: version */
+    WASP_CM_OP_KV_NEXT,          /* text: prefix, data: after */
+    WASP_CM_OP_KV_PUT,           /* text: key, data: value (waits) */
+    WASP_CM_OP_KV_CAS,           /* text: key, data: value, num: expect (waits) */
+    WASP_CM_OP_KV_DELETE,        /* text: key (waits) */
 };
 
-/* An import's arguments: a name or text, a byte payload, a number (delay,
- * timeout, log level). Valid during the dispatcher call only. */
+/* An import's arguments: a name, text or key, a byte payload, a number
+ * (delay, timeout, log level, expected version), the message's codec tag.
+ * Valid during the dispatcher call only. */
 struct wasp_cm_args {
     const uint8_t *text;
     size_t text_len;
     const uint8_t *data;
     size_t data_len;
     uint64_t num;
+    uint64_t codec;
 };
 
 /* The dispatcher's answer: value < 0 is an ABI error code, else the value
- * (publish's count, now-ms); data/len the bytes or text returned (NULL:
- * none), copied out at once. A `call` that must wait sets ready/env/finalize:
- * ready(env, res) is polled until it returns true (filling value/data/len),
- * finalize(env) runs exactly once afterwards or when the call is dropped. */
+ * (publish's count, now-ms, codec); data/len the bytes or text returned
+ * (NULL: none), copied out at once; aux a second value (a reply's codec
+ * tag, a stored version). An answer that must wait (`call`, storage
+ * writes) sets ready: ready(env, res) is polled until it returns true
+ * (filling value/data/len/aux). finalize(env), if set, runs exactly once
+ * after the bytes were copied or when the call is dropped. */
 struct wasp_cm_result {
     int64_t value;
     const uint8_t *data;
     size_t len;
+    uint64_t aux;
     bool (*ready)(void *env, struct wasp_cm_result *res);
     void *env;
     void (*finalize)(void *env);

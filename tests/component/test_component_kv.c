@@ -1,8 +1,13 @@
 /* test_component_kv.c - the storage imports with a real component: results
  * per the ABI, default deny, quota, key limits, ordered iteration,
  * compare-and-swap, and one namespace per component shared by its instances
- * and kept across a crash, a restart of the system and another store. */
+ * and kept across a crash, a restart of the system and another store. Every
+ * case runs twice: the probe as a core module (kv_* imports) and as a
+ * Component Model component (interface storage), with the same answers. */
 #include "comp_helpers.h"
+
+static const char *g_kv_guest = WASP_GUESTS "/kv_probe.wasm";
+static bool g_cm;
 
 struct kvworld {
     struct world w;
@@ -49,7 +54,7 @@ static int teardown(void **state) {
 static wasp_component_spec kv_spec(const char *name, uint64_t quota) {
     wasp_component_spec s = {0};
     s.name = name;
-    s.wasm_path = WASP_GUESTS "/kv_probe.wasm";
+    s.wasm_path = g_kv_guest;
     s.storage.granted = true;
     s.storage.quota = quota;
     s.storage.durability = WASP_DURABILITY_COMMIT;
@@ -172,8 +177,9 @@ static void test_kept_across_crash_and_host_restart(void **state) {
     wasp_component_spec s = kv_spec("kv", 0);
     wasp_aid id = comp_spawn(&k->w, &s);
     assert_string_equal(ask(k, "kv", "put life 42"), "0");
-    /* A guest handing a bad buffer traps: that crashes it, nothing else. */
-    wasp_send_name(k->w.sys, "kv", "oob", 3);
+    /* A guest handing a bad buffer traps (a component traps itself): that
+     * crashes it, nothing else. */
+    wasp_send_name(k->w.sys, "kv", g_cm ? "trap" : "oob", g_cm ? 4 : 3);
     assert_true(TU_WAIT_UNTIL(comp_stats(&k->w, id).state == WASP_STATE_FAILED, 3000));
     assert_int_equal(wasp_actor_restart(k->w.sys, id, NULL), WASP_OK);
     assert_string_equal(ask(k, "kv", "get life"), "42");
@@ -196,5 +202,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_namespaces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kept_across_crash_and_host_restart, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("core module", tests, NULL, NULL);
+    g_kv_guest = WASP_GUESTS "/cm/kv_probe.wasm";
+    g_cm = true;
+    return failed + cmocka_run_group_tests_name("component", tests, NULL, NULL);
 }

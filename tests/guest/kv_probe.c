@@ -4,7 +4,9 @@
  *   "del K"         -> kv_delete's result       "ver K"   -> "<len>@<version>" or "E<code>"
  *   "cas K V EXP"   -> kv_cas's result          "list P"  -> keys with prefix P, ","-joined
  *   "fill K N"      -> kv_put of N bytes        "keys"    -> results of a 0- and a 1025-byte key
- *   "oob"           -> kv_get with a value buffer outside memory (traps) */
+ *   "oob"           -> kv_get with a value buffer outside memory (traps)
+ *   "trap"          -> traps
+ * Built as a core module and as a component (the same answers: both ABIs). */
 #include <wasp_guest.h>
 
 static char buf[4096];
@@ -74,6 +76,7 @@ static int on_message(const char *msg, size_t len) {
         return wasp_reply(t, wasp_format(t, sizeof t, "%d %d %d", a, b, c));
     }
     if (wasp_msg_is(cmd, cl, "oob")) return wasp_kv_get("k", 1, (void *)0x7ffffff0, 1000);
+    if (wasp_msg_is(cmd, cl, "trap")) __builtin_trap();
     return 1;
 }
 

@@ -16,8 +16,8 @@ use std::task::{Context, Poll};
 
 use wasmtime::component::types::{ComponentFunc, ComponentItem, Type};
 use wasmtime::component::{
-    Component, ComponentExportIndex, ComponentType, Func, InstancePre, Lift, Linker, Lower, TypedFunc,
-    WasmList, WasmStr,
+    Component, ComponentExportIndex, ComponentType, Func, InstancePre, Lift, Linker, LinkerInstance, Lower,
+    TypedFunc, WasmList, WasmStr,
 };
 use wasmtime::{AsContext, Engine, Error, Result, StoreContextMut, Trap, format_err};
 use wasmtime_c_api::{
@@ -28,6 +28,7 @@ use wasmtime_c_api::{
 const TYPES: &str = "wasp:actor/types@1.0.0";
 const HOST: &str = "wasp:actor/host@1.0.0";
 const LIFECYCLE: &str = "wasp:actor/lifecycle@1.0.0";
+const STORAGE: &str = "wasp:actor/storage@1.0.0";
 
 /// `enum error`: ABI codes -1..-9 in order.
 #[derive(ComponentType, Lower, Clone, Copy)]
@@ -96,7 +97,17 @@ enum Health {
     Unhealthy,
 }
 
-/// Host operations, in the order of `interface host` (src/wasm/cm_shim.h).
+/// A payload and its codec tag (`record tagged`: call-tagged's reply).
+#[derive(ComponentType, Lower)]
+#[component(record)]
+struct Tagged {
+    codec: u64,
+    msg: Vec<u8>,
+}
+
+/// Host operations (src/wasm/cm_shim.h): `interface host` in its order,
+/// then `interface storage`. A *-tagged import is its untagged operation
+/// with args.codec set.
 const OP_SEND: u32 = 0;
 const OP_SEND_AFTER: u32 = 1;
 const OP_PUBLISH: u32 = 2;
@@ -109,6 +120,13 @@ const OP_TOPIC: u32 = 8;
 const OP_SELF: u32 = 9;
 const OP_LOG: u32 = 10;
 const OP_NOW: u32 = 11;
+const OP_CODEC: u32 = 12;
+const OP_KV_GET: u32 = 13;
+const OP_KV_GET_VERSIONED: u32 = 14;
+const OP_KV_NEXT: u32 = 15;
+const OP_KV_PUT: u32 = 16;
+const OP_KV_CAS: u32 = 17;
+const OP_KV_DELETE: u32 = 18;
 
 #[repr(C)]
 pub struct wasp_cm_args {
@@ -117,16 +135,20 @@ pub struct wasp_cm_args {
     data: *const u8,
     data_len: usize,
     num: u64,
+    codec: u64,
 }
 
 /// What C answers. `value` < 0 is an ABI error code; `data` null means
-/// "none". A pending `call` sets `ready`, polled until it returns true
-/// (it then fills value/data/len), and `finalize`, run exactly once.
+/// "none"; `aux` a second value (a reply's codec tag, a stored version).
+/// A pending answer (`call`, storage writes) sets `ready`, polled until it
+/// returns true (it then fills value/data/len/aux). `finalize`, if set,
+/// runs exactly once, after the bytes were copied.
 #[repr(C)]
 pub struct wasp_cm_result {
     value: i64,
     data: *const u8,
     len: usize,
+    aux: u64,
     ready: Option<unsafe extern "C" fn(*mut c_void, *mut wasp_cm_result) -> bool>,
     env: *mut c_void,
     finalize: Option<unsafe extern "C" fn(*mut c_void)>,
@@ -142,6 +164,7 @@ impl wasp_cm_result {
             value: 0,
             data: std::ptr::null(),
             len: 0,
+            aux: 0,
             ready: None,
             env: std::ptr::null_mut(),
             finalize: None,
@@ -161,6 +184,13 @@ impl wasp_cm_result {
     }
 }
 
+/// An answer taken out of C: value, bytes, aux.
+type Answer = (i64, Option<Vec<u8>>, u64);
+
+fn answer_result<T>(a: &Answer, ok: impl FnOnce(&Answer) -> T) -> std::result::Result<T, AbiError> {
+    if a.0 < 0 { Err(abi_error(a.0)) } else { Ok(ok(a)) }
+}
+
 fn abi_error(code: i64) -> AbiError {
     ERRORS[(-code - 1).clamp(0, 8) as usize]
 }
@@ -174,8 +204,21 @@ struct Host(wasp_cm_host_fn);
 
 impl Host {
     fn run(&self, store: &StoreContextMut<'_, WasmtimeStoreData>, op: u32, text: &[u8], data: &[u8], num: u64) -> Result<wasp_cm_result> {
+        self.run_tagged(store, op, text, data, num, 0)
+    }
+
+    fn run_tagged(
+        &self,
+        store: &StoreContextMut<'_, WasmtimeStoreData>,
+        op: u32,
+        text: &[u8],
+        data: &[u8],
+        num: u64,
+        codec: u64,
+    ) -> Result<wasp_cm_result> {
         let user = wasmtime_c_api::wasmtime_context_get_data(store.as_context());
-        let args = wasp_cm_args { text: text.as_ptr(), text_len: text.len(), data: data.as_ptr(), data_len: data.len(), num };
+        let args =
+            wasp_cm_args { text: text.as_ptr(), text_len: text.len(), data: data.as_ptr(), data_len: data.len(), num, codec };
         let mut res = wasp_cm_result::new();
         if unsafe { (self.0)(user, op, &args, &mut res) } {
             Ok(res)
@@ -196,17 +239,29 @@ fn view<'a>(store: &'a StoreContextMut<'_, WasmtimeStoreData>, s: &WasmStr, l: O
     Ok((text, bytes))
 }
 
-/// A `call` waiting for its reply: polled through C's `ready`. The answer's
-/// bytes are copied out before `finalize` lets C free them.
+/// An answer C may still owe (`call`, storage writes): polled through C's
+/// `ready`. The bytes are copied out before `finalize` (on drop) lets C
+/// free them.
 struct Pending(wasp_cm_result);
 
+impl Pending {
+    fn take(&self) -> Answer {
+        (self.0.value, self.0.bytes(), self.0.aux)
+    }
+}
+
 impl Future for Pending {
-    type Output = (i64, Option<Vec<u8>>);
+    type Output = Answer;
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
         let r = &mut self.0;
-        let ready = r.ready.expect("pending result without ready");
-        if unsafe { ready(r.env, r) } { Poll::Ready((r.value, r.bytes())) } else { Poll::Pending }
+        let Some(ready) = r.ready else { return Poll::Ready(self.take()) };
+        if unsafe { ready(r.env, r) } { Poll::Ready(self.take()) } else { Poll::Pending }
     }
+}
+
+/// The answer now (the C side's bytes released right after the copy).
+fn settle_now(r: wasp_cm_result) -> Answer {
+    Pending(r).take()
 }
 
 impl Drop for Pending {
@@ -247,8 +302,18 @@ fn define_host(linker: &mut Linker<WasmtimeStoreData>, h: Host) -> Result<()> {
                 let (to, msg) = view(&st, &to, Some(&msg))?;
                 h.run(&st, OP_CALL, to.as_bytes(), msg, timeout.into())?
             };
-            let (value, data) = if r.ready.is_some() { Pending(r).await } else { (r.value, r.bytes()) };
-            Ok((if value < 0 { Err(abi_error(value)) } else { Ok(data.unwrap_or_default()) },))
+            let a = Pending(r).await;
+            Ok((answer_result(&a, |a| a.1.clone().unwrap_or_default()),))
+        })
+    })?;
+    i.func_wrap_async("call-tagged", move |st, (to, msg, timeout, codec): (WasmStr, WasmList<u8>, u32, u64)| {
+        Box::new(async move {
+            let r = {
+                let (to, msg) = view(&st, &to, Some(&msg))?;
+                h.run_tagged(&st, OP_CALL, to.as_bytes(), msg, timeout.into(), codec)?
+            };
+            let a = Pending(r).await;
+            Ok((answer_result(&a, |a| Tagged { codec: a.2, msg: a.1.clone().unwrap_or_default() }),))
         })
     })?;
     i.func_wrap("reply", move |st, (msg,): (WasmList<u8>,)| {
@@ -266,6 +331,72 @@ fn define_host(linker: &mut Linker<WasmtimeStoreData>, h: Host) -> Result<()> {
         Ok(())
     })?;
     i.func_wrap("now-ms", move |st, (): ()| Ok((h.run(&st, OP_NOW, &[], &[], 0)?.value as u64,)))?;
+    define_tagged(&mut i, h)
+}
+
+/// Codec tags: `codec` and the *-tagged twins of send, send-after,
+/// publish and reply (call-tagged is beside call).
+fn define_tagged(i: &mut LinkerInstance<'_, WasmtimeStoreData>, h: Host) -> Result<()> {
+    i.func_wrap("codec", move |st, (): ()| Ok((h.run(&st, OP_CODEC, &[], &[], 0)?.value as u64,)))?;
+    i.func_wrap("send-tagged", move |st, (to, msg, codec): (WasmStr, WasmList<u8>, u64)| {
+        let (to, msg) = view(&st, &to, Some(&msg))?;
+        Ok((h.run_tagged(&st, OP_SEND, to.as_bytes(), msg, 0, codec)?.status(),))
+    })?;
+    i.func_wrap("send-after-tagged", move |st, (to, msg, delay, codec): (WasmStr, WasmList<u8>, u32, u64)| {
+        let (to, msg) = view(&st, &to, Some(&msg))?;
+        Ok((h.run_tagged(&st, OP_SEND_AFTER, to.as_bytes(), msg, delay.into(), codec)?.status(),))
+    })?;
+    i.func_wrap("publish-tagged", move |st, (topic, msg, codec): (WasmStr, WasmList<u8>, u64)| {
+        let (topic, msg) = view(&st, &topic, Some(&msg))?;
+        let r = h.run_tagged(&st, OP_PUBLISH, topic.as_bytes(), msg, 0, codec)?;
+        Ok((r.status().map(|()| r.value as u32),))
+    })?;
+    i.func_wrap("reply-tagged", move |st, (msg, codec): (WasmList<u8>, u64)| {
+        let msg = msg.as_le_slice(st.as_context());
+        Ok((h.run_tagged(&st, OP_REPLY, &[], msg, 0, codec)?.status(),))
+    })?;
+    Ok(())
+}
+
+/// `interface storage`: reads answer at once; writes wait (like `call`)
+/// until the store has applied them.
+fn define_storage(linker: &mut Linker<WasmtimeStoreData>, h: Host) -> Result<()> {
+    let mut i = linker.instance(STORAGE)?;
+    i.func_wrap("kv-get", move |st, (key,): (WasmList<u8>,)| {
+        let a = settle_now(h.run(&st, OP_KV_GET, key.as_le_slice(st.as_context()), &[], 0)?);
+        Ok((answer_result(&a, |a| a.1.clone().unwrap_or_default()),))
+    })?;
+    i.func_wrap("kv-get-versioned", move |st, (key,): (WasmList<u8>,)| {
+        let a = settle_now(h.run(&st, OP_KV_GET_VERSIONED, key.as_le_slice(st.as_context()), &[], 0)?);
+        Ok((answer_result(&a, |a| (a.1.clone().unwrap_or_default(), a.2)),))
+    })?;
+    i.func_wrap("kv-next", move |st, (prefix, after): (WasmList<u8>, WasmList<u8>)| {
+        let (p, f) = (prefix.as_le_slice(st.as_context()), after.as_le_slice(st.as_context()));
+        let a = settle_now(h.run(&st, OP_KV_NEXT, p, f, 0)?);
+        Ok((answer_result(&a, |a| a.1.clone().unwrap_or_default()),))
+    })?;
+    i.func_wrap_async("kv-put", move |st, (key, value): (WasmList<u8>, WasmList<u8>)| {
+        Box::new(async move {
+            let r = h.run(&st, OP_KV_PUT, key.as_le_slice(st.as_context()), value.as_le_slice(st.as_context()), 0)?;
+            let a = Pending(r).await;
+            Ok((answer_result(&a, |_| ()),))
+        })
+    })?;
+    i.func_wrap_async("kv-cas", move |st, (key, value, expect): (WasmList<u8>, WasmList<u8>, u64)| {
+        Box::new(async move {
+            let (k, v) = (key.as_le_slice(st.as_context()), value.as_le_slice(st.as_context()));
+            let r = h.run(&st, OP_KV_CAS, k, v, expect)?;
+            let a = Pending(r).await;
+            Ok((answer_result(&a, |a| a.0 as u64),))
+        })
+    })?;
+    i.func_wrap_async("kv-delete", move |st, (key,): (WasmList<u8>,)| {
+        Box::new(async move {
+            let r = h.run(&st, OP_KV_DELETE, key.as_le_slice(st.as_context()), &[], 0)?;
+            let a = Pending(r).await;
+            Ok((answer_result(&a, |_| ()),))
+        })
+    })?;
     Ok(())
 }
 
@@ -314,7 +445,7 @@ pub extern "C" fn wasp_cm_linker_new(
     err_ret: &mut *mut wasmtime_error_t,
 ) -> *mut wasp_cm_linker {
     let mut linker = Linker::new(engine_of(engine));
-    let mut r = define_host(&mut linker, Host(host));
+    let mut r = define_host(&mut linker, Host(host)).and_then(|()| define_storage(&mut linker, Host(host)));
     if r.is_ok() && with_wasi {
         r = wasmtime_wasi::p2::add_to_linker_async(&mut linker);
     }
