@@ -130,4 +130,42 @@ static inline void kill_tracked(void) {
     ntracked = 0;
 }
 
+/* A test group's directories: dir for its files, and rtdir, the
+ * XDG_RUNTIME_DIR of every wasp it starts (a runtime directory of its own:
+ * a system of the same name run elsewhere on the machine is never found). */
+__attribute__((unused)) static char *rtdir;
+
+static inline void cli_dirs_create(void) {
+    dir = tu_tempdir();
+    rtdir = tu_tempdir();
+    setenv("XDG_RUNTIME_DIR", rtdir, 1);
+}
+
+/* A group teardown: tracked processes killed, both directories removed. */
+static inline int cli_dirs_remove(void **state) {
+    (void)state;
+    kill_tracked();
+    tu_rmtree(dir);
+    tu_rmtree(rtdir);
+    free(dir);
+    free(rtdir);
+    dir = rtdir = NULL;
+    return 0;
+}
+
+/* Copies the test guest NAME.wasm (built under WASP_GUESTS) into dir as AS. */
+static inline void copy_guest(const char *name, const char *as) {
+    char src[4200], dst[4200];
+    snprintf(src, sizeof(src), "%s/%s.wasm", WASP_GUESTS, name);
+    snprintf(dst, sizeof(dst), "%s/%s", dir, as);
+    size_t len;
+    uint8_t *b = tu_read_file(src, &len);
+    assert_non_null(b);
+    FILE *f = fopen(dst, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, len, f), len);
+    fclose(f);
+    free(b);
+}
+
 #endif

@@ -11,28 +11,9 @@
 
 #include "cli_helpers.h"
 
-static char *rtdir;
-
-static void copy_guest(const char *name, const char *as) {
-    char src[4200];
-    snprintf(src, sizeof(src), "%s/%s.wasm", WASP_GUESTS, name);
-    size_t len;
-    uint8_t *b = tu_read_file(src, &len);
-    assert_non_null(b);
-    char dst[4200];
-    snprintf(dst, sizeof(dst), "%s/%s", dir, as);
-    FILE *f = fopen(dst, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(b, 1, len, f), len);
-    fclose(f);
-    free(b);
-}
-
 static int setup(void **state) {
     (void)state;
-    dir = tu_tempdir();
-    rtdir = tu_tempdir();
-    setenv("XDG_RUNTIME_DIR", rtdir, 1);
+    cli_dirs_create();
     tu_copy_fixture(dir, "cli_worker.wasm", "w.wasm");
     copy_guest("agent", "agent.wasm");
     tu_write_file(dir, "ledger.yaml",
@@ -54,16 +35,6 @@ static int setup(void **state) {
                   "components:\n"
                   "  - name: a\n"
                   "    wasm: agent.wasm\n");
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    kill_tracked();
-    tu_rmtree(dir);
-    tu_rmtree(rtdir);
-    free(dir);
-    free(rtdir);
     return 0;
 }
 
@@ -176,5 +147,5 @@ int main(void) {
         cmocka_unit_test(test_denial_lines),
         cmocka_unit_test(test_check_warnings),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, cli_dirs_remove);
 }

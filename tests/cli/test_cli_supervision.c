@@ -14,24 +14,10 @@
 
 #include "cli_helpers.h"
 
-static char *rtdir;
-
 static int setup(void **state) {
     (void)state;
-    dir = tu_tempdir();
-    rtdir = tu_tempdir();
-    setenv("XDG_RUNTIME_DIR", rtdir, 1);
+    cli_dirs_create();
     tu_copy_fixture(dir, "cli_worker.wasm", "w.wasm");
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    kill_tracked();
-    tu_rmtree(dir);
-    tu_rmtree(rtdir);
-    free(dir);
-    free(rtdir);
     return 0;
 }
 
@@ -299,5 +285,5 @@ int main(void) {
         cmocka_unit_test(test_matrix_depth3), cmocka_unit_test(test_escalation),
         cmocka_unit_test(test_root_gives_up), cmocka_unit_test(test_pool_rest_for_one),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, cli_dirs_remove);
 }

@@ -15,28 +15,12 @@
 #include "cli_helpers.h"
 #include "control/control.h"
 
-static char *rtdir; /* XDG_RUNTIME_DIR of every process in this test */
-
 static int setup(void **state) {
     (void)state;
-    dir = tu_tempdir();
-    rtdir = tu_tempdir();
-    setenv("XDG_RUNTIME_DIR", rtdir, 1);
-    char src[4200];
-    static const char *const guests[] = {"echo", "crasher", "spinner"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(src, sizeof(src), "%s/%s.wasm", WASP_GUESTS, guests[i]);
-        size_t len;
-        uint8_t *b = tu_read_file(src, &len);
-        assert_non_null(b);
-        char dst[4200];
-        snprintf(dst, sizeof(dst), "%s/%s.wasm", dir, guests[i]);
-        FILE *f = fopen(dst, "wb");
-        assert_non_null(f);
-        fwrite(b, 1, len, f);
-        fclose(f);
-        free(b);
-    }
+    cli_dirs_create();
+    copy_guest("echo", "echo.wasm");
+    copy_guest("crasher", "crasher.wasm");
+    copy_guest("spinner", "spinner.wasm");
     tu_write_file(dir, "demo.yaml",
                   "name: demo\n"
                   "components:\n"
@@ -49,15 +33,6 @@ static int setup(void **state) {
                   "    limits: {max_handle_time: 400ms}\n"
                   "supervisor:\n"
                   "  intensity: 100\n");
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    tu_rmtree(dir);
-    tu_rmtree(rtdir);
-    free(dir);
-    free(rtdir);
     return 0;
 }
 
@@ -502,5 +477,5 @@ int main(void) {
         cmocka_unit_test_teardown(test_tcp_and_metrics, teardown_test),
         cmocka_unit_test_teardown(test_logs_and_stats, teardown_test),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, cli_dirs_remove);
 }

@@ -16,21 +16,8 @@ static int left_open[2] = {-1, -1}; /* connections still open when the system st
 
 static int setup(void **state) {
     (void)state;
-    dir = tu_tempdir();
-    char *rt = tu_tempdir();
-    setenv("XDG_RUNTIME_DIR", rt, 1);
-    free(rt);
-    char src[4200];
-    snprintf(src, sizeof(src), "%s/http_hello.wasm", WASP_GUESTS);
-    size_t len;
-    uint8_t *b = tu_read_file(src, &len);
-    assert_non_null(b);
-    char dst[4200];
-    snprintf(dst, sizeof(dst), "%s/web.wasm", dir);
-    FILE *f = fopen(dst, "wb");
-    fwrite(b, 1, len, f);
-    fclose(f);
-    free(b);
+    cli_dirs_create();
+    copy_guest("http_hello", "web.wasm");
     tu_write_file(dir, "web.yaml",
                   "name: web\n"
                   "components:\n"
@@ -65,8 +52,7 @@ static int teardown(void **state) {
     int rc = finish(&sys, 30000);
     for (int i = 0; i < 2; i++)
         if (left_open[i] >= 0) close(left_open[i]);
-    tu_rmtree(dir);
-    free(dir);
+    cli_dirs_remove(state);
     assert_int_equal(rc, 0); /* the flood and the rest left it able to stop cleanly */
     return 0;
 }
