@@ -366,14 +366,18 @@ size_t wasp__topic_tree_count(const struct wasp_topic_tree *t) { return t ? t->c
  *
  * A depth-first walk visits every node whose pattern matches the topic; a
  * node is reached along one path at most, so the walk costs at most
- * depth x matching branches. It runs twice: the first pass counts matching
- * nodes and subscriptions, which tells whether deduplication is needed at
- * all (the common case - one matching node - needs none) and how large a
- * scratch set to make. The scratch set lives on the stack or the heap,
- * never in the tree, so concurrent matchers share nothing writable.
+ * depth x matching branches. The walk collects the matching nodes and
+ * counts their subscriptions, which tells whether deduplication is needed
+ * at all (the common case - one matching node - needs none) and how large a
+ * scratch set to make; delivery then runs over the collected nodes without
+ * a second descent (each level of a wide tree is a cache miss). Only a topic
+ * matching more than FOUND_MAX nodes walks the tree a second time. The
+ * scratch set lives on the stack or the heap, never in the tree, so
+ * concurrent matchers share nothing writable.
  */
 
 #define STACK_SET 256 /* slots; 2 KiB of stack covers up to 128 candidates */
+#define FOUND_MAX 32  /* matching nodes remembered by the first walk */
 
 struct u64set {
     uint64_t *slots; /* 0 = empty; the key 0 is tracked by has_zero */
@@ -406,7 +410,7 @@ struct match {
     bool deliver; /* false: counting pass */
     /* counting pass */
     size_t nodes, subs;
-    const struct node *first;
+    const struct node *found[FOUND_MAX]; /* the first FOUND_MAX matching nodes, in walk order */
     /* delivering pass */
     struct u64set *set; /* NULL: dedupe by the allocation-free rule */
     wasp_topic_match_fn fn;
@@ -438,12 +442,7 @@ static bool lowest_matching(const struct subscriber *s, const struct node *n, co
     return true;
 }
 
-static void visit(const struct node *n, struct match *m) {
-    if (!m->deliver) {
-        if (m->nodes++ == 0) m->first = n;
-        m->subs += n->nsubs;
-        return;
-    }
+static void deliver(const struct node *n, struct match *m) {
     for (size_t i = 0; i < n->nsubs; i++) {
         const struct sub_entry *e = &n->subs[i];
         /* A subscriber with a single pattern cannot be matched twice. */
@@ -454,6 +453,16 @@ static void visit(const struct node *n, struct match *m) {
             m->delivered++;
         }
     }
+}
+
+static void visit(const struct node *n, struct match *m) {
+    if (!m->deliver) {
+        if (m->nodes < FOUND_MAX) m->found[m->nodes] = n;
+        m->nodes++;
+        m->subs += n->nsubs;
+        return;
+    }
+    deliver(n, m);
 }
 
 static void walk(const struct node *n, size_t i, struct match *m) {
@@ -484,7 +493,6 @@ int wasp__topic_tree_match(const struct wasp_topic_tree *t, const char *topic, s
     m.nsegs = split(topic, len, segs);
     m.deliver = false;
     m.nodes = m.subs = 0;
-    m.first = NULL;
     m.fn = fn;
     m.arg = arg;
     m.delivered = 0;
@@ -496,8 +504,8 @@ int wasp__topic_tree_match(const struct wasp_topic_tree *t, const char *topic, s
     m.deliver = true;
     if (m.nodes == 1) {
         /* Entries of one node are distinct subscribers: no dedupe. */
-        for (size_t i = 0; i < m.first->nsubs; i++) fn(m.first->subs[i].id, arg);
-        m.delivered = m.first->nsubs;
+        for (size_t i = 0; i < m.found[0]->nsubs; i++) fn(m.found[0]->subs[i].id, arg);
+        m.delivered = m.found[0]->nsubs;
     } else {
         uint64_t stack_slots[STACK_SET];
         size_t cap = 16;
@@ -506,7 +514,10 @@ int wasp__topic_tree_match(const struct wasp_topic_tree *t, const char *topic, s
         if (cap > STACK_SET) set.slots = calloc(cap, sizeof(uint64_t));
         else memset(stack_slots, 0, cap * sizeof(uint64_t));
         m.set = set.slots ? &set : NULL;
-        walk(t->root, 0, &m);
+        if (m.nodes <= FOUND_MAX)
+            for (size_t k = 0; k < m.nodes; k++) deliver(m.found[k], &m);
+        else
+            walk(t->root, 0, &m);
         if (set.slots != stack_slots) free(set.slots);
     }
     return m.delivered > INT_MAX ? INT_MAX : (int)m.delivered;

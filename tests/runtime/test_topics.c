@@ -261,6 +261,34 @@ static void test_subscriber_delivered_once(void **state) {
     wasp__topic_tree_free(t);
 }
 
+/* A topic matched by more nodes than the first walk remembers (64 here:
+ * every mix of literal and '*' over six segments) is delivered by a second
+ * walk; each subscriber still once. */
+static void test_more_matching_nodes_than_remembered(void **state) {
+    (void)state;
+    struct wasp_topic_tree *t = wasp__topic_tree_new();
+    const char *lit[] = {"a", "b", "c", "d", "e", "f"};
+    for (unsigned mask = 0; mask < 64; mask++) {
+        char p[32] = "";
+        for (int i = 0; i < 6; i++) {
+            if (i) strcat(p, ".");
+            strcat(p, (mask >> i) & 1 ? "*" : lit[i]);
+        }
+        /* Subscriber mask/2 holds two patterns; 1000 + mask holds one. */
+        assert_int_equal(wasp__topic_tree_add(t, S(p), mask / 2), WASP_OK);
+        assert_int_equal(wasp__topic_tree_add(t, S(p), 1000 + mask), WASP_OK);
+    }
+    struct hits h;
+    assert_int_equal(match_sorted(t, "a.b.c.d.e.f", &h), 32 + 64);
+    for (size_t i = 1; i < h.n; i++) assert_true(h.ids[i - 1] < h.ids[i]);
+    /* Masks 32..63 end in '*': 32 singles and 16 pairs. */
+    assert_int_equal(match_sorted(t, "a.b.c.d.e.x", &h), 48);
+    /* The odd masks start with '*': 32 singles and one of each pair. */
+    assert_int_equal(match_sorted(t, "x.b.c.d.e.f", &h), 64);
+    assert_int_equal(match_sorted(t, "a.b.c.d.e", &h), 0);
+    wasp__topic_tree_free(t);
+}
+
 static void test_many_subscribers_on_many_patterns(void **state) {
     (void)state;
     /* 1500 subscribers, each on the same three matching patterns: the
@@ -583,6 +611,7 @@ int main(void) {
         cmocka_unit_test(test_remove_subscriber),
         cmocka_unit_test(test_pruning),
         cmocka_unit_test(test_free_with_contents),
+        cmocka_unit_test(test_more_matching_nodes_than_remembered),
         cmocka_unit_test(test_random_against_naive),
         cmocka_unit_test(test_concurrent_matchers),
     };
