@@ -163,6 +163,54 @@ static int scenario_component(void) {
 }
 #endif
 
+/* ---- storage ------------------------------------------------------------ */
+
+static const char *store_backend; /* the backend the store scenario runs on */
+
+static void count_done(void *arg, int rc, uint64_t version) {
+    (void)rc, (void)version;
+    atomic_fetch_add((_Atomic int *)arg, 1);
+}
+
+static int count_entry(void *arg, const void *key, size_t klen, const void *val, size_t vlen,
+                       uint64_t version) {
+    (void)key, (void)klen, (void)val, (void)vlen, (void)version;
+    (*(int *)arg)++;
+    return 0;
+}
+
+/* Every call of the storage API once, on a fresh file. */
+static int scenario_store(void) {
+    char *dir = tu_tempdir();
+    char path[512];
+    snprintf(path, sizeof(path), "%s/s.kv", dir);
+    wasp_store_config cfg = {.backend = store_backend};
+    wasp_store *st = NULL;
+    int err = wasp_store_open(path, &cfg, &st, NULL, 0);
+    wasp_kv *kv = NULL;
+    wasp_kv_options opts = {.durability = WASP_DURABILITY_NONE};
+    if (!err) err = wasp_kv_open(st, "counter", &opts, &kv);
+    uint64_t v1 = 0, v2 = 0;
+    if (!err) err = wasp_kv_put(kv, "a", 1, "one", 3, &v1);
+    if (!err) err = wasp_kv_cas(kv, "a", 1, "two", 3, v1, &v2);
+    char buf[16];
+    size_t len = 0;
+    if (!err) err = wasp_kv_get(kv, "a", 1, buf, sizeof(buf), &len, NULL);
+    if (!err) err = wasp_kv_next(kv, NULL, 0, NULL, 0, buf, sizeof(buf), &len);
+    _Atomic int done = 0;
+    wasp_kv_write w = {.op = WASP_KV_PUT, .key = "b", .klen = 1, .val = "x", .vlen = 1};
+    if (!err) err = wasp_kv_write_async(kv, &w, count_done, &done);
+    wasp_store_drain(st);
+    int entries = 0;
+    if (!err) err = wasp_store_foreach(st, "counter", count_entry, &entries);
+    if (!err) err = wasp_kv_delete(kv, "a", 1);
+    wasp_kv_close(kv);
+    wasp_store_close(st);
+    tu_rmtree(dir);
+    free(dir);
+    return err;
+}
+
 /* ---- the driver --------------------------------------------------------- */
 
 /* Runs fn failing the 1st, 2nd, ... allocation until a run needs no failure;
@@ -194,6 +242,16 @@ static void check_scenario(scenario_fn fn) {
 
 static void test_actors(void **state) { (void)state; check_scenario(scenario_actors); }
 static void test_supervisor(void **state) { (void)state; check_scenario(scenario_supervisor); }
+static void test_store_sqlite(void **state) {
+    (void)state;
+    store_backend = "sqlite";
+    check_scenario(scenario_store);
+}
+static void test_store_lmdb(void **state) {
+    (void)state;
+    store_backend = "lmdb";
+    check_scenario(scenario_store);
+}
 #ifdef WASP_HAVE_WASM
 static void test_manifest(void **state) { (void)state; check_scenario(scenario_manifest); }
 static void test_component(void **state) { (void)state; check_scenario(scenario_component); }
@@ -203,6 +261,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_actors),
         cmocka_unit_test(test_supervisor),
+        cmocka_unit_test(test_store_sqlite),
+        cmocka_unit_test(test_store_lmdb),
 #ifdef WASP_HAVE_WASM
         cmocka_unit_test(test_manifest),
         cmocka_unit_test(test_component),
