@@ -1,7 +1,8 @@
 /* fuzz_http_envelope.c - the HTTP ingress's envelopes (docs/HTTP.md): any
  * bytes a component replies are parsed as a response envelope, never read
  * past their end, and every header it yields is well formed; a request
- * envelope built from the same bytes has the length it claims. */
+ * envelope built from the same bytes has the length it claims; any bytes as
+ * a Content-Type give a codec whose media type maps back to it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (len != q + 1 + q + 1 + q + 2 + q + 1 + 1 + (size - 3 * q)) abort();
         free(env);
     }
+    uint64_t codec = wasp__http_codec_of_type(d, size);
+    const char *type = wasp__http_type_of_codec(codec);
+    if (codec != WASP_CODEC_NONE && (!type || wasp__http_codec_of_type(type, strlen(type)) != codec)) abort();
     wasp__http_route_matches("/kv/*", d, size);
     wasp__http_route_matches("/exact", d, size);
     return 0;

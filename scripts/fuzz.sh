@@ -6,7 +6,7 @@
 #   fuzz_control      the control protocol: request lines, payloads, base64, metrics
 #   fuzz_scenario     `wasp test` scenario files: YAML, steps, matchers, from memory
 #   fuzz_dist_wire    multi-node frames and NATS subjects (at most 5 s)
-#   fuzz_http_envelope the HTTP ingress's request and response envelopes
+#   fuzz_http_envelope the HTTP ingress's request and response envelopes, Content-Type codecs
 #   fuzz_store        the storage layer: operations from bytes, checked against a model
 #   fuzz_module_scan  the section scan that sizes up a module before it is compiled
 set -euo pipefail
@@ -80,7 +80,7 @@ mkdir -p "$out/corpus-dist_wire"
     "$root/fuzz/corpus/dist_wire" 2>&1 | tail -15
 
 # The HTTP envelopes: pure functions, no server needed.
-clang "${cflags[@]}" "$root/fuzz/fuzz_http_envelope.c" "$root/src/http/http_envelope.c" \
+clang "${cflags[@]}" "$root/fuzz/fuzz_http_envelope.c" "$root/src/http/http_envelope.c" "$root/src/http/http_codec.c" \
     "$root/src/core/error.c" -o "$out/fuzz_http_envelope"
 mkdir -p "$out/corpus-http_envelope"
 "$out/fuzz_http_envelope" -max_total_time="$per" -max_len=16384 -timeout=10 -rss_limit_mb=4096 \

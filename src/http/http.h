@@ -13,7 +13,9 @@
  *     name: value LF               response headers (optional)
  *     LF
  *     body bytes
- * CR before LF is accepted in replies.
+ * CR before LF is accepted in replies. The request's codec tag comes from its
+ * Content-Type; a reply's codec tag sets the Content-Type a response
+ * envelope leaves out.
  */
 #ifndef WASP_HTTP_H
 #define WASP_HTTP_H
@@ -57,6 +59,12 @@ bool wasp__http_route_matches(const char *route, const char *path, size_t path_l
 
 /* The standard reason phrase of a status ("Unknown" otherwise). */
 const char *wasp__http_reason(int status);
+
+/* The codec tag (WASP_CODEC_*) of a Content-Type value (parameters and case
+ * ignored, `+json` / `+cbor` suffixes included); WASP_CODEC_NONE for any other. */
+uint64_t wasp__http_codec_of_type(const char *value, size_t len);
+/* The media type a response with this codec tag gets, or NULL (untagged or unknown). */
+const char *wasp__http_type_of_codec(uint64_t codec);
 
 /* ---- the server ---- */
 

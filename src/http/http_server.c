@@ -54,6 +54,7 @@ struct pending {
     int status;     /* of the ask */
     char *reply;
     size_t reply_len;
+    uint64_t reply_codec; /* the reply's codec tag, set before the answer's callback */
 };
 
 struct req_hold {
@@ -122,9 +123,11 @@ static void respond(struct pending *p) {
         h2o_iovec_t v = h2o_strdup(&req->pool, h->value, h->value_len);
         h2o_add_header_by_str(&req->pool, &req->res.headers, name, h->name_len, 1, NULL, v.base, v.len);
     }
-    if (!typed)
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                       H2O_STRLIT("text/plain; charset=utf-8"));
+    if (!typed) { /* the reply's codec tag, else text */
+        const char *type = wasp__http_type_of_codec(p->reply_codec);
+        if (!type) type = "text/plain; charset=utf-8";
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type, strlen(type));
+    }
     req->res.content_length = r.body_len;
     h2o_send_inline(req, r.body, r.body_len);
 }
@@ -201,9 +204,11 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req) {
     }
     struct wasp__http_kv headers[WASP__HTTP_MAX_HEADERS * 2];
     size_t nh = 0;
+    uint64_t codec = WASP_CODEC_NONE;
     for (size_t i = 0; i < req->headers.size && nh < sizeof(headers) / sizeof(headers[0]); i++) {
         const h2o_header_t *h = &req->headers.entries[i];
         headers[nh++] = (struct wasp__http_kv){h->name->base, h->name->len, h->value.base, h->value.len};
+        if (h->name == &H2O_TOKEN_CONTENT_TYPE->buf) codec = wasp__http_codec_of_type(h->value.base, h->value.len);
     }
     if (req->headers.size > nh) {
         respond_text(req, 431, "too many request headers\n");
@@ -236,7 +241,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req) {
     }
     *p = (struct pending){.srv = srv, .req = req, .refs = 2};
     hold->p = p;
-    wasp_send_opts o = {.to_name = route->component, .data = env, .len = envlen, .free_fn = free};
+    wasp_send_opts o = {.to_name = route->component, .data = env, .len = envlen, .free_fn = free,
+                        .codec = codec, .reply_codec = &p->reply_codec};
     int rc = wasp_ask_cb(srv->cfg.sys, &o, route->timeout_ns, on_answer, p);
     if (rc != WASP_OK) {
         free(env); /* not moved in on failure */

@@ -1,7 +1,8 @@
 /* test_http.c - the HTTP ingress, through the real `wasp run` and a raw
  * socket client: every status (200, 404, 502, 503, 504, 413), the request
- * and response envelopes, /metrics, malformed requests, a slow client, a
- * flood of connections, and manifest errors in the `http` section
+ * and response envelopes, codec tags from and to Content-Type, /metrics,
+ * malformed requests, a slow client, a flood of connections, and manifest
+ * errors in the `http` section
  * (docs/HTTP.md). */
 #include <netinet/in.h>
 #include <poll.h>
@@ -151,6 +152,51 @@ static void test_statuses(void **state) {
     }
 }
 
+/* POSTs to target with a Content-Type (NULL: none); the response in buf. */
+static int post_typed(const char *target, const char *type, char *buf, size_t cap) {
+    char req[512];
+    int n = snprintf(req, sizeof(req), "POST %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+                     "%s%s%sContent-Length: 2\r\n\r\n{}", target, type ? "Content-Type: " : "",
+                     type ? type : "", type ? "\r\n" : "");
+    return exchange(req, (size_t)n, buf, cap);
+}
+
+/* Codec tags: the request's Content-Type tags the message the component gets;
+ * the reply's tag is the response's Content-Type when the envelope names none. */
+static void test_codec_tags(void **state) {
+    (void)state;
+    static const struct {
+        const char *request_type;
+        const char *codec;         /* what the component saw */
+        const char *response_type; /* what the client gets back */
+    } cases[] = {
+        {"application/json", "codec=512", "application/json"},
+        {"Application/JSON; charset=utf-8", "codec=512", "application/json"},
+        {"application/problem+json", "codec=512", "application/json"},
+        {"application/cbor", "codec=81", "application/cbor"},
+        {"application/x-protobuf", "codec=80", "application/protobuf"},
+        {"application/octet-stream", "codec=85", "application/octet-stream"},
+        {"application/msgpack", "codec=513", "application/msgpack"},
+        {"text/plain", "codec=0", "text/plain; charset=utf-8"},
+        {"application/jsonx", "codec=0", "text/plain; charset=utf-8"},
+        {";;", "codec=0", "text/plain; charset=utf-8"},
+        {NULL, "codec=0", "text/plain; charset=utf-8"},
+    };
+    char buf[4096], want[128];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(post_typed("/app/codec", cases[i].request_type, buf, sizeof(buf)), 200);
+        if (strcmp(body_of(buf), cases[i].codec))
+            fail_msg("%s: the component saw \"%s\", not %s", cases[i].request_type, body_of(buf), cases[i].codec);
+        snprintf(want, sizeof(want), "content-type: %s\r\n", cases[i].response_type);
+        if (!strcasestr(buf, want)) fail_msg("%s: response lacks \"%s\":\n%s", cases[i].request_type, want, buf);
+    }
+    /* A content-type in the envelope wins over the tag. */
+    assert_int_equal(post_typed("/app/codec?typed", "application/json", buf, sizeof(buf)), 200);
+    assert_string_equal(body_of(buf), "codec=512");
+    assert_non_null(strcasestr(buf, "content-type: text/x-mine\r\n"));
+    assert_null(strcasestr(buf, "application/json"));
+}
+
 struct slow_get {
     int status;
 };
@@ -274,6 +320,7 @@ static void test_manifest_errors(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_statuses),
+        cmocka_unit_test(test_codec_tags),
         cmocka_unit_test(test_full_mailbox),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_slow_client_and_flood),

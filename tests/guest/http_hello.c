@@ -2,7 +2,10 @@
  * behaviour per path: /hello answers "hello"; /echo answers the request's
  * body with its content type, method and query in headers; /slow busy-waits
  * 300 ms first; /crash traps; /bad replies with something that is not a
- * response envelope; /silent handles the request without replying; anything
+ * response envelope; /silent handles the request without replying; /codec
+ * answers "codec=N" with the request's codec tag N, its reply tagged with the
+ * same codec and no content-type header (with ?typed, content-type
+ * text/x-mine) (docs/HTTP.md); anything
  * else is a 404 from the component itself. Paths match by their end, so
  * any route prefix works. */
 #include <wasp_guest.h>
@@ -45,6 +48,13 @@ static int on_message(const char *msg, size_t len) {
     if (path_is(&r, "/crash")) __builtin_trap();
     if (path_is(&r, "/bad")) return wasp_reply_str("nonsense") < 0;
     if (path_is(&r, "/silent")) return 0;
+    if (path_is(&r, "/codec")) {
+        bool typed = r.query_len == 5 && memcmp(r.query, "typed", 5) == 0; /* the envelope names a type too */
+        char out[96];
+        size_t n = wasp_format(out, sizeof(out), "200\n%s\ncodec=%d", typed ? "content-type: text/x-mine\n" : "",
+                               (int)wasp_codec());
+        return wasp_reply_tagged(out, n, wasp_codec()) < 0;
+    }
     return wasp_http_respond_str(404, "the component has no such page\n") < 0;
 }
 WASP_HANDLER(on_message)
