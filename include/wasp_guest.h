@@ -589,7 +589,7 @@ static inline int wasp_http_respond_str(int status, const char *text) {
  *
  * WASP_HANDLER also exports the default wasp_alloc, unless WASP_NO_DEFAULT_ALLOC
  * is defined before including this header (then export your own
- * `int32_t wasp_alloc(int32_t size)`). */
+ * `int32_t wasp_alloc(int32_t size)`; in a component, `cabi_realloc`). */
 typedef int (*wasp_handler_fn)(const char *msg, size_t len);
 
 #define WASP_EXPORT_(name) __attribute__((export_name(name), visibility("default")))

@@ -233,8 +233,12 @@ __attribute__((weak)) int32_t wasp_user_health_(void);
 
 /* cabi_realloc: how the host hands over lists and strings. One spare byte
  * holds a NUL, so a text message can be used as a C string, as with the core
- * ABI's receive buffer. */
-#define WASP_CM_EXPORTS_                                                                               \
+ * ABI's receive buffer. With WASP_NO_DEFAULT_ALLOC the component exports its
+ * own `cabi_realloc` (handle-message frees the message with WASP_CM_FREE_). */
+#ifdef WASP_NO_DEFAULT_ALLOC
+#define WASP_CM_REALLOC_EXPORT_
+#else
+#define WASP_CM_REALLOC_EXPORT_                                                                        \
     __attribute__((export_name("cabi_realloc"))) void *wasp_cm_realloc_(void *old, size_t old_size,   \
                                                                         size_t align, size_t size) {   \
         (void)old_size, (void)align; /* the SDK allocator aligns to 16 bytes */                       \
@@ -242,7 +246,10 @@ __attribute__((weak)) int32_t wasp_user_health_(void);
         if (!p) __builtin_trap(); /* the canonical ABI has no "no memory" answer */                    \
         p[size] = 0;                                                                                   \
         return p;                                                                                      \
-    }                                                                                                  \
+    }
+#endif
+#define WASP_CM_EXPORTS_                                                                               \
+    WASP_CM_REALLOC_EXPORT_                                                                            \
     __attribute__((export_name(WASP_CM_LIFECYCLE_ "#start"))) void wasp_cm_start_(void) {              \
         if (wasp_user_start_) wasp_user_start_();                                                      \
     }                                                                                                  \

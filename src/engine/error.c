@@ -20,9 +20,20 @@ int wasp__error_set(struct wasp_error *err, int code, const char *fmt, ...) {
     return code;
 }
 
+/* Whether a line of Wasmtime's message is about where, not what: a
+ * backtrace header ("error while executing at wasm backtrace:"), a frame
+ * ("0x7b7 - module!function", "at file.c:12"), or a note on how to get more. */
+static bool backtrace_line(const char *q, size_t n) {
+    while (n && (*q == ' ' || *q == '\t')) q++, n--;
+    return (n >= 10 && memcmp(q + n - 10, "backtrace:", 10) == 0) || (n >= 2 && memcmp(q, "0x", 2) == 0) ||
+           (n >= 3 && memcmp(q, "at ", 3) == 0) || (n >= 5 && memcmp(q, "note:", 5) == 0);
+}
+
 /* Appends Wasmtime's message as one line: "context: what: cause: cause".
- * Its text is "what\n\nCaused by:\n    0: cause\n    1: cause" followed by
- * backtraces; the backtraces are dropped, numbering and indentation too. */
+ * Its text is "what\n\nCaused by:\n    0: cause\n    1: cause", where a
+ * "what" raised in a host function is a backtrace ("error while executing
+ * at wasm backtrace:" and numbered frames); backtraces, numbering and
+ * indentation are dropped. */
 static void append_message(struct wasp_error *err, const char *text, size_t len) {
     size_t used = strlen(err->msg);
     const char *p = text, *end = text + len;
@@ -31,14 +42,12 @@ static void append_message(struct wasp_error *err, const char *text, size_t len)
         const char *line_end = nl ? nl : end;
         const char *q = p;
         while (q < line_end && (*q == ' ' || *q == '\t')) q++;
-        if (line_end - q >= 9 && memcmp(q, "backtrace", 9) == 0) break;
-        if ((size_t)(line_end - q) < 40 && memmem(q, (size_t)(line_end - q), "backtrace:", 10)) break;
         const char *digits = q;
         while (q < line_end && *q >= '0' && *q <= '9') q++;
         if (q > digits && q + 1 < line_end && q[0] == ':' && q[1] == ' ') q += 2;
         else q = digits;
         size_t n = (size_t)(line_end - q);
-        bool skip = n == 0 || (n == 10 && memcmp(q, "Caused by:", 10) == 0);
+        bool skip = n == 0 || (n == 10 && memcmp(q, "Caused by:", 10) == 0) || backtrace_line(q, n);
         if (!skip) {
             int w = snprintf(err->msg + used, sizeof(err->msg) - used, "%s%.*s", used ? ": " : "", (int)n, q);
             used += w > 0 ? (size_t)w : 0;
