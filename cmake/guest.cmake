@@ -1,7 +1,7 @@
 # Guest components written in C, compiled to wasm32 with clang and the SDK
 # header include/wasp_guest.h.
 #
-#   wasp_add_guest(NAME SOURCES a.c [b.c ...] [WASI] [COMPONENT] [OUTPUT_DIR dir]
+#   wasp_add_guest(NAME SOURCES a.c [b.c ...] [WASI] [COMPONENT] [BINDGEN] [OUTPUT_DIR dir]
 #                  [TARGET target] [FLAGS clang-flags ...])
 #
 # builds OUTPUT_DIR/NAME.wasm (default ${CMAKE_CURRENT_BINARY_DIR}) as part of
@@ -12,8 +12,14 @@
 # COMPONENT builds a Component Model component of world
 # wasp:actor/supervised-actor instead (wit/actor.wit): the source is compiled
 # with -DWASP_COMPONENT, then `wasm-tools component embed` + `component new`
-# wrap it (with the WASI preview1 adapter when WASI). wasm-tools and the
-# adapter come from scripts/setup-guest-tools.sh.
+# wrap it (with the WASI preview1 adapter when WASI). BINDGEN builds a
+# component from sources written against wit-bindgen's C bindings instead of
+# the SDK: `wit-bindgen c` generates supervised_actor.{c,h} and the world's
+# type object from wit/ (include "supervised_actor.h"), they are compiled
+# with the sources against wasi-libc (the bindings use malloc; no WASI import
+# follows unless the sources use I/O, then add WASI), and `component new`
+# wraps the result. wasm-tools, wit-bindgen and the adapter come from
+# scripts/setup-guest-tools.sh.
 
 find_program(WASP_GUEST_CLANG NAMES clang-14 clang DOC "clang with the wasm32 target")
 set(WASP_GUEST_SDK_HEADER ${PROJECT_SOURCE_DIR}/include/wasp_guest.h)
@@ -31,6 +37,10 @@ set(WASP_WIT_DIR ${PROJECT_SOURCE_DIR}/wit)
 set(WASP_WASI_ADAPTER ${WASP_GUEST_TOOLS_DIR}/adapters/wasi_snapshot_preview1.reactor.wasm)
 if(NOT WASP_WASM_TOOLS)
     message(WARNING "wasm-tools not found: C components are not built (run scripts/setup-guest-tools.sh)")
+endif()
+find_program(WASP_WIT_BINDGEN NAMES wit-bindgen HINTS ${WASP_GUEST_TOOLS_DIR}/bin NO_DEFAULT_PATH)
+if(NOT WASP_WIT_BINDGEN)
+    message(WARNING "wit-bindgen not found: C components with generated bindings are not built (run scripts/setup-guest-tools.sh)")
 endif()
 find_program(WASP_COMPONENTIZE_PY NAMES componentize-py HINTS ${WASP_GUEST_TOOLS_DIR}/bin NO_DEFAULT_PATH)
 find_program(WASP_COMPONENTIZE_JS NAMES componentize-js HINTS ${WASP_GUEST_TOOLS_DIR}/bin NO_DEFAULT_PATH)
@@ -99,7 +109,7 @@ function(wasp_add_js_component name)
 endfunction()
 
 function(wasp_add_guest name)
-    cmake_parse_arguments(G "WASI;COMPONENT" "OUTPUT_DIR;TARGET" "SOURCES;FLAGS" ${ARGN})
+    cmake_parse_arguments(G "WASI;COMPONENT;BINDGEN" "OUTPUT_DIR;TARGET" "SOURCES;FLAGS" ${ARGN})
     if(NOT G_SOURCES)
         message(FATAL_ERROR "wasp_add_guest(${name}): SOURCES is required")
     endif()
@@ -109,7 +119,10 @@ function(wasp_add_guest name)
     if(NOT G_TARGET)
         set(G_TARGET guest_${name})
     endif()
-    if(NOT WASP_GUEST_CLANG OR (G_COMPONENT AND NOT WASP_WASM_TOOLS))
+    if(G_BINDGEN)
+        set(G_COMPONENT TRUE)
+    endif()
+    if(NOT WASP_GUEST_CLANG OR (G_COMPONENT AND NOT WASP_WASM_TOOLS) OR (G_BINDGEN AND NOT WASP_WIT_BINDGEN))
         return()
     endif()
     set(srcs)
@@ -117,7 +130,7 @@ function(wasp_add_guest name)
         get_filename_component(abs ${s} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
         list(APPEND srcs ${abs})
     endforeach()
-    if(G_WASI)
+    if(G_WASI OR G_BINDGEN) # BINDGEN: the bindings need wasi-libc's malloc (no WASI import)
         set(mode --target=wasm32-wasi -mexec-model=reactor)
     else()
         set(mode --target=wasm32 -ffreestanding -nostdlib -Wl,--no-entry)
@@ -129,11 +142,23 @@ function(wasp_add_guest name)
         if(G_WASI)
             set(adapt --adapt wasi_snapshot_preview1=${WASP_WASI_ADAPTER})
         endif()
+        # The world goes in either as wit-bindgen's type object or by `component embed`.
+        if(G_BINDGEN)
+            set(gen ${CMAKE_CURRENT_BINARY_DIR}/bindgen/${name})
+            set(prepare COMMAND ${WASP_WIT_BINDGEN} c ${WASP_WIT_DIR} --world supervised-actor --out-dir ${gen})
+            set(generated -I${gen} ${gen}/supervised_actor.c ${gen}/supervised_actor_component_type.o)
+            set(embed)
+        else()
+            set(prepare)
+            set(generated)
+            set(embed COMMAND ${WASP_WASM_TOOLS} component embed ${WASP_WIT_DIR} --world supervised-actor ${core} -o ${core})
+        endif()
         add_custom_command(OUTPUT ${out}
             COMMAND ${CMAKE_COMMAND} -E make_directory ${G_OUTPUT_DIR} ${CMAKE_CURRENT_BINARY_DIR}/cm_core
+            ${prepare}
             COMMAND ${WASP_GUEST_CLANG} ${mode} -fuse-ld=lld ${WASP_GUEST_CFLAGS} -DWASP_COMPONENT ${G_FLAGS}
-                    -Wl,--strip-debug -o ${core} ${srcs}
-            COMMAND ${WASP_WASM_TOOLS} component embed ${WASP_WIT_DIR} --world supervised-actor ${core} -o ${core}
+                    -Wl,--strip-debug -o ${core} ${srcs} ${generated}
+            ${embed}
             COMMAND ${WASP_WASM_TOOLS} component new ${core} ${adapt} -o ${out}
             DEPENDS ${srcs} ${WASP_GUEST_SDK_HEADER} ${PROJECT_SOURCE_DIR}/include/wasp_guest_component.h
                     ${WASP_WIT_DIR}/actor.wit

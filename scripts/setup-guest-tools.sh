@@ -7,8 +7,10 @@
 #   componentize-js  npm @bytecodealliance/componentize-js          ~1 min
 #   WASI adapter     crates.io wasi-preview1-component-adapter-provider
 #                    (C components that use wasi-libc I/O)          seconds
-# A cold install takes 1-2 minutes; later runs only check a stamp.
-#   setup-guest-tools.sh [c|py|js|all]   (default all; c = wasm-tools + adapter)
+#   wit-bindgen      crates.io wit-bindgen-cli, built with cargo    ~2-4 min
+#                    (C bindings generated from wit/)
+# A cold install takes 3-6 minutes; later runs only check what is there.
+#   setup-guest-tools.sh [c|py|js|all]   (default all; c = wasm-tools + adapter + wit-bindgen)
 set -euo pipefail
 
 want="${1:-all}"
@@ -17,6 +19,7 @@ out="$cache_root/guest-tools"
 WASM_TOOLS_VERSION=1.262.0.0
 COMPONENTIZE_PY_VERSION=0.25.1
 COMPONENTIZE_JS_VERSION=0.23.0
+WIT_BINDGEN_VERSION=0.63.0
 ADAPTER_VERSION=48.0.8
 mkdir -p "$out/bin"
 say() { echo "setup-guest-tools: $*" >&2; }
@@ -46,6 +49,19 @@ if [ ! -f "$out/adapters/wasi_snapshot_preview1.reactor.wasm" ]; then
     src="$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/wasi-preview1-component-adapter-provider-$ADAPTER_VERSION/artefacts | head -1)"
     mkdir -p "$out/adapters"
     cp "$src"/*.wasm "$out/adapters/"
+fi
+
+if [ "$want" = all ] || [ "$want" = c ]; then
+    # Built from source (crates.io has no binaries), into a directory named by
+    # its version so a version bump builds afresh; bounded like every step.
+    wb="$out/wit-bindgen-$WIT_BINDGEN_VERSION"
+    if [ ! -x "$wb/bin/wit-bindgen" ]; then
+        say "building wit-bindgen-cli $WIT_BINDGEN_VERSION from crates.io (cargo, 2-4 minutes once)"
+        command -v cargo >/dev/null || { say "cargo is required for wit-bindgen (install Rust)"; exit 1; }
+        timeout 1800 cargo install --quiet --locked --root "$wb" "wit-bindgen-cli@$WIT_BINDGEN_VERSION" 1>&2 ||
+            { say "cargo could not build wit-bindgen-cli $WIT_BINDGEN_VERSION"; exit 1; }
+    fi
+    ln -sf "$wb/bin/wit-bindgen" "$out/bin/wit-bindgen"
 fi
 
 if [ "$want" = all ] || [ "$want" = py ]; then

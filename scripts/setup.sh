@@ -31,6 +31,6 @@ if ! command -v cargo >/dev/null 2>&1; then
     exit 1
 fi
 
-# Guest tools (wasm-tools, componentize-py, componentize-js, the WASI adapter):
-# cached under ~/.cache/wasp/guest-tools; a cold install takes 1-2 minutes.
+# Guest tools (wasm-tools, wit-bindgen, componentize-py, componentize-js, the WASI
+# adapter): cached under ~/.cache/wasp/guest-tools; a cold install takes 3-6 minutes.
 "$(dirname "$0")/setup-guest-tools.sh" all >/dev/null
