@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 uint8_t *tu_read_file(const char *path, size_t *len) {
@@ -41,15 +42,37 @@ void tu_write_file(const char *dir, const char *name, const char *text) {
     fclose(f);
 }
 
-void tu_copy_fixture(const char *dir, const char *fixture, const char *as) {
+void tu_copy_file(const char *src, const char *dir, const char *as) {
     size_t len;
-    uint8_t *b = tu_fixture_bytes(fixture, &len);
+    uint8_t *b = tu_read_file(src, &len);
+    if (!b) fail_msg("cannot read %s", src);
     char path[4200];
     snprintf(path, sizeof(path), "%s/%s", dir, as);
     FILE *f = fopen(path, "wb");
-    if (!f || fwrite(b, 1, len, f) != len) fail_msg("cannot write %s", path);
-    fclose(f);
+    bool ok = f && fwrite(b, 1, len, f) == len;
+    if (f) fclose(f);
     free(b);
+    if (!ok) fail_msg("cannot write %s", path);
+}
+
+void tu_copy_fixture(const char *dir, const char *fixture, const char *as) {
+    tu_copy_file(tu_fixture(fixture), dir, as);
+}
+
+static int tracked[16];
+static size_t ntracked;
+
+void tu_track(int pid) {
+    if (ntracked < sizeof(tracked) / sizeof(tracked[0])) tracked[ntracked++] = pid;
+}
+
+void tu_kill_tracked(void) {
+    for (size_t i = 0; i < ntracked; i++)
+        if (waitpid(tracked[i], NULL, WNOHANG) == 0) { /* still ours and running */
+            kill(tracked[i], SIGKILL);
+            waitpid(tracked[i], NULL, 0);
+        }
+    ntracked = 0;
 }
 
 const char *tu_fixture(const char *name) {

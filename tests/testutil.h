@@ -21,6 +21,8 @@ uint8_t *tu_read_file(const char *path, size_t *len);
  * the test on error. */
 void tu_write_file(const char *dir, const char *name, const char *text);
 void tu_copy_fixture(const char *dir, const char *fixture, const char *as);
+/* Copies the file src to dir/as, failing the test on error. */
+void tu_copy_file(const char *src, const char *dir, const char *as);
 
 /* Path of a compiled fixture: WASP_FIXTURES "/" name (static buffer). */
 const char *tu_fixture(const char *name);
@@ -39,6 +41,12 @@ void tu_rmtree(const char *path);
  * it first thing in a test that makes a guest fault). */
 void tu_signals_save(void);
 void tu_signals_restore(void);
+
+/* Child processes a test starts must not outlive it, even when it fails:
+ * tu_track() each, tu_kill_tracked() in the teardown (SIGKILL to those still
+ * running and not yet reaped by the test; the list is emptied). */
+void tu_track(int pid);
+void tu_kill_tracked(void);
 
 /* Sleep for ms milliseconds. */
 void tu_sleep_ms(unsigned ms);

@@ -112,24 +112,6 @@ static inline void wait_for_log(struct proc *p, const char *needle, char *rest, 
     fail_msg("no '%s' in the log: %s", needle, err);
 }
 
-/* Processes a test started and must not outlive it, even when it fails:
- * track() them, kill_tracked() in the test's teardown. */
-__attribute__((unused)) static pid_t tracked[16];
-__attribute__((unused)) static size_t ntracked;
-
-static inline void track(pid_t pid) {
-    if (ntracked < sizeof(tracked) / sizeof(tracked[0])) tracked[ntracked++] = pid;
-}
-
-static inline void kill_tracked(void) {
-    for (size_t i = 0; i < ntracked; i++)
-        if (waitpid(tracked[i], NULL, WNOHANG) == 0) { /* still ours and running */
-            kill(tracked[i], SIGKILL);
-            waitpid(tracked[i], NULL, 0);
-        }
-    ntracked = 0;
-}
-
 /* A test group's directories: dir for its files, and rtdir, the
  * XDG_RUNTIME_DIR of every wasp it starts (a runtime directory of its own:
  * a system of the same name run elsewhere on the machine is never found). */
@@ -144,7 +126,7 @@ static inline void cli_dirs_create(void) {
 /* A group teardown: tracked processes killed, both directories removed. */
 static inline int cli_dirs_remove(void **state) {
     (void)state;
-    kill_tracked();
+    tu_kill_tracked();
     tu_rmtree(dir);
     tu_rmtree(rtdir);
     free(dir);
@@ -155,17 +137,9 @@ static inline int cli_dirs_remove(void **state) {
 
 /* Copies the test guest NAME.wasm (built under WASP_GUESTS) into dir as AS. */
 static inline void copy_guest(const char *name, const char *as) {
-    char src[4200], dst[4200];
+    char src[4200];
     snprintf(src, sizeof(src), "%s/%s.wasm", WASP_GUESTS, name);
-    snprintf(dst, sizeof(dst), "%s/%s", dir, as);
-    size_t len;
-    uint8_t *b = tu_read_file(src, &len);
-    assert_non_null(b);
-    FILE *f = fopen(dst, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(b, 1, len, f), len);
-    fclose(f);
-    free(b);
+    tu_copy_file(src, dir, as);
 }
 
 #endif

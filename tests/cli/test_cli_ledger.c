@@ -67,7 +67,7 @@ static void test_ledger_at_sigterm(void **state) {
     start(&p, (const char *[]){"run", "ledger.yaml", "--stats", "ledger.json", "--send",
                                "a=every:600000", "--send", "w=hello", "--send", "w=x", "--send",
                                "w=m1", "--send", "w=m2", "--send", "v=c", NULL});
-    track(p.pid);
+    tu_track(p.pid);
     wait_for_log(&p, "info w: got m2", NULL, 0);
     char *out = NULL;
     assert_int_equal(run((const char *[]){"stats", "ledger", "--json", NULL}, &out, NULL), 0);

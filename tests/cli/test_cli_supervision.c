@@ -115,7 +115,7 @@ static void cell(int depth, int strategy, int type) {
     write_manifest("cell.yaml", depth, strategy, type, 10, 0);
     struct proc p;
     start(&p, (const char *[]){"run", "cell.yaml", "--stats", "cell.json", "--send", "b=x", "--send", "b=m1", NULL});
-    track(p.pid);
+    tu_track(p.pid);
     bool restarts = type != 2;
     if (restarts) {
         wait_for_log(&p, "info b: got m1", NULL, 0);
@@ -188,7 +188,7 @@ static void test_escalation(void **st) {
             write_manifest("esc.yaml", depth, 1, 0, 0, link);
             struct proc p;
             start(&p, (const char *[]){"run", "esc.yaml", "--stats", "esc.json", "--send", "a=x", "--send", "c=kept", NULL});
-            track(p.pid);
+            tu_track(p.pid);
             char leaf_log[32];
             snprintf(leaf_log, sizeof(leaf_log), "s%d: escalated to s%d", depth, depth - 1);
             wait_for_log(&p, leaf_log, NULL, 0);
@@ -257,7 +257,7 @@ static void test_pool_rest_for_one(void **st) {
     struct proc p;
     start(&p, (const char *[]){"run", "pool.yaml", "--stats", "pool.json", "--send", "p.1=x", "--send", "p.1=m1",
                                "--send", "p=r1", "--send", "p=r2", "--send", "p=r3", NULL});
-    track(p.pid);
+    tu_track(p.pid);
     wait_for_log(&p, "info p.1: got m1", NULL, 0);
     wait_for_log(&p, "s1: child z restarted", NULL, 0);
     kill(p.pid, SIGTERM);

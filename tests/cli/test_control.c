@@ -38,7 +38,7 @@ static int setup(void **state) {
 
 static int teardown_test(void **state) {
     (void)state;
-    kill_tracked();
+    tu_kill_tracked();
     return 0;
 }
 
@@ -50,7 +50,7 @@ static void start_system(struct proc *p, const char *const *extra, char *path, s
     while (extra && *extra && n < 15) args[n++] = *extra++;
     args[n] = NULL;
     start(p, args);
-    track(p->pid);
+    tu_track(p->pid);
     char where[256];
     wait_for_log(p, "control socket ", where, sizeof(where));
     if (path) snprintf(path, cap, "%s", where);

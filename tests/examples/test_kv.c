@@ -13,23 +13,10 @@ struct kvrun {
 
 static void kvrun_new(struct kvrun *k) {
     k->dir = tu_tempdir();
-    char src[4096];
-    snprintf(src, sizeof(src), "%s/kv", WASP_EXAMPLES_DIR);
-    size_t len;
-    uint8_t *text = tu_read_file(ex_manifest("kv"), &len);
-    assert_non_null(text);
-    tu_write_file(k->dir, "wasp.yaml", (const char *)text);
-    free(text);
     char wasm[4200];
-    snprintf(wasm, sizeof(wasm), "%s/kv.wasm", src);
-    uint8_t *bytes = tu_read_file(wasm, &len);
-    assert_non_null(bytes);
-    snprintf(wasm, sizeof(wasm), "%s/kv.wasm", k->dir);
-    FILE *f = fopen(wasm, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(bytes, 1, len, f), len);
-    fclose(f);
-    free(bytes);
+    snprintf(wasm, sizeof(wasm), "%s/kv/kv.wasm", WASP_EXAMPLES_DIR);
+    tu_copy_file(ex_manifest("kv"), k->dir, "wasp.yaml");
+    tu_copy_file(wasm, k->dir, "kv.wasm");
     snprintf(k->manifest, sizeof(k->manifest), "%s/wasp.yaml", k->dir);
     snprintf(k->data, sizeof(k->data), "%s/data", k->dir);
     snprintf(k->store, sizeof(k->store), "%s/kv.kv", k->data);
@@ -62,16 +49,14 @@ static void expect_in(const char *text, const char *want) {
     if (!strstr(text, want)) fail_msg("expected \"%s\" in:\n%s", want, text);
 }
 
-/* The `wasp run` started in the background by the running test, if any: the
- * teardown kills it, so a failed assertion leaves no process behind. */
+/* The `wasp run` started in the background by the running test, if any
+ * (tracked: the teardown kills it, so a failed assertion leaves no process
+ * behind). */
 static pid_t background = -1;
 
 static int kill_background(void **state) {
     (void)state;
-    if (background > 0) {
-        kill(background, SIGKILL);
-        waitpid(background, NULL, 0);
-    }
+    tu_kill_tracked();
     background = -1;
     return 0;
 }
@@ -98,6 +83,7 @@ static void start_run(struct kvrun *k, const char *name, char *err_path, size_t 
         _exit(127);
     }
     background = pid;
+    tu_track(pid);
 }
 
 /* Waits (up to a minute: a hang guard, not a timing assertion) until the
@@ -170,16 +156,9 @@ static void test_survives_upgrade(void **state) {
                           (const char *const[]){"--watch", "--send", "kv=put before upgrade", NULL});
     wait_for(err_path, "put before: ok");
     /* A new build lands next to the manifest: rename makes it appear whole. */
-    size_t len;
-    uint8_t *bytes = tu_read_file(v2, &len);
-    assert_non_null(bytes);
     char tmp[4300];
     snprintf(tmp, sizeof(tmp), "%s.new", wasm);
-    FILE *f = fopen(tmp, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(bytes, 1, len, f), len);
-    fclose(f);
-    free(bytes);
+    tu_copy_file(v2, k.dir, "kv.wasm.new");
     assert_int_equal(rename(tmp, wasm), 0);
     wait_for(err_path, "kv upgraded from");
     wait_for(err_path, "kv v2 ready, 1 keys stored"); /* the new code found the data */
