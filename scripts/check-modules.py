@@ -7,11 +7,21 @@ supervisor folder is one module). Module A depends on module B when one of
 A's objects references a symbol one of B's objects defines. Prints the edges
 and fails on any circle spanning more than one module (docs/ARCHITECTURE.md).
 
+It also checks what the layers above the runtime may see of it, following
+#include lines transitively from their sources: the supervisor only the
+runtime's event channel and completions (runtime/events.h,
+runtime/completion.h), never the actor's insides.
+
     scripts/check-modules.py build/CMakeFiles/wasp.dir/src/{core,runtime,supervisor}/*.o
 """
 import os
+import re
 import subprocess
 import sys
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+# folder -> the runtime headers its sources may reach (transitively)
+RUNTIME_VIEW = {"src/supervisor": {"runtime/events.h", "runtime/completion.h"}}
 
 # files whose module is not their own name
 GROUPS = {"actor_run": "actor", "topic_pattern": "topics"}
@@ -23,6 +33,35 @@ def module(path):
     if folder == "supervisor":
         return "supervisor"
     return GROUPS.get(stem, stem)
+
+
+def includes(path):
+    """The project headers path includes ("dir/name.h"), existing under src/."""
+    try:
+        text = open(path).read()
+    except OSError:
+        return []
+    found = re.findall(r'^\s*#\s*include\s+"([^"]+)"', text, re.M)
+    return [h for h in found if os.path.exists(os.path.join(ROOT, "src", h))]
+
+
+def runtime_view_errors():
+    errors = []
+    for folder, allowed in RUNTIME_VIEW.items():
+        base = os.path.join(ROOT, folder)
+        for name in sorted(os.listdir(base)):
+            if not name.endswith((".c", ".h")):
+                continue
+            seen, todo = set(), [os.path.join(base, name)]
+            while todo:
+                for h in includes(todo.pop()):
+                    if h not in seen:
+                        seen.add(h)
+                        todo.append(os.path.join(ROOT, "src", h))
+            bad = sorted(h for h in seen if h.startswith("runtime/") and h not in allowed)
+            if bad:
+                errors.append(f"{folder}/{name} reaches {', '.join(bad)} (allowed: {', '.join(sorted(allowed))})")
+    return errors
 
 
 def main(objs):
@@ -69,7 +108,10 @@ def main(objs):
     circles = [c for c in sccs if len(c) > 1]
     for c in circles:
         print("circle:", " ".join(sorted(c)), file=sys.stderr)
-    return 1 if circles else 0
+    views = runtime_view_errors()
+    for v in views:
+        print("layer:", v, file=sys.stderr)
+    return 1 if circles or views else 0
 
 
 if __name__ == "__main__":

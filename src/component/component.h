@@ -21,22 +21,25 @@
 #include <stdatomic.h>
 
 #include "engine/engine.h"
+#include "runtime/completion.h"
 #include "wasp.h"
 
-struct wasp_call_wait;
-struct wasp_kv_wait;
-
-/* An async import waiting for something (a `call` reply, a WASI clock):
- * the actor parks meanwhile. Shared by the completion (any thread, maybe
- * after the instance is gone) and the continuation; freed by whichever lets
- * go last. Embedded first in each import's own wait (host_wait.c). */
+/* An async import waiting for its answer (a `call` reply, a storage write,
+ * a WASI clock): a completion (runtime/completion.h) whose answer is kept
+ * here and wakes the parked actor. Held by the completion's holders (the
+ * request's envelope, a timer, the store) and by Wasmtime's continuation;
+ * freed by whichever lets go last. Embedded first in each import's own
+ * wait (host_wait.c). */
 struct wasp_host_wait {
-    atomic_int refs;
-    atomic_bool done;
+    struct wasp_completion c;
+    atomic_bool ready;     /* the answer is in: status, reply */
+    bool keep;             /* keep a WASP_OK answer's bytes */
     struct wasp_cinst *ci; /* cleared when the continuation lets go */
-    wasp_system *sys;
     wasp_aid self;
-    void (*destroy)(struct wasp_host_wait *w); /* frees the whole wait */
+    int status;
+    void *reply;           /* owned: freed with the wait */
+    size_t reply_len;
+    uint64_t reply_codec;  /* the reply's tag (`call`) */
 };
 
 struct wasp_wasm {
@@ -103,9 +106,7 @@ struct wasp_cinst {
     enum wasp_cphase phase;
     wasmtime_val_t args[2], res[1];
     const wasp_msg *msg;          /* the message being handled, or NULL */
-    struct wasp_call_wait *wait;  /* an outstanding `call`, or NULL */
-    struct wasp_host_wait *clock_wait; /* an outstanding WASI clock wait, or NULL */
-    struct wasp_kv_wait *kv_wait; /* an outstanding storage write, or NULL */
+    struct wasp_host_wait *wait;  /* an outstanding async import (`call`, storage write, WASI clock), or NULL */
     bool faulted;                 /* a call failed: skip _cleanup */
     bool in_export;               /* running _initialize/_start/_cleanup: cannot park */
     bool wasi_wait;               /* parked while the guest waits in WASI */
@@ -146,33 +147,29 @@ void wasp__cslot_fail(struct wasp_cslot *slot, int level, const char *fmt, ...)
 /* ---- host_cm.c: the components' imports (wasp_cm_host_fn) ---- */
 bool wasp__cm_host(void *store_data, uint32_t op, const struct wasp_cm_args *args, struct wasp_cm_result *res);
 
-/* ---- host_wait.c: the WASI clock wait's two owners ---- */
-/* Starts a wait of ci (two references: completion and continuation). */
-void wasp__host_wait_begin(struct wasp_host_wait *w, struct wasp_cinst *ci, void (*destroy)(struct wasp_host_wait *));
-/* The completion: marks it done, wakes the actor, lets go. Any thread. */
-void wasp__host_wait_complete(struct wasp_host_wait *w);
-/* Lets go of one reference. */
-void wasp__host_wait_release(struct wasp_host_wait *w);
-/* A continuation finalizer (arg: the wait). */
+/* ---- host_wait.c: an async import's wait ---- */
+/* Allocates an import's wait of size bytes (its struct wasp_host_wait
+ * first) for ci, or NULL: one reference, the continuation's; the operation
+ * adds its own. keep: the answer's bytes are kept (reply). */
+void *wasp__host_wait_new(struct wasp_cinst *ci, size_t size, bool keep);
+/* The continuation lets go (a continuation finalizer, arg: the wait); also
+ * frees a wait whose operation could not start. */
 void wasp__host_wait_finalize(void *arg);
+/* true once the answer is in (then status, reply are set). */
 bool wasp__host_wait_done(const struct wasp_host_wait *w);
-/* true while the incarnation sleeps in WASI (park, don't yield). */
-bool wasp__clock_waiting(const struct wasp_cinst *ci);
+/* true while the incarnation waits in an async import (park, don't yield). */
+bool wasp__host_waiting(const struct wasp_cinst *ci);
 
 /* ---- host_call.c: the asynchronous `call` import ---- */
 void wasp__host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
                     wasmtime_val_t *results, size_t nresults, wasm_trap_t **trap,
                     wasmtime_async_continuation_t *cont);
-/* true while the incarnation waits in an async import (park, don't yield). */
-bool wasp__call_waiting(const struct wasp_cinst *ci);
 /* An async import's result available at once (results[0] = v as i32). */
 void wasp__async_done_now(wasmtime_val_t *results, int32_t v, wasmtime_async_continuation_t *cont);
 
 /* ---- host_kv.c: the storage imports ---- */
 /* Defines kv_* in the linker; sig(name) gives each import's signature. */
 wasmtime_error_t *wasp__host_kv_define(wasmtime_linker_t *linker, const char *(*sig)(const char *), void *arg);
-/* true while the incarnation waits for a storage write (park, don't yield). */
-bool wasp__kv_waiting(const struct wasp_cinst *ci);
 
 /* ---- host_wasi.c: WASI preview 1 calls that would block the worker ---- */
 /* Overrides poll_oneoff (clock waits park the actor) and clock_time_get in

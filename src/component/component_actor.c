@@ -58,8 +58,9 @@ int wasp__cinst_run_export(struct wasp_cinst *ci, const char *name, struct wasp_
             rc = wasp__instance_call_expire(ci->inst, err);
             break;
         }
-        /* A storage write wakes the actor, not the waker: look again soon. */
-        wasp__instance_wait(ci->inst, wasp__kv_waiting(ci) ? 1000000 : UINT64_MAX);
+        /* A storage write (the only wait allowed here) wakes the actor, not
+         * the waker: look again soon. */
+        wasp__instance_wait(ci->inst, wasp__host_waiting(ci) ? 1000000 : UINT64_MAX);
     }
     ci->in_export = false;
     return rc;
@@ -325,11 +326,10 @@ int wasp__cactor_handle(wasp_ctx *ctx, const wasp_msg *msg) {
         struct wasp_error err = {0};
         rc = wasp__instance_call_poll(ci->inst, &err);
         ci->wasi_wait = false;
-        if (rc == WASP_CALL_PENDING && wasp__instance_waiting(ci->inst) && !wasp__call_waiting(ci) &&
-            !wasp__kv_waiting(ci))
+        if (rc == WASP_CALL_PENDING && wasp__instance_waiting(ci->inst) && !wasp__host_waiting(ci))
             rc = wasi_wait(ci, &err);
         if (rc == WASP_CALL_PENDING) {
-            rc = wasp__call_waiting(ci) || wasp__kv_waiting(ci) || ci->wasi_wait ? WASP_PARK : WASP_YIELD;
+            rc = wasp__host_waiting(ci) || ci->wasi_wait ? WASP_PARK : WASP_YIELD;
             break;
         }
         rc = finished(ci, msg, rc, &err);

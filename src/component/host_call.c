@@ -1,8 +1,9 @@
 /* host_call.c - the `call` import: request/reply that suspends the calling
  * component, never its worker thread.
  *
- * `call` is an async host function. It sends the request with wasp_ask_cb
- * and hands Wasmtime a continuation that reports "not done" until the reply
+ * `call` is an async host function. It sends the request with wasp__ask,
+ * answered through the wait's completion (host_wait.c), and hands Wasmtime
+ * a continuation that reports "not done" until the reply
  * (or its timeout) arrives; meanwhile the handler's poll returns pending,
  * the actor parks (component_actor.c) and the worker runs other actors. The
  * completion stores the reply and wakes the actor; the next poll resumes the
@@ -16,17 +17,10 @@
 #include <string.h>
 
 #include "component/host_ops.h"
+#include "runtime/ext.h"
 
 struct wasp_call_wait {
-    atomic_int refs;
-    atomic_bool done;
-    struct wasp_cinst *ci; /* cleared when the continuation lets go */
-    wasp_system *sys;
-    wasp_aid self;
-    int status;
-    void *reply;
-    size_t reply_len;
-    uint64_t reply_codec; /* set by the runtime before on_reply */
+    struct wasp_host_wait base; /* the reply, its tag */
     /* Core modules: the guest's buffer (memory cannot move while its guest is
      * suspended) and the result slot. */
     uint8_t *out;
@@ -35,49 +29,16 @@ struct wasp_call_wait {
     wasmtime_val_t *result;
 };
 
-static void wait_release(void *arg) {
-    struct wasp_call_wait *w = arg;
-    if (atomic_fetch_sub_explicit(&w->refs, 1, memory_order_acq_rel) != 1) return;
-    free(w->reply);
-    free(w);
-}
-
-void wasp__call_wait_finalize(void *arg) {
-    struct wasp_call_wait *w = arg;
-    if (w->ci && w->ci->wait == w) w->ci->wait = NULL;
-    wait_release(w);
-}
-
-static void on_reply(void *arg, int status, const void *data, size_t len) {
-    struct wasp_call_wait *w = arg;
-    if (status == WASP_OK && len) {
-        w->reply = malloc(len);
-        if (w->reply) {
-            memcpy(w->reply, data, len);
-            w->reply_len = len;
-        } else {
-            status = WASP_ENOMEM;
-        }
-    }
-    w->status = status;
-    atomic_store_explicit(&w->done, true, memory_order_release);
-    wasp_actor_wake(w->sys, w->self);
-    wait_release(w);
-}
-
 bool wasp__call_wait_done(struct wasp_call_wait *w, int *status, const uint8_t **reply, size_t *len,
                           uint64_t *codec) {
-    if (!atomic_load_explicit(&w->done, memory_order_acquire)) return false;
-    *codec = w->status == WASP_OK ? w->reply_codec : 0;
+    const struct wasp_host_wait *b = &w->base;
+    if (!wasp__host_wait_done(b)) return false;
+    *codec = b->status == WASP_OK ? b->reply_codec : 0;
     /* Only ABI codes reach the guest; a host-only failure reads as "no reply". */
-    *status = w->status == WASP_OK ? WASP_OK : wasp__abi_code(w->status, WASP_ENOREPLY);
-    *reply = w->reply;
-    *len = w->reply_len;
+    *status = b->status == WASP_OK ? WASP_OK : wasp__abi_code(b->status, WASP_ENOREPLY);
+    *reply = b->reply;
+    *len = b->reply_len;
     return true;
-}
-
-bool wasp__call_waiting(const struct wasp_cinst *ci) {
-    return (ci->wait && !atomic_load_explicit(&ci->wait->done, memory_order_acquire)) || wasp__clock_waiting(ci);
 }
 
 struct wasp_call_wait *wasp__op_call(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len,
@@ -100,23 +61,17 @@ struct wasp_call_wait *wasp__op_call(struct wasp_cinst *ci, const char *to, cons
     if (!budget) budget = 1;
     if (!timeout || timeout > budget) timeout = budget;
 
-    struct wasp_call_wait *w = calloc(1, sizeof(*w));
+    struct wasp_call_wait *w = wasp__host_wait_new(ci, sizeof(*w), true);
     if (!w) {
         *rc = WASP_EFULL;
         return NULL;
     }
-    atomic_init(&w->refs, 2);
-    w->ci = ci;
-    w->sys = ci->sys;
-    w->self = ci->self;
-    ci->wait = w;
     wasp_send_opts o = {.to_name = to, .data = msg, .len = len, .codec = (uint64_t)codec,
-                        .reply_codec = &w->reply_codec};
-    *rc = wasp_ask_cb(ci->sys, &o, timeout, on_reply, w);
+                        .reply_codec = &w->base.reply_codec};
+    *rc = wasp__ask(ci->sys, &o, timeout, &w->base.c);
     if (*rc != WASP_OK) {
         *rc = wasp__abi_code(*rc, WASP_EFULL);
-        ci->wait = NULL;
-        free(w);
+        wasp__host_wait_finalize(w);
         return NULL;
     }
     return w;
@@ -186,5 +141,5 @@ void wasp__host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t 
     w->result = &results[0];
     cont->callback = wait_ready;
     cont->env = w;
-    cont->finalizer = wasp__call_wait_finalize;
+    cont->finalizer = wasp__host_wait_finalize;
 }

@@ -88,7 +88,7 @@ static bool kv_write(struct wasp_cinst *ci, uint32_t op, const struct wasp_cm_ar
     if (w) {
         res->ready = kv_ready;
         res->env = w;
-        res->finalize = wasp__kv_wait_finalize;
+        res->finalize = wasp__host_wait_finalize;
     }
     return true;
 }
@@ -118,7 +118,7 @@ bool wasp__cm_host(void *store_data, uint32_t op, const struct wasp_cm_args *a, 
         if (w) {
             res->ready = call_ready;
             res->env = w;
-            res->finalize = wasp__call_wait_finalize;
+            res->finalize = wasp__host_wait_finalize;
         }
         break;
     }

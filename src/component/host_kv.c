@@ -24,13 +24,8 @@
 #define RET(v) (av[0].i32 = (int32_t)(v), (wasm_trap_t *)NULL)
 
 struct wasp_kv_wait {
-    atomic_int refs;
-    atomic_bool done;
-    struct wasp_cinst *ci; /* cleared when the continuation lets go */
-    wasp_system *sys;
-    wasp_aid self;
+    struct wasp_host_wait base; /* status: the store's result */
     int op;
-    int rc;
     char name[256]; /* the actor's, for the log */
     uint64_t version;
     wasmtime_val_t *result; /* core modules: the result slot */
@@ -116,34 +111,25 @@ static wasm_trap_t *host_kv_next(void *env, wasmtime_caller_t *caller, wasmtime_
 
 /* ---- writes --------------------------------------------------------------------- */
 
-static void wait_release(struct wasp_kv_wait *w) {
-    if (atomic_fetch_sub_explicit(&w->refs, 1, memory_order_acq_rel) == 1) free(w);
-}
-
-void wasp__kv_wait_finalize(void *arg) {
-    struct wasp_kv_wait *w = arg;
-    if (w->ci && w->ci->kv_wait == w) w->ci->kv_wait = NULL;
-    wait_release(w);
-}
-
-/* The writer thread acknowledged the write. */
+/* The writer thread acknowledged the write: the store's reference answers
+ * the wait and lets go. */
 static void on_written(void *arg, int rc, uint64_t version) {
     struct wasp_kv_wait *w = arg;
+    wasp_system *sys = w->base.c.sys;
     if (!guest_code(rc) && rc != WASP_ESTATE)
-        wasp_log(w->sys, WASP_LOG_ERROR, w->name, "storage write failed: %s", wasp_strerror(rc));
-    w->rc = rc;
+        wasp_log(sys, WASP_LOG_ERROR, w->name, "storage write failed: %s", wasp_strerror(rc));
     w->version = version;
-    atomic_store_explicit(&w->done, true, memory_order_release);
-    wasp_actor_wake(w->sys, w->self);
-    wasp_system_release(w->sys);
-    wait_release(w);
+    wasp__completion_finish(&w->base.c, rc, NULL, 0, 0);
+    wasp__completion_unref(&w->base.c);
+    wasp_system_release(sys);
 }
 
 bool wasp__kv_wait_done(struct wasp_kv_wait *w, int64_t *result) {
-    if (!atomic_load_explicit(&w->done, memory_order_acquire)) return false;
+    if (!wasp__host_wait_done(&w->base)) return false;
     /* The store could not write (disk full or failing; it was logged):
      * to the guest that is its storage being exhausted. */
-    int rc = guest_code(w->rc) || w->rc == WASP_ESTATE ? w->rc : WASP_ELIMIT;
+    int st = w->base.status;
+    int rc = guest_code(st) || st == WASP_ESTATE ? st : WASP_ELIMIT;
     if (w->op == WASP_KV_CAS) *result = rc == WASP_OK ? (int64_t)w->version : rc == WASP_ESTATE ? 0 : rc;
     else *result = rc;
     return true;
@@ -163,10 +149,6 @@ static bool wait_ready(void *arg) {
     return true;
 }
 
-bool wasp__kv_waiting(const struct wasp_cinst *ci) {
-    return ci->kv_wait && !atomic_load_explicit(&ci->kv_wait->done, memory_order_acquire);
-}
-
 struct wasp_kv_wait *wasp__op_kv_write(struct wasp_cinst *ci, int op, const uint8_t *key, size_t klen,
                                        const uint8_t *val, size_t vlen, int64_t expect, int *rc) {
     *rc = WASP_OK;
@@ -174,24 +156,21 @@ struct wasp_kv_wait *wasp__op_kv_write(struct wasp_cinst *ci, int op, const uint
     else if (vlen > WASP_KV_VALUE_MAX) *rc = WASP_E2BIG;
     else if (op == WASP_KV_CAS && expect < 0) *rc = WASP_EINVAL;
     else if (!ci->slot->comp->kv) *rc = WASP_EPERM;
-    struct wasp_kv_wait *w = *rc ? NULL : calloc(1, sizeof(*w));
+    struct wasp_kv_wait *w = *rc ? NULL : wasp__host_wait_new(ci, sizeof(*w), false);
     if (!*rc && !w) *rc = WASP_ELIMIT;
     if (*rc) return NULL;
-    atomic_init(&w->refs, 2);
-    w->ci = ci;
-    w->sys = ci->sys;
-    w->self = ci->self;
     w->op = op;
     memcpy(w->name, ci->slot->name, sizeof(w->name));
     wasp_kv_write kw = {.op = op, .key = key, .klen = (uint32_t)klen, .val = val, .vlen = (uint32_t)vlen,
                         .expect = op == WASP_KV_CAS ? (uint64_t)expect : 0};
-    ci->kv_wait = w;
+    wasp__completion_ref(&w->base.c); /* the store's, until on_written */
     wasp_system_hold(ci->sys); /* the system is not idle until the store answers */
     *rc = wasp_kv_write_async(ci->slot->comp->kv, &kw, on_written, w);
     if (*rc != WASP_OK) { /* a host error: the caller traps */
         wasp_system_release(ci->sys);
-        ci->kv_wait = NULL;
-        free(w);
+        wasp__completion_abandon(&w->base.c);
+        wasp__completion_unref(&w->base.c);
+        wasp__host_wait_finalize(w);
         return NULL;
     }
     return w;
@@ -223,7 +202,7 @@ static void write_async(wasmtime_caller_t *caller, const wasmtime_val_t *args, i
     w->result = &results[0];
     cont->callback = wait_ready;
     cont->env = w;
-    cont->finalizer = wasp__kv_wait_finalize;
+    cont->finalizer = wasp__host_wait_finalize;
 }
 
 static void host_kv_put(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,

@@ -36,7 +36,7 @@ void wasp__op_log(struct wasp_cinst *ci, int level, const uint8_t *text, size_t 
 uint64_t wasp__op_now_ms(const struct wasp_wasm *w);
 /* `call`: checks and sends the request. Returns a wait (then *rc is
  * WASP_OK) or NULL with *rc the ABI result to return at once. The wait is
- * polled with wasp__call_wait_done and let go with wasp__call_wait_finalize. */
+ * polled with wasp__call_wait_done and let go with wasp__host_wait_finalize. */
 struct wasp_call_wait *wasp__op_call(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len,
                                     int64_t timeout_ms, int64_t codec, int *rc);
 /* true once the reply (or failure) is in: *status is WASP_OK or an ABI
@@ -44,7 +44,6 @@ struct wasp_call_wait *wasp__op_call(struct wasp_cinst *ci, const char *to, cons
  * tag. */
 bool wasp__call_wait_done(struct wasp_call_wait *w, int *status, const uint8_t **reply, size_t *len,
                           uint64_t *codec);
-void wasp__call_wait_finalize(void *wait);
 
 /* Storage, for both ABIs (host_kv.c). Keys are checked here (1..1,024
  * bytes: EINVAL), then the grant (EPERM). Reads copy at most cap bytes of
@@ -63,6 +62,5 @@ struct wasp_kv_wait *wasp__op_kv_write(struct wasp_cinst *ci, int op, const uint
 /* true once written: *result is what the import returns (0 or an ABI code;
  * for cas the new version, 0 on a version mismatch, or an ABI code). */
 bool wasp__kv_wait_done(struct wasp_kv_wait *w, int64_t *result);
-void wasp__kv_wait_finalize(void *wait);
 
 #endif

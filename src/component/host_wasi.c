@@ -108,9 +108,11 @@ struct clock_wait {
     wasmtime_val_t *result;
 };
 
-static void clock_wait_destroy(struct wasp_host_wait *base) { free(base); }
-
-static void clock_fired(void *arg) { wasp__host_wait_complete(arg); }
+static void clock_end(void *arg) {
+    struct clock_wait *w = arg;
+    wasp__completion_finish(&w->base.c, WASP_OK, NULL, 0, 0);
+    wasp__completion_unref(&w->base.c);
+}
 
 static bool clock_ready(void *arg) {
     struct clock_wait *w = arg;
@@ -164,7 +166,7 @@ static void host_poll_oneoff(void *env, wasmtime_caller_t *caller, const wasmtim
     }
     if (ci->in_export) return wasp__async_done_now(results, ERRNO_NOTSUP, cont);
 
-    struct clock_wait *w = calloc(1, sizeof(*w));
+    struct clock_wait *w = wasp__host_wait_new(ci, sizeof(*w), false);
     if (!w) return wasp__async_done_now(results, ERRNO_INTR, cont);
     w->a = a;
     uint64_t budget = wasp__instance_budget_left(ci->inst);
@@ -172,11 +174,13 @@ static void host_poll_oneoff(void *env, wasmtime_caller_t *caller, const wasmtim
     w->wake_at = w->over_budget ? a.start + budget : earliest;
     w->trap = trap;
     w->result = &results[0];
-    wasp__host_wait_begin(&w->base, ci, clock_wait_destroy);
-    /* Dropped at system stop: completing then only lets go (the actor is gone). */
-    if (!wasp__system_timer(ci->sys, w->wake_at - a.start, clock_fired, clock_fired, w)) {
-        ci->clock_wait = NULL;
-        free(w);
+    /* The timer holds the completion until it answers it (dropped at system
+     * stop: answered then, the actor is gone). */
+    wasp__completion_ref(&w->base.c);
+    if (!wasp__system_timer(ci->sys, w->wake_at - a.start, clock_end, clock_end, w)) {
+        wasp__completion_abandon(&w->base.c);
+        wasp__completion_unref(&w->base.c);
+        wasp__host_wait_finalize(w);
         return wasp__async_done_now(results, ERRNO_INTR, cont); /* the system is stopping */
     }
     wasp__async_done_now(results, ERRNO_SUCCESS, cont);

@@ -224,6 +224,23 @@ void wasp__actor_wait_down(wasp_system *sys, struct wasp_actor *a) {
     pthread_mutex_unlock(&sys->term_mu);
 }
 
+int wasp__actor_end(wasp_system *sys, wasp_aid id, int type, const void *data, size_t len,
+                    void (*on_failed)(void *arg), void *arg) {
+    struct wasp_actor *a = wasp__actor_get(sys, id);
+    if (!a) return WASP_ESTOPPED;
+    int rc = WASP_OK, st = atomic_load(&a->lstate);
+    if (st == WASP_STATE_STOPPING || st == WASP_STATE_TERMINATED) {
+        rc = WASP_ESTOPPED;
+    } else {
+        if (st != WASP_STATE_FAILED && wasp__event_send(sys, id, type, data, len) == WASP_OK)
+            wasp__actor_wait_down(sys, a);
+        if (on_failed && atomic_load(&a->lstate) == WASP_STATE_FAILED) on_failed(arg);
+        if (atomic_load(&a->lstate) != WASP_STATE_TERMINATED) wasp__actor_shutdown(sys, a, false);
+    }
+    wasp__actor_unref(a);
+    return rc;
+}
+
 void wasp__actor_park(struct wasp_actor *a) {
     int exp = WASP_PW_RUN;
     if (atomic_compare_exchange_strong(&a->parkw, &exp, WASP_PW_PARKED)) {

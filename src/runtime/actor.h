@@ -14,14 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runtime/events.h"
 #include "runtime/mailbox.h"
 #include "runtime/scheduler.h"
 #include "runtime/spin.h"
 #include "wasp.h"
-
-struct wasp_event;
-/* A runtime actor's handler of runtime events (events.h). */
-typedef int (*wasp__event_fn)(wasp_ctx *ctx, const struct wasp_event *ev);
 
 /* The actor table: slots in chunks that are never freed before the system
  * is destroyed, so an id can always be checked against its slot. */
@@ -105,6 +102,8 @@ void wasp__actor_park(struct wasp_actor *a);
 bool wasp__actor_stop_begin(struct wasp_actor *a, int reason, int *rc);
 /* wasp_system_stop: stop one actor and wait (owned: the caller owns it). */
 void wasp__actor_shutdown(wasp_system *sys, struct wasp_actor *a, bool owned);
+/* Waits (outside actors) until the actor is terminated or failed. */
+void wasp__actor_wait_down(wasp_system *sys, struct wasp_actor *a);
 
 static inline struct wasp_actor *wasp__actor_of(struct wasp_runnable *r) {
     return (struct wasp_actor *)((char *)r - offsetof(struct wasp_actor, rq));

@@ -1,18 +1,74 @@
-/* completion.c - a thread waiting for one answer (completion.h). */
+/* completion.c - one answer to one asynchronous operation (completion.h). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "runtime/completion.h"
-#include "wasp.h"
+#include "runtime/system.h"
+#include "runtime/timers.h"
 
-void wasp__wait_init(struct wasp_wait *w, bool keep) {
-    memset(w, 0, sizeof(*w));
-    w->keep = keep;
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->cv, NULL);
+void wasp__completion_init(struct wasp_completion *c, wasp_system *sys, wasp_reply_fn fn, void *arg,
+                           void (*release)(struct wasp_completion *c)) {
+    atomic_init(&c->done, 0);
+    atomic_init(&c->refs, 1);
+    atomic_init(&c->timer, 0);
+    c->sys = sys;
+    c->fn = fn;
+    c->arg = arg;
+    c->release = release;
+    c->reply_codec = NULL;
+    c->remote_codec = 0;
 }
 
-void wasp__wait_done(void *arg, int status, const void *data, size_t len) {
+struct wasp_completion *wasp__completion_new(wasp_system *sys, wasp_reply_fn fn, void *arg) {
+    struct wasp_completion *c = malloc(sizeof(*c));
+    if (c) wasp__completion_init(c, sys, fn, arg, NULL);
+    return c;
+}
+
+bool wasp__completion_finish(struct wasp_completion *c, int status, const void *data, size_t len,
+                             uint64_t codec) {
+    if (atomic_exchange_explicit(&c->done, 1, memory_order_acq_rel)) return false;
+    if (c->reply_codec) *c->reply_codec = status == WASP_OK ? codec : 0;
+    c->fn(c->arg, status, data, len);
+    uint64_t t = atomic_exchange_explicit(&c->timer, 0, memory_order_acq_rel);
+    if (t && status != WASP_ETIMEDOUT) wasp__timers_cancel(c->sys->timers, t);
+    return true;
+}
+
+void wasp__completion_unref(struct wasp_completion *c) {
+    if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1) return;
+    if (c->release) c->release(c);
+    else free(c);
+}
+
+/* ---- timeouts ---------------------------------------------------------------- */
+
+static void timeout_fire(void *arg) {
+    struct wasp_completion *c = arg;
+    wasp__completion_finish(c, WASP_ETIMEDOUT, NULL, 0, 0);
+    wasp__completion_unref(c);
+}
+
+static void timeout_drop(void *arg) {
+    struct wasp_completion *c = arg;
+    wasp__completion_finish(c, WASP_ESTOPPED, NULL, 0, 0); /* no-op when cancelled by an answer */
+    wasp__completion_unref(c);
+}
+
+bool wasp__completion_timeout(struct wasp_completion *c, uint64_t timeout_ns) {
+    /* The answer may be in already; then the timer fires into an answered
+     * completion and only drops its reference. The caller's reference keeps
+     * c valid until the timer's id is stored. */
+    wasp__completion_ref(c); /* the timer's */
+    uint64_t t = wasp__timers_schedule(c->sys->timers, timeout_ns, timeout_fire, timeout_drop, c);
+    if (t) atomic_store(&c->timer, t);
+    else wasp__completion_unref(c);
+    return t != 0;
+}
+
+/* ---- blocking waits ------------------------------------------------------------ */
+
+static void wait_answer(void *arg, int status, const void *data, size_t len) {
     struct wasp_wait *w = arg;
     void *copy = NULL;
     if (w->keep && status == WASP_OK) {
@@ -29,14 +85,27 @@ void wasp__wait_done(void *arg, int status, const void *data, size_t len) {
     pthread_mutex_unlock(&w->mu);
 }
 
+static void wait_release(struct wasp_completion *c) {
+    struct wasp_wait *w = (struct wasp_wait *)c;
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    free(w->data);
+    free(w);
+}
+
+struct wasp_wait *wasp__wait_new(wasp_system *sys, bool keep) {
+    struct wasp_wait *w = calloc(1, sizeof(*w));
+    if (!w) return NULL;
+    wasp__completion_init(&w->c, sys, wait_answer, w, wait_release);
+    w->keep = keep;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    return w;
+}
+
 int wasp__wait_for(struct wasp_wait *w) {
     pthread_mutex_lock(&w->mu);
     while (!w->done) pthread_cond_wait(&w->cv, &w->mu);
     pthread_mutex_unlock(&w->mu);
     return w->status;
-}
-
-void wasp__wait_destroy(struct wasp_wait *w) {
-    pthread_cond_destroy(&w->cv);
-    pthread_mutex_destroy(&w->mu);
 }

@@ -97,7 +97,7 @@ void wasp__dead_letter_to(wasp_system *sys, struct wasp_actor *a, const char *to
                          struct wasp_env *e, int status) {
     if (a) atomic_fetch_add_explicit(&a->dead, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&sys->dead, 1, memory_order_relaxed);
-    if (e->pending) wasp__pending_complete(e->pending, status, NULL, 0);
+    if (e->completion) wasp__completion_finish(e->completion, status, NULL, 0, 0);
     /* a notice's own fallout (a full subscriber dropping its oldest) is only
      * counted: no cascades of notices or log lines */
     if (!(e->flags & WASP_MSG_DEAD)) {

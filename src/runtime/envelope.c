@@ -1,4 +1,4 @@
-/* envelope.c - message envelopes, shared publish payloads, pending asks.
+/* envelope.c - message envelopes and shared publish payloads.
  *
  * A copied payload lives inline after the envelope header: one malloc per
  * message. A publish allocates its payload once (a refcounted blob) and each
@@ -7,8 +7,6 @@
 #include <string.h>
 
 #include "runtime/envelope.h"
-#include "runtime/system.h"
-#include "runtime/timers.h"
 
 static const uint8_t empty_payload[1];
 
@@ -49,15 +47,15 @@ struct wasp_env *wasp__env_new_blob(struct wasp_blob *b) {
 }
 
 void wasp__env_free_status(struct wasp_env *e, int status) {
-    if (e && e->pending) wasp__pending_complete(e->pending, status, NULL, 0);
+    if (e && e->completion) wasp__completion_finish(e->completion, status, NULL, 0, 0);
     wasp__env_free(e);
 }
 
 void wasp__env_free(struct wasp_env *e) {
     if (!e) return;
-    if (e->pending) {
-        wasp__pending_complete(e->pending, WASP_ENOREPLY, NULL, 0);
-        wasp__pending_unref(e->pending);
+    if (e->completion) {
+        wasp__completion_finish(e->completion, WASP_ENOREPLY, NULL, 0, 0);
+        wasp__completion_unref(e->completion);
     }
     if (e->blob) wasp__blob_unref(e->blob);
     if (e->free_fn) e->free_fn((void *)e->data);
@@ -80,36 +78,4 @@ struct wasp_blob *wasp__blob_new(const char *topic, size_t tlen, const void *dat
 
 void wasp__blob_unref(struct wasp_blob *b) {
     if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) free(b);
-}
-
-struct wasp_pending *wasp__pending_new(wasp_system *sys, wasp_reply_fn fn, void *arg) {
-    struct wasp_pending *p = malloc(sizeof(*p));
-    if (!p) return NULL;
-    atomic_init(&p->done, 0);
-    atomic_init(&p->refs, 1);
-    atomic_init(&p->timer, 0);
-    p->sys = sys;
-    p->fn = fn;
-    p->arg = arg;
-    p->reply_codec = NULL;
-    p->remote_codec = 0;
-    return p;
-}
-
-bool wasp__pending_complete_tagged(struct wasp_pending *p, int status, const void *data, size_t len,
-                                   uint64_t codec) {
-    if (atomic_exchange_explicit(&p->done, 1, memory_order_acq_rel)) return false;
-    if (p->reply_codec) *p->reply_codec = status == WASP_OK ? codec : 0;
-    p->fn(p->arg, status, data, len);
-    uint64_t t = atomic_exchange_explicit(&p->timer, 0, memory_order_acq_rel);
-    if (t && status != WASP_ETIMEDOUT) wasp__timers_cancel(p->sys->timers, t);
-    return true;
-}
-
-bool wasp__pending_complete(struct wasp_pending *p, int status, const void *data, size_t len) {
-    return wasp__pending_complete_tagged(p, status, data, len, 0);
-}
-
-void wasp__pending_unref(struct wasp_pending *p) {
-    if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1) free(p);
 }

@@ -1,5 +1,6 @@
-/* envelope.h - what carries a message: envelopes, the shared payload of a
- * publish (blob), and the completion of an ask (pending). envelope.c. */
+/* envelope.h - what carries a message: envelopes and the shared payload of
+ * a publish (blob). envelope.c. A request's answer is a completion
+ * (completion.h). */
 #ifndef WASP_RUNTIME_ENVELOPE_H
 #define WASP_RUNTIME_ENVELOPE_H
 
@@ -8,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runtime/completion.h"
 #include "wasp.h"
 
 /* A payload shared read-only by the envelopes of one publish. */
@@ -19,24 +21,12 @@ struct wasp_blob {
     uint8_t bytes[];
 };
 
-/* A pending ask: completed exactly once (reply, timeout, no reply, dead). */
-struct wasp_pending {
-    atomic_int done;
-    atomic_int refs;
-    _Atomic uint64_t timer;
-    wasp_system *sys;
-    wasp_reply_fn fn;
-    void *arg;
-    uint64_t *reply_codec; /* the asker's: gets the reply's codec tag before fn */
-    uint64_t remote_codec; /* a remote reply's tag, stored by the router */
-};
-
 struct wasp_env {
     wasp_aid sender;
     wasp_aid reply_to;           /* direct reply target (ctx ask without timeout) */
     uint64_t corr;
     uint64_t deadline;           /* monotonic ns, 0 = no TTL */
-    struct wasp_pending *pending; /* request with a completion (holds a ref) */
+    struct wasp_completion *completion; /* a request's answer (holds a reference) */
     struct wasp_blob *blob;      /* shared payload (holds a ref) */
     const void *data;
     size_t len;
@@ -68,13 +58,5 @@ void wasp__env_free(struct wasp_env *e);
 void wasp__env_free_status(struct wasp_env *e, int status);
 struct wasp_blob *wasp__blob_new(const char *topic, size_t tlen, const void *data, size_t len);
 void wasp__blob_unref(struct wasp_blob *b);
-
-struct wasp_pending *wasp__pending_new(wasp_system *sys, wasp_reply_fn fn, void *arg);
-/* true if this call completed it (fn ran). */
-bool wasp__pending_complete(struct wasp_pending *p, int status, const void *data, size_t len);
-/* The same, for a reply with a codec tag. */
-bool wasp__pending_complete_tagged(struct wasp_pending *p, int status, const void *data, size_t len,
-                                   uint64_t codec);
-void wasp__pending_unref(struct wasp_pending *p);
 
 #endif

@@ -145,36 +145,35 @@ int wasp__event_after(wasp_system *sys, wasp_aid to, int type, const void *data,
 
 int wasp__event_ask(wasp_system *sys, wasp_aid to, int type, const void *data, size_t len) {
     if (wasp__tls_ctx || wasp__on_worker(sys)) return WASP_ESTATE;
-    struct wasp_wait w;
-    struct wasp_pending *p = wasp__pending_new(sys, wasp__wait_done, &w);
-    struct wasp_env *e = p ? event_new(type, data, len) : NULL;
+    struct wasp_wait *w = wasp__wait_new(sys, false);
+    struct wasp_env *e = w ? event_new(type, data, len) : NULL;
     if (!e) {
-        free(p);
+        if (w) wasp__wait_free(w);
         return WASP_ENOMEM;
     }
-    wasp__wait_init(&w, false);
-    e->pending = p; /* the envelope's reference */
+    wasp__completion_ref(&w->c);
+    e->completion = &w->c; /* the envelope's reference */
     int rc = send_env(sys, to, e);
     if (rc) {
-        atomic_store(&p->done, 1); /* never queued: the waiter is not called */
+        wasp__completion_abandon(&w->c); /* never queued: nobody answers */
         wasp__env_free(e);
         if (rc == WASP_ENOENT) rc = WASP_ESTOPPED;
     } else {
-        rc = wasp__wait_for(&w);
+        rc = wasp__wait_for(w);
     }
-    wasp__wait_destroy(&w);
+    wasp__wait_free(w);
     return rc;
 }
 
 void wasp__event_reply(const struct wasp_event *ev, int status) {
-    if (ev->pending) wasp__pending_complete(ev->pending, status, NULL, 0);
+    if (ev->completion) wasp__completion_finish(ev->completion, status, NULL, 0, 0);
 }
 
-struct wasp_pending *wasp__event_defer(const struct wasp_event *ev) {
+struct wasp_completion *wasp__event_defer(const struct wasp_event *ev) {
     if (!ev->env) return NULL;
-    struct wasp_pending *p = ev->env->pending;
-    ev->env->pending = NULL;
-    return p;
+    struct wasp_completion *c = ev->env->completion;
+    ev->env->completion = NULL;
+    return c;
 }
 
 /* A probe: the health hook answers (an actor without one is healthy as soon
@@ -209,7 +208,7 @@ int wasp__event_dispatch(wasp_ctx *ctx, struct wasp_actor *a, struct wasp_env *e
         struct run_event r = run_of(e);
         if (r.fn) rc = r.fn(ctx, r.arg) == WASP_ECRASH ? WASP_ECRASH : 0;
     } else if (a->on_event) {
-        struct wasp_event ev = {e->type, e->data, e->len, e->pending, e};
+        struct wasp_event ev = {e->type, e->data, e->len, e->completion, e};
         rc = a->on_event(ctx, &ev);
     }
     if (rc == WASP_YIELD) return rc;

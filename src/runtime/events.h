@@ -11,8 +11,14 @@
 #ifndef WASP_RUNTIME_EVENTS_H
 #define WASP_RUNTIME_EVENTS_H
 
-#include "runtime/actor.h"
-#include "runtime/envelope.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "wasp.h"
+
+struct wasp_actor;
+struct wasp_env;
+struct wasp_completion;
 
 #define WASP_EVT_CALL 1  /* for the target's event hook (wasp__spawn_runtime) */
 #define WASP_EVT_PROBE 2 /* a health probe: answered by the target's health hook */
@@ -27,7 +33,7 @@ struct wasp_event {
     int type;
     const void *data;
     size_t len;
-    struct wasp_pending *pending; /* wasp__event_ask: answer with wasp__event_reply */
+    struct wasp_completion *completion; /* wasp__event_ask: answer with wasp__event_reply */
     struct wasp_env *env;
 };
 
@@ -51,9 +57,12 @@ int wasp__event_after(wasp_system *sys, wasp_aid to, int type, const void *data,
  * discards it, WASP_ENOREPLY if it was dispatched without a reply. */
 int wasp__event_ask(wasp_system *sys, wasp_aid to, int type, const void *data, size_t len);
 void wasp__event_reply(const struct wasp_event *ev, int status);
-/* Takes an ask's answer out of the event, to give later with
- * wasp__pending_complete + wasp__pending_unref (NULL if it is no ask). */
-struct wasp_pending *wasp__event_defer(const struct wasp_event *ev);
+/* Takes an ask's completion out of the event, to answer later with
+ * wasp__completion_finish + wasp__completion_unref (NULL if it is no ask). */
+struct wasp_completion *wasp__event_defer(const struct wasp_event *ev);
+
+/* A runtime actor's handler of its WASP_EVT_CALL events. */
+typedef int (*wasp__event_fn)(wasp_ctx *ctx, const struct wasp_event *ev);
 
 /* wasp_spawn for runtime actors (supervisors): on_event gets their
  * WASP_EVT_CALL events. It returns 0, WASP_ECRASH (a crash), or
@@ -77,10 +86,16 @@ int wasp__spawn_runtime(wasp_system *sys, const wasp_actor_spec *spec, wasp__eve
  * WASP_EXIT_SHUTDOWN. An idle actor is retired on this thread.
  * WASP_OK, WASP_ENOENT, WASP_ESTATE (already failed), WASP_ESTOPPED. */
 int wasp__actor_retire(wasp_system *sys, wasp_aid id);
+/* Ends runtime actor `id` in order (outside actors only): unless it is
+ * failed, queues the event (type, data, len) for its hook - which stops what
+ * it owns and ends the actor - and waits until it is down. If it is then
+ * failed (it gave up, or had before), on_failed(arg) runs (may be NULL);
+ * whatever is left of it is terminated here. WASP_OK, or WASP_ESTOPPED if
+ * it is gone, stopping or terminated already. */
+int wasp__actor_end(wasp_system *sys, wasp_aid id, int type, const void *data, size_t len,
+                    void (*on_failed)(void *arg), void *arg);
 /* The system is stopping or stopped: runtime actors start nothing new. */
 bool wasp__system_stopping(wasp_system *sys);
-/* Waits (outside actors) until the actor is terminated or failed. */
-void wasp__actor_wait_down(wasp_system *sys, struct wasp_actor *a);
 
 /* Scheduler side: runs the event envelope a->cur. WASP_YIELD (keep it, run
  * again later), WASP_ECRASH, or 0 (done: it has been freed). */

@@ -8,6 +8,8 @@
 
 #include "wasp.h"
 
+struct wasp_completion;
+
 /* Claims the slot: WASP_OK, or WASP_EEXIST if it holds something already. */
 int wasp__system_ext_claim(wasp_system *sys, void *ext);
 /* Empties the slot if it holds ext. */
@@ -28,5 +30,11 @@ uint64_t wasp__system_timer(wasp_system *sys, uint64_t delay_ns, void (*fire)(vo
  * WASP_ESTOPPED, WASP_ENOMEM: then neither runs. */
 int wasp__actor_exec(wasp_system *sys, wasp_aid to, int (*fn)(wasp_ctx *ctx, void *arg), void (*drop)(void *arg),
                      void *arg);
+
+/* wasp_ask_cb answered through the caller's completion c (completion.h),
+ * which the caller keeps a reference to: on failure c is abandoned (its fn
+ * never runs). How a layer above embeds the answer of an ask in its own
+ * wait (component/host_wait.c) instead of allocating a second object. */
+int wasp__ask(wasp_system *sys, const wasp_send_opts *o, uint64_t timeout_ns, struct wasp_completion *c);
 
 #endif

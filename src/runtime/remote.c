@@ -27,17 +27,17 @@ int wasp__remote_route(wasp_system *sys, const wasp_send_opts *o, wasp_aid sende
 }
 
 static void remote_done(void *arg, int status, const void *data, size_t len) {
-    struct wasp_pending *p = arg;
-    wasp__pending_complete_tagged(p, status, data, len, p->remote_codec);
-    wasp__pending_unref(p);
+    struct wasp_completion *c = arg;
+    wasp__completion_finish(c, status, data, len, c->remote_codec);
+    wasp__completion_unref(c);
 }
 
-int wasp__remote_ask(wasp_system *sys, const wasp_send_opts *o, wasp_aid sender, struct wasp_pending *p,
+int wasp__remote_ask(wasp_system *sys, const wasp_send_opts *o, wasp_aid sender, struct wasp_completion *c,
                      uint64_t timeout_ns) {
-    atomic_fetch_add(&p->refs, 1); /* the router's, released by remote_done */
+    wasp__completion_ref(c); /* the router's, released by remote_done */
     wasp_send_opts ro = *o;
-    ro.reply_codec = &p->remote_codec; /* the router stores the reply's tag there */
-    int rc = wasp__remote_route(sys, &ro, sender, timeout_ns, remote_done, p);
-    if (rc) wasp__pending_unref(p);
+    ro.reply_codec = &c->remote_codec; /* the router stores the reply's tag there */
+    int rc = wasp__remote_route(sys, &ro, sender, timeout_ns, remote_done, c);
+    if (rc) wasp__completion_unref(c);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include "runtime/completion.h"
 #include "runtime/dead_letters.h"
 #include "runtime/delivery.h"
+#include "runtime/ext.h"
 #include "runtime/registry.h"
 #include "runtime/remote.h"
 #include "runtime/system.h"
@@ -125,88 +126,74 @@ int wasp_send_name(wasp_system *sys, const char *to, const void *data, size_t le
 
 /* ---- ask -------------------------------------------------------------------- */
 
-static void ask_timeout_fire(void *arg) {
-    struct wasp_pending *p = arg;
-    wasp__pending_complete(p, WASP_ETIMEDOUT, NULL, 0);
-    wasp__pending_unref(p);
-}
-
-static void ask_timeout_drop(void *arg) {
-    struct wasp_pending *p = arg;
-    wasp__pending_complete(p, WASP_ESTOPPED, NULL, 0); /* no-op when cancelled by a reply */
-    wasp__pending_unref(p);
-}
-
+/* Sends the request o answered through c (the caller holds a reference to
+ * c, never dropped here; the envelope, the router and the timeout take
+ * their own). On failure c is abandoned: its fn never runs. */
 static int ask_internal(wasp_system *sys, const wasp_send_opts *o, uint64_t timeout_ns,
-                        wasp_reply_fn fn, void *arg, uint64_t corr) {
+                        struct wasp_completion *c, uint64_t corr) {
     int rc = check_opts(sys, o);
-    if (rc) return rc;
-    if (!fn) return WASP_EINVAL;
-    struct wasp_actor *a = resolve(sys, o, &rc);
-    struct wasp_pending *p;
+    struct wasp_actor *a = NULL;
+    if (rc == WASP_OK) {
+        c->reply_codec = o->reply_codec;
+        a = resolve(sys, o, &rc);
+    }
     if (!a && goes_remote(sys, o, rc)) {
-        if (!(p = wasp__pending_new(sys, fn, arg))) return WASP_ENOMEM;
-        p->reply_codec = o->reply_codec;
-        if ((rc = wasp__remote_ask(sys, o, wasp_current_sender(sys), p, timeout_ns))) {
-            atomic_store(&p->done, 1); /* fn must never run */
-            wasp__pending_unref(p);
-            return rc;
-        }
-    } else {
-        if (!a) return rc;
-        p = wasp__pending_new(sys, fn, arg);
-        struct wasp_env *e = p ? env_from_opts(sys, o, 0) : NULL;
+        rc = wasp__remote_ask(sys, o, wasp_current_sender(sys), c, timeout_ns);
+    } else if (a) {
+        struct wasp_env *e = env_from_opts(sys, o, 0);
         if (!e) {
-            free(p);
-            wasp__actor_unref(a);
-            return WASP_ENOMEM;
+            rc = WASP_ENOMEM;
+        } else {
+            wasp__completion_ref(c); /* the envelope's */
+            e->completion = c;
+            e->flags |= WASP_MSG_REQUEST;
+            e->corr = corr;
+            if ((rc = wasp__deliver(a, e))) {
+                wasp__completion_abandon(c);
+                env_discard(e); /* drops the envelope's reference */
+            }
         }
-        atomic_store_explicit(&p->refs, 2, memory_order_relaxed); /* envelope + us */
-        p->reply_codec = o->reply_codec;
-        e->pending = p;
-        e->flags |= WASP_MSG_REQUEST;
-        e->corr = corr;
-        rc = wasp__deliver(a, e);
         wasp__actor_unref(a);
-        if (rc) {
-            atomic_store(&p->done, 1); /* fn must never run */
-            env_discard(e);            /* drops the envelope's ref */
-            wasp__pending_unref(p);
-            return rc;
-        }
     }
-    /* The request may be answered already; then the timer fires into a
-     * completed pending and only drops its reference. We still hold our own
-     * reference here, so p stays valid until the timer id is stored. */
-    if (timeout_ns) {
-        atomic_fetch_add(&p->refs, 1); /* the timer's */
-        uint64_t t = wasp__timers_schedule(sys->timers, timeout_ns, ask_timeout_fire,
-                                          ask_timeout_drop, p);
-        if (t) atomic_store(&p->timer, t);
-        else wasp__pending_unref(p);
+    if (rc) {
+        wasp__completion_abandon(c);
+        return rc;
     }
-    wasp__pending_unref(p); /* ours */
+    if (timeout_ns) wasp__completion_timeout(c, timeout_ns);
     return WASP_OK;
+}
+
+int wasp__ask(wasp_system *sys, const wasp_send_opts *o, uint64_t timeout_ns, struct wasp_completion *c) {
+    if (!sys) {
+        wasp__completion_abandon(c);
+        return WASP_EINVAL;
+    }
+    return ask_internal(sys, o, timeout_ns, c, atomic_fetch_add(&sys->corr, 1) + 1);
 }
 
 int wasp_ask_cb(wasp_system *sys, const wasp_send_opts *opts, uint64_t timeout_ns,
                 wasp_reply_fn fn, void *arg) {
-    if (!sys) return WASP_EINVAL;
-    return ask_internal(sys, opts, timeout_ns, fn, arg, atomic_fetch_add(&sys->corr, 1) + 1);
+    if (!sys || !fn) return WASP_EINVAL;
+    struct wasp_completion *c = wasp__completion_new(sys, fn, arg);
+    if (!c) return WASP_ENOMEM;
+    int rc = wasp__ask(sys, opts, timeout_ns, c);
+    wasp__completion_unref(c); /* ours */
+    return rc;
 }
 
 static int ask_blocking(wasp_system *sys, const wasp_send_opts *o, uint64_t timeout_ns,
                         void **reply, size_t *reply_len) {
     if (!sys || !reply || !reply_len) return WASP_EINVAL;
     if (wasp__tls_ctx || wasp__on_worker(sys)) return WASP_ESTATE;
-    struct wasp_wait w;
-    wasp__wait_init(&w, true);
-    int rc = wasp_ask_cb(sys, o, timeout_ns, wasp__wait_done, &w);
-    if (rc == WASP_OK && (rc = wasp__wait_for(&w)) == WASP_OK) {
-        *reply = w.data;
-        *reply_len = w.len;
+    struct wasp_wait *w = wasp__wait_new(sys, true);
+    if (!w) return WASP_ENOMEM;
+    int rc = wasp__ask(sys, o, timeout_ns, &w->c);
+    if (rc == WASP_OK && (rc = wasp__wait_for(w)) == WASP_OK) {
+        *reply = w->data;
+        *reply_len = w->len;
+        w->data = NULL; /* the caller's now */
     }
-    wasp__wait_destroy(&w);
+    wasp__wait_free(w);
     return rc;
 }
 
@@ -246,8 +233,9 @@ static void send_reply_msg(wasp_system *sys, wasp_aid to, uint64_t corr, int sta
     if (a) wasp__actor_unref(a);
 }
 
+/* A ctx ask's answer forwarded to the asking actor as a reply message. */
 struct fwd {
-    wasp_system *sys;
+    struct wasp_completion c; /* first: freed with it */
     wasp_aid self;
     uint64_t corr;
     uint64_t codec; /* the reply's tag */
@@ -255,8 +243,7 @@ struct fwd {
 
 static void fwd_fn(void *arg, int status, const void *data, size_t len) {
     struct fwd *f = arg;
-    send_reply_msg(f->sys, f->self, f->corr, status, data, len, f->codec);
-    free(f);
+    send_reply_msg(f->c.sys, f->self, f->corr, status, data, len, f->codec);
 }
 
 /* A ctx ask whose reply is forwarded to the asking actor as a message. */
@@ -264,11 +251,14 @@ static int ctx_ask_forwarded(wasp_ctx *ctx, const wasp_send_opts *o, uint64_t ti
                              uint64_t c) {
     struct fwd *f = malloc(sizeof(*f));
     if (!f) return WASP_ENOMEM;
-    *f = (struct fwd){ctx->sys, wasp_actor_id(ctx->a), c, 0};
+    wasp__completion_init(&f->c, ctx->sys, fwd_fn, f, NULL);
+    f->self = wasp_actor_id(ctx->a);
+    f->corr = c;
+    f->codec = 0;
     wasp_send_opts fo = *o;
     fo.reply_codec = &f->codec;
-    int rc = ask_internal(ctx->sys, &fo, timeout_ns, fwd_fn, f, c);
-    if (rc) free(f);
+    int rc = ask_internal(ctx->sys, &fo, timeout_ns, &f->c, c);
+    wasp__completion_unref(&f->c); /* ours */
     return rc;
 }
 
@@ -317,8 +307,8 @@ int wasp_reply_tagged(wasp_ctx *ctx, const void *data, size_t len, uint64_t code
     if (!e || !ctx->msg || !(e->flags & WASP_MSG_REQUEST) || a->replied) return WASP_ENOREPLY;
     if (len > ctx->sys->cfg.max_message) return WASP_E2BIG;
     a->replied = true;
-    if (e->pending) {
-        if (!wasp__pending_complete_tagged(e->pending, WASP_OK, data ? data : "", len, codec)) { /* asker gave up */
+    if (e->completion) {
+        if (!wasp__completion_finish(e->completion, WASP_OK, data ? data : "", len, codec)) { /* asker gave up */
             atomic_fetch_add_explicit(&ctx->sys->dead, 1, memory_order_relaxed);
             wasp__dead_letter_log(ctx->sys, NULL, WASP_AID_NONE, len,
                                  "reply after the asker gave up");
@@ -332,7 +322,7 @@ int wasp_reply_tagged(wasp_ctx *ctx, const void *data, size_t len, uint64_t code
 /* A deferred request: whatever the envelope held to answer it. */
 struct wasp_deferred {
     wasp_system *sys;
-    struct wasp_pending *pending;
+    struct wasp_completion *completion;
     wasp_aid reply_to;
     uint64_t corr;
 };
@@ -344,8 +334,8 @@ int wasp_reply_defer(wasp_ctx *ctx, wasp_deferred **out) {
     if (!e || !ctx->msg || !(e->flags & WASP_MSG_REQUEST) || a->replied) return WASP_ENOREPLY;
     wasp_deferred *d = malloc(sizeof(*d));
     if (!d) return WASP_ENOMEM;
-    *d = (wasp_deferred){ctx->sys, e->pending, e->reply_to, e->corr};
-    e->pending = NULL; /* freeing the envelope no longer answers it */
+    *d = (wasp_deferred){ctx->sys, e->completion, e->reply_to, e->corr};
+    e->completion = NULL; /* freeing the envelope no longer answers it */
     e->reply_to = 0;
     a->replied = true;
     *out = d;
@@ -354,9 +344,9 @@ int wasp_reply_defer(wasp_ctx *ctx, wasp_deferred **out) {
 
 static void deferred_complete(wasp_deferred *d, int status, const void *data, size_t len,
                               uint64_t codec) {
-    if (d->pending) {
-        wasp__pending_complete_tagged(d->pending, status, data, len, codec);
-        wasp__pending_unref(d->pending);
+    if (d->completion) {
+        wasp__completion_finish(d->completion, status, data, len, codec);
+        wasp__completion_unref(d->completion);
     } else if (d->reply_to && status == WASP_OK) {
         send_reply_msg(d->sys, d->reply_to, d->corr, status, data, len, codec);
     }

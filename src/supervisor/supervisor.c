@@ -115,8 +115,8 @@ static struct child *kids_push(struct wasp_supervisor *s, const struct child *c)
 /* Answers a waiting wasp_supervisor_remove_child. */
 static void removed_reply(struct child *c) {
     if (!c->removed) return;
-    wasp__pending_complete(c->removed, WASP_OK, NULL, 0);
-    wasp__pending_unref(c->removed);
+    wasp__completion_finish(c->removed, WASP_OK, NULL, 0, 0);
+    wasp__completion_unref(c->removed);
     c->removed = NULL;
 }
 

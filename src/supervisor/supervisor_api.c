@@ -1,5 +1,4 @@
 /* supervisor_api.c - the public wasp_supervisor_* calls. */
-#include "runtime/actor_table.h"
 #include "supervisor/supervisor_internal.h"
 
 /* ---- public API ------------------------------------------------------------------- */
@@ -19,29 +18,16 @@ int wasp_supervisor_start(wasp_system *sys, const wasp_supervisor_spec *spec,
     return WASP_OK;
 }
 
+static void tree_kill(void *s) { wasp__sup_tree_kill(s); }
+
 /* The supervisor stops its children in reverse order, each bounded by its
  * stop timeout, then terminates; one that gave up (failed, awaiting its
  * parent) is ended here with its tree. */
 int wasp_supervisor_stop(wasp_supervisor *s) {
     if (!s) return WASP_EINVAL;
     if (wasp_ctx_current()) return WASP_ESTATE;
-    struct wasp_actor *a = wasp__actor_get(s->sys, s->aid);
-    if (!a) return WASP_ESTOPPED;
-    int rc = WASP_OK, st = atomic_load(&a->lstate);
-    if (st == WASP_STATE_STOPPING || st == WASP_STATE_TERMINATED) {
-        rc = WASP_ESTOPPED;
-    } else {
-        struct sup_event ev = {.kind = EV_SHUTDOWN, .reason = STOP_TERMINATE};
-        if (st != WASP_STATE_FAILED &&
-            wasp__event_send(s->sys, s->aid, WASP_EVT_CALL, &ev, sizeof(ev)) == WASP_OK)
-            wasp__actor_wait_down(s->sys, a);
-        if (atomic_load(&a->lstate) == WASP_STATE_FAILED) wasp__sup_tree_kill(s);
-        /* failed, or the request could not be made: end it here (its
-         * `stopped` hook asks the children still running to stop) */
-        if (atomic_load(&a->lstate) != WASP_STATE_TERMINATED) wasp__actor_shutdown(s->sys, a, false);
-    }
-    wasp__actor_unref(a);
-    return rc;
+    struct sup_event ev = {.kind = EV_SHUTDOWN, .reason = STOP_TERMINATE};
+    return wasp__actor_end(s->sys, s->aid, WASP_EVT_CALL, &ev, sizeof(ev), tree_kill, s);
 }
 
 void wasp_supervisor_destroy(wasp_supervisor *s) { wasp__sup_free(s); }

@@ -15,6 +15,7 @@
 
 #include "wasp.h"
 #include "core/clock.h"
+#include "runtime/completion.h"
 #include "runtime/events.h"
 
 /* Child status: DOWN (no actor), RUNNING, FAILED (its actor awaits a
@@ -60,7 +61,7 @@ struct child {
     uint64_t stop_timeout_ns; /* 0: no bound (nested supervisors) */
     uint64_t stop_timer, stop_seq;
     uint64_t failed_at; /* when its last exit was seen (restart log line) */
-    struct wasp_pending *removed; /* wasp_supervisor_remove_child waits: answered once gone */
+    struct wasp_completion *removed; /* wasp_supervisor_remove_child waits: answered once gone */
     uint64_t ready_at;
     uint64_t timer;
     uint64_t restarts;

@@ -84,6 +84,18 @@ static inline wasp_system *sys_new(int workers) {
     return sys;
 }
 
+/* A started system on a virtual clock: timers fire when the test advances it. */
+static inline wasp_system *vsys_new(int workers) {
+    wasp_system *sys = NULL;
+    wasp_system_config cfg = {.workers = workers, .virtual_clock = true};
+    assert_int_equal(wasp_system_create(&cfg, &sys), WASP_OK);
+    assert_int_equal(wasp_system_start(sys), WASP_OK);
+    return sys;
+}
+
+/* A hang guard for idle waits, not a timing assertion. */
+#define IDLE_BOUND 10000000000ull
+
 static inline int sends(wasp_system *sys, wasp_aid to, const char *s) {
     return wasp_send(sys, to, s, strlen(s));
 }

@@ -26,10 +26,7 @@ static void test_send_after_cancel(void **state) {
     (void)state;
     /* On the virtual clock nothing fires before the cancels, however slow
      * the machine is. */
-    wasp_system *sys = NULL;
-    wasp_system_config cfg = {.workers = 1, .virtual_clock = true};
-    assert_int_equal(wasp_system_create(&cfg, &sys), WASP_OK);
-    assert_int_equal(wasp_system_start(sys), WASP_OK);
+    wasp_system *sys = vsys_new(1);
     struct rec *r = rec_new();
     wasp_actor_spec s = rec_spec(r, NULL);
     wasp_aid id;

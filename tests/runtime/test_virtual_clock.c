@@ -3,15 +3,6 @@
  * one before have settled; waiting for quiescence; deferred replies. */
 #include "rt_helpers.h"
 
-static wasp_system *vsys_new(int workers) {
-    wasp_system *sys = NULL;
-    wasp_system_config cfg = {.workers = workers, .virtual_clock = true};
-    assert_int_equal(wasp_system_create(&cfg, &sys), WASP_OK);
-    assert_int_equal(wasp_system_start(sys), WASP_OK);
-    return sys;
-}
-
-#define IDLE_BOUND 10000000000ull /* a hang guard, not a timing assertion */
 
 static void test_send_after_waits_for_the_clock(void **state) {
     (void)state;
