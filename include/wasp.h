@@ -973,7 +973,8 @@ typedef struct wasp_env_var {
 #define WASP_LIMIT_FILES_MAX 65536
 #define WASP_LIMIT_COUNT_MAX 10000000
 
-/* Mirrors a manifest component entry (docs/MANIFEST.md); zero = default. */
+/* Mirrors a manifest component entry (docs/MANIFEST.md); zero = default.
+ * Defaults and ranges are the manifest's, from one table (src/core/limits.c). */
 typedef struct wasp_component_spec {
     const char *name;          /* required: [A-Za-z0-9_-]+ */
     const char *wasm_path;     /* the module file, or */

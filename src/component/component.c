@@ -7,9 +7,8 @@
 #include <string.h>
 
 #include "component/component.h"
+#include "core/limits.h"
 #include "core/name.h"
-
-#define MiB (1024ull * 1024ull)
 
 static int fail(char *err, size_t cap, int rc, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -74,33 +73,13 @@ void wasp__component_free(struct wasp_component *c) {
 }
 
 /* Fills defaults and checks ranges; the message says what is wrong. */
+/* Defaults and ranges: the table the manifest reads too (core/limits.c). */
 static int check_values(wasp_component_spec *s, char *err, size_t cap) {
-    if (!s->instances) s->instances = 1;
-    if (!s->mailbox) s->mailbox = 1024;
-    if (!s->stop_timeout_ns) s->stop_timeout_ns = 100000000ull;
-    if (!s->limits.memory) s->limits.memory = 16 * MiB;
-    if (!s->limits.max_message) s->limits.max_message = 64 * 1024;
-    if (!s->limits.timeslice_ns) s->limits.timeslice_ns = 2000000ull;
-    if (!s->limits.max_handle_ns) s->limits.max_handle_ns = 5000000000ull;
-    if (!s->limits.timers) s->limits.timers = WASP_LIMIT_TIMERS_DEFAULT;
-    if (!s->limits.subscriptions) s->limits.subscriptions = WASP_LIMIT_SUBSCRIPTIONS_DEFAULT;
-    if (!s->limits.files) s->limits.files = WASP_LIMIT_FILES_DEFAULT;
-    if (s->health.interval_ns) {
-        if (!s->health.timeout_ns) s->health.timeout_ns = 50000000ull;
-        if (!s->health.unhealthy_after) s->health.unhealthy_after = 3;
-    }
-    if (s->instances > 1000000) return fail(err, cap, WASP_EINVAL, s->name, "instances must be 1..1000000");
-    if (s->limits.memory > 4096 * MiB) return fail(err, cap, WASP_EINVAL, s->name, "limits.memory is above 4GiB");
-    if (s->limits.timers > WASP_LIMIT_COUNT_MAX || s->limits.subscriptions > WASP_LIMIT_COUNT_MAX)
-        return fail(err, cap, WASP_EINVAL, s->name, "limits.timers and limits.subscriptions are at most %d",
-                    WASP_LIMIT_COUNT_MAX);
-    if (s->limits.files > WASP_LIMIT_FILES_MAX)
-        return fail(err, cap, WASP_EINVAL, s->name, "limits.files is at most %d", WASP_LIMIT_FILES_MAX);
+    char why[160];
+    wasp__limits_default(s);
+    if (wasp__limits_check(s, why, sizeof(why))) return fail(err, cap, WASP_EINVAL, s->name, "%s", why);
     if (s->nsubscribe > s->limits.subscriptions)
         return fail(err, cap, WASP_EINVAL, s->name, "subscribe lists more patterns than limits.subscriptions");
-    if (s->limits.max_message > UINT32_MAX)
-        return fail(err, cap, WASP_EINVAL, s->name, "limits.max_message is above 4GiB");
-    if (s->storage.granted && !s->storage.quota) s->storage.quota = 16 * MiB;
     if (s->storage.durability != WASP_DURABILITY_NONE && s->storage.durability != WASP_DURABILITY_COMMIT)
         return fail(err, cap, WASP_EINVAL, s->name, "storage.durability must be none or commit");
     if (s->restart < WASP_RESTART_PERMANENT || s->restart > WASP_RESTART_TEMPORARY)

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/limits.h"
 #include "wasp.h"
 
 /* ---- arena ----------------------------------------------------------------- */
@@ -90,6 +91,9 @@ bool wasp__mf_get_duration(struct mf_errors *e, const struct mf_node *n, const c
                      uint64_t *ns);
 bool wasp__mf_get_size(struct mf_errors *e, const struct mf_node *n, const char *what, uint64_t max,
                  uint64_t *bytes);
+/* A setting of the limits table (core/limits.h) into its field of s, read
+ * and checked as the table says (its key names it in errors). */
+bool wasp__mf_get_limit(struct mf_errors *e, const struct mf_node *n, enum wasp__limit l, wasp_component_spec *s);
 /* Pure parsers (no errors): WASP_OK or WASP_EINVAL / WASP_E2BIG. */
 int wasp__mf_parse_duration(const char *s, uint64_t *ns);
 int wasp__mf_parse_size(const char *s, uint64_t *bytes);

@@ -119,11 +119,11 @@ void wasp_manifest_wasm_config(const wasp_manifest *m, wasp_wasm_config *out) {
     uint64_t instances = 0, memory = 0;
     for (size_t i = 0; m && i < m->ncomponents; i++) {
         const wasp_component_spec *c = &m->components[i].spec;
-        instances += c->instances ? c->instances : 1;
+        instances += c->instances; /* defaults applied (core/limits.c) */
         if (c->limits.memory > memory) memory = c->limits.memory;
         if (c->limits.fuel) out->fuel = true;
     }
-    if (!memory) memory = 16ull << 20;
+    if (!memory) memory = wasp__limit_info(WASP__LIM_MEMORY)->def; /* no components */
     uint64_t slots = instances * 2 + 16;
     /* The pool reserves its address space up front: keep it well inside. */
     if (instances <= 10000 && memory <= (1ull << 30) && slots * memory <= (8ull << 40)) {

@@ -78,14 +78,10 @@ static void read_health(struct mf_component *c, struct mf_errors *e, const struc
         *ok = false;
         return;
     }
-    c->spec.health.timeout_ns = 50000000ull;
-    c->spec.health.unhealthy_after = 3;
     if (!v[0]) wasp__mf_missing(e, n, "interval");
     else wasp__mf_get_duration(e, v[0], "health.interval", &c->spec.health.interval_ns);
-    if (present(v[1])) wasp__mf_get_duration(e, v[1], "health.timeout", &c->spec.health.timeout_ns);
-    int64_t x;
-    if (present(v[2]) && wasp__mf_get_int(e, v[2], "health.unhealthy_after", 1, 1000000, &x))
-        c->spec.health.unhealthy_after = (uint32_t)x;
+    if (present(v[1])) wasp__mf_get_limit(e, v[1], WASP__LIM_HEALTH_TIMEOUT, &c->spec);
+    if (present(v[2])) wasp__mf_get_limit(e, v[2], WASP__LIM_UNHEALTHY_AFTER, &c->spec);
     if (e->len != before) *ok = false;
 }
 
@@ -99,21 +95,11 @@ static void read_limits(struct mf_component *c, struct mf_errors *e, const struc
         *ok = false;
         return;
     }
-    if (present(v[0])) wasp__mf_get_size(e, v[0], "limits.memory", 4ull << 30, &c->spec.limits.memory);
-    if (present(v[1]))
-        wasp__mf_get_size(e, v[1], "limits.max_message", 1ull << 30, &c->spec.limits.max_message);
-    if (present(v[2])) wasp__mf_get_duration(e, v[2], "limits.timeslice", &c->spec.limits.timeslice_ns);
-    if (present(v[3]))
-        wasp__mf_get_duration(e, v[3], "limits.max_handle_time", &c->spec.limits.max_handle_ns);
-    int64_t x;
-    if (present(v[4]) && wasp__mf_get_int(e, v[4], "limits.fuel", 0, INT64_MAX, &x))
-        c->spec.limits.fuel = (uint64_t)x;
-    if (present(v[5]) && wasp__mf_get_int(e, v[5], "limits.timers", 1, WASP_LIMIT_COUNT_MAX, &x))
-        c->spec.limits.timers = (uint32_t)x;
-    if (present(v[6]) && wasp__mf_get_int(e, v[6], "limits.subscriptions", 1, WASP_LIMIT_COUNT_MAX, &x))
-        c->spec.limits.subscriptions = (uint32_t)x;
-    if (present(v[7]) && wasp__mf_get_int(e, v[7], "limits.files", 1, WASP_LIMIT_FILES_MAX, &x))
-        c->spec.limits.files = (uint32_t)x;
+    static const enum wasp__limit lims[] = {WASP__LIM_MEMORY,     WASP__LIM_MAX_MESSAGE, WASP__LIM_TIMESLICE,
+                                            WASP__LIM_MAX_HANDLE_TIME, WASP__LIM_FUEL,   WASP__LIM_TIMERS,
+                                            WASP__LIM_SUBSCRIPTIONS, WASP__LIM_FILES};
+    for (size_t i = 0; i < sizeof(lims) / sizeof(lims[0]); i++)
+        if (present(v[i])) wasp__mf_get_limit(e, v[i], lims[i], &c->spec);
     if (e->len != before) *ok = false;
 }
 
@@ -236,18 +222,7 @@ void wasp__mf_read_component(struct wasp_manifest *m, struct mf_component *c, st
     const struct mf_node *v[K_NKEYS];
     size_t before = e->len;
     wasp_component_spec *s = &c->spec;
-    /* Defaults (docs/MANIFEST.md). */
-    s->instances = 1;
-    s->mailbox = 1024;
-    s->restart = WASP_RESTART_PERMANENT;
-    s->stop_timeout_ns = 100000000ull;
-    s->limits.memory = 16ull << 20;
-    s->limits.max_message = 64ull << 10;
-    s->limits.timeslice_ns = 2000000ull;
-    s->limits.max_handle_ns = 5000000000ull;
-    s->limits.timers = WASP_LIMIT_TIMERS_DEFAULT;
-    s->limits.subscriptions = WASP_LIMIT_SUBSCRIPTIONS_DEFAULT;
-    s->limits.files = WASP_LIMIT_FILES_DEFAULT;
+    s->restart = WASP_RESTART_PERMANENT; /* the numbers' defaults: core/limits.c, at the end */
     c->name_node = n;
 
     /* The name first, so that the other messages can name the component. */
@@ -285,18 +260,14 @@ void wasp__mf_read_component(struct wasp_manifest *m, struct mf_component *c, st
         c->wasm_node = v[K_WASM];
         s->wasm_path = wasp__mf_resolve_path(m, s->wasm_path);
     }
-    int64_t x;
-    if (present(v[K_INSTANCES]) && wasp__mf_get_int(e, v[K_INSTANCES], "instances", 1, 100000, &x))
-        s->instances = (uint32_t)x;
-    if (present(v[K_MAILBOX]) && wasp__mf_get_int(e, v[K_MAILBOX], "mailbox", 1, UINT32_MAX, &x))
-        s->mailbox = (uint32_t)x;
+    if (present(v[K_INSTANCES])) wasp__mf_get_limit(e, v[K_INSTANCES], WASP__LIM_INSTANCES, s);
+    if (present(v[K_MAILBOX])) wasp__mf_get_limit(e, v[K_MAILBOX], WASP__LIM_MAILBOX, s);
     if (present(v[K_RESTART])) wasp__mf_get_restart(e, v[K_RESTART], &s->restart);
     c->subscribe_node = present(v[K_SUBSCRIBE]) ? v[K_SUBSCRIBE] : NULL;
     if (present(v[K_SUBSCRIBE]))
         s->subscribe = string_list(m, e, v[K_SUBSCRIBE], "subscribe", check_pattern,
                                    &s->nsubscribe, &ok);
-    if (present(v[K_STOP_TIMEOUT]))
-        wasp__mf_get_duration(e, v[K_STOP_TIMEOUT], "stop_timeout", &s->stop_timeout_ns);
+    if (present(v[K_STOP_TIMEOUT])) wasp__mf_get_limit(e, v[K_STOP_TIMEOUT], WASP__LIM_STOP_TIMEOUT, s);
     if (present(v[K_HEALTH])) read_health(c, e, v[K_HEALTH], &ok);
     if (present(v[K_LIMITS])) read_limits(c, e, v[K_LIMITS], &ok);
     if (present(v[K_PERMISSIONS])) read_permissions(m, c, e, v[K_PERMISSIONS], &ok);
@@ -317,6 +288,7 @@ void wasp__mf_read_component(struct wasp_manifest *m, struct mf_component *c, st
                          t->text);
         }
     }
+    wasp__limits_default(s);
     c->ok = ok && e->len == before;
 }
 

@@ -5,8 +5,6 @@
 
 #include "manifest/internal.h"
 
-#define MF_STORAGE_QUOTA_MAX (1ull << 40)
-
 void wasp__mf_read_storage(struct mf_component *c, struct mf_errors *e, const struct mf_node *n, bool *ok) {
     static const char *const keys[] = {"quota", "durability", NULL};
     const struct mf_node *v[2];
@@ -15,10 +13,9 @@ void wasp__mf_read_storage(struct mf_component *c, struct mf_errors *e, const st
         *ok = false;
         return;
     }
-    c->spec.storage.granted = true;
-    c->spec.storage.quota = 16ull << 20;
+    c->spec.storage.granted = true; /* the quota's default: core/limits.c */
     c->spec.storage.durability = WASP_DURABILITY_COMMIT;
-    if (v[0] && v[0]->kind != MF_NULL) wasp__mf_get_size(e, v[0], "storage.quota", MF_STORAGE_QUOTA_MAX, &c->spec.storage.quota);
+    if (v[0] && v[0]->kind != MF_NULL) wasp__mf_get_limit(e, v[0], WASP__LIM_STORAGE_QUOTA, &c->spec);
     if (v[1] && v[1]->kind != MF_NULL) {
         const char *t = v[1]->kind == MF_SCALAR ? v[1]->text : "";
         if (!strcmp(t, "none")) c->spec.storage.durability = WASP_DURABILITY_NONE;

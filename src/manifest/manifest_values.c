@@ -226,9 +226,7 @@ bool wasp__mf_get_size(struct mf_errors *e, const struct mf_node *n, const char 
     int rc = wasp__mf_parse_size(n->text, bytes);
     if (rc == WASP_E2BIG || (rc == WASP_OK && *bytes > max)) {
         char lim[32];
-        if (max % (1ull << 30) == 0) snprintf(lim, sizeof(lim), "%lluGiB", (unsigned long long)(max >> 30));
-        else if (max % (1ull << 20) == 0) snprintf(lim, sizeof(lim), "%lluMiB", (unsigned long long)(max >> 20));
-        else snprintf(lim, sizeof(lim), "%llu bytes", (unsigned long long)max);
+        wasp__size_text(max, lim, sizeof(lim));
         wasp__mf_error(e, n, "%s must not exceed %s", what, lim);
         return false;
     }
@@ -241,6 +239,23 @@ bool wasp__mf_get_size(struct mf_errors *e, const struct mf_node *n, const char 
         return false;
     }
     return true;
+}
+
+bool wasp__mf_get_limit(struct mf_errors *e, const struct mf_node *n, enum wasp__limit l, wasp_component_spec *s) {
+    const struct wasp__limit_info *i = wasp__limit_info(l);
+    uint64_t v = 0;
+    int64_t x;
+    bool ok;
+    if (i->unit == WASP__UNIT_BYTES) {
+        ok = wasp__mf_get_size(e, n, i->key, i->max, &v);
+    } else if (i->unit == WASP__UNIT_DURATION) {
+        ok = wasp__mf_get_duration(e, n, i->key, &v);
+    } else {
+        ok = wasp__mf_get_int(e, n, i->key, (int64_t)i->min, i->max > INT64_MAX ? INT64_MAX : (int64_t)i->max, &x);
+        v = (uint64_t)x;
+    }
+    if (ok) wasp__limit_set(s, l, v);
+    return ok;
 }
 
 /* ---- mappings ------------------------------------------------------------- */

@@ -1,4 +1,5 @@
 /* supervisor_spec.c - copying supervisor and child specs; freeing trees. */
+#include "core/limits.h"
 #include "supervisor/supervisor_internal.h"
 
 /* ---- spec copies -------------------------------------------------------------- */
@@ -22,8 +23,10 @@ int wasp__sup_child_copy(wasp_system *sys, struct wasp_supervisor *parent, const
         if (!cs->health->interval_ns) return WASP_EINVAL;
         c->has_health = true;
         c->hc = *cs->health;
+        /* A bare actor's probe may take its interval; components come with
+         * the timeout of their spec (core/limits.c). */
         if (!c->hc.timeout_ns) c->hc.timeout_ns = c->hc.interval_ns;
-        if (!c->hc.unhealthy_after) c->hc.unhealthy_after = 3;
+        if (!c->hc.unhealthy_after) c->hc.unhealthy_after = (uint32_t)wasp__limit_info(WASP__LIM_UNHEALTHY_AFTER)->def;
     }
     if (cs->actor) c->stop_timeout_ns = cs->stop_timeout_ns ? cs->stop_timeout_ns : 5000000000ull;
     if (cs->actor) {

@@ -72,6 +72,15 @@ static void load_refusals_name_the_problem(void **state) {
     char err[256];
     assert_int_equal(wasp_component_load(w.wasm, &s, &c, err, sizeof(err)), WASP_EPERM);
     assert_non_null(strstr(err, "orders.new"));
+    /* Out of range: the manifest's bound and words (one table, core/limits.c). */
+    s = comp_spec("big", "comp_echo.wasm");
+    s.instances = 100001;
+    assert_int_equal(wasp_component_load(w.wasm, &s, &c, err, sizeof(err)), WASP_EINVAL);
+    assert_string_equal(err, "big: instances must be at most 100000");
+    s.instances = 0;
+    s.limits.max_message = (1ull << 30) + 1;
+    assert_int_equal(wasp_component_load(w.wasm, &s, &c, err, sizeof(err)), WASP_EINVAL);
+    assert_string_equal(err, "big: limits.max_message must not exceed 1GiB");
     world_free(&w);
 }
 
