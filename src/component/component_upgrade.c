@@ -24,36 +24,33 @@
 #include "component/component.h"
 #include "runtime/ext.h"
 
+/* An upgrade request: a completion (runtime/completion.h) the caller
+ * blocks on, held by the caller and by the event until it runs or drops. */
 struct upgrade_req {
+    struct wasp_wait wait;    /* first: freed with it */
     struct wasp_cslot *slot;
     struct wasp_module *to;   /* the module to run (a reference) */
-    atomic_int refs;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool done;
     bool applied;             /* the actor now runs `to` */
-    int rc;
     char why[512];
 };
 
-static void req_release(struct upgrade_req *r) {
-    if (atomic_fetch_sub(&r->refs, 1) != 1) return;
+static void req_free(struct wasp_completion *c) {
+    struct upgrade_req *r = (struct upgrade_req *)c;
     wasp__module_release(r->to);
-    pthread_mutex_destroy(&r->lock);
-    pthread_cond_destroy(&r->cond);
+    wasp__wait_fini(&r->wait);
     free(r);
 }
 
+static void req_release(struct upgrade_req *r) { wasp__completion_unref(&r->wait.c); }
+
+/* The outcome, once: answered by the actor's thread (or the one dropping
+ * the event, never both), so the first answer's details are never
+ * overwritten while the caller reads them. */
 static void req_finish(struct upgrade_req *r, int rc, bool applied, const char *why) {
-    pthread_mutex_lock(&r->lock);
-    if (!r->done) {
-        r->done = true;
-        r->rc = rc;
-        r->applied = applied;
-        snprintf(r->why, sizeof(r->why), "%s", why ? why : "");
-        pthread_cond_broadcast(&r->cond);
-    }
-    pthread_mutex_unlock(&r->lock);
+    if (atomic_load(&r->wait.c.done)) return;
+    r->applied = applied;
+    snprintf(r->why, sizeof(r->why), "%s", why ? why : "");
+    wasp__completion_finish(&r->wait.c, rc, NULL, 0, 0);
 }
 
 /* The event was dropped: the actor stopped first (its next incarnation,
@@ -137,20 +134,17 @@ static int upgrade_slot(struct wasp_cslot *sl, struct wasp_module *to, bool *app
     *applied = false;
     struct upgrade_req *r = calloc(1, sizeof(*r));
     if (!r) return snprintf(why, cap, "out of memory"), WASP_ENOMEM;
+    wasp_system *sys = sl->comp->wasm->sys;
+    wasp__wait_init(&r->wait, sys, false, req_free);
     r->slot = sl;
     r->to = wasp__module_retain(to);
-    atomic_init(&r->refs, 2);
-    pthread_mutex_init(&r->lock, NULL);
-    pthread_cond_init(&r->cond, NULL);
+    wasp__completion_ref(&r->wait.c); /* the event's */
     wasp_aid aid = atomic_load(&sl->aid);
-    int src = aid ? wasp__actor_exec(sl->comp->wasm->sys, aid, upgrade_event, req_dropped, r) : WASP_ENOENT;
+    int src = aid ? wasp__actor_exec(sys, aid, upgrade_event, req_dropped, r) : WASP_ENOENT;
     if (src != WASP_OK) req_dropped(r);
-    pthread_mutex_lock(&r->lock);
-    while (!r->done) pthread_cond_wait(&r->cond, &r->lock);
-    int rc = r->rc;
+    int rc = wasp__wait_for(&r->wait);
     *applied = r->applied;
     snprintf(why, cap, "%s", r->why);
-    pthread_mutex_unlock(&r->lock);
     req_release(r);
     return rc;
 }

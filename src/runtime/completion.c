@@ -85,21 +85,31 @@ static void wait_answer(void *arg, int status, const void *data, size_t len) {
     pthread_mutex_unlock(&w->mu);
 }
 
-static void wait_release(struct wasp_completion *c) {
-    struct wasp_wait *w = (struct wasp_wait *)c;
+void wasp__wait_fini(struct wasp_wait *w) {
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     free(w->data);
-    free(w);
+}
+
+static void wait_release(struct wasp_completion *c) {
+    wasp__wait_fini((struct wasp_wait *)c);
+    free(c);
+}
+
+void wasp__wait_init(struct wasp_wait *w, wasp_system *sys, bool keep, void (*release)(struct wasp_completion *c)) {
+    wasp__completion_init(&w->c, sys, wait_answer, w, release);
+    w->done = false;
+    w->keep = keep;
+    w->status = 0;
+    w->data = NULL;
+    w->len = 0;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
 }
 
 struct wasp_wait *wasp__wait_new(wasp_system *sys, bool keep) {
-    struct wasp_wait *w = calloc(1, sizeof(*w));
-    if (!w) return NULL;
-    wasp__completion_init(&w->c, sys, wait_answer, w, wait_release);
-    w->keep = keep;
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->cv, NULL);
+    struct wasp_wait *w = malloc(sizeof(*w));
+    if (w) wasp__wait_init(w, sys, keep, wait_release);
     return w;
 }
 

@@ -81,6 +81,11 @@ struct wasp_wait {
 
 /* A wait with one reference (the waiter's), or NULL out of memory. */
 struct wasp_wait *wasp__wait_new(wasp_system *sys, bool keep);
+/* The same for a wait embedded first in a larger struct: release frees
+ * that struct (after wasp__wait_fini). */
+void wasp__wait_init(struct wasp_wait *w, wasp_system *sys, bool keep, void (*release)(struct wasp_completion *c));
+/* What a release function must do for the wait it embeds. */
+void wasp__wait_fini(struct wasp_wait *w);
 /* Blocks until answered; its status (WASP_ENOMEM if the bytes to keep
  * could not be copied). */
 int wasp__wait_for(struct wasp_wait *w);
