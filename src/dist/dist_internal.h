@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "core/clock.h"
 #include "core/hashmap.h"
 #include "dist/dist.h"
 
@@ -97,7 +98,7 @@ struct wasp__dist {
     atomic_int in_callbacks; /* NATS callbacks running now */
     atomic_bool closed;      /* the connection's last event has run */
     uint64_t last_ok;        /* last confirmed round trip to the server (ticker) */
-    uint64_t last_tick;
+    _Atomic uint64_t last_tick; /* start of the ticker's last round (ns), 0 before start */
     bool conflict;           /* another live process uses our node name */
     struct dist_out out;
 };
@@ -105,6 +106,15 @@ struct wasp__dist {
 /* Heard from within dead_ns of now (a heartbeat may be newer than now). */
 static inline bool dist_peer_fresh(const struct dist_peer *p, uint64_t now, uint64_t dead_ns) {
     return p->last_seen && (p->last_seen >= now || now - p->last_seen < dead_ns);
+}
+
+/* The ticker has not run for a lease: this process was stopped or starved
+ * and is about to fence itself, while others may have taken its failover
+ * units over. What arrives now (maybe queued since before the stop) is
+ * dropped rather than handed to units that are no longer this node's. */
+static inline bool dist_stale(wasp__dist *d) {
+    uint64_t t = atomic_load_explicit(&d->last_tick, memory_order_acquire);
+    return t && wasp_clock_ns() - t > d->lease_ns;
 }
 
 /* dist_node.c */

@@ -251,7 +251,8 @@ int wasp__dist_start(wasp__dist *d, void (*on_give_up)(wasp_supervisor *, void *
         if (rc) return rc;
         d->root = *root;
     }
-    d->last_ok = d->last_tick = wasp_clock_ns();
+    d->last_ok = wasp_clock_ns();
+    atomic_store(&d->last_tick, d->last_ok);
     wasp__dist_units_tick(d);
     if (pthread_create(&d->ticker, NULL, ticker_main, d) != 0) return WASP_ENOMEM;
     d->ticker_started = true;

@@ -81,6 +81,10 @@ static void handle_name(wasp__dist *d, natsMsg *msg) {
     const char *name = subject_rest(d, natsMsg_GetSubject(msg)); /* "NODE.NAME" */
     if (name && (name = strchr(name, '.'))) name++;
     const char *reply = natsMsg_GetReply(msg);
+    if (dist_stale(d)) { /* at most once: lost, as if this node had died */
+        if (reply) send_reply(d, reply, WASP_ESTOPPED, NULL, 0, 0);
+        return;
+    }
     const uint8_t *data = (const uint8_t *)natsMsg_GetData(msg);
     size_t dlen = (size_t)natsMsg_GetDataLength(msg);
     if (name && dlen && data[0] == WASP__DIST_BATCH) {
@@ -131,7 +135,7 @@ static void handle_topic(wasp__dist *d, natsMsg *msg) {
     const char *topic = subject_rest(d, natsMsg_GetSubject(msg));
     const uint8_t *b = (const uint8_t *)natsMsg_GetData(msg);
     size_t len = (size_t)natsMsg_GetDataLength(msg), off = 0, flen;
-    if (!topic || !len) return;
+    if (!topic || !len || dist_stale(d)) return;
     serving = true;
     if (b[0] == WASP__DIST_BATCH) {
         const void *frame;

@@ -360,9 +360,9 @@ static void tick_unit(wasp__dist *d, struct dist_unit *u, uint64_t now, bool set
 
 void wasp__dist_units_tick(wasp__dist *d) {
     uint64_t now = wasp_clock_ns();
-    uint64_t gap = now - d->last_tick;
-    d->last_tick = now;
+    uint64_t gap = now - atomic_load(&d->last_tick);
     if (gap > d->lease_ns) fence(d, "not scheduled", gap / 1000000);
+    atomic_store(&d->last_tick, now); /* after fencing: deliveries resume once the units stopped */
     wasp__dist_heartbeat(d, false);
     int64_t wait_ms = (int64_t)(d->hb_ns / 1000000);
     natsStatus s = natsConnection_FlushTimeout(d->nc, wait_ms > 0 ? wait_ms : 1);
