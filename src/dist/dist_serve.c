@@ -51,13 +51,22 @@ static const char *subject_rest(wasp__dist *d, const char *subject) {
     return subject + skip + 2;
 }
 
+/* The runtime's options for frame f to name; the sender's name (if any)
+ * NUL-terminated in from (256 bytes). */
+static wasp_send_opts frame_opts(const char *name, const struct wasp__dist_frame *f, char *from) {
+    if (f->sender_len) {
+        memcpy(from, f->sender, f->sender_len); /* at most 255 bytes (one length byte) */
+        from[f->sender_len] = 0;
+    }
+    return (wasp_send_opts){.to_name = name, .data = f->data, .len = f->len,
+                            .priority = (f->flags & WASP__DIST_HIGH) ? WASP_PRIO_HIGH : WASP_PRIO_NORMAL,
+                            .sender_name = f->sender_len && from[0] ? from : NULL, .codec = f->codec};
+}
+
 /* One frame of a send (not a request) to name: into the local runtime. */
 static void deliver_send(wasp__dist *d, const char *name, const struct wasp__dist_frame *f) {
     char from[256];
-    snprintf(from, sizeof(from), "%.*s", (int)f->sender_len, f->sender ? f->sender : "");
-    wasp_send_opts o = {.to_name = name, .data = f->data, .len = f->len,
-                        .priority = (f->flags & WASP__DIST_HIGH) ? WASP_PRIO_HIGH : WASP_PRIO_NORMAL,
-                        .sender_name = from[0] ? from : NULL, .codec = f->codec};
+    wasp_send_opts o = frame_opts(name, f, from);
     int rc = wasp_send_ex(d->sys, &o);
     if (rc) /* sends are at most once: this one is lost, like a dead letter */
         wasp__dist_log(d, WASP_LOG_DEBUG, "a message from another node for %s: %s", name,
@@ -97,10 +106,7 @@ static void handle_name(wasp__dist *d, natsMsg *msg) {
     int rc = wasp__dist_frame_parse(data, dlen, &f);
     if (!name) rc = WASP_EINVAL;
     char from[256];
-    snprintf(from, sizeof(from), "%.*s", (int)f.sender_len, f.sender ? f.sender : "");
-    wasp_send_opts o = {.to_name = name, .data = f.data, .len = f.len,
-                        .priority = (f.flags & WASP__DIST_HIGH) ? WASP_PRIO_HIGH : WASP_PRIO_NORMAL,
-                        .sender_name = from[0] ? from : NULL, .codec = f.codec};
+    wasp_send_opts o = frame_opts(name, &f, from);
     serving = true;
     if (!rc && (f.flags & WASP__DIST_REQUEST) && reply) {
         size_t rl = strlen(reply) + 1;
