@@ -9,9 +9,8 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
-#include "dist/dist.h"
+#include "dist_client.h"
 #include "nats_loopback.h"
-#include "testutil.h"
 
 #define CALL_NS 2000000000ull
 
@@ -66,37 +65,13 @@ static bool log_has_denied(void) {
     return denied || atomic_load(&nats_errors) > 0;
 }
 
-static int join(const char *node, const char *url, wasp_system **sys, wasp_manifest **m,
-                wasp__dist **d, char *err, size_t cap) {
-    wasp_system_config cfg = {.workers = 1};
-    assert_int_equal(wasp_system_create(&cfg, sys), WASP_OK);
-    wasp_system_set_log(*sys, WASP_LOG_WARN, on_log, NULL);
-    assert_int_equal(wasp_manifest_load(manifest, NULL, m), WASP_OK);
-    wasp__dist_config dc = {.node = node, .url = url};
-    return wasp__dist_create(*sys, *m, &dc, d, err, cap);
-}
-
-static void leave(wasp_system *sys, wasp_manifest *m, wasp__dist *d) {
-    wasp__dist_leave(d);
-    wasp_system_stop(sys);
-    wasp__dist_destroy(d);
-    wasp_system_destroy(sys);
-    wasp_manifest_free(m);
-}
-
 static int setup(void **state) {
     (void)state;
     if (nats_loopback_start_conf(&nats, server_accounts) != 0) {
         fprintf(stderr, "cannot start nats-server with accounts (scripts/setup.sh installs it)\n");
         return -1;
     }
-    dir = tu_tempdir();
-    snprintf(manifest, sizeof(manifest), "%s/wasp.yaml", dir);
-    tu_write_file(dir, "wasp.yaml", manifest_text);
-    char cmd[1200];
-    snprintf(cmd, sizeof(cmd), "cp '%s/echo.wasm' '%s/'", WASP_GUESTS, dir);
-    assert_int_equal(system(cmd), 0);
-    snprintf(node_log, sizeof(node_log), "%s/n1.log", dir);
+    dist_fixture_files(&dir, manifest_text, manifest, sizeof(manifest), node_log, sizeof(node_log));
     char url[160];
     url_of(url, sizeof(url), "n1", "n1-secret");
     char *argv[] = {WASP_CLI_BINARY, "run", manifest, "--node", "n1", "--nats", url,
@@ -107,10 +82,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    if (node_pid > 0) nats_loopback_reap(node_pid, 5000);
-    nats_loopback_destroy(&nats);
-    if (dir && !getenv("WASP_TEST_KEEP")) tu_rmtree(dir);
-    free(dir);
+    dist_fixture_teardown(node_pid, &nats, dir);
     return 0;
 }
 
@@ -134,32 +106,22 @@ static void test_own_account_and_permissions(void **state) {
     assert_int_equal(natsConnection_Subscribe(&all, spy, ">", count_msg, &seen), NATS_OK);
     assert_int_equal(natsConnection_FlushTimeout(spy, 2000), NATS_OK);
 
-    wasp_system *sys;
-    wasp_manifest *m;
-    wasp__dist *d = NULL;
+    struct dist_client c;
     char err[512] = "";
     url_of(url, sizeof(url), "driver", "driver-secret");
-    int rc = join("driver", url, &sys, &m, &d, err, sizeof(err));
+    wasp__dist_config dc = {.node = "driver", .url = url};
+    int rc = dist_client_join(&c, manifest, &dc, err, sizeof(err));
     if (rc) fprintf(stderr, "join: %s\n", err);
     assert_int_equal(rc, WASP_OK);
-    assert_int_equal(wasp_system_start(sys), WASP_OK);
-    assert_int_equal(wasp__dist_start(d, NULL, NULL, NULL, err, sizeof(err)), WASP_OK);
-    int got = -1;
-    for (int i = 0; i < 1000 && got != WASP_OK; i++) { /* until n1 serves echo (20 s) */
-        void *r = NULL;
-        size_t len = 0;
-        got = wasp_ask_name(sys, "echo", "private", 7, CALL_NS, &r, &len);
-        if (got == WASP_OK) assert_memory_equal(r, "private", 7);
-        free(r);
-        if (got != WASP_OK) tu_sleep_ms(20);
-    }
-    assert_int_equal(got, WASP_OK);
-    for (int i = 0; i < 20; i++) assert_int_equal(wasp_send_name(sys, "echo", "hush", 4), WASP_OK);
-    assert_true(wasp_publish(sys, "gossip.now", "psst", 4) >= 0);
+    wasp_system_set_log(c.sys, WASP_LOG_WARN, on_log, NULL);
+    dist_client_start(&c);
+    dist_client_until_echoed(&c, "echo", "private");
+    for (int i = 0; i < 20; i++) assert_int_equal(wasp_send_name(c.sys, "echo", "hush", 4), WASP_OK);
+    assert_true(wasp_publish(c.sys, "gossip.now", "psst", 4) >= 0);
     assert_int_equal(natsConnection_FlushTimeout(spy, 2000), NATS_OK);
     assert_int_equal(atomic_load(&seen), 0);
     assert_false(log_has_denied());
-    leave(sys, m, d);
+    dist_client_leave(&c);
     natsSubscription_Destroy(all);
     natsConnection_Destroy(spy);
 }
@@ -167,16 +129,13 @@ static void test_own_account_and_permissions(void **state) {
 /* A wrong password cannot join. */
 static void test_wrong_password_refused(void **state) {
     (void)state;
-    wasp_system *sys;
-    wasp_manifest *m;
-    wasp__dist *d = NULL;
+    struct dist_client c;
     char err[512] = "", url[160];
     url_of(url, sizeof(url), "driver", "guess");
-    assert_int_equal(join("intruder", url, &sys, &m, &d, err, sizeof(err)), WASP_EIO);
+    wasp__dist_config dc = {.node = "intruder", .url = url};
+    assert_int_equal(dist_client_join(&c, manifest, &dc, err, sizeof(err)), WASP_EIO);
     assert_non_null(strstr(err, "cannot connect"));
-    wasp__dist_destroy(d);
-    wasp_system_destroy(sys);
-    wasp_manifest_free(m);
+    dist_client_leave(&c);
 }
 
 int main(void) {

@@ -7,9 +7,8 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "dist/dist.h"
+#include "dist_client.h"
 #include "nats_loopback.h"
-#include "testutil.h"
 
 #define CALL_NS 2000000000ull
 
@@ -42,25 +41,9 @@ static int make_certs(void) {
     return system(cmd);
 }
 
-static int join(const wasp__dist_config *dc, wasp_system **sys, wasp_manifest **m, wasp__dist **d,
-                char *err, size_t cap) {
-    wasp_system_config cfg = {.workers = 1};
-    assert_int_equal(wasp_system_create(&cfg, sys), WASP_OK);
-    assert_int_equal(wasp_manifest_load(manifest, NULL, m), WASP_OK);
-    return wasp__dist_create(*sys, *m, dc, d, err, cap);
-}
-
-static void leave(wasp_system *sys, wasp_manifest *m, wasp__dist *d) {
-    wasp__dist_leave(d);
-    wasp_system_stop(sys);
-    wasp__dist_destroy(d);
-    wasp_system_destroy(sys);
-    wasp_manifest_free(m);
-}
-
 static int setup(void **state) {
     (void)state;
-    dir = tu_tempdir();
+    dist_fixture_files(&dir, manifest_text, manifest, sizeof(manifest), node_log, sizeof(node_log));
     if (make_certs() != 0) {
         fprintf(stderr, "openssl could not make test certificates (see %s/openssl.log)\n", dir);
         return -1;
@@ -78,12 +61,6 @@ static int setup(void **state) {
         return -1;
     }
     snprintf(url, sizeof(url), "tls://127.0.0.1:%d", nats.port);
-    snprintf(manifest, sizeof(manifest), "%s/wasp.yaml", dir);
-    tu_write_file(dir, "wasp.yaml", manifest_text);
-    char cmd[1200];
-    snprintf(cmd, sizeof(cmd), "cp '%s/echo.wasm' '%s/'", WASP_GUESTS, dir);
-    assert_int_equal(system(cmd), 0);
-    snprintf(node_log, sizeof(node_log), "%s/n1.log", dir);
     char *argv[] = {WASP_CLI_BINARY, "run", manifest, "--node", "n1", "--nats", url,
                     "--nats-tls-ca", ca, "--nats-tls-cert", cert, "--nats-tls-key", key,
                     "--workers", "1", NULL};
@@ -93,59 +70,37 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    if (node_pid > 0) nats_loopback_reap(node_pid, 5000);
-    nats_loopback_destroy(&nats);
-    if (dir && !getenv("WASP_TEST_KEEP")) tu_rmtree(dir);
-    free(dir);
+    dist_fixture_teardown(node_pid, &nats, dir);
     return 0;
 }
 
 /* A client node with TLS and its certificate reaches echo on n1. */
 static void test_call_over_tls(void **state) {
     (void)state;
-    wasp_system *sys;
-    wasp_manifest *m;
-    wasp__dist *d = NULL;
+    struct dist_client c;
     char err[512] = "";
     wasp__dist_config dc = {.node = "driver", .url = url, .tls_ca = ca, .tls_cert = cert, .tls_key = key};
-    int rc = join(&dc, &sys, &m, &d, err, sizeof(err));
+    int rc = dist_client_join(&c, manifest, &dc, err, sizeof(err));
     if (rc) fprintf(stderr, "join: %s\n", err);
     assert_int_equal(rc, WASP_OK);
-    assert_int_equal(wasp_system_start(sys), WASP_OK);
-    assert_int_equal(wasp__dist_start(d, NULL, NULL, NULL, err, sizeof(err)), WASP_OK);
-    int got = -1;
-    for (int i = 0; i < 1000 && got != WASP_OK; i++) { /* until n1 serves echo (20 s) */
-        void *r = NULL;
-        size_t len = 0;
-        got = wasp_ask_name(sys, "echo", "sealed", 6, CALL_NS, &r, &len);
-        if (got == WASP_OK) assert_memory_equal(r, "sealed", 6);
-        free(r);
-        if (got != WASP_OK) tu_sleep_ms(20);
-    }
-    assert_int_equal(got, WASP_OK);
-    leave(sys, m, d);
+    dist_client_start(&c);
+    dist_client_until_echoed(&c, "echo", "sealed");
+    dist_client_leave(&c);
 }
 
 /* The server verifies clients: a node without a certificate, or without
  * TLS at all, is refused. */
 static void test_refused_without_certificate(void **state) {
     (void)state;
-    wasp_system *sys;
-    wasp_manifest *m;
-    wasp__dist *d = NULL;
+    struct dist_client c;
     char err[512] = "";
     wasp__dist_config no_cert = {.node = "nocert", .url = url, .tls_ca = ca};
-    assert_int_not_equal(join(&no_cert, &sys, &m, &d, err, sizeof(err)), WASP_OK);
+    assert_int_not_equal(dist_client_join(&c, manifest, &no_cert, err, sizeof(err)), WASP_OK);
     assert_true(err[0] != 0);
-    wasp__dist_destroy(d);
-    wasp_system_destroy(sys);
-    wasp_manifest_free(m);
-    d = NULL;
+    dist_client_leave(&c);
     wasp__dist_config plain = {.node = "plain", .url = nats.url};
-    assert_int_not_equal(join(&plain, &sys, &m, &d, err, sizeof(err)), WASP_OK);
-    wasp__dist_destroy(d);
-    wasp_system_destroy(sys);
-    wasp_manifest_free(m);
+    assert_int_not_equal(dist_client_join(&c, manifest, &plain, err, sizeof(err)), WASP_OK);
+    dist_client_leave(&c);
 }
 
 int main(void) {
