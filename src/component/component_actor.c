@@ -46,7 +46,7 @@ int wasp__cinst_run_export(struct wasp_cinst *ci, const char *name, struct wasp_
         if (rc == WASP_ENOENT) return rc;
     } else {
         wasmtime_func_t f;
-        rc = wasp__instance_func(ci->inst, name, ":", &f, err);
+        rc = wasp__instance_func(ci->inst, name, NULL, &f, err); /* the ABI check saw its type */
         if (rc != WASP_OK) return rc;
         rc = wasp__instance_call_begin(ci->inst, &f, name, NULL, 0, NULL, 0);
     }
@@ -116,17 +116,21 @@ int wasp__cinst_new(struct wasp_cslot *sl, struct wasp_module *m, wasp_system *s
     const struct wasp_abi_info *abi = wasp__module_abi(m);
     ci->receives = abi->receives;
     ci->is_cm = wasp__module_component(m) != NULL; /* components are called through the shim */
+    /* The module's ABI check saw these exports' types: no second check. */
     if (!ci->is_cm &&
-        ((abi->receives && (wasp__instance_func(ci->inst, "wasp_alloc", "i:i", &ci->f_alloc, &err) ||
-                            wasp__instance_func(ci->inst, "handle-message", "ii:i", &ci->f_handle, &err))) ||
-         (abi->has_health && wasp__instance_func(ci->inst, "_health", ":i", &ci->f_health, &err))))
+        ((abi->receives && (wasp__instance_func(ci->inst, "wasp_alloc", NULL, &ci->f_alloc, &err) ||
+                            wasp__instance_func(ci->inst, "handle-message", NULL, &ci->f_handle, &err))) ||
+         (abi->has_health && wasp__instance_func(ci->inst, "_health", NULL, &ci->f_health, &err))))
         return snprintf(why, cap, "%s", err.msg), WASP_EABI;
     return WASP_OK;
 }
 
 int wasp__cinst_init(struct wasp_cinst *ci, char *why, size_t cap) {
     static const char *const init[] = {"_initialize", "_start"};
+    const struct wasp_abi_info *abi = wasp__module_abi(ci->module);
+    const bool present[] = {abi->has_initialize, abi->has_start};
     for (int i = 0; i < 2; i++) {
+        if (!present[i]) continue;
         struct wasp_error err = {0};
         int rc = wasp__cinst_run_export(ci, init[i], &err);
         if (rc != WASP_OK && rc != WASP_ENOENT) return snprintf(why, cap, "%s", err.msg), rc;

@@ -157,7 +157,9 @@ wasmtime_context_t *wasp__instance_context(struct wasp_instance *inst);
 struct wasp_module *wasp__instance_module(const struct wasp_instance *inst);
 
 /* The exported function `name` if it exists with signature sig (see abi.h:
- * e.g. "ii:i"). WASP_ENOENT if absent, WASP_EABI if the type differs. */
+ * e.g. "ii:i"). WASP_ENOENT if absent, WASP_EABI if the type differs. A NULL
+ * sig skips the type check: for exports the ABI check has already checked
+ * (building the type allocates, and spawn and restart look up several). */
 int wasp__instance_func(struct wasp_instance *inst, const char *name, const char *sig, wasmtime_func_t *out,
                        struct wasp_error *err);
 

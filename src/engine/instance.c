@@ -274,6 +274,8 @@ int wasp__instance_func(struct wasp_instance *inst, const char *name, const char
     int rc = WASP_OK;
     if (item.kind != WASMTIME_EXTERN_FUNC) {
         rc = wasp__error_set(err, WASP_EABI, "export `%s` is not a function", name);
+    } else if (!sig) {
+        *out = item.of.func;
     } else {
         wasm_functype_t *ft = wasmtime_func_type(inst->ctx, &item.of.func);
         if (!wasp__abi_functype_is(ft, sig)) {
