@@ -114,6 +114,10 @@ struct wasp_cinst {
     /* The receive buffer the guest registered with `inbox` (cap 0: none):
      * messages that fit skip the `wasp_alloc` call. */
     uint32_t inbox_ptr, inbox_cap;
+    /* What note_memory last stored in the slot: a message that grew nothing
+     * (nearly all) does not write the slot's cache line. */
+    uint64_t noted_bytes;
+    bool noted;
 };
 
 /* ---- wasm.c ---- */

@@ -26,7 +26,11 @@
 /* Every memory and table of the store; host_quota.c's timer bytes are
  * added on read. */
 static void note_memory(struct wasp_cinst *ci) {
-    atomic_store_explicit(&ci->slot->memory_bytes, wasp__instance_held_bytes(ci->inst), memory_order_relaxed);
+    uint64_t held = wasp__instance_held_bytes(ci->inst);
+    if (held == ci->noted_bytes && ci->noted) return; /* unchanged: leave the slot's line alone */
+    atomic_store_explicit(&ci->slot->memory_bytes, held, memory_order_relaxed);
+    ci->noted_bytes = held;
+    ci->noted = true;
 }
 
 static void wake_actor(void *sys, uint64_t aid) { wasp_actor_wake(sys, (wasp_aid)aid); }

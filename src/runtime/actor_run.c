@@ -14,6 +14,7 @@
 #include "runtime/dead_letters.h"
 #include "runtime/envelope.h"
 #include "runtime/events.h"
+#include "runtime/scheduler.h"
 
 #define WASP_BATCH 64
 
@@ -43,8 +44,12 @@ void wasp__actor_run(struct wasp_runnable *rq) {
             return;
         }
         if (n == WASP_BATCH) {
-            wasp__actor_schedule(a, true);
-            break;
+            if (!wasp__sched_others_waiting(a->sys)) {
+                n = 0; /* nothing else to run: a new batch without a trip through the queue */
+            } else {
+                wasp__actor_schedule(a, true);
+                break;
+            }
         }
         struct wasp_env *e = a->cur;
         if (!e && ((e = wasp__event_take_lost(a)) || (e = wasp__mailbox_pop_event(&a->mb)))) {

@@ -87,9 +87,17 @@ void wasp__mailbox_ledger(struct wasp_mailbox *mb, uint64_t *received, uint32_t 
     wasp_spin_unlock(&mb->lock);
 }
 
+bool wasp__mailbox_refuses(struct wasp_mailbox *mb) {
+    return mb->overflow != WASP_OVERFLOW_DROP_OLDEST &&
+           atomic_load_explicit(&mb->qlen, memory_order_relaxed) >= mb->cap;
+}
+
 int wasp__mailbox_push(struct wasp_mailbox *mb, struct wasp_env *e, struct wasp_env **dropped) {
     struct wasp_ring *r = ring_of(mb, e);
     *dropped = NULL;
+    /* A sender retrying on a full mailbox must not take the lock from the
+     * receiver draining it. */
+    if (wasp__mailbox_refuses(mb)) return WASP_EFULL;
     wasp_spin_lock(&mb->lock);
     if (mb->closed) {
         wasp_spin_unlock(&mb->lock);

@@ -57,6 +57,10 @@ void wasp__mailbox_untime(struct wasp_mailbox *mb, struct wasp_env *e);
 /* received, queued and timers read together under the lock. */
 void wasp__mailbox_ledger(struct wasp_mailbox *mb, uint64_t *received, uint32_t *queued,
                           uint64_t *timers);
+/* Full and refusing (not dropping the oldest): a push would get WASP_EFULL.
+ * Read without the lock, so only a hint that saves a sender the envelope;
+ * the push decides. */
+bool wasp__mailbox_refuses(struct wasp_mailbox *mb);
 /* Next message (high priority first), or NULL. */
 struct wasp_env *wasp__mailbox_pop(struct wasp_mailbox *mb);
 /* Runtime events: WASP_OK, WASP_ESTOPPED (closed) or WASP_ENOMEM. */

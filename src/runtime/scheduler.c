@@ -11,7 +11,9 @@
  * the queue tail.
  *
  * Idle workers spin briefly on the queue length, then sleep on the condvar;
- * a push wakes one sleeper. An idle system therefore costs ~0% CPU.
+ * a push wakes one sleeper unless a worker is spinning (it will take the
+ * push without a context switch; one that finds more queued wakes the next
+ * sleeper). An idle system therefore costs ~0% CPU.
  * What a picked runnable does is not the scheduler's business: it calls the
  * run function it was given (the actor's run loop, actor_run.c).
  * See docs/RUNTIME.md for why a shared queue rather than work stealing. */
@@ -50,8 +52,14 @@ static void rq_push(struct wasp_sched *s, struct wasp_runnable *a) {
     else s->head = a;
     s->tail = a;
     atomic_fetch_add_explicit(&s->len, 1, memory_order_relaxed);
-    if (s->sleepers) pthread_cond_signal(&s->cv);
+    /* A spinner takes the mutex after it stops spinning, so it sees this push. */
+    if (s->sleepers && !atomic_load_explicit(&s->spinning, memory_order_relaxed)) pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
+}
+
+bool wasp__sched_others_waiting(wasp_system *sys) {
+    struct wasp_worker *w = tls_worker;
+    return !w || w->sys != sys || w->next || atomic_load_explicit(&sys->sched.len, memory_order_relaxed);
 }
 
 static struct wasp_runnable *rq_pop_locked(struct wasp_sched *s) {
@@ -118,10 +126,12 @@ static struct wasp_runnable *next_runnable(struct wasp_worker *w) {
         rq_push(s, w->next);
         w->next = NULL;
     }
+    atomic_fetch_add_explicit(&s->spinning, 1, memory_order_relaxed);
     for (int i = 0; i < WASP_SPIN; i++) {
         if (atomic_load_explicit(&s->len, memory_order_relaxed)) break;
         wasp_cpu_relax();
     }
+    atomic_fetch_sub_explicit(&s->spinning, 1, memory_order_seq_cst);
     pthread_mutex_lock(&s->mu);
     struct wasp_runnable *a;
     while (!(a = rq_pop_locked(s)) && !s->stop) {
@@ -130,6 +140,9 @@ static struct wasp_runnable *next_runnable(struct wasp_worker *w) {
         pthread_cond_wait(&s->cv, &s->mu);
         s->sleepers--;
     }
+    /* Pushes skipped the signal while we spun: pass on what we leave. */
+    if (a && s->head && s->sleepers && !atomic_load_explicit(&s->spinning, memory_order_relaxed))
+        pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
     return a;
 }

@@ -43,6 +43,7 @@ struct wasp_sched {
     struct wasp_runnable *head, *tail;
     atomic_size_t len;
     int sleepers;
+    atomic_int spinning; /* workers spinning for work before they sleep */
     int idle_waiters;    /* threads in wasp_system_wait_idle */
     long holds;          /* outside work in flight (wasp_system_hold) */
     pthread_cond_t idle; /* signalled when the last worker goes to sleep */
@@ -66,6 +67,10 @@ void wasp__sched_stop(wasp_system *sys);
 /* Empties the queue (only while no worker runs); its entries are stale. */
 void wasp__sched_take_all(wasp_system *sys);
 bool wasp__on_worker(wasp_system *sys);
+/* Whether anything else waits to run on this worker (its next slot or the
+ * shared queue); true off a worker. An actor at the end of its batch keeps
+ * running when nothing does (no requeue, no wake-up of a sleeper). */
+bool wasp__sched_others_waiting(wasp_system *sys);
 /* Waits until every worker sleeps on an empty queue with no outside work
  * held (wasp_system_wait_idle): WASP_OK, WASP_ETIMEDOUT, or WASP_ESTATE
  * once the scheduler stops. timeout_ns 0: no limit. */

@@ -105,8 +105,9 @@ int wasp_send_ex(wasp_system *sys, const wasp_send_opts *o) {
     if (!a && goes_remote(sys, o, rc))
         return wasp__remote_route(sys, o, wasp_current_sender(sys), 0, NULL, NULL);
     if (!a) return rc;
-    struct wasp_env *e = env_from_opts(sys, o, 0);
-    if (!e) rc = WASP_ENOMEM;
+    struct wasp_env *e = NULL;
+    if (wasp__mailbox_refuses(&a->mb)) rc = WASP_EFULL; /* back-pressure: no envelope made in vain */
+    else if (!(e = env_from_opts(sys, o, 0))) rc = WASP_ENOMEM;
     else if ((rc = wasp__deliver(a, e))) env_discard(e);
     wasp__actor_unref(a);
     return rc;
