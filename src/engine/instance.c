@@ -200,7 +200,7 @@ int wasp__instance_new(struct wasp_module *m, const struct wasp_instance_limits 
     bool cm = m->component != NULL;
     inst->held = wasp_store_limiter(inst->store, l.memory_bytes ? (int64_t)l.memory_bytes : -1, table_elements_max(&l),
                                     cm ? 16 : 1, cm ? 16 : 4, cm ? 4 : 1);
-    inst->waker = wasp_waker_new(l.wake ? l.wake : ignore_wake, l.wake_sys, l.wake_aid);
+    inst->waker = wasp_waker_new(l.wake ? l.wake : ignore_wake, l.wake_sys, l.wake_aid, wasi != NULL || cm);
     wasmtime_store_epoch_deadline_callback(inst->store, on_deadline, inst, NULL);
     if (wasi && m->component && !m->abi.imports_wasi) {
         /* Linked without WASI: a context would never be used. */

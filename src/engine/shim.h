@@ -13,8 +13,10 @@
 /* ---- wake.rs ---- */
 typedef struct wasp_waker wasp_waker;
 /* A waker that calls wake(sys, aid) from any thread when what a pending
- * call waits for is ready. */
-const wasp_waker *wasp_waker_new(void (*wake)(void *sys, uint64_t aid), void *sys, uint64_t aid);
+ * call waits for is ready. tokio: the calls may wait in Tokio (WASI, a
+ * component), so they are polled inside WASI's Tokio runtime; the others
+ * skip entering it on every poll. */
+const wasp_waker *wasp_waker_new(void (*wake)(void *sys, uint64_t aid), void *sys, uint64_t aid, bool tokio);
 /* Detaches it (later wake-ups reach nothing) and lets go of it. */
 void wasp_waker_delete(const wasp_waker *w);
 /* Blocks until the waker is woken or timeout_ns passes: true if woken. */

@@ -9,6 +9,10 @@
 //! something outside the guest, and the wake-up (a Tokio timer or blocking
 //! task) calls C back to wake the actor. Epoch and fuel yields wake the
 //! waker during the poll: those are time slices, not waits.
+//!
+//! Per poll nothing is counted or allocated: the `Waker` is made once per
+//! waker, and Tokio's context is entered only for instances that can wait
+//! in Tokio (WASI, components); the others' awaits are wasp's own.
 #![allow(non_camel_case_types)]
 
 use std::ffi::c_void;
@@ -28,7 +32,15 @@ struct Target {
     aid: u64,
 }
 
+/// What C holds: the shared state and a `Waker` of it, made once.
 pub struct wasp_waker {
+    inner: Arc<WakerInner>,
+    waker: Waker,
+    /// Poll inside WASI's ambient Tokio runtime.
+    tokio: bool,
+}
+
+pub struct WakerInner {
     woken: AtomicBool,
     /// None once C let go: a late wake-up (a blocking task that outlived its
     /// instance) reaches nothing.
@@ -37,10 +49,10 @@ pub struct wasp_waker {
 }
 
 // SAFETY: `sys` is only handed back to C's wake function, which is thread-safe.
-unsafe impl Send for wasp_waker {}
-unsafe impl Sync for wasp_waker {}
+unsafe impl Send for WakerInner {}
+unsafe impl Sync for WakerInner {}
 
-impl Wake for wasp_waker {
+impl Wake for WakerInner {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref()
     }
@@ -54,24 +66,29 @@ impl Wake for wasp_waker {
     }
 }
 
-/// A waker that wakes actor `aid` of system `sys` with `wake`.
+/// A waker that wakes actor `aid` of system `sys` with `wake`; `tokio`:
+/// its calls may wait in Tokio (WASI, components), so poll them inside
+/// WASI's ambient runtime.
 #[unsafe(no_mangle)]
-pub extern "C" fn wasp_waker_new(wake: wasp_wake_fn, sys: *mut c_void, aid: u64) -> *const wasp_waker {
-    Arc::into_raw(Arc::new(wasp_waker {
+pub extern "C" fn wasp_waker_new(wake: wasp_wake_fn, sys: *mut c_void, aid: u64, tokio: bool) -> *const wasp_waker {
+    let inner = Arc::new(WakerInner {
         woken: AtomicBool::new(false),
         target: Mutex::new(Some(Target { wake, sys, aid })),
         cond: Condvar::new(),
-    }))
+    });
+    let waker = Waker::from(inner.clone());
+    Box::into_raw(Box::new(wasp_waker { inner, waker, tokio }))
 }
 
-/// Detaches the waker from its actor and drops C's reference.
+/// Detaches the waker from its actor and drops C's reference (a clone held
+/// by a pending wait outlives it harmlessly).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wasp_waker_delete(w: *const wasp_waker) {
     if w.is_null() {
         return;
     }
-    let w = unsafe { Arc::from_raw(w) };
-    *w.target.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    let w = unsafe { Box::from_raw(w as *mut wasp_waker) };
+    *w.inner.target.lock().unwrap_or_else(|e| e.into_inner()) = None;
 }
 
 pub const WASP_POLL_WAITING: i32 = 0;
@@ -84,16 +101,18 @@ pub const WASP_POLL_READY: i32 = 2;
 pub unsafe extern "C" fn wasp_future_poll(future: &mut wasmtime_call_future_t, w: *const wasp_waker) -> i32 {
     // SAFETY: wasmtime_call_future_t is #[repr(transparent)] over this type.
     let fut = unsafe { &mut *(future as *mut wasmtime_call_future_t as *mut std::pin::Pin<Box<dyn Future<Output = ()> + '_>>) };
-    // SAFETY: C holds a reference to the waker for as long as it polls.
-    let w = unsafe { Arc::increment_strong_count(w); Arc::from_raw(w) };
-    w.woken.store(false, Ordering::Release);
-    let waker = Waker::from(w.clone());
-    let ready = wasmtime_wasi::runtime::with_ambient_tokio_runtime(|| {
-        fut.as_mut().poll(&mut Context::from_waker(&waker)).is_ready()
-    });
+    // SAFETY: C holds the waker for as long as it polls.
+    let w = unsafe { &*w };
+    w.inner.woken.store(false, Ordering::Release);
+    let mut cx = Context::from_waker(&w.waker);
+    let ready = if w.tokio {
+        wasmtime_wasi::runtime::with_ambient_tokio_runtime(|| fut.as_mut().poll(&mut cx).is_ready())
+    } else {
+        fut.as_mut().poll(&mut cx).is_ready()
+    };
     if ready {
         WASP_POLL_READY
-    } else if w.woken.load(Ordering::Acquire) {
+    } else if w.inner.woken.load(Ordering::Acquire) {
         WASP_POLL_YIELDED
     } else {
         WASP_POLL_WAITING
@@ -104,7 +123,7 @@ pub unsafe extern "C" fn wasp_future_poll(future: &mut wasmtime_call_future_t, w
 /// passes; true if it was woken. For calls that cannot park their actor.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wasp_waker_wait(w: *const wasp_waker, timeout_ns: u64) -> bool {
-    let w = unsafe { &*w };
+    let w = unsafe { &*(*w).inner };
     let guard = w.target.lock().unwrap_or_else(|e| e.into_inner());
     let (_g, _) = w
         .cond
