@@ -145,6 +145,11 @@ static void count_cb(void *arg, int status, const void *data, size_t len) {
     atomic_fetch_add(&s->calls, 1);
 }
 
+static uint32_t mailbox_len(wasp_system *sys, wasp_aid id) {
+    wasp_actor_stats st;
+    return wasp_actor_stats_get(sys, id, &st) == WASP_OK ? st.mailbox_len : UINT32_MAX;
+}
+
 static void test_ask_cb_exactly_once(void **state) {
     (void)state;
     wasp_system *sys = sys_new(2);
@@ -164,7 +169,7 @@ static void test_ask_cb_exactly_once(void **state) {
     struct cb_state b = {0};
     wasp_send_opts slow = {.to = id, .data = "slow", .len = 4};
     assert_int_equal(wasp_ask_cb(sys, &slow, 0, count_cb, &b), WASP_OK);
-    tu_sleep_ms(20);
+    assert_true(TU_WAIT_UNTIL(mailbox_len(sys, id) == 0, 5000)); /* "slow" is in hand, parked */
     /* the mailbox (capacity 1) fills: the failed ask never calls back */
     struct cb_state c = {0};
     assert_int_equal(wasp_ask_cb(sys, &o, 0, count_cb, &c), WASP_OK);
