@@ -30,6 +30,10 @@ void wasp__engine_config_init(struct wasp_engine_config *cfg) {
  */
 #define WASP_TICKER_LINGER 50
 
+/* Bytes of a pooled memory's dirty pages reset in place when its slot is
+ * freed (make_config): one wasm page, a small actor's working set. */
+#define WASP_POOL_KEEP_RESIDENT (64u << 10)
+
 static void *ticker_main(void *arg) {
     struct wasp_engine *e = arg;
     struct timespec period = {(time_t)(e->tick_ns / 1000000000ull), (long)(e->tick_ns % 1000000000ull)};
@@ -83,6 +87,9 @@ static wasm_config_t *make_config(const struct wasp_engine_config *cfg, char *fi
     wasmtime_config_async_stack_size_set(c, 1u << 20);
     wasmtime_config_max_wasm_stack_set(c, 512u << 10);
     wasmtime_config_memory_init_cow_set(c, true);
+    /* A trap's message names the export and the trap, never the guest's
+     * frames (error.c drops them): do not walk and symbolize the stack. */
+    wasp_config_wasm_backtrace(c, false);
     wasmtime_config_wasm_component_model_set(c, true);
     /* Wasmtime's C API aborts the process when asked for the kind of a v128
      * or typed-reference value (wasm_valtype_kind), and the ABI check must
@@ -113,6 +120,14 @@ static wasm_config_t *make_config(const struct wasp_engine_config *cfg, char *fi
         wasmtime_pooling_allocation_config_total_stacks_set(p, cfg->pool_instances);
         wasmtime_pooling_allocation_config_max_memory_size_set(p, (size_t)cfg->pool_memory_max);
         wasmtime_pooling_allocation_config_max_unused_warm_slots_set(p, 64);
+        /* A freed slot's dirty pages (found with PAGEMAP_SCAN) are zeroed in
+         * place, up to these sizes, instead of given back with madvise: a
+         * restart then costs neither the madvise, nor the TLB shootdown it
+         * sends to the other cores, nor a page fault on the next instance's
+         * first write. A slot never written costs only the scan. */
+        wasmtime_pooling_allocation_config_linear_memory_keep_resident_set(p, WASP_POOL_KEEP_RESIDENT);
+        wasmtime_pooling_allocation_config_table_keep_resident_set(p, WASP_POOL_KEEP_RESIDENT / 4);
+        wasp_pooling_config_pagemap_scan(p);
         wasmtime_pooling_allocation_strategy_set(c, p);
         wasmtime_pooling_allocation_config_delete(p);
     }

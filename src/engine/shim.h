@@ -1,7 +1,8 @@
 /* shim.h - the C face of what wasp adds to Wasmtime's C API in Rust
- * (deps/wasmtime/src/wake.rs, wasi.rs, limits.rs): polling a call with a
+ * (deps/wasmtime/src/wake.rs, wasi.rs, limits.rs, config.rs): polling a call with a
  * waker that reaches the actor, WASI preview 1 linked asynchronously, a cap
- * on WASI handles, and a store limiter that counts what the store holds. */
+ * on WASI handles, a store limiter that counts what the store holds, and
+ * two engine settings the C API lacks. */
 #ifndef WASP_WASM_SHIM_H
 #define WASP_WASM_SHIM_H
 
@@ -43,5 +44,13 @@ typedef struct wasp_store_held wasp_store_held;
 const wasp_store_held *wasp_store_limiter(wasmtime_store_t *store, int64_t memory_size, int64_t table_elements,
                                           int64_t instances, int64_t tables, int64_t memories);
 uint64_t wasp_store_held_bytes(const wasp_store_held *h);
+
+/* ---- config.rs ---- */
+/* Pooling: find a freed slot's dirty pages with PAGEMAP_SCAN (Linux 6.7+,
+ * else the old way), so the keep_resident sizes reset only those. */
+void wasp_pooling_config_pagemap_scan(wasmtime_pooling_allocation_config_t *c);
+/* Whether traps capture the guest's stack (frames: wasp's messages do not
+ * show them). */
+void wasp_config_wasm_backtrace(wasm_config_t *c, bool enable);
 
 #endif

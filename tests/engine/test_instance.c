@@ -299,6 +299,40 @@ static double cpu_ms(void) {
            (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
+/* A pooled slot reused after its instance grew and wrote its memory and
+ * trapped starts clean: the dirty pages reset in place (the first 64 KiB)
+ * and those given back past them both read as zero in the next instance. */
+static void test_pooled_slot_reused_clean(void **state) {
+    (void)state;
+    tu_signals_restore();
+    struct wasp_engine_config cfg;
+    wasp__engine_config_init(&cfg);
+    cfg.pooling = true;
+    cfg.pool_instances = 1; /* one slot: the next instance must reuse it */
+    cfg.pool_memory_max = 4u << 20;
+    struct wasp_engine *e = NULL;
+    struct wasp_error err = {0};
+    assert_int_equal(wasp__engine_new(&cfg, &e, &err), WASP_OK);
+    struct wasp_module *m = wt_module(e, "engine_basic.wasm");
+    struct wasp_instance_limits lim = {.memory_bytes = 1u << 20};
+    for (int round = 0; round < 3; round++) {
+        struct wasp_instance *inst = wt_instance(m, &lim);
+        int32_t pages = 1, old = -1;
+        assert_int_equal(wt_call_i32(inst, "grow", "i:i", &pages, 1, &old, &err), WASP_OK);
+        assert_int_equal(old, 1);
+        size_t len = 0;
+        uint8_t *mem = wasp__instance_memory(inst, &len);
+        assert_int_equal(len, 2 * 65536);
+        for (size_t i = 0; i < len; i++)
+            if (mem[i]) fail_msg("round %d: byte %zu of a fresh memory is %u", round, i, mem[i]);
+        memset(mem, 0xA5, len); /* every page dirty */
+        assert_int_equal(wt_call_i32(inst, "unreachable", ":", NULL, 0, NULL, &err), WASP_ETRAP);
+        wasp__instance_free(inst);
+    }
+    wasp__module_release(m);
+    wasp__engine_free(e);
+}
+
 static void test_idle_engine_burns_no_cpu(void **state) {
     (void)state;
     tu_signals_restore();
@@ -327,6 +361,7 @@ int main(void) {
         cmocka_unit_test(test_endless_loop_is_sliced_and_interrupted),
         cmocka_unit_test(test_two_spinners_interleave),
         cmocka_unit_test(test_abort_pending_call),
+        cmocka_unit_test(test_pooled_slot_reused_clean),
         cmocka_unit_test(test_idle_engine_burns_no_cpu),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
