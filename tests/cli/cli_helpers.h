@@ -84,6 +84,19 @@ static inline int run(const char *const *args, char **out, char **err) {
     return rc;
 }
 
+/* Has process pid installed a handler for sig (its SigCgt mask in /proc)? */
+static inline bool catches_signal(pid_t pid, int sig) {
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return false;
+    unsigned long long mask = 0;
+    bool found = false;
+    while (!found && fgets(line, sizeof(line), f)) found = sscanf(line, "SigCgt: %llx", &mask) == 1;
+    fclose(f);
+    return found && (mask >> (sig - 1)) & 1;
+}
+
 static inline bool file_contains(const char *path, const char *needle) {
     char *s = slurp(path);
     bool found = strstr(s, needle) != NULL;

@@ -350,7 +350,9 @@ static void test_node_name_conflict(void **state) {
     pid_t dup = start_node("n1", log);
     assert_true(dup > 0);
     int status = -1;
-    for (int i = 0; i < 2000 && waitpid(dup, &status, WNOHANG) == 0; i++) tu_sleep_ms(5);
+    /* Bounded at 60 s: an ASan build on a loaded machine can take over 10 s to
+     * load the manifest and reach the claim. */
+    for (int i = 0; i < 12000 && waitpid(dup, &status, WNOHANG) == 0; i++) tu_sleep_ms(5);
     if (!WIFEXITED(status)) nats_loopback_reap(dup, 100);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 1);
