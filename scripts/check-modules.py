@@ -12,7 +12,9 @@ and fails on any circle spanning more than one module (docs/ARCHITECTURE.md).
 It also checks what the layers above the runtime may see of it, following
 #include lines transitively from their sources: the supervisor only the
 runtime's event channel and completions (runtime/events.h,
-runtime/completion.h), never the actor's insides.
+runtime/completion.h), never the actor's insides. And it checks that Wasmtime's
+API appears only in the engine and in the component layer's import bindings and
+export calls (WASMTIME_ALLOWED).
 
     scripts/check-modules.py build/CMakeFiles/wasp.dir/src/*/*.o
 """
@@ -68,6 +70,28 @@ def runtime_view_errors():
     return errors
 
 
+# Where Wasmtime's names may appear (docs/ARCHITECTURE.md): the engine, and in
+# the component layer the import bindings and the export calls they begin.
+WASMTIME_ALLOWED = ("src/engine/", "src/component/host_", "src/component/component_actor.c",
+                    "src/component/component.h")
+
+
+def wasmtime_errors():
+    errors = []
+    for folder, _, names in os.walk(os.path.join(ROOT, "src")):
+        for name in sorted(names):
+            if not name.endswith((".c", ".h")):
+                continue
+            path = os.path.join(folder, name)
+            rel = os.path.relpath(path, ROOT)
+            if rel.startswith(WASMTIME_ALLOWED):
+                continue
+            text = open(path).read()
+            if re.search(r"<wasmtime\.h>|\bwasmtime_\w+_t\b|\bwasm_\w+_t\b|\bwasmtime_\w+\(", text):
+                errors.append(f"{rel} uses Wasmtime's API (allowed only in {', '.join(WASMTIME_ALLOWED)})")
+    return errors
+
+
 def main(objs):
     defs, uses = {}, {}
     for o in objs:
@@ -112,7 +136,7 @@ def main(objs):
     circles = [c for c in sccs if len(c) > 1]
     for c in circles:
         print("circle:", " ".join(sorted(c)), file=sys.stderr)
-    views = runtime_view_errors()
+    views = runtime_view_errors() + wasmtime_errors()
     for v in views:
         print("layer:", v, file=sys.stderr)
     return 1 if circles or views else 0

@@ -1,7 +1,10 @@
 /* component.h - component actors (src/component): the pieces shared by the
  * files of the component layer (wasm.c, component.c, component_actor.c,
  * host_*.c). It sits on the engine (src/engine/engine.h) and on the public
- * API; Wasmtime types appear here only in the import bindings' signatures.
+ * API; Wasmtime types appear in this layer only where a guest call crosses
+ * the boundary: the import bindings (host_*.c, their signatures here) and
+ * the export calls component_actor.c begins (scripts/check-modules.py
+ * keeps it so).
  *
  * Three lifetimes:
  *   struct wasp_wasm        one per system: engine, components, logging
