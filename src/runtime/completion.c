@@ -61,9 +61,16 @@ bool wasp__completion_timeout(struct wasp_completion *c, uint64_t timeout_ns) {
      * c valid until the timer's id is stored. */
     wasp__completion_ref(c); /* the timer's */
     uint64_t t = wasp__timers_schedule(c->sys->timers, timeout_ns, timeout_fire, timeout_drop, c);
-    if (t) atomic_store(&c->timer, t);
-    else wasp__completion_unref(c);
-    return t != 0;
+    if (t) {
+        atomic_store(&c->timer, t);
+        return true;
+    }
+    wasp__completion_unref(c);
+    /* Without its timer an ask whose answer never comes would wait forever:
+     * answer it now (a reply that comes later finds it answered). */
+    wasp__completion_finish(c, wasp__timers_stopping(c->sys->timers) ? WASP_ESTOPPED : WASP_ENOMEM,
+                            NULL, 0, 0);
+    return false;
 }
 
 /* ---- blocking waits ------------------------------------------------------------ */

@@ -63,8 +63,9 @@ static inline void wasp__completion_ref(struct wasp_completion *c) {
 void wasp__completion_unref(struct wasp_completion *c);
 /* Answers c with WASP_ETIMEDOUT after timeout_ns unless answered first
  * (WASP_ESTOPPED if the system stops first). The caller holds a reference.
- * false if no timer could be armed (the system is stopping, or out of
- * memory): then nothing will answer c for it. */
+ * false if no timer could be armed: then c is answered at once, with
+ * WASP_ESTOPPED if the system is stopping, else WASP_ENOMEM (so no ask ever
+ * waits without its bound). */
 bool wasp__completion_timeout(struct wasp_completion *c, uint64_t timeout_ns);
 
 /* A thread outside the actors blocking for an answer. */

@@ -299,6 +299,14 @@ uint64_t wasp__timers_schedule(struct wasp_timers *t, uint64_t delay_ns, wasp_ti
     return id;
 }
 
+bool wasp__timers_stopping(struct wasp_timers *t) {
+    if (!t) return true;
+    pthread_mutex_lock(&t->lock);
+    bool stopping = t->stopping;
+    pthread_mutex_unlock(&t->lock);
+    return stopping;
+}
+
 bool wasp__timers_cancel(struct wasp_timers *t, uint64_t id) {
     if (!t) return false;
     uint64_t low = id & 0xffffffffull;

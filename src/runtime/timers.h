@@ -45,6 +45,8 @@ uint64_t wasp__timers_schedule(struct wasp_timers *t, uint64_t delay_ns, wasp_ti
  * this thread) before the return. false: unknown id, already fired, or
  * firing right now (its fire callback runs or ran instead). */
 bool wasp__timers_cancel(struct wasp_timers *t, uint64_t id);
+/* True once wasp__timers_stop has begun: schedule refuses from then on. */
+bool wasp__timers_stopping(struct wasp_timers *t);
 
 /* Timers scheduled and neither fired (or firing), cancelled nor dropped. */
 size_t wasp__timers_pending(struct wasp_timers *t);

@@ -6,6 +6,7 @@
 
 #include "rt_helpers.h"
 #include "runtime/completion.h"
+#include "core/alloc.h"
 
 struct taker {
     atomic_int calls;
@@ -113,6 +114,31 @@ static void test_timeout_on_the_clock(void **state) {
     assert_int_equal(v.status, WASP_ESTOPPED);
 }
 
+/* A timeout that cannot be armed answers at once: no ask waits unbounded. */
+static void test_timeout_not_armed(void **state) {
+    (void)state;
+    wasp_system *sys = vsys_new(1);
+    struct taker t = {0};
+    struct wasp_completion *c = wasp__completion_new(sys, take, &t);
+    wasp__alloc_fail_after(1, true); /* the timer heap's first allocation */
+    bool armed = wasp__completion_timeout(c, 1000000000ull);
+    wasp__alloc_fail_after(0, false);
+    assert_false(armed);
+    assert_int_equal(atomic_load(&t.calls), 1);
+    assert_int_equal(t.status, WASP_ENOMEM);
+    assert_false(wasp__completion_finish(c, WASP_OK, "late", 4, 0)); /* a late reply is dropped */
+    wasp__completion_unref(c);
+
+    assert_int_equal(wasp_system_stop(sys), WASP_OK);
+    struct taker u = {0};
+    c = wasp__completion_new(sys, take, &u);
+    assert_false(wasp__completion_timeout(c, 1000000000ull));
+    assert_int_equal(atomic_load(&u.calls), 1);
+    assert_int_equal(u.status, WASP_ESTOPPED);
+    wasp__completion_unref(c);
+    wasp_system_destroy(sys);
+}
+
 static void *answer_later(void *arg) {
     struct wasp_wait *w = arg;
     tu_sleep_ms(5);
@@ -140,6 +166,7 @@ int main(void) {
         cmocka_unit_test(test_answered_once),
         cmocka_unit_test(test_racers_answer_once),
         cmocka_unit_test(test_timeout_on_the_clock),
+        cmocka_unit_test(test_timeout_not_armed),
         cmocka_unit_test(test_blocking_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
