@@ -29,9 +29,10 @@ int bench_ring_run(const struct bench_config *cfg, struct bench_result *out, con
     static const char *const perms[] = {"ring.*", "done"};
     wasp_component_spec spec = {.name = "ring", .instances = n, .permissions = {.send = perms, .nsend = 2}};
     wasp_component *c = bench_guest_load(&w, &spec, ring);
-    int status = !c || bench_done_spawn(&w, &done, 0) || wasp_component_spawn(c, NULL);
+    const int reps = reps_of(cfg, 5) + 1;
+    int status = !c || bench_done_spawn(&w, &done, (size_t)reps) || wasp_component_spawn(c, NULL);
     struct bench_samples s = {0};
-    for (int rep = 0; !status && rep < reps_of(cfg, 5) + 1; rep++) {
+    for (int rep = 0; !status && rep < reps; rep++) {
         int32_t token[2] = {hops, (int32_t)n};
         uint64_t t0 = bench_now_ns();
         if (wasp_send_name(w.sys, "ring.0", token, sizeof(token)) ||
@@ -39,7 +40,7 @@ int bench_ring_run(const struct bench_config *cfg, struct bench_result *out, con
             status = 1;
             break;
         }
-        if (rep) bench_samples_add(&s, (double)(bench_now_ns() - t0) / hops);
+        if (rep) bench_samples_add(&s, (double)(bench_done_time(&done, (uint64_t)rep) - t0) / hops);
     }
     bench_result_from_samples(out, &s, (uint64_t)hops * s.len);
     snprintf(out->note, sizeof(out->note), "%u %s, %d hops per lap, send by name", n,
@@ -82,7 +83,9 @@ int bench_pingpong_run(const struct bench_config *cfg, struct bench_result *out,
                                 .limits = {.max_handle_ns = 3600000000000ull}};
     wasp_component *cp = bench_guest_load(&w, &ping, pinger);
     wasp_component *cq = bench_guest_load(&w, &pong, echo);
-    int status = !cp || !cq || bench_done_spawn(&w, &done, 0) || wasp_component_spawn(cp, NULL) ||
+    int warmup = batches / 10 + 1;
+    int status = !cp || !cq || bench_done_spawn(&w, &done, (size_t)(warmup + batches)) ||
+                 wasp_component_spawn(cp, NULL) ||
                  wasp_component_spawn(cq, NULL);
     if (!status && spinners) {
         wasp_component *cs = bench_component(&w, &spin, bench_wat_spinner);
@@ -94,7 +97,6 @@ int bench_pingpong_run(const struct bench_config *cfg, struct bench_result *out,
         }
     }
     struct bench_samples s = {0};
-    int warmup = batches / 10 + 1;
     for (int i = 0; !status && i < warmup + batches; i++) {
         uint64_t t0 = bench_now_ns();
         if (wasp_send_name(w.sys, "ping", &batch, sizeof(batch)) ||
@@ -102,7 +104,7 @@ int bench_pingpong_run(const struct bench_config *cfg, struct bench_result *out,
             status = 1;
             break;
         }
-        if (i >= warmup) bench_samples_add(&s, (double)(bench_now_ns() - t0) / batch);
+        if (i >= warmup) bench_samples_add(&s, (double)(bench_done_time(&done, (uint64_t)i) - t0) / batch);
     }
     bench_result_from_samples(out, &s, (uint64_t)batch * s.len);
     snprintf(out->note, sizeof(out->note), "`call` round trip, %d per sample%s%s%s", batch,

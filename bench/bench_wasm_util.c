@@ -119,8 +119,10 @@ static bool done_reached(void *arg) {
 
 bool bench_done_wait(struct bench_done *d, uint64_t n, unsigned timeout_ms) {
     struct done_target t = {d, n};
-    return bench_wait(done_reached, &t, timeout_ms, 20); /* latency samples: poll finely */
+    return bench_wait(done_reached, &t, timeout_ms, d->cap ? 500 : 20);
 }
+
+uint64_t bench_done_time(const struct bench_done *d, uint64_t i) { return i < d->cap ? d->times[i] : 0; }
 
 void bench_done_free(struct bench_done *d) { free(d->times); }
 
