@@ -373,7 +373,9 @@ int wasp_send_name(wasp_system *sys, const char *to, const void *data, size_t le
  * the reply bytes (valid during the call), or no data and WASP_ETIMEDOUT (no
  * reply in timeout_ns; 0 = no timeout), WASP_ENOREPLY (the request was
  * handled without a reply), WASP_ESTOPPED / WASP_ECRASH / WASP_ENOENT (it
- * became a dead letter). If wasp_ask_cb itself fails (same codes as
+ * became a dead letter), or WASP_ENOMEM at once when no memory was left to
+ * arm the timeout (the request went out and may still be handled; its reply
+ * is then dropped). If wasp_ask_cb itself fails (same codes as
  * wasp_send_ex) fn never runs. This is what a parked handler uses: fn stores
  * the reply and calls wasp_actor_wake. */
 typedef void (*wasp_reply_fn)(void *arg, int status, const void *data, size_t len);
