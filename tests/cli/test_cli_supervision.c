@@ -5,7 +5,8 @@
  * name, one stats entry per name, ledgers balanced, a message queued behind
  * the crash handled by the restarted instance - and escalation over the
  * nested supervisor's `restart:` (only a permanent entry restarts a
- * supervisor that gave up), and a root that gives up (exit 3). */
+ * supervisor that gave up), and a root that gives up (exit 3). All of it
+ * for a core module and for a Component Model component alike. */
 #include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,10 +15,26 @@
 
 #include "cli_helpers.h"
 
-static int setup(void **state) {
+/* The matrix runs three times, once per build of the same worker: the WAT
+ * fixture, tests/guest/worker.c as a core module and as a component. */
+static int setup_wat(void **state) {
     (void)state;
     cli_dirs_create();
     tu_copy_fixture(dir, "cli_worker.wasm", "w.wasm");
+    return 0;
+}
+
+static int setup_module(void **state) {
+    (void)state;
+    cli_dirs_create();
+    copy_guest("worker", "w.wasm");
+    return 0;
+}
+
+static int setup_component(void **state) {
+    (void)state;
+    cli_dirs_create();
+    copy_guest("cm/worker", "w.wasm");
     return 0;
 }
 
@@ -291,5 +308,8 @@ int main(void) {
         cmocka_unit_test(test_matrix_depth3), cmocka_unit_test(test_escalation),
         cmocka_unit_test(test_root_gives_up), cmocka_unit_test(test_pool_rest_for_one),
     };
-    return cmocka_run_group_tests(tests, setup, cli_dirs_remove);
+    int failed = cmocka_run_group_tests_name("wat fixture", tests, setup_wat, cli_dirs_remove);
+    failed += cmocka_run_group_tests_name("C core module", tests, setup_module, cli_dirs_remove);
+    failed += cmocka_run_group_tests_name("C component", tests, setup_component, cli_dirs_remove);
+    return failed;
 }
