@@ -50,7 +50,10 @@ static struct run_event run_of(const struct wasp_env *e) {
 
 void wasp__event_discard(struct wasp_env *e) {
     if (!e || e == &lost_env) return;
-    if (e->type == WASP_EVT_RUN && run_of(e).drop) run_of(e).drop(run_of(e).arg);
+    if (e->type == WASP_EVT_RUN) {
+        struct run_event r = run_of(e);
+        if (r.drop) r.drop(r.arg);
+    }
     wasp__env_free_status(e, WASP_ESTOPPED);
 }
 
