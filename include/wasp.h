@@ -944,6 +944,8 @@ typedef struct wasp_wasm_config {
     bool fuel;               /* allow `limits.fuel` (meters every component a little) */
     wasp_store *store;       /* storage of the components granted it (not owned; close it
                                 after wasp_wasm_destroy); NULL = none: they fail to start */
+    uint64_t cache_max;      /* bytes cache_dir may hold, least recently used entries
+                                removed beyond it; 0 = 1 GiB */
 } wasp_wasm_config;
 
 /* Binds the wasm layer to sys (before or after wasp_system_start). cfg may be

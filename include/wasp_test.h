@@ -33,6 +33,7 @@ typedef struct wasp_test_config {
     bool echo_log;            /* also write captured log lines to stderr */
     bool no_store;            /* no store of its own (wasp_test_store is NULL): for tests
                                  whose components are not granted storage, a little faster */
+    uint64_t cache_max;       /* bytes cache_dir may hold; 0 = 1 GiB (wasp_wasm_config) */
 } wasp_test_config;
 
 /* A new isolated system (virtual clock at 0, workers running, every log
@@ -191,6 +192,7 @@ typedef struct wasp_test_run_options {
     void *error_arg;
     const char *cache_dir; /* compiled-module cache for the cases; NULL = none */
     bool echo_log;         /* components' log lines to stderr as they come */
+    uint64_t cache_max;    /* bytes cache_dir may hold; 0 = 1 GiB */
 } wasp_test_run_options;
 
 /* Runs every case of a scenario file (each in a fresh wasp_test), adding to

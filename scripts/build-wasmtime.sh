@@ -6,7 +6,8 @@
 # the wrapper crate's manifest and lock file, so fresh clones (CI) and later
 # sessions on the same machine reuse a build that took many minutes. A new key
 # starts from a copy of the newest finished build's target directory, so a
-# change to the wrapper recompiles only what it touches.
+# change to the wrapper recompiles only what it touches; older builds then
+# give up their target directories, so the cache stays a few GiB.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -16,6 +17,7 @@ key="$(cat "$crate/Cargo.toml" "$crate/Cargo.lock" $(find "$crate/src" -name '*.
 out="$cache_root/wasmtime-$key"
 
 if [ -f "$out/.done" ]; then
+    touch "$out/.done" # in use: kept by the pruning below
     echo "$out"
     exit 0
 fi
@@ -24,10 +26,13 @@ command -v cargo >/dev/null || { echo "build-wasmtime: cargo not found (install 
 command -v cmake >/dev/null || { echo "build-wasmtime: cmake not found" >&2; exit 1; }
 
 mkdir -p "$out"
-seed="$(ls -td "$cache_root"/wasmtime-*/.done 2>/dev/null | head -1)"
-if [ -n "$seed" ] && [ ! -d "$out/target" ] && [ -d "$(dirname "$seed")/target" ]; then
-    echo "build-wasmtime: starting from $(dirname "$seed")" >&2
-    cp -a "$(dirname "$seed")/target" "$out/target.tmp" && mv "$out/target.tmp" "$out/target"
+seed=""
+for done_file in $(ls -td "$cache_root"/wasmtime-*/.done 2>/dev/null); do
+    if [ -d "$(dirname "$done_file")/target" ]; then seed="$(dirname "$done_file")"; break; fi
+done
+if [ -n "$seed" ] && [ ! -d "$out/target" ]; then
+    echo "build-wasmtime: starting from $seed" >&2
+    cp -a "$seed/target" "$out/target.tmp" && mv "$out/target.tmp" "$out/target"
 fi
 echo "build-wasmtime: building Wasmtime C API into $out (cold builds take 10-25 min)" >&2
 start=$(date +%s)
@@ -45,4 +50,14 @@ cp -r "$inc" "$out/include"
 cp "$out/target/release/libwasp_wasmtime.a" "$out/lib/"
 touch "$out/.done"
 echo "build-wasmtime: done in $(( $(date +%s) - start ))s" >&2
+
+# Older finished builds give up their cargo target directories (~1.2 GiB
+# each; the new one seeds the next key) but keep lib/ and include/, which
+# older checkouts still link against, until they are two weeks unused.
+for old in "$cache_root"/wasmtime-*/; do
+    old="${old%/}"
+    [ "$old" != "$out" ] && [ -f "$old/.done" ] || continue
+    rm -rf "$old/target"
+    if [ -n "$(find "$old/.done" -mtime +14 2>/dev/null)" ]; then rm -rf "$old"; fi
+done
 echo "$out"

@@ -59,6 +59,10 @@ int cli_flag(int argc, char **argv, int *i, const char *name, const char **value
  * $XDG_CACHE_HOME/wasp/modules, else ~/.cache/wasp/modules. Written to buf;
  * returns buf, or NULL for no cache. */
 const char *cli_module_cache_dir(char *buf, size_t cap);
+/* Its byte budget: $WASP_CACHE_MAX (a size such as 512MiB), else 0 (the
+ * library's default, 1 GiB). A value that is not a size is reported on
+ * stderr and the default used. */
+uint64_t cli_module_cache_max(void);
 
 /* The statistics JSON of docs/CLI.md for a running (or stopped) system. */
 struct cli_stats_input {

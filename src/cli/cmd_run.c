@@ -346,6 +346,7 @@ static wasp_wasm_config engine_config(const wasp_manifest *m, char *cache, size_
     wasp_wasm_config wc;
     wasp_manifest_wasm_config(m, &wc); /* the same as `wasp check` */
     wc.cache_dir = cli_module_cache_dir(cache, cap);
+    wc.cache_max = cli_module_cache_max();
     return wc;
 }
 

@@ -168,6 +168,7 @@ int cmd_test(int argc, char **argv) {
     wasp_test_run_options o = {.filter = filter, .on_case = on_case, .arg = &run,
                                .on_error = problem,
                                .cache_dir = cli_module_cache_dir(cache, sizeof(cache)),
+                               .cache_max = cli_module_cache_max(),
                                .echo_log = verbose};
     unsigned passed = 0, failed = 0;
     for (int i = 1; i < argc; i++) {

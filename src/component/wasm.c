@@ -28,6 +28,7 @@ int wasp_wasm_create(wasp_system *sys, const wasp_wasm_config *cfg, wasp_wasm **
     if (cfg->pool_instances) ec.pool_instances = cfg->pool_instances;
     if (cfg->pool_memory_max) ec.pool_memory_max = cfg->pool_memory_max;
     ec.cache_dir = cfg->cache_dir;
+    ec.cache_max = cfg->cache_max;
     ec.define_imports = wasp__host_define;
     ec.define_arg = w;
     ec.cm_host = wasp__cm_host;

@@ -1,12 +1,14 @@
 /* diskcache.c - authenticated on-disk cache of serialized modules. */
 #include "engine/diskcache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -24,8 +26,11 @@
 #define KEY_FILE "cache.key"
 #define ENTRY_MAX ((size_t)1 << 30) /* a serialized module larger than this is not ours */
 
+#define TMP_MAX_AGE_S 3600      /* a writer's temporary file older than this was abandoned */
+
 struct wasp_diskcache {
     char *dir;
+    uint64_t max_bytes;
     uint8_t key[KEY_LEN];
 };
 
@@ -112,7 +117,7 @@ static int create_key(const char *dir, const char *path, char *why, size_t cap) 
     return ok ? WASP_OK : WASP_EIO;
 }
 
-int wasp__diskcache_open(const char *dir, struct wasp_diskcache **out, char *why, size_t cap) {
+int wasp__diskcache_open(const char *dir, uint64_t max_bytes, struct wasp_diskcache **out, char *why, size_t cap) {
     *out = NULL;
     if (strlen(dir) > 3000) {
         snprintf(why, cap, "the cache directory's path is too long");
@@ -131,6 +136,7 @@ int wasp__diskcache_open(const char *dir, struct wasp_diskcache **out, char *why
         snprintf(why, cap, "out of memory");
         return WASP_ENOMEM;
     }
+    c->max_bytes = max_bytes ? max_bytes : WASP_DISKCACHE_MAX_DEFAULT;
     char path[4200];
     snprintf(path, sizeof(path), "%s/" KEY_FILE, dir);
     rc = read_key(path, c->key, why, cap);
@@ -182,13 +188,98 @@ enum wasp_diskcache_result wasp__diskcache_read(struct wasp_diskcache *c, const 
         return WASP_DISKCACHE_STALE;
     }
     memmove(buf, buf + sizeof(h), (size_t)h.payload_len);
+    (void)utimensat(AT_FDCWD, path, NULL, 0); /* recently used: trimmed last */
     *payload = buf;
     *len = (size_t)h.payload_len;
     return WASP_DISKCACHE_HIT;
 }
 
+/* ---- the budget ------------------------------------------------------------ */
+
+struct entry {
+    struct timespec used;
+    uint64_t size;
+    char name[128];
+};
+
+static bool has_suffix(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int older_first(const void *a, const void *b) {
+    const struct timespec *x = &((const struct entry *)a)->used, *y = &((const struct entry *)b)->used;
+    if (x->tv_sec != y->tv_sec) return x->tv_sec < y->tv_sec ? -1 : 1;
+    return x->tv_nsec < y->tv_nsec ? -1 : x->tv_nsec > y->tv_nsec;
+}
+
+/* Lists the entries (and removes abandoned temporary files); NULL when the
+ * directory cannot be read or memory runs out: then nothing is trimmed. */
+static struct entry *list_entries(const struct wasp_diskcache *c, size_t *count, uint64_t *total) {
+    DIR *d = opendir(c->dir);
+    if (!d) return NULL;
+    struct entry *v = NULL;
+    size_t n = 0, cap = 0;
+    bool ok = true;
+    time_t now = time(NULL);
+    char path[4400];
+    for (struct dirent *de; ok && (de = readdir(d));) {
+        bool tmp = has_suffix(de->d_name, ".tmp");
+        if ((!tmp && !has_suffix(de->d_name, ".cwasm")) || strlen(de->d_name) >= sizeof(v->name)) continue;
+        struct stat st;
+        snprintf(path, sizeof(path), "%s/%s", c->dir, de->d_name);
+        if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (tmp) {
+            if (now - st.st_mtime > TMP_MAX_AGE_S) (void)unlink(path);
+            continue;
+        }
+        if (n == cap) {
+            struct entry *g = realloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
+            if (!g) ok = false;
+            else v = g;
+        }
+        if (ok) {
+            v[n].used = st.st_mtim;
+            v[n].size = (uint64_t)st.st_size;
+            snprintf(v[n].name, sizeof(v[n].name), "%s", de->d_name);
+            *total += v[n++].size;
+        }
+    }
+    closedir(d);
+    if (!ok) {
+        free(v);
+        return NULL;
+    }
+    *count = n;
+    return v;
+}
+
+/* Removes the least recently used entries until the rest fit the budget,
+ * sparing `keep` (the entry just written). Races with other processes doing
+ * the same are harmless: an entry removed twice is removed once. */
+static uint64_t trim(const struct wasp_diskcache *c, const char *keep) {
+    size_t n = 0;
+    uint64_t total = 0, removed = 0;
+    struct entry *v = list_entries(c, &n, &total);
+    if (!v) return 0;
+    qsort(v, n, sizeof(*v), older_first);
+    char path[4400];
+    for (size_t i = 0; i < n && total > c->max_bytes; i++) {
+        if (strcmp(v[i].name, keep) == 0) continue;
+        snprintf(path, sizeof(path), "%s/%s", c->dir, v[i].name);
+        if (unlink(path) == 0 || errno == ENOENT) {
+            total -= v[i].size;
+            removed++;
+        }
+    }
+    free(v);
+    return removed;
+}
+
 int wasp__diskcache_write(struct wasp_diskcache *c, const uint8_t content[WASP_SHA256_LEN],
-                         const uint8_t engine_fp[WASP_SHA256_LEN], const uint8_t *payload, size_t len) {
+                         const uint8_t engine_fp[WASP_SHA256_LEN], const uint8_t *payload, size_t len,
+                         uint64_t *evicted) {
+    if (evicted) *evicted = 0;
     struct header h;
     memset(&h, 0, sizeof(h));
     memcpy(h.magic, MAGIC, 8);
@@ -222,5 +313,7 @@ int wasp__diskcache_write(struct wasp_diskcache *c, const uint8_t content[WASP_S
         unlink(tmp);
         return WASP_EIO;
     }
+    uint64_t removed = trim(c, strrchr(path, '/') + 1);
+    if (evicted) *evicted = removed;
     return WASP_OK;
 }

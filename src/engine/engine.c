@@ -185,7 +185,8 @@ int wasp__engine_new(const struct wasp_engine_config *cfg_in, struct wasp_engine
         e->cfg.cache_dir = e->cache_dir;
     }
     /* An unusable cache directory costs compile time, not the engine. */
-    if (e->cache_dir && wasp__diskcache_open(e->cache_dir, &e->cache, e->cache_problem, sizeof(e->cache_problem)))
+    if (e->cache_dir && wasp__diskcache_open(e->cache_dir, cfg_in->cache_max, &e->cache, e->cache_problem,
+                                             sizeof(e->cache_problem)))
         e->cache = NULL;
     e->tick_ns = cfg_in->epoch_tick_ns;
     pthread_mutex_init(&e->lock, NULL);

@@ -54,6 +54,7 @@ struct wasp_engine_config {
     uint64_t pool_memory_max;    /* pooling: hard cap on one linear memory; default 64 MiB */
     const char *cache_dir;       /* directory for serialized modules; NULL disables. It must be
                                     this user's and not writable by others (diskcache.h) */
+    uint64_t cache_max;          /* bytes the cache directory may hold; 0: 1 GiB */
     wasp_engine_define_fn define_imports; /* may be NULL */
     wasp_cm_host_fn cm_host;     /* the components' host imports; may be NULL */
     void *define_arg;
@@ -89,6 +90,7 @@ struct wasp__engine_stats {
     uint64_t compiled;    /* modules compiled from WebAssembly */
     uint64_t disk_hits;   /* modules loaded from the disk cache */
     uint64_t disk_stale;  /* disk entries found invalid or stale, then replaced */
+    uint64_t disk_evicted;/* disk entries removed to keep the directory in its budget */
     uint64_t memory_hits; /* loads answered by the in-memory cache */
     uint64_t modules;     /* modules alive in the in-memory cache */
 };

@@ -107,7 +107,12 @@ static int compile_or_load(struct wasp_engine *e, const uint8_t *bytes, size_t l
         we = artifact_serialize(out, &ser);
         if (!we) {
             /* A failed write only costs a recompile next time. */
-            (void)wasp__diskcache_write(e->cache, hash, e->fingerprint, (const uint8_t *)ser.data, ser.size);
+            uint64_t evicted = 0;
+            (void)wasp__diskcache_write(e->cache, hash, e->fingerprint, (const uint8_t *)ser.data, ser.size,
+                                        &evicted);
+            pthread_mutex_lock(&e->lock);
+            e->stats.disk_evicted += evicted;
+            pthread_mutex_unlock(&e->lock);
             wasm_byte_vec_delete(&ser);
         } else {
             wasmtime_error_delete(we);

@@ -140,6 +140,7 @@ bool wasp__sc_run_case(const struct sc_file *f, const struct sc_case *c, const w
                  char **failure) {
     struct sc_out out = {0};
     wasp_test_config cfg = {.workers = f->workers, .cache_dir = o ? o->cache_dir : NULL,
+                            .cache_max = o ? o->cache_max : 0,
                             .echo_log = o && o->echo_log, .no_store = !uses_storage(c)};
     wasp_test *t = NULL;
     const struct sc_standin *bad = NULL;

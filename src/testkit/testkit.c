@@ -80,7 +80,7 @@ int wasp_test_create(const wasp_test_config *cfg, wasp_test **out) {
     t->token[0] = (uint64_t)(uintptr_t)t ^ 0x7465737420636d64ull;
     t->token[1] = ~t->token[0];
     wasp_system_config sc = {.workers = c.workers, .virtual_clock = true, .retain_terminated = true};
-    wasp_wasm_config wc = {.cache_dir = c.cache_dir, .fuel = true};
+    wasp_wasm_config wc = {.cache_dir = c.cache_dir, .cache_max = c.cache_max, .fuel = true};
     int rc = c.no_store ? WASP_OK : open_store(t);
     wc.store = t->store;
     if (rc == WASP_OK) rc = wasp_system_create(&sc, &t->sys);

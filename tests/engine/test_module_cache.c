@@ -1,6 +1,8 @@
 /* test_module_cache.c - compile once per content hash; the disk cache of
  * serialized modules round-trips, and stale or corrupt entries are caught. */
 #include <dirent.h>
+#include <fcntl.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
@@ -152,7 +154,7 @@ static void test_empty_entry_is_rejected(void **state) { (void)state; check_stal
 static struct wasp_diskcache *open_cache(const char *dir) {
     struct wasp_diskcache *c = NULL;
     char why[256];
-    if (wasp__diskcache_open(dir, &c, why, sizeof(why)) != WASP_OK) fail_msg("open %s: %s", dir, why);
+    if (wasp__diskcache_open(dir, 0, &c, why, sizeof(why)) != WASP_OK) fail_msg("open %s: %s", dir, why);
     return c;
 }
 
@@ -163,7 +165,7 @@ static void test_entry_keyed_by_content(void **state) {
     char *dir = tu_tempdir();
     struct wasp_diskcache *c = open_cache(dir);
     const uint8_t payload[] = "serialized";
-    assert_int_equal(wasp__diskcache_write(c, content, fp, payload, sizeof(payload)), WASP_OK);
+    assert_int_equal(wasp__diskcache_write(c, content, fp, payload, sizeof(payload), NULL), WASP_OK);
     uint8_t *out = NULL;
     size_t len = 0;
     assert_int_equal(wasp__diskcache_read(c, content, fp, &out, &len), WASP_DISKCACHE_HIT);
@@ -184,6 +186,84 @@ static void test_entry_keyed_by_content(void **state) {
     free(dir);
 }
 
+static void set_mtime(const char *dir, const uint8_t content[32], const uint8_t fp[32], time_t when) {
+    char path[4096];
+    wasp__diskcache_path(dir, content, fp, path, sizeof(path));
+    struct timespec t[2] = {{when, 0}, {when, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+static bool entry_exists(const char *dir, const uint8_t content[32], const uint8_t fp[32]) {
+    char path[4096];
+    return access(wasp__diskcache_path(dir, content, fp, path, sizeof(path)), F_OK) == 0;
+}
+
+static void touch_file(const char *dir, const char *name, time_t when) {
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+    struct timespec t[2] = {{when, 0}, {when, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+/* The directory keeps to its budget: the least recently used entries go
+ * first (a hit counts as a use), the entry just written always stays,
+ * abandoned temporary files go, and files that are not entries stay. */
+static void test_budget_evicts_least_recently_used(void **state) {
+    (void)state;
+    uint8_t a[32] = {1}, b[32] = {2}, c3[32] = {3}, d[32] = {4}, fp[32] = {7};
+    uint8_t payload[1000];
+    memset(payload, 0x5a, sizeof(payload));
+    char *dir = tu_tempdir();
+    struct wasp_diskcache *c = NULL;
+    char why[256];
+    /* Room for three entries (header + payload + MAC), not four. */
+    assert_int_equal(wasp__diskcache_open(dir, 3 * 1200, &c, why, sizeof(why)), WASP_OK);
+    uint64_t evicted = 99;
+    assert_int_equal(wasp__diskcache_write(c, a, fp, payload, sizeof(payload), &evicted), WASP_OK);
+    assert_int_equal(evicted, 0);
+    assert_int_equal(wasp__diskcache_write(c, b, fp, payload, sizeof(payload), NULL), WASP_OK);
+    assert_int_equal(wasp__diskcache_write(c, c3, fp, payload, sizeof(payload), NULL), WASP_OK);
+    set_mtime(dir, a, fp, 1000);
+    set_mtime(dir, b, fp, 2000);
+    set_mtime(dir, c3, fp, 3000);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    assert_int_equal(wasp__diskcache_read(c, a, fp, &out, &len), WASP_DISKCACHE_HIT); /* a: used now */
+    free(out);
+    touch_file(dir, "x.cwasm.1.0x1.tmp", 1000);   /* a writer that died long ago */
+    touch_file(dir, "y.cwasm.2.0x2.tmp", time(NULL)); /* one writing now */
+    touch_file(dir, "notes.txt", 1000);
+    assert_int_equal(wasp__diskcache_write(c, d, fp, payload, sizeof(payload), &evicted), WASP_OK);
+    assert_int_equal(evicted, 1);
+    assert_true(entry_exists(dir, a, fp));
+    assert_false(entry_exists(dir, b, fp));
+    assert_true(entry_exists(dir, c3, fp));
+    assert_true(entry_exists(dir, d, fp));
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/x.cwasm.1.0x1.tmp", dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+    snprintf(path, sizeof(path), "%s/y.cwasm.2.0x2.tmp", dir);
+    assert_int_equal(access(path, F_OK), 0);
+    snprintf(path, sizeof(path), "%s/notes.txt", dir);
+    assert_int_equal(access(path, F_OK), 0);
+    snprintf(path, sizeof(path), "%s/cache.key", dir);
+    assert_int_equal(access(path, F_OK), 0);
+    wasp__diskcache_close(c);
+
+    /* A budget smaller than one entry keeps only the newest. */
+    assert_int_equal(wasp__diskcache_open(dir, 100, &c, why, sizeof(why)), WASP_OK);
+    assert_int_equal(wasp__diskcache_write(c, b, fp, payload, sizeof(payload), &evicted), WASP_OK);
+    assert_int_equal(evicted, 3);
+    assert_true(entry_exists(dir, b, fp));
+    assert_false(entry_exists(dir, a, fp) || entry_exists(dir, c3, fp) || entry_exists(dir, d, fp));
+    wasp__diskcache_close(c);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 /* An entry is authenticated, not just checksummed: one written under
  * another key (as anyone could write one with a correct checksum) is
  * refused, and so is an entry moved to another module's name. */
@@ -193,7 +273,7 @@ static void test_forged_entries_are_refused(void **state) {
     char *dir = tu_tempdir(), *forger = tu_tempdir();
     struct wasp_diskcache *c = open_cache(dir), *f = open_cache(forger);
     const uint8_t payload[] = "native code";
-    assert_int_equal(wasp__diskcache_write(f, content, fp, payload, sizeof(payload)), WASP_OK);
+    assert_int_equal(wasp__diskcache_write(f, content, fp, payload, sizeof(payload), NULL), WASP_OK);
     char from[4096], to[4096];
     wasp__diskcache_path(forger, content, fp, from, sizeof(from));
     wasp__diskcache_path(dir, content, fp, to, sizeof(to));
@@ -202,7 +282,7 @@ static void test_forged_entries_are_refused(void **state) {
     size_t len = 0;
     assert_int_equal(wasp__diskcache_read(c, content, fp, &out, &len), WASP_DISKCACHE_STALE);
     /* A genuine entry of module `other` under the name of module `content`. */
-    assert_int_equal(wasp__diskcache_write(c, other, fp, payload, sizeof(payload)), WASP_OK);
+    assert_int_equal(wasp__diskcache_write(c, other, fp, payload, sizeof(payload), NULL), WASP_OK);
     wasp__diskcache_path(dir, other, fp, from, sizeof(from));
     assert_int_equal(rename(from, to), 0);
     assert_int_equal(wasp__diskcache_read(c, content, fp, &out, &len), WASP_DISKCACHE_STALE);
@@ -228,7 +308,7 @@ static void test_shared_directory_is_refused(void **state) {
     assert_int_equal(chmod(dir, 0777), 0);
     struct wasp_diskcache *c = NULL;
     char why[256];
-    assert_int_equal(wasp__diskcache_open(dir, &c, why, sizeof(why)), WASP_EPERM);
+    assert_int_equal(wasp__diskcache_open(dir, 0, &c, why, sizeof(why)), WASP_EPERM);
     assert_null(c);
     assert_non_null(strstr(why, "writable by other users"));
     /* An engine given it works without a cache and says why. */
@@ -239,12 +319,12 @@ static void test_shared_directory_is_refused(void **state) {
     wasp__engine_free(e);
     /* A key readable by others is refused too. */
     assert_int_equal(chmod(dir, 0700), 0);
-    assert_int_equal(wasp__diskcache_open(dir, &c, why, sizeof(why)), WASP_OK);
+    assert_int_equal(wasp__diskcache_open(dir, 0, &c, why, sizeof(why)), WASP_OK);
     wasp__diskcache_close(c);
     char key[4200];
     snprintf(key, sizeof(key), "%s/cache.key", dir);
     assert_int_equal(chmod(key, 0644), 0);
-    assert_int_equal(wasp__diskcache_open(dir, &c, why, sizeof(why)), WASP_EPERM);
+    assert_int_equal(wasp__diskcache_open(dir, 0, &c, why, sizeof(why)), WASP_EPERM);
     tu_rmtree(dir);
     free(dir);
 }
@@ -259,6 +339,7 @@ int main(void) {
         cmocka_unit_test(test_foreign_header_is_rejected),
         cmocka_unit_test(test_empty_entry_is_rejected),
         cmocka_unit_test(test_entry_keyed_by_content),
+        cmocka_unit_test(test_budget_evicts_least_recently_used),
         cmocka_unit_test(test_forged_entries_are_refused),
         cmocka_unit_test(test_shared_directory_is_refused),
     };
