@@ -225,7 +225,8 @@ static struct entry *list_entries(const struct wasp_diskcache *c, size_t *count,
     char path[4400];
     for (struct dirent *de; ok && (de = readdir(d));) {
         bool tmp = has_suffix(de->d_name, ".tmp");
-        if ((!tmp && !has_suffix(de->d_name, ".cwasm")) || strlen(de->d_name) >= sizeof(v->name)) continue;
+        size_t len = strlen(de->d_name);
+        if ((!tmp && !has_suffix(de->d_name, ".cwasm")) || len >= sizeof(v->name)) continue;
         struct stat st;
         snprintf(path, sizeof(path), "%s/%s", c->dir, de->d_name);
         if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
@@ -241,7 +242,7 @@ static struct entry *list_entries(const struct wasp_diskcache *c, size_t *count,
         if (ok) {
             v[n].used = st.st_mtim;
             v[n].size = (uint64_t)st.st_size;
-            snprintf(v[n].name, sizeof(v[n].name), "%s", de->d_name);
+            memcpy(v[n].name, de->d_name, len + 1);
             *total += v[n++].size;
         }
     }
