@@ -64,6 +64,10 @@ void bench_samples_free(struct bench_samples *s);
 /* Fill median/p99/ops from the samples (ns per operation). */
 void bench_result_from_samples(struct bench_result *r, struct bench_samples *s, uint64_t n);
 
+/* Adds an extra row (SCENARIO/label) summarising the samples; ignored when
+ * the rows are full. */
+void bench_result_add_row(struct bench_result *r, const char *label, struct bench_samples *s, const char *note);
+
 /* Resident set size of this process in KiB, read from /proc/self/statm. */
 double bench_rss_kib(void);
 

@@ -74,16 +74,7 @@ static void kv_bench_file(struct kv_bench *b, const char *name) {
 }
 
 static void row(struct bench_result *r, const char *label, struct bench_samples *s, const char *note) {
-    if (r->nextra >= (int)(sizeof(r->extra) / sizeof(r->extra[0]))) return;
-    struct bench_row *e = &r->extra[r->nextra++];
-    struct bench_result tmp = {0};
-    bench_result_from_samples(&tmp, s, s->len);
-    snprintf(e->label, sizeof(e->label), "%s", label);
-    e->n = tmp.n;
-    e->median_ns = tmp.median_ns;
-    e->p99_ns = tmp.p99_ns;
-    e->ops_per_s = tmp.ops_per_s;
-    snprintf(e->note, sizeof(e->note), "%s", note);
+    bench_result_add_row(r, label, s, note);
 }
 
 static void row_rate(struct bench_result *r, const char *label, uint64_t n, double ops_per_s, const char *note) {

@@ -1,6 +1,8 @@
 /* bench_wasm_life.c - component lifecycles: spawn-wasm, density-wasm,
- * restart-wasm (docs/CLI.md). A spawn is a full actor start: instance from
- * the cached InstancePre, `_initialize`/`_start`, registration, ready. */
+ * restart-wasm (docs/CLI.md). A spawn is a full actor start: registration,
+ * ready to receive. The sink runs nothing at instantiation, so after the
+ * first its actors are lazy: the instance is made at the first message
+ * (docs/COMPONENTS.md); spawn-wasm/first-message times spawn plus that. */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,42 @@ static int spawn_many(struct bench_world *w, uint32_t n, struct bench_samples *s
 
 static const struct bench_guest wat_sink = {.wat = bench_wat_sink};
 
+/* One request to id, answered: 0 or 1 (printed). */
+static int ask_once(struct bench_world *w, wasp_aid id, const char *what, uint32_t i) {
+    void *reply = NULL;
+    size_t len = 0;
+    int rc = wasp_ask(w->sys, id, "x", 1, 10000000000ull, &reply, &len);
+    free(reply);
+    if (rc) fprintf(stderr, "bench: %s %u failed: %s\n", what, i, wasp_errname(rc));
+    return rc != 0;
+}
+
+/* Spawns n echo components one at a time, each timed until it has answered
+ * a first request (spawn, instantiation, one message: `first`); then one
+ * more request to each, timed alone (`next`), the part that is no spawn. */
+static int spawn_and_ask(struct bench_world *w, uint32_t n, struct bench_samples *first,
+                         struct bench_samples *next) {
+    wasp_component_spec spec = {.name = "first", .instances = n, .mailbox = 16};
+    wasp_component *c = bench_component(w, &spec, bench_wat_echo);
+    wasp_child_spec *kids = c ? calloc(n, sizeof(*kids)) : NULL;
+    wasp_aid *ids = kids ? calloc(n, sizeof(*ids)) : NULL;
+    int status = ids ? 0 : 1;
+    if (!status) wasp_component_child_specs(c, kids);
+    for (uint32_t i = 0; i < n && !status; i++) {
+        uint64_t t0 = bench_now_ns();
+        status = wasp_spawn(w->sys, kids[i].actor, &ids[i]) || ask_once(w, ids[i], "spawn and ask", i);
+        bench_samples_add(first, (double)(bench_now_ns() - t0));
+    }
+    for (uint32_t i = 0; i < n && !status; i++) {
+        uint64_t t0 = bench_now_ns();
+        status = ask_once(w, ids[i], "ask", i);
+        bench_samples_add(next, (double)(bench_now_ns() - t0));
+    }
+    free(ids);
+    free(kids);
+    return status;
+}
+
 int bench_spawn_run(const struct bench_config *cfg, struct bench_result *out, const struct bench_guest *sink,
                     uint32_t n) {
     struct bench_world w;
@@ -62,8 +100,18 @@ int bench_spawn_run(const struct bench_config *cfg, struct bench_result *out, co
     if (st.actors != n) status = 1; /* all alive at the end */
     bench_result_from_samples(out, &s, n);
     out->rss_kib_per_actor = rss;
-    snprintf(out->note, sizeof(out->note), "%u %s alive at the end, compiled once%s", n,
-             sink->wat ? "components" : sink->file, script ? "" : ", pooling");
+    snprintf(out->note, sizeof(out->note), "%u %s alive at the end, compiled once%s%s", n,
+             sink->wat ? "components" : sink->file, script ? "" : ", pooling",
+             sink->wat ? "; lazy: instantiated at the first message (see /first-message)" : "");
+    if (sink->wat && !status) {
+        struct bench_samples first = {0}, next = {0};
+        status = spawn_and_ask(&w, n / 4 ? n / 4 : 1, &first, &next);
+        bench_result_add_row(out, "first-message", &first,
+                             "spawn, then one request answered: the instantiation and the message included");
+        bench_result_add_row(out, "next-message", &next, "a second request to each of those: the ask alone");
+        bench_samples_free(&first);
+        bench_samples_free(&next);
+    }
     bench_samples_free(&s);
     bench_world_free(&w);
     return status;

@@ -45,6 +45,19 @@ void bench_result_from_samples(struct bench_result *r, struct bench_samples *s, 
     r->ops_per_s = r->median_ns > 0 ? 1e9 / r->median_ns : 0;
 }
 
+void bench_result_add_row(struct bench_result *r, const char *label, struct bench_samples *s, const char *note) {
+    if (r->nextra >= (int)(sizeof(r->extra) / sizeof(r->extra[0]))) return;
+    struct bench_row *e = &r->extra[r->nextra++];
+    struct bench_result tmp = {0};
+    bench_result_from_samples(&tmp, s, s->len);
+    snprintf(e->label, sizeof(e->label), "%s", label);
+    e->n = tmp.n;
+    e->median_ns = tmp.median_ns;
+    e->p99_ns = tmp.p99_ns;
+    e->ops_per_s = tmp.ops_per_s;
+    snprintf(e->note, sizeof(e->note), "%s", note);
+}
+
 double bench_rss_kib(void) {
     long pages_total = 0, pages_resident = 0;
     FILE *f = fopen("/proc/self/statm", "r");

@@ -1061,6 +1061,8 @@ typedef struct wasp_component_info {
     uint64_t memory_bytes; /* memories, tables and pending timers of the current (or last) instance */
     uint64_t instantiations; /* instances created for this actor */
     char last_error[512];  /* latest crash or start failure of this actor, or "" */
+    bool instantiated;     /* it has a live instance; false while a lazily spawned actor
+                              waits for its first message (docs/COMPONENTS.md) */
 } wasp_component_info;
 /* WASP_OK if id is a component actor of w, WASP_ENOENT otherwise. */
 int wasp_component_info_get(wasp_wasm *w, wasp_aid id, wasp_component_info *out);

@@ -53,6 +53,7 @@ static int visit_actor(const wasp_actor_stats *st, void *arg) {
     if (a) set_counts(a, st);
     if (a && wasm && info.last_error[0])
         json_object_set_new(a, "last_error", json_string(info.last_error));
+    if (a && wasm) json_object_set_new(a, "instantiated", json_boolean(info.instantiated));
     return a && json_array_append_new(v->list, a) == 0 ? 0 : WASP_ENOMEM;
 }
 

@@ -65,6 +65,7 @@ void wasp__component_free(struct wasp_component *c) {
     free(c->slots);
     wasp_kv_close(c->kv);
     if (c->module) wasp__module_release(c->module);
+    if (c->instantiated_ok) wasp__module_release(c->instantiated_ok);
     pthread_mutex_destroy(&c->err_lock);
     pthread_mutex_destroy(&c->module_lock);
     pthread_mutex_destroy(&c->upgrade_lock);
@@ -219,6 +220,25 @@ struct wasp_module *wasp__component_set_module(struct wasp_component *c, struct 
     return old;
 }
 
+bool wasp__component_lazy(struct wasp_component *c, struct wasp_module *m) {
+    const struct wasp_abi_info *abi = wasp__module_abi(m);
+    if (!wasp__module_inert_instantiation(m) || abi->has_initialize || abi->has_start || abi->has_cleanup ||
+        c->spec.permissions.wasi)
+        return false;
+    pthread_mutex_lock(&c->module_lock);
+    bool known = c->instantiated_ok == m;
+    pthread_mutex_unlock(&c->module_lock);
+    return known;
+}
+
+void wasp__component_instantiated(struct wasp_component *c, struct wasp_module *m) {
+    pthread_mutex_lock(&c->module_lock);
+    struct wasp_module *old = c->instantiated_ok == m ? NULL : c->instantiated_ok;
+    if (old || !c->instantiated_ok) c->instantiated_ok = wasp__module_retain(m);
+    pthread_mutex_unlock(&c->module_lock);
+    if (old) wasp__module_release(old);
+}
+
 int wasp_component_load(wasp_wasm *w, const wasp_component_spec *spec, wasp_component **out, char *err,
                         size_t errcap) {
     if (err && errcap) err[0] = 0;
@@ -330,6 +350,7 @@ int wasp_component_info_get(wasp_wasm *w, wasp_aid id, wasp_component_info *out)
     out->instance = sl->index;
     out->memory_bytes = atomic_load(&sl->memory_bytes) + atomic_load(&sl->timer_bytes);
     out->instantiations = atomic_load(&sl->instantiations);
+    out->instantiated = atomic_load(&sl->live) > 0;
     pthread_mutex_lock(&sl->err_lock);
     snprintf(out->last_error, sizeof(out->last_error), "%s", sl->last_error);
     pthread_mutex_unlock(&sl->err_lock);

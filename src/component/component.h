@@ -15,7 +15,9 @@
  *                           outlives its incarnations
  *   struct wasp_cinst       one incarnation: a Wasmtime instance and the
  *                           message in progress; made by the `started`
- *                           hook, freed by the `stopped` hook
+ *                           hook, freed by the `stopped` hook. A lazy one
+ *                           (component_actor.c) gets its instance at its
+ *                           first message or health probe.
  */
 #ifndef WASP_COMPONENT_COMPONENT_H
 #define WASP_COMPONENT_COMPONENT_H
@@ -63,6 +65,7 @@ struct wasp_cslot {
     wasp_health_check health;
     _Atomic wasp_aid aid;     /* latest incarnation's actor */
     atomic_uint_fast64_t memory_bytes, instantiations;
+    atomic_uint live; /* its incarnations' instances (0: a lazy one waits for its first message; 2: an upgrade's swap) */
     /* Quotas (host_quota.c): what the actor makes the host hold for it.
      * Timers count until their message is handled or dropped. */
     atomic_uint timers, subscriptions;
@@ -82,6 +85,9 @@ struct wasp_component {
     struct wasp_wasm *wasm;
     char *name;
     struct wasp_module *module; /* what new instances run (guarded by module_lock: upgrades swap it) */
+    /* The last module that instantiated with this component's limits (a
+     * reference, guarded by module_lock): incarnations of it may be lazy. */
+    struct wasp_module *instantiated_ok;
     pthread_mutex_t module_lock;
     pthread_mutex_t upgrade_lock; /* one upgrade at a time */
     wasp_component_spec spec; /* pointers below point into this component */
@@ -99,8 +105,9 @@ enum wasp_cphase { CPHASE_IDLE, CPHASE_ALLOC, CPHASE_HANDLE, CPHASE_HEALTH };
 
 struct wasp_cinst {
     struct wasp_cslot *slot;
-    struct wasp_instance *inst;
+    struct wasp_instance *inst;   /* NULL while a lazy incarnation waits for its first message */
     struct wasp_module *module;   /* the module inst runs (a reference) */
+    bool pool_reserved;           /* a lazy incarnation's pool slot (wasp__engine_pool_reserve) */
     wasp_system *sys;
     wasp_aid self;
     bool receives;
@@ -138,6 +145,13 @@ int wasp__cactor_health(wasp_ctx *ctx);
  * still be freed. */
 int wasp__cinst_new(struct wasp_cslot *sl, struct wasp_module *m, wasp_system *sys, wasp_aid self,
                     struct wasp_cinst **out, char *why, size_t cap);
+/* The same without the instance: a pool slot is reserved for it and
+ * wasp__cinst_instantiate makes it later. Only for modules for which
+ * wasp__component_lazy holds. */
+int wasp__cinst_new_lazy(struct wasp_cslot *sl, struct wasp_module *m, wasp_system *sys, wasp_aid self,
+                         struct wasp_cinst **out, char *why, size_t cap);
+/* Makes a lazy incarnation's instance (WASP_OK at once if it has one). */
+int wasp__cinst_instantiate(struct wasp_cinst *ci, char *why, size_t cap);
 /* Runs `_initialize` and `_start` (those present). */
 int wasp__cinst_init(struct wasp_cinst *ci, char *why, size_t cap);
 /* Runs `_cleanup` (if present, bounded by stop_timeout); a failure is
@@ -224,6 +238,13 @@ struct wasp_module *wasp__component_module(struct wasp_component *c);
 /* Replaces it (retains m); returns the previous one, whose reference passes
  * to the caller. */
 struct wasp_module *wasp__component_set_module(struct wasp_component *c, struct wasp_module *m);
+/* true if an incarnation of m for c may be made without its instance:
+ * instantiating runs no guest code (no start section, `_initialize`,
+ * `_start`; no WASI grant), stopping none (`_cleanup`), and m has
+ * instantiated for c before, so it will again (the same module and limits). */
+bool wasp__component_lazy(struct wasp_component *c, struct wasp_module *m);
+/* Records that m instantiated with c's limits. */
+void wasp__component_instantiated(struct wasp_component *c, struct wasp_module *m);
 /* Compiles a module (file or bytes) and checks it for component c: ABI,
  * WASI grant, memory slot, health checks. err gets "NAME: why". */
 int wasp__component_check_module(struct wasp_component *c, const char *path, const void *wasm, size_t len,

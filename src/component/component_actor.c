@@ -1,7 +1,10 @@
 /* component_actor.c - the actor hooks every component actor runs on.
  *
  *   started  instantiate through the module's InstancePre, subscribe, join
- *            the pool, run `_initialize` then `_start`
+ *            the pool, run `_initialize` then `_start`; or, for a module
+ *            whose instantiation runs nothing (wasp__component_lazy), only
+ *            reserve a pool slot: the instance is made at the first message
+ *            (or health probe), so an idle actor holds no store
  *   handle   one message = `wasp_alloc(len)`, copy, `handle-message(ptr,len)`
  *            (a message that fits the guest's registered inbox skips
  *            `wasp_alloc`)
@@ -75,7 +78,9 @@ void wasp__cinst_free(struct wasp_cinst *ci) {
     if (ci->inst) {
         note_memory(ci);
         wasp__instance_free(ci->inst); /* drops a pending `call` wait too */
+        atomic_fetch_sub(&ci->slot->live, 1);
     }
+    if (ci->pool_reserved) wasp__engine_pool_release(wasp__module_engine(ci->module));
     if (ci->module) wasp__module_release(ci->module);
     free(ci);
 }
@@ -87,18 +92,27 @@ static int start_fail(wasp_ctx *ctx, struct wasp_cinst *ci, int rc, const char *
     return rc;
 }
 
-int wasp__cinst_new(struct wasp_cslot *sl, struct wasp_module *m, wasp_system *sys, wasp_aid self,
-                    struct wasp_cinst **out, char *why, size_t cap) {
+/* An incarnation without its instance yet (*out set even on failure). */
+static int cinst_alloc(struct wasp_cslot *sl, struct wasp_module *m, wasp_system *sys, wasp_aid self,
+                       struct wasp_cinst **out, char *why, size_t cap) {
     struct wasp_component *c = sl->comp;
     struct wasp_cinst *ci = calloc(1, sizeof(*ci));
+    *out = ci;
     if (!ci) return snprintf(why, cap, "out of memory"), WASP_ENOMEM;
     ci->slot = sl;
     ci->sys = sys;
     ci->self = self;
     ci->module = wasp__module_retain(m);
-    *out = ci;
     if (c->spec.storage.granted && !c->kv)
         return snprintf(why, cap, "storage is granted but the system has no store (a data directory)"), WASP_ESTATE;
+    return WASP_OK;
+}
+
+int wasp__cinst_instantiate(struct wasp_cinst *ci, char *why, size_t cap) {
+    if (ci->inst) return WASP_OK;
+    struct wasp_cslot *sl = ci->slot;
+    struct wasp_component *c = sl->comp;
+    struct wasp_module *m = ci->module;
     wasi_config_t *wasi = NULL;
     if (c->spec.permissions.wasi && !(wasi = wasp__component_wasi(c, why, cap))) return WASP_ELINK;
     struct wasp_instance_limits lim = {
@@ -108,15 +122,19 @@ int wasp__cinst_new(struct wasp_cslot *sl, struct wasp_module *m, wasp_system *s
         .max_call_ns = c->spec.limits.max_handle_ns,
         .wasi_handles = c->spec.limits.files,
         .wake = wake_actor,
-        .wake_sys = sys,
-        .wake_aid = self,
+        .wake_sys = ci->sys,
+        .wake_aid = ci->self,
+        .pool_reserved = ci->pool_reserved,
     };
+    ci->pool_reserved = false; /* passed to the instance, also if it fails */
     struct wasp_error err = {0};
     ci->in_export = true; /* a start section cannot park either */
     int rc = wasp__instance_new(m, &lim, wasi, ci, &ci->inst, &err);
     ci->in_export = false;
     if (rc != WASP_OK) return snprintf(why, cap, "%s", err.msg), rc;
     atomic_fetch_add(&sl->instantiations, 1);
+    atomic_fetch_add(&sl->live, 1);
+    wasp__component_instantiated(c, m);
     const struct wasp_abi_info *abi = wasp__module_abi(m);
     ci->receives = abi->receives;
     ci->is_cm = wasp__module_component(m) != NULL; /* components are called through the shim */
@@ -126,6 +144,24 @@ int wasp__cinst_new(struct wasp_cslot *sl, struct wasp_module *m, wasp_system *s
                             wasp__instance_func(ci->inst, "handle-message", NULL, &ci->f_handle, &err))) ||
          (abi->has_health && wasp__instance_func(ci->inst, "_health", NULL, &ci->f_health, &err))))
         return snprintf(why, cap, "%s", err.msg), WASP_EABI;
+    return WASP_OK;
+}
+
+int wasp__cinst_new(struct wasp_cslot *sl, struct wasp_module *m, wasp_system *sys, wasp_aid self,
+                    struct wasp_cinst **out, char *why, size_t cap) {
+    int rc = cinst_alloc(sl, m, sys, self, out, why, cap);
+    return rc == WASP_OK ? wasp__cinst_instantiate(*out, why, cap) : rc;
+}
+
+int wasp__cinst_new_lazy(struct wasp_cslot *sl, struct wasp_module *m, wasp_system *sys, wasp_aid self,
+                         struct wasp_cinst **out, char *why, size_t cap) {
+    int rc = cinst_alloc(sl, m, sys, self, out, why, cap);
+    if (rc != WASP_OK) return rc;
+    /* Its slot now, so that the first message does not find the pool full. */
+    struct wasp_error err = {0};
+    rc = wasp__engine_pool_reserve(wasp__module_engine(m), &err);
+    if (rc != WASP_OK) return snprintf(why, cap, "%s", err.msg), rc;
+    (*out)->pool_reserved = true;
     return WASP_OK;
 }
 
@@ -139,7 +175,7 @@ int wasp__cinst_init(struct wasp_cinst *ci, char *why, size_t cap) {
         int rc = wasp__cinst_run_export(ci, init[i], &err);
         if (rc != WASP_OK && rc != WASP_ENOENT) return snprintf(why, cap, "%s", err.msg), rc;
     }
-    note_memory(ci);
+    if (ci->inst) note_memory(ci);
     return WASP_OK;
 }
 
@@ -149,7 +185,8 @@ int wasp__cactor_started(wasp_ctx *ctx) {
     struct wasp_cinst *ci = NULL;
     char why[512];
     struct wasp_module *m = wasp__component_module(c);
-    int rc = wasp__cinst_new(sl, m, wasp_ctx_system(ctx), wasp_ctx_self(ctx), &ci, why, sizeof(why));
+    int rc = (wasp__component_lazy(c, m) ? wasp__cinst_new_lazy : wasp__cinst_new)(
+        sl, m, wasp_ctx_system(ctx), wasp_ctx_self(ctx), &ci, why, sizeof(why));
     wasp__module_release(m);
     /* A new actor in the slot (not a restart) starts without subscriptions. */
     if (ci && atomic_exchange(&sl->aid, ci->self) != ci->self) atomic_store(&sl->subscriptions, 0);
@@ -176,7 +213,7 @@ int wasp__cactor_started(wasp_ctx *ctx) {
 
 void wasp__cactor_stopped(wasp_ctx *ctx, int reason) {
     struct wasp_cinst *ci = wasp_ctx_state(ctx);
-    if (wasp__instance_call_active(ci->inst)) {
+    if (ci->inst && wasp__instance_call_active(ci->inst)) {
         wasp__instance_call_abort(ci->inst);
         ci->phase = CPHASE_IDLE;
     }
@@ -186,7 +223,7 @@ void wasp__cactor_stopped(wasp_ctx *ctx, int reason) {
 }
 
 void wasp__cinst_cleanup(struct wasp_cinst *ci, const char *then) {
-    if (ci->faulted || !wasp__module_abi(ci->module)->has_cleanup) return;
+    if (ci->faulted || !ci->inst || !wasp__module_abi(ci->module)->has_cleanup) return; /* lazy: never has one */
     struct wasp_error err = {0};
     wasp__instance_set_max_call(ci->inst, ci->slot->comp->spec.stop_timeout_ns);
     int rc = wasp__cinst_run_export(ci, "_cleanup", &err);
@@ -322,9 +359,20 @@ static int wasi_wait(struct wasp_cinst *ci, struct wasp_error *err) {
     return WASP_CALL_PENDING;
 }
 
+/* A lazy incarnation's instance, made now: false (and the incarnation
+ * crashed) if it cannot be made. */
+static bool instantiate_now(struct wasp_cinst *ci) {
+    char why[512];
+    if (wasp__cinst_instantiate(ci, why, sizeof(why)) == WASP_OK) return true;
+    ci->faulted = true;
+    wasp__cslot_fail(ci->slot, WASP_LOG_ERROR, "crashed: instantiating: %s", why);
+    return false;
+}
+
 int wasp__cactor_handle(wasp_ctx *ctx, const wasp_msg *msg) {
     struct wasp_cinst *ci = wasp_ctx_state(ctx);
     int rc;
+    if (!ci->inst && !instantiate_now(ci)) return WASP_ECRASH;
     if (ci->phase == CPHASE_IDLE) {
         rc = accept(ci, msg);
         if (rc != WASP_OK || ci->phase == CPHASE_IDLE) return rc; /* settled without a call */
@@ -355,7 +403,8 @@ int wasp__cactor_handle(wasp_ctx *ctx, const wasp_msg *msg) {
  * the ABI's values is unhealthy; without `_health` a served probe is healthy. */
 int wasp__cactor_health(wasp_ctx *ctx) {
     struct wasp_cinst *ci = wasp_ctx_state(ctx);
-    if (!wasp__module_abi(ci->module)->has_health) return WASP_HEALTH_HEALTHY;
+    if (!wasp__module_abi(ci->module)->has_health) return WASP_HEALTH_HEALTHY; /* a lazy one stays lazy */
+    if (!ci->inst && !instantiate_now(ci)) return WASP_HEALTH_UNHEALTHY;
     if (ci->phase == CPHASE_IDLE &&
         begin_any(ci, &ci->f_health, WASP_CM_HEALTH, NULL, ci->is_cm ? "check-health" : "_health", 0,
                   CPHASE_HEALTH) != WASP_OK)

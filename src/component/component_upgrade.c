@@ -76,6 +76,32 @@ static int incarnate(wasp_ctx *ctx, struct wasp_cslot *sl, struct wasp_module *m
     return rc;
 }
 
+/* Swaps a lazy incarnation (no instance yet, hence no `_cleanup` to run):
+ * for a module known to instantiate, another lazy one; otherwise a new
+ * instance with `_start` run, and on failure the lazy one stays as it was. */
+static int apply_lazy(wasp_ctx *ctx, struct wasp_cinst *ci, struct upgrade_req *r) {
+    struct wasp_cslot *sl = ci->slot;
+    char why[512];
+    struct wasp_cinst *next = NULL;
+    bool lazy = wasp__component_lazy(sl->comp, r->to);
+    int rc = lazy ? wasp__cinst_new_lazy(sl, r->to, ci->sys, ci->self, &next, why, sizeof(why))
+                  : wasp__cinst_new(sl, r->to, ci->sys, ci->self, &next, why, sizeof(why));
+    if (rc == WASP_OK) {
+        wasp_ctx_set_state(ctx, next); /* imports called by `_start` see the new incarnation */
+        rc = wasp__cinst_init(next, why, sizeof(why));
+    }
+    if (rc != WASP_OK) {
+        wasp_ctx_set_state(ctx, ci);
+        wasp__cinst_free(next);
+        req_finish(r, rc, false, why);
+        return 0;
+    }
+    wasp__cinst_free(ci);
+    wasp_log(next->sys, WASP_LOG_INFO, sl->name, "upgraded");
+    req_finish(r, WASP_OK, true, NULL);
+    return 0;
+}
+
 /* Swaps the incarnation of the actor the event runs on. */
 static int apply(wasp_ctx *ctx, struct wasp_cinst *ci, struct upgrade_req *r) {
     struct wasp_cslot *sl = ci->slot;
@@ -85,6 +111,7 @@ static int apply(wasp_ctx *ctx, struct wasp_cinst *ci, struct upgrade_req *r) {
     }
     char why[512];
     struct wasp_cinst *next = NULL;
+    if (!ci->inst) return apply_lazy(ctx, ci, r);
     int rc = wasp__cinst_new(sl, r->to, ci->sys, ci->self, &next, why, sizeof(why));
     if (rc != WASP_OK) {
         /* Not even instantiated: the old incarnation is untouched. */

@@ -229,6 +229,24 @@ uint64_t wasp__engine_pool_memory_max(const struct wasp_engine *e) {
     return e->cfg.pooling ? e->cfg.pool_memory_max : 0;
 }
 
+int wasp__engine_pool_reserve(struct wasp_engine *e, struct wasp_error *err) {
+    if (!e->cfg.pooling) return WASP_OK;
+    unsigned used = atomic_load(&e->pool_used);
+    do {
+        if (used >= e->cfg.pool_instances)
+            return wasp__error_set(err, WASP_ELIMIT,
+                                   "the pooling allocator's %u instance slots are all taken (pool_instances)",
+                                   e->cfg.pool_instances);
+    } while (!atomic_compare_exchange_weak(&e->pool_used, &used, used + 1));
+    return WASP_OK;
+}
+
+void wasp__engine_pool_release(struct wasp_engine *e) {
+    if (e->cfg.pooling) atomic_fetch_sub(&e->pool_used, 1);
+}
+
+unsigned wasp__engine_pool_used(const struct wasp_engine *e) { return atomic_load(&e->pool_used); }
+
 void wasp__engine_free(struct wasp_engine *e) {
     if (!e) return;
     if (e->ticker_running) {

@@ -86,6 +86,16 @@ const char *wasp__engine_cache_problem(const struct wasp_engine *e);
 /* With pooling, the largest linear memory a slot holds; 0 without pooling. */
 uint64_t wasp__engine_pool_memory_max(const struct wasp_engine *e);
 
+/* Pooling: counts a store against pool_instances before it exists, so a
+ * store made later (a lazily instantiated actor's) is sure of its slot.
+ * WASP_ELIMIT when every slot is live or reserved; always WASP_OK without
+ * pooling. Each WASP_OK is given back once with wasp__engine_pool_release
+ * (or handed to wasp__instance_new, limits.pool_reserved). */
+int wasp__engine_pool_reserve(struct wasp_engine *e, struct wasp_error *err);
+void wasp__engine_pool_release(struct wasp_engine *e);
+/* Slots live or reserved (pooling; tests and statistics). */
+unsigned wasp__engine_pool_used(const struct wasp_engine *e);
+
 struct wasp__engine_stats {
     uint64_t compiled;    /* modules compiled from WebAssembly */
     uint64_t disk_hits;   /* modules loaded from the disk cache */
@@ -128,6 +138,12 @@ const char *wasp__module_world(const struct wasp_module *m);
 /* true if bytes start like a component (binary layer 1), not a core module. */
 bool wasp__wasm_is_component(const uint8_t *bytes, size_t len);
 
+/* true if instantiating runs no guest code: a core module without a start
+ * section (its instance then depends only on the module and the limits). */
+bool wasp__module_inert_instantiation(const struct wasp_module *m);
+/* The engine the module was compiled by. */
+struct wasp_engine *wasp__module_engine(const struct wasp_module *m);
+
 /* Checks that the module may be linked with or without WASI and prepares its
  * InstancePre for that linker (once; later calls are free). */
 int wasp__module_prepare(struct wasp_module *m, bool with_wasi, struct wasp_error *err);
@@ -144,6 +160,9 @@ struct wasp_instance_limits {
     void (*wake)(void *sys, uint64_t aid);
     void *wake_sys;
     uint64_t wake_aid;
+    /* The caller holds a pool slot (wasp__engine_pool_reserve) that passes
+     * to the instance, also on failure; otherwise the instance takes one. */
+    bool pool_reserved;
 };
 
 /* Instantiates the module in a fresh store. wasi may be NULL (no WASI); when

@@ -31,6 +31,9 @@ struct wasp_engine {
     pthread_cond_t ticker_wake;
     atomic_uint active_calls;
     atomic_bool ticker_sleeping;
+    /* Pooling: stores counted against cfg.pool_instances, live or reserved
+     * (wasp__engine_pool_reserve). */
+    atomic_uint pool_used;
 };
 
 struct wasp_module {
@@ -42,6 +45,7 @@ struct wasp_module {
     wasmtime_component_t *component; /* a component (cm_pre is then its InstancePre) */
     wasp_cm_pre *cm_pre;
     struct wasp_abi_info abi;
+    bool start_section;               /* a core module's start function */
     pthread_mutex_t pre_lock;
     wasmtime_instance_pre_t *pre[2]; /* per linker, made on first use */
 };

@@ -22,6 +22,7 @@ struct wasp_instance {
     wasmtime_context_t *ctx;
     wasmtime_instance_t instance; /* a core module's, or */
     wasp_cm_instance *cm;         /* a component's */
+    bool pool_held;               /* counted in the engine's pool_used */
     wasmtime_memory_t memory;
     bool has_memory;
     const wasp_store_held *held; /* bytes of every memory and table in the store */
@@ -160,28 +161,23 @@ static void ignore_wake(void *sys, uint64_t aid) { (void)sys, (void)aid; }
 
 int wasp__instance_new(struct wasp_module *m, const struct wasp_instance_limits *lim, wasi_config_t *wasi,
                       void *user, struct wasp_instance **out, struct wasp_error *err) {
-    if (!m || !out) {
-        if (wasi) wasi_config_delete(wasi);
-        return wasp__error_set(err, WASP_EINVAL, "invalid argument");
-    }
-    struct wasp_engine *e = m->engine;
+    bool reserved = lim && lim->pool_reserved;
+    int rc = m && out ? WASP_OK : wasp__error_set(err, WASP_EINVAL, "invalid argument");
+    struct wasp_engine *e = m ? m->engine : NULL;
     struct wasp_instance_limits l = lim ? *lim : (struct wasp_instance_limits){0};
     if (l.timeslice_ns == 0) l.timeslice_ns = 2000000;
-    if (l.fuel && !e->cfg.fuel) {
-        if (wasi) wasi_config_delete(wasi);
-        return wasp__error_set(err, WASP_EINVAL, "fuel limit set but the engine was created without fuel");
-    }
-    int rc = wasp__module_prepare(m, wasi != NULL, err);
+    if (rc == WASP_OK && l.fuel && !e->cfg.fuel)
+        rc = wasp__error_set(err, WASP_EINVAL, "fuel limit set but the engine was created without fuel");
+    if (rc == WASP_OK) rc = wasp__module_prepare(m, wasi != NULL, err);
+    if (rc == WASP_OK && !reserved && (rc = wasp__engine_pool_reserve(e, err)) == WASP_OK) reserved = true;
+    struct wasp_instance *inst = rc == WASP_OK ? calloc(1, sizeof(*inst)) : NULL;
+    if (rc == WASP_OK && !inst) rc = wasp__error_set(err, WASP_ENOMEM, "out of memory");
     if (rc != WASP_OK) {
         if (wasi) wasi_config_delete(wasi);
+        if (reserved && e) wasp__engine_pool_release(e);
         return rc;
     }
-
-    struct wasp_instance *inst = calloc(1, sizeof(*inst));
-    if (!inst) {
-        if (wasi) wasi_config_delete(wasi);
-        return wasp__error_set(err, WASP_ENOMEM, "out of memory");
-    }
+    inst->pool_held = true;
     inst->module = wasp__module_retain(m);
     inst->engine = e;
     inst->user = user;
@@ -252,6 +248,7 @@ void wasp__instance_free(struct wasp_instance *inst) {
     if (inst->store) wasmtime_store_delete(inst->store);
     wasp__module_release(inst->module);
     wasp_waker_delete(inst->waker);
+    if (inst->pool_held) wasp__engine_pool_release(inst->engine);
     free(inst);
 }
 

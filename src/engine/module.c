@@ -199,6 +199,7 @@ int wasp__module_load(struct wasp_engine *e, const uint8_t *bytes, size_t len, s
     m->component = wm.comp;
     m->cm_pre = pre;
     m->abi = abi;
+    m->start_section = shape.start;
     memcpy(m->hash, hash, WASP_SHA256_LEN);
     pthread_mutex_init(&m->pre_lock, NULL);
     atomic_init(&m->refs, 2); /* the caller's and the cache's */
@@ -274,6 +275,12 @@ const wasmtime_component_t *wasp__module_component(const struct wasp_module *m) 
 const char *wasp__module_world(const struct wasp_module *m) {
     if (!m->component) return NULL;
     return m->abi.has_start || m->abi.has_cleanup || m->abi.has_health ? "supervised-actor" : "actor";
+}
+
+struct wasp_engine *wasp__module_engine(const struct wasp_module *m) { return m->engine; }
+
+bool wasp__module_inert_instantiation(const struct wasp_module *m) {
+    return !m->component && !m->start_section;
 }
 
 int wasp__module_prepare(struct wasp_module *m, bool with_wasi, struct wasp_error *err) {

@@ -33,6 +33,7 @@ int wasp__module_scan(const uint8_t *b, size_t len, struct wasp_module_shape *ou
             return wasp__error_set(err, WASP_ECOMPILE, "section %u at offset %zu runs past the end of the module",
                                   id, pos);
         size_t end = pos + size;
+        if (id == 8) out->start = true;
         uint32_t *count = id == 3 ? &out->functions : id == 10 ? &out->bodies : NULL;
         if (count && !read_u32(b, end, &pos, count))
             return wasp__error_set(err, WASP_ECOMPILE, "section %u at offset %zu has no valid count", id, pos);

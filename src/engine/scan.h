@@ -4,6 +4,7 @@
 #ifndef WASP_ENGINE_SCAN_H
 #define WASP_ENGINE_SCAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +13,7 @@
 struct wasp_module_shape {
     uint32_t functions; /* functions defined by the module (function section) */
     uint32_t bodies;    /* function bodies (code section) */
+    bool start;         /* a start section: instantiating runs guest code */
 };
 
 /* Reads the shape of a core module (version 1). WASP_OK, or WASP_ECOMPILE

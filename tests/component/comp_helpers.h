@@ -165,6 +165,14 @@ static inline int comp_ask(struct world *w, const char *to, const char *text, ch
     return rc;
 }
 
+/* Asks `to` and fails the test unless the reply is `want`. */
+static inline void comp_expect_reply(struct world *w, const char *to, const char *text, const char *want) {
+    char out[128];
+    int rc = comp_ask(w, to, text, out, sizeof(out));
+    if (rc != WASP_OK) fail_msg("%s <- %s: %s", to, text, wasp_errname(rc));
+    if (strcmp(out, want)) fail_msg("%s <- %s: \"%s\", not \"%s\"", to, text, out, want);
+}
+
 /* Creates a first engine so Wasmtime installs its fault handlers, then
  * records them for tu_signals_restore. */
 static inline void comp_signals_init(void) {

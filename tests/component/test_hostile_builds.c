@@ -36,13 +36,6 @@ static wasp_component_info info_of(struct world *w, wasp_aid id) {
     return info;
 }
 
-static void expect_reply(struct world *w, const char *to, const char *text, const char *want) {
-    char out[128];
-    int rc = comp_ask(w, to, text, out, sizeof(out));
-    if (rc != WASP_OK) fail_msg("%s <- %s: %s", to, text, wasp_errname(rc));
-    if (strcmp(out, want)) fail_msg("%s <- %s: \"%s\", not \"%s\"", to, text, out, want);
-}
-
 /* ---- faults: a crash of that actor only, restarted with a clean instance ---- */
 
 struct fault {
@@ -66,8 +59,8 @@ static void crash_and_recover(void **state, const struct fault *f) {
     comp_spawn(&w, &other);
     wasp_aid id = 0;
     assert_int_equal(wasp_lookup(w.sys, "victim", &id), WASP_OK);
-    expect_reply(&w, "victim", "ok", "ok");
-    if (f->arm) expect_reply(&w, "victim", f->arm, "armed");
+    comp_expect_reply(&w, "victim", "ok", "ok");
+    if (f->arm) comp_expect_reply(&w, "victim", f->arm, "armed");
 
     assert_int_not_equal(comp_ask(&w, "victim", f->payload, NULL, 0), WASP_OK);
     assert_true(TU_WAIT_UNTIL(comp_stats(&w, id).restarts == 1 && comp_stats(&w, id).state == WASP_STATE_READY,
@@ -80,8 +73,8 @@ static void crash_and_recover(void **state, const struct fault *f) {
     wasp_actor_stats st = comp_stats(&w, id);
     assert_int_equal(st.crashes, 1);
     assert_int_equal(st.dead_letters, 1); /* the message it crashed on */
-    expect_reply(&w, "victim", "ok", "ok"); /* a fresh instance (the allocator is sane again) */
-    expect_reply(&w, "other", "ok", "ok");
+    comp_expect_reply(&w, "victim", "ok", "ok"); /* a fresh instance (the allocator is sane again) */
+    comp_expect_reply(&w, "other", "ok", "ok");
     assert_true(TU_WAIT_UNTIL(comp_accounted(&w, id), 3000));
     world_free(&w);
     wasp_supervisor_destroy(sup);
@@ -120,7 +113,7 @@ static void memory_bomb(void **state) {
     wasp_component_info info = info_of(&w, id);
     assert_true(info.memory_bytes >= s.limits.memory - 65536); /* it grew up to the limit */
     assert_true(info.memory_bytes <= s.limits.memory + 65536); /* (tables count a little) */
-    expect_reply(&w, "hog", "ok", "ok");
+    comp_expect_reply(&w, "hog", "ok", "ok");
     assert_int_equal(comp_stats(&w, id).crashes, 0);
     world_free(&w);
 }
@@ -137,8 +130,8 @@ static void oversized_messages(void **state) {
     memset(big, 'x', sizeof(big));
     assert_int_equal(wasp_send_name(w.sys, "small", big, sizeof(big)), WASP_OK);
     assert_true(TU_WAIT_UNTIL(comp_stats(&w, id).dead_letters == 1, 3000));
-    expect_reply(&w, "small", "big 65", "-4");
-    expect_reply(&w, "small", "big 64", "0");
+    comp_expect_reply(&w, "small", "big 65", "-4");
+    comp_expect_reply(&w, "small", "big 64", "0");
     assert_int_equal(comp_stats(&w, id).crashes, 0);
     world_free(&w);
 }
@@ -148,8 +141,8 @@ static void overlong_name(void **state) {
     struct world w = world_new(2);
     wasp_component_spec s = hostile_spec(state, "namer");
     comp_spawn(&w, &s);
-    expect_reply(&w, "namer", "name 300", "-6");
-    expect_reply(&w, "namer", "name 200", "-1"); /* valid, but nobody has it: ENOENT */
+    comp_expect_reply(&w, "namer", "name 300", "-6");
+    comp_expect_reply(&w, "namer", "name 200", "-1"); /* valid, but nobody has it: ENOENT */
     world_free(&w);
 }
 
@@ -160,8 +153,8 @@ static void timer_flood(void **state) {
     wasp_component_spec s = hostile_spec(state, "timers");
     s.limits.timers = 10;
     comp_spawn(&w, &s);
-    expect_reply(&w, "timers", "timers 1000", "10 -9");
-    expect_reply(&w, "timers", "timers 1", "0 -9"); /* none has fired yet */
+    comp_expect_reply(&w, "timers", "timers 1000", "10 -9");
+    comp_expect_reply(&w, "timers", "timers 1", "0 -9"); /* none has fired yet */
     world_free(&w);
 }
 
@@ -170,7 +163,7 @@ static void subscription_flood(void **state) {
     wasp_component_spec s = hostile_spec(state, "subs");
     s.limits.subscriptions = 5;
     comp_spawn(&w, &s);
-    expect_reply(&w, "subs", "subs 20", "5 -9");
+    comp_expect_reply(&w, "subs", "subs 20", "5 -9");
     assert_int_equal(wasp_publish(w.sys, "q.0", "x", 1), 1);
     assert_int_equal(wasp_publish(w.sys, "q.7", "x", 1), 0);
     world_free(&w);
@@ -190,7 +183,7 @@ static void log_flood(void **state) {
     wasp_system_set_log(w.sys, WASP_LOG_INFO, count_log, NULL);
     wasp_component_spec s = hostile_spec(state, "chatty");
     comp_spawn(&w, &s);
-    expect_reply(&w, "chatty", "logs 100000", "100000 0");
+    comp_expect_reply(&w, "chatty", "logs 100000", "100000 0");
     int lines = atomic_load(&g_lines);
     if (lines < 200 || lines > 2 * 200) fail_msg("%d lines got through", lines); /* may straddle a second */
     world_free(&w);
@@ -208,7 +201,7 @@ static void mailbox_flood(void **state) {
     assert_true(TU_WAIT_UNTIL(comp_stats(&w, sid).mailbox_len == 0, 3000)); /* it is spinning on it */
     wasp_component_spec s = hostile_spec(state, "flooder");
     comp_spawn(&w, &s);
-    expect_reply(&w, "flooder", "flood 100", "4 -2");
+    comp_expect_reply(&w, "flooder", "flood 100", "4 -2");
     assert_int_equal(comp_stats(&w, sid).mailbox_len, 4);
     world_free(&w); /* stopping aborts the spinning call */
 }
@@ -226,7 +219,7 @@ static void spinners_do_not_stall_others(void **state) {
     assert_int_equal(wasp_send_name(w.sys, "spin.0", "spin", 4), WASP_OK);
     assert_int_equal(wasp_send_name(w.sys, "spin.1", "spin", 4), WASP_OK);
     tu_sleep_ms(20);
-    for (int i = 0; i < 20; i++) expect_reply(&w, "other", "ok", "ok");
+    for (int i = 0; i < 20; i++) comp_expect_reply(&w, "other", "ok", "ok");
     world_free(&w); /* stopping aborts the spinning calls */
 }
 
@@ -255,7 +248,7 @@ static void cleanup_never_returns(void **state) {
     wasp_component_spec s = hostile_spec(state, "slowstop");
     s.stop_timeout_ns = 50000000ull;
     wasp_aid id = comp_spawn(&w, &s);
-    expect_reply(&w, "slowstop", "ok", "ok");
+    comp_expect_reply(&w, "slowstop", "ok", "ok");
     assert_int_equal(wasp_actor_stop(w.sys, id), WASP_OK); /* returns although cleanup never would */
     assert_int_equal(comp_stats(&w, id).state, WASP_STATE_TERMINATED);
     world_free(&w);

@@ -333,6 +333,52 @@ static void test_pooled_slot_reused_clean(void **state) {
     wasp__engine_free(e);
 }
 
+/* A pool's slots count live instances and reservations alike: a reserved
+ * slot is refused to anyone else and passes to the instance made with it;
+ * freeing either gives it back. The start-section scan says which modules
+ * instantiate without running guest code. */
+static void test_pool_reservations(void **state) {
+    (void)state;
+    tu_signals_restore();
+    struct wasp_engine_config cfg;
+    wasp__engine_config_init(&cfg);
+    cfg.pooling = true;
+    cfg.pool_instances = 2;
+    cfg.pool_memory_max = 1u << 20;
+    struct wasp_engine *e = NULL;
+    struct wasp_error err = {0};
+    assert_int_equal(wasp__engine_new(&cfg, &e, &err), WASP_OK);
+    struct wasp_module *m = wt_module(e, "engine_basic.wasm");
+    struct wasp_module *started = wt_module(e, "start_traps.wasm");
+    assert_true(wasp__module_inert_instantiation(m));
+    assert_false(wasp__module_inert_instantiation(started));
+
+    assert_int_equal(wasp__engine_pool_reserve(e, &err), WASP_OK);
+    struct wasp_instance *live = wt_instance(m, NULL);
+    assert_int_equal(wasp__engine_pool_used(e), 2);
+    /* Full: neither a reservation nor an instance of its own. */
+    assert_int_equal(wasp__engine_pool_reserve(e, &err), WASP_ELIMIT);
+    assert_non_null(strstr(err.msg, "pool_instances"));
+    struct wasp_instance *extra = NULL;
+    assert_int_equal(wasp__instance_new(m, NULL, NULL, NULL, &extra, &err), WASP_ELIMIT);
+    assert_null(extra);
+    assert_int_equal(wasp__engine_pool_used(e), 2);
+    /* The reservation's owner instantiates with it. */
+    struct wasp_instance_limits reserved = {.pool_reserved = true};
+    struct wasp_instance *mine = wt_instance(m, &reserved);
+    assert_int_equal(wasp__engine_pool_used(e), 2);
+    wasp__instance_free(mine);
+    wasp__instance_free(live);
+    assert_int_equal(wasp__engine_pool_used(e), 0);
+    /* A reserved slot is given back by a failed instantiation too. */
+    assert_int_equal(wasp__engine_pool_reserve(e, &err), WASP_OK);
+    assert_int_equal(wasp__instance_new(started, &reserved, NULL, NULL, &extra, &err), WASP_ETRAP);
+    assert_int_equal(wasp__engine_pool_used(e), 0);
+    wasp__module_release(started);
+    wasp__module_release(m);
+    wasp__engine_free(e);
+}
+
 static void test_idle_engine_burns_no_cpu(void **state) {
     (void)state;
     tu_signals_restore();
@@ -362,6 +408,7 @@ int main(void) {
         cmocka_unit_test(test_two_spinners_interleave),
         cmocka_unit_test(test_abort_pending_call),
         cmocka_unit_test(test_pooled_slot_reused_clean),
+        cmocka_unit_test(test_pool_reservations),
         cmocka_unit_test(test_idle_engine_burns_no_cpu),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
