@@ -129,7 +129,11 @@ static void log_flood_is_capped(void **state) {
     assert_true(lines >= 200 && lines <= 2 * 200); /* the loop may straddle a second */
     tu_sleep_ms(1100);
     assert_int_equal(trust_ask(w.sys, "chatty", 'L', 1, r), WASP_OK);
-    assert_int_equal(atomic_load(&g_dropped_notes), 1);
+    /* One note per second that dropped lines. A loop that straddled two
+     * seconds (a loaded machine; then more than 200 lines went out) may have
+     * dropped lines in both. */
+    int notes = atomic_load(&g_dropped_notes);
+    if (notes != 1 && !(notes == 2 && lines > 200)) fail_msg("%d notes of dropped lines, %d lines", notes, lines);
     world_free(&w);
 }
 
