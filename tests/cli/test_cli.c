@@ -273,6 +273,7 @@ static void test_run_for(void **state) {
     assert_non_null(strstr(actor_entry(json, "w"), "\"kind\": \"wasm\""));
     assert_non_null(strstr(actor_entry(json, "w"), "\"handled\": 1,"));
     assert_non_null(strstr(actor_entry(json, "w"), "\"memory_bytes\": 65536"));
+    assert_non_null(strstr(actor_entry(json, "w"), "\"instantiated\": true"));
     assert_non_null(strstr(actor_entry(json, "root"), "\"kind\": \"native\""));
     assert_non_null(strstr(json, "{\"name\": \"root\", \"strategy\": \"one_for_one\", \"restarts\": 0, \"gave_up\": false}"));
     assert_non_null(strstr(json, "{\"name\": \"inner\", \"strategy\": \"one_for_all\", \"restarts\": 0, \"gave_up\": false}"));
