@@ -5,6 +5,7 @@
  * at spawn; restarts start clean; upgrades, stops and probes keep working;
  * what runs code at instantiation or stop stays eager. */
 #include "comp_helpers.h"
+#include "component/component.h"
 
 static wasp_component_info info_of(struct world *w, const char *name) {
     wasp_aid id = 0;
@@ -261,6 +262,44 @@ static void upgrade_lazy_actors(void **state) {
     world_free(&w);
 }
 
+/* Every slot a lazy actor reserves comes back: instantiated or not,
+ * crashed and restarted or stopped, the pool counts one slot per actor
+ * while they run and none once the system has stopped. */
+static void pool_slots_come_back(void **state) {
+    (void)state;
+    tu_signals_restore();
+    struct world w = pooled_world(64);
+    wasp_component_spec s = comp_spec("many", "lazy_sink.wasm");
+    s.limits.memory = 1u << 20;
+    s.instances = 40;
+    wasp_component *c = comp_load(&w, &s);
+    wasp_child_spec kids[40];
+    wasp_component_child_specs(c, kids);
+    wasp_supervisor_spec sup = {.name = "sup", .intensity = 1000, .period_ns = 10000000000ull,
+                                .children = kids, .nchildren = 40};
+    wasp_supervisor *sv = NULL;
+    assert_int_equal(wasp_supervisor_start(w.sys, &sup, &sv), WASP_OK);
+    struct wasp_engine *e = w.wasm->engine;
+    assert_int_equal(wasp__engine_pool_used(e), 40);
+    char name[32];
+    for (int i = 0; i < 40; i += 2) { /* half of them get a message, a quarter crash on it */
+        snprintf(name, sizeof(name), "many.%d", i);
+        assert_int_equal(wasp_send_name(w.sys, name, i % 4 ? "hi" : "x", 2), WASP_OK);
+    }
+    uint64_t restarts = 0;
+    for (int i = 0; i < 40; i += 4) {
+        snprintf(name, sizeof(name), "many.%d", i);
+        assert_true(TU_WAIT_UNTIL(wasp_supervisor_child(sv, name, NULL, &restarts) == WASP_OK && restarts == 1, 5000));
+    }
+    snprintf(name, sizeof(name), "many.%d", 4);
+    comp_expect_reply(&w, name, "r", "fresh");
+    assert_true(TU_WAIT_UNTIL(wasp__engine_pool_used(e) == 40, 3000));
+    wasp_system_stop(w.sys);
+    assert_int_equal(wasp__engine_pool_used(e), 0);
+    world_free(&w);
+    wasp_supervisor_destroy(sv);
+}
+
 int main(void) {
     comp_signals_init();
     const struct CMUnitTest tests[] = {
@@ -272,6 +311,7 @@ int main(void) {
         cmocka_unit_test(pool_slots_are_taken_at_spawn),
         cmocka_unit_test(instantiation_trap_fails_the_spawn),
         cmocka_unit_test(upgrade_lazy_actors),
+        cmocka_unit_test(pool_slots_come_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
