@@ -1,7 +1,9 @@
 /* Stress: outside threads flood 16 supervised components with a mix of
  * good messages, handler errors, dead letters and crashes. Afterwards every
  * accepted message is accounted for - handled, a dead letter, or queued -
- * per actor and in total, and every actor is back to ready. */
+ * per actor and in total, and every actor is back to ready. Once with
+ * instances made at spawn, once with lazy ones (instantiated by the flood's
+ * first message to each, and after each crash). */
 #include <pthread.h>
 
 #include "comp_helpers.h"
@@ -57,11 +59,11 @@ static bool quiet_now(void) {
     return t.queued == 0 && t.all_ready && t.handled + t.dead == atomic_load(&g_accepted);
 }
 
-static void flood_is_accounted(void **state) {
-    (void)state;
+static void flood_is_accounted(const char *fixture) {
     tu_signals_restore();
+    atomic_store(&g_accepted, 0);
     g_w = world_new(2);
-    wasp_component_spec s = comp_spec("echo", "comp_echo.wasm");
+    wasp_component_spec s = comp_spec("echo", fixture);
     s.instances = NCOMP;
     s.mailbox = 256;
     wasp_component *c = comp_load(&g_w, &s);
@@ -87,8 +89,18 @@ static void flood_is_accounted(void **state) {
     wasp_supervisor_destroy(sv);
 }
 
+static void flood_eager(void **state) {
+    (void)state;
+    flood_is_accounted("comp_echo.wasm");
+}
+
+static void flood_lazy(void **state) {
+    (void)state;
+    flood_is_accounted("lazy_sink.wasm");
+}
+
 int main(void) {
     comp_signals_init();
-    const struct CMUnitTest tests[] = {cmocka_unit_test(flood_is_accounted)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(flood_eager), cmocka_unit_test(flood_lazy)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
