@@ -68,6 +68,33 @@ static void spawn_is_lazy(void **state) {
     world_free(&w);
 }
 
+/* A lazy actor's subscriptions and pool membership are made at spawn: a
+ * publish reaches (and instantiates) every subscriber, a send to the pool
+ * name reaches one member. */
+static void subscriptions_and_pool_at_spawn(void **state) {
+    (void)state;
+    struct world w = world_new(2);
+    static const char *const topics[] = {"news"};
+    wasp_component_spec s = comp_spec("reader", "lazy_sink.wasm");
+    s.instances = 3;
+    s.subscribe = topics;
+    s.nsubscribe = 1;
+    s.permissions.subscribe = topics;
+    s.permissions.nsubscribe = 1;
+    spawn_all(&w, &s);
+    assert_false(info_of(&w, "reader.2").instantiated);
+    assert_int_equal(wasp_publish(w.sys, "news", "hi", 2), 3); /* delivered to three */
+    const char *names[] = {"reader.0", "reader.1", "reader.2"};
+    for (int i = 0; i < 3; i++) {
+        wasp_aid id = 0;
+        assert_int_equal(wasp_lookup(w.sys, names[i], &id), WASP_OK);
+        assert_true(TU_WAIT_UNTIL(comp_stats(&w, id).handled == 1, 3000));
+        assert_true(info_of(&w, names[i]).instantiated);
+    }
+    comp_expect_reply(&w, "reader", "pool", "pool");
+    world_free(&w);
+}
+
 /* Code at instantiation (a start section), at stop (`_cleanup`) or a WASI
  * grant (its context is made per instance): every actor is instantiated
  * at spawn. */
@@ -304,6 +331,7 @@ int main(void) {
     comp_signals_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spawn_is_lazy),
+        cmocka_unit_test(subscriptions_and_pool_at_spawn),
         cmocka_unit_test(eager_when_code_runs),
         cmocka_unit_test(restart_is_lazy_and_clean),
         cmocka_unit_test(health_without_export_stays_lazy),
