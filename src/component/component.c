@@ -222,8 +222,10 @@ struct wasp_module *wasp__component_set_module(struct wasp_component *c, struct 
 
 bool wasp__component_lazy(struct wasp_component *c, struct wasp_module *m) {
     const struct wasp_abi_info *abi = wasp__module_abi(m);
-    if (!wasp__module_inert_instantiation(m) || abi->has_initialize || abi->has_start || abi->has_cleanup ||
-        c->spec.permissions.wasi)
+    /* Without pooling, what an instance needs (memory mappings, address
+     * space) cannot be reserved up front: running out must fail the spawn. */
+    if (!wasp__engine_pool_memory_max(c->wasm->engine) || !wasp__module_inert_instantiation(m) ||
+        abi->has_initialize || abi->has_start || abi->has_cleanup || c->spec.permissions.wasi)
         return false;
     pthread_mutex_lock(&c->module_lock);
     bool known = c->instantiated_ok == m;

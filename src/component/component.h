@@ -240,8 +240,9 @@ struct wasp_module *wasp__component_module(struct wasp_component *c);
 struct wasp_module *wasp__component_set_module(struct wasp_component *c, struct wasp_module *m);
 /* true if an incarnation of m for c may be made without its instance:
  * instantiating runs no guest code (no start section, `_initialize`,
- * `_start`; no WASI grant), stopping none (`_cleanup`), and m has
- * instantiated for c before, so it will again (the same module and limits). */
+ * `_start`; no WASI grant), stopping none (`_cleanup`), the engine pools
+ * (so the instance's slot can be reserved), and m has instantiated for c
+ * before, so it will again (the same module and limits). */
 bool wasp__component_lazy(struct wasp_component *c, struct wasp_module *m);
 /* Records that m instantiated with c's limits. */
 void wasp__component_instantiated(struct wasp_component *c, struct wasp_module *m);

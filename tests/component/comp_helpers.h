@@ -78,15 +78,25 @@ static void quiet_log(void *arg, int level, const char *actor, const char *text)
     (void)arg, (void)level, (void)actor, (void)text;
 }
 
-static inline struct world world_new(int workers) {
+/* A started system with the wasm layer configured by wc (NULL: defaults). */
+static inline struct world world_with(int workers, const wasp_wasm_config *wc) {
     struct world w = {0};
     wasp_system_config cfg = {.workers = workers, .retain_terminated = true};
     assert_int_equal(wasp_system_create(&cfg, &w.sys), WASP_OK);
     wasp_system_set_log(w.sys, getenv("WASP_TEST_LOG") ? WASP_LOG_TRACE : WASP_LOG_ERROR + 1,
                         getenv("WASP_TEST_LOG") ? NULL : quiet_log, NULL);
-    assert_int_equal(wasp_wasm_create(w.sys, NULL, &w.wasm), WASP_OK);
+    assert_int_equal(wasp_wasm_create(w.sys, wc, &w.wasm), WASP_OK);
     assert_int_equal(wasp_system_start(w.sys), WASP_OK);
     return w;
+}
+
+static inline struct world world_new(int workers) { return world_with(workers, NULL); }
+
+/* The pooling allocator with `slots` slots of 16 MiB, as `wasp run` picks
+ * for a small system (lazy instantiation needs it: spawn reserves a slot). */
+static inline struct world world_pooled(int workers, uint32_t slots) {
+    wasp_wasm_config wc = {.pooling = true, .pool_instances = slots, .pool_memory_max = 16u << 20};
+    return world_with(workers, &wc);
 }
 
 static inline void world_free(struct world *w) {

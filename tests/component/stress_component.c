@@ -62,7 +62,7 @@ static bool quiet_now(void) {
 static void flood_is_accounted(const char *fixture) {
     tu_signals_restore();
     atomic_store(&g_accepted, 0);
-    g_w = world_new(2);
+    g_w = world_pooled(2, 2 * NCOMP + 16);
     wasp_component_spec s = comp_spec("echo", fixture);
     s.instances = NCOMP;
     s.mailbox = 256;

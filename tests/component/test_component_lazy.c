@@ -39,7 +39,7 @@ static wasp_component *spawn_all(struct world *w, wasp_component_spec *s) {
  * fresh instance. */
 static void spawn_is_lazy(void **state) {
     (void)state;
-    struct world w = world_new(2);
+    struct world w = world_pooled(2, 64);
     wasp_component_spec s = comp_spec("sink", "lazy_sink.wasm");
     s.instances = 4;
     spawn_all(&w, &s);
@@ -73,7 +73,7 @@ static void spawn_is_lazy(void **state) {
  * name reaches one member. */
 static void subscriptions_and_pool_at_spawn(void **state) {
     (void)state;
-    struct world w = world_new(2);
+    struct world w = world_pooled(2, 64);
     static const char *const topics[] = {"news"};
     wasp_component_spec s = comp_spec("reader", "lazy_sink.wasm");
     s.instances = 3;
@@ -100,7 +100,7 @@ static void subscriptions_and_pool_at_spawn(void **state) {
  * at spawn. */
 static void eager_when_code_runs(void **state) {
     (void)state;
-    struct world w = world_new(2);
+    struct world w = world_pooled(2, 64);
     wasp_component_spec start = comp_spec("started", "lazy_start_section.wasm");
     start.instances = 2;
     spawn_all(&w, &start);
@@ -119,12 +119,25 @@ static void eager_when_code_runs(void **state) {
     world_free(&w);
 }
 
+/* Without the pooling allocator an instance's capacity (memory mappings,
+ * address space) cannot be reserved at spawn: every actor is instantiated
+ * there, so that running out is reported by the spawn as before. */
+static void eager_without_pool(void **state) {
+    (void)state;
+    struct world w = world_new(2);
+    wasp_component_spec s = comp_spec("sink", "lazy_sink.wasm");
+    s.instances = 3;
+    spawn_all(&w, &s);
+    assert_true(info_of(&w, "sink.2").instantiated);
+    world_free(&w);
+}
+
 /* A crash is restarted lazily, and the next message meets a clean
  * instance: fresh memory (data segment) and globals (count). */
 static void restart_is_lazy_and_clean(void **state) {
     (void)state;
     tu_signals_restore();
-    struct world w = world_new(2);
+    struct world w = world_pooled(2, 64);
     wasp_component_spec s = comp_spec("sink", "lazy_sink.wasm");
     wasp_supervisor *sup = comp_supervise(&w, &s);
     wasp_aid id = 0;
@@ -150,7 +163,7 @@ static void restart_is_lazy_and_clean(void **state) {
 /* Health probes: without `_health` a lazy actor answers healthy and stays
  * lazy; with it, the probe instantiates it to ask. */
 static void health_probes(const char *fixture, bool instantiates) {
-    struct world w = world_new(2);
+    struct world w = world_pooled(2, 64);
     wasp_component_spec s = comp_spec("probed", fixture);
     s.instances = 2;
     s.health.interval_ns = 5000000ull;
@@ -183,24 +196,12 @@ static void health_export_instantiates(void **state) {
     health_probes("lazy_health.wasm", true);
 }
 
-/* A world whose pool has `slots` slots. */
-static struct world pooled_world(uint32_t slots) {
-    struct world w = {0};
-    wasp_system_config cfg = {.workers = 2, .retain_terminated = true};
-    assert_int_equal(wasp_system_create(&cfg, &w.sys), WASP_OK);
-    wasp_system_set_log(w.sys, WASP_LOG_ERROR + 1, quiet_log, NULL);
-    wasp_wasm_config wc = {.pooling = true, .pool_instances = slots, .pool_memory_max = 1u << 20};
-    assert_int_equal(wasp_wasm_create(w.sys, &wc, &w.wasm), WASP_OK);
-    assert_int_equal(wasp_system_start(w.sys), WASP_OK);
-    return w;
-}
-
 /* Spawn takes a lazy actor's pool slot: a full pool refuses the spawn as it
  * would refuse an instantiation, and no one else (an eager component) can
  * take a slot a lazy actor will need; a stop gives it back. */
 static void pool_slots_are_taken_at_spawn(void **state) {
     (void)state;
-    struct world w = pooled_world(3);
+    struct world w = world_pooled(2, 3);
     wasp_component_spec big = comp_spec("big", "lazy_sink.wasm");
     big.limits.memory = 1u << 20;
     big.instances = 4;
@@ -243,7 +244,7 @@ static void pool_slots_are_taken_at_spawn(void **state) {
 static void instantiation_trap_fails_the_spawn(void **state) {
     (void)state;
     tu_signals_restore();
-    struct world w = world_new(2);
+    struct world w = world_pooled(2, 64);
     wasp_component_spec s = comp_spec("bad", "lazy_bad_data.wasm");
     s.instances = 3;
     wasp_component *c = comp_load(&w, &s);
@@ -271,7 +272,7 @@ static void instantiation_trap_fails_the_spawn(void **state) {
 static void upgrade_lazy_actors(void **state) {
     (void)state;
     tu_signals_restore();
-    struct world w = world_new(2);
+    struct world w = world_pooled(2, 64);
     wasp_component_spec s = comp_spec("sink", "lazy_sink.wasm");
     s.instances = 3;
     wasp_component *c = spawn_all(&w, &s);
@@ -295,7 +296,7 @@ static void upgrade_lazy_actors(void **state) {
 static void pool_slots_come_back(void **state) {
     (void)state;
     tu_signals_restore();
-    struct world w = pooled_world(64);
+    struct world w = world_pooled(2, 64);
     wasp_component_spec s = comp_spec("many", "lazy_sink.wasm");
     s.limits.memory = 1u << 20;
     s.instances = 40;
@@ -333,6 +334,7 @@ int main(void) {
         cmocka_unit_test(spawn_is_lazy),
         cmocka_unit_test(subscriptions_and_pool_at_spawn),
         cmocka_unit_test(eager_when_code_runs),
+        cmocka_unit_test(eager_without_pool),
         cmocka_unit_test(restart_is_lazy_and_clean),
         cmocka_unit_test(health_without_export_stays_lazy),
         cmocka_unit_test(health_export_instantiates),

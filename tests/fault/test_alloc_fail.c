@@ -142,7 +142,10 @@ static int scenario_component(void) {
     if (err) return err;
     wasp_system_set_log(sys, WASP_LOG_ERROR + 1, NULL, NULL);
     wasp_wasm *wasm = NULL;
-    err = keep_first(wasp_system_start(sys), wasp_wasm_create(sys, NULL, &wasm));
+    /* Pooling: what `wasp run` picks for a small system (and what lazy
+     * instantiation needs). */
+    wasp_wasm_config wc = {.pooling = true, .pool_instances = 8, .pool_memory_max = 16u << 20};
+    err = keep_first(wasp_system_start(sys), wasp_wasm_create(sys, &wc, &wasm));
     const char *send_to[] = {"echo*"};
     wasp_component_spec spec = {.name = "echo", .wasm_path = tu_fixture(component_fixture),
                                 .instances = 2};
