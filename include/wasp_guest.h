@@ -9,7 +9,8 @@
  *   - the ABI error codes (WASP_ENOENT ... WASP_ELIMIT) and log levels;
  *   - a default `wasp_alloc`: one receive buffer, reused for every message and
  *     grown when a larger one arrives, so a component can run forever; it is
- *     registered as the inbox, so a message costs the host one guest call;
+ *     registered as the inbox, so a message costs the host one guest call,
+ *     and messages queued behind it are handled in that same call;
  *   - WASP_HANDLER(fn) to export `handle-message`, and WASP_START(fn),
  *     WASP_CLEANUP(fn), WASP_HEALTH(fn) for the optional exports;
  *   - without WASI, the few libc pieces a component needs: wasp_malloc/free,
@@ -145,6 +146,12 @@ WASP_IMPORT_("now_ms") int64_t wasp_raw_now_ms(void);
  * are then copied there and handed to `handle-message` without a call to
  * `wasp_alloc` (cap 0 takes it back). The default wasp_alloc does this. */
 WASP_IMPORT_("inbox") int32_t wasp_raw_inbox(void *buf, int32_t cap);
+/* From handle-message only: ends the message in hand with handle-message's
+ * result `result` and copies the next queued message, if the host has one
+ * ready that fits cap, to buf: its length, or -1 (then return `result`).
+ * WASP_HANDLER does this with the receive buffer: one guest call serves
+ * every message queued at the time. */
+WASP_IMPORT_("next_message") int32_t wasp_raw_next_message(int32_t result, void *buf, int32_t cap);
 WASP_IMPORT_("kv_get") int32_t wasp_raw_kv_get(const void *key, int32_t key_len, void *out, int32_t out_cap);
 WASP_IMPORT_("kv_get_versioned") int32_t wasp_raw_kv_get_versioned(const void *key, int32_t key_len, void *out,
                                                                    int32_t out_cap, int64_t *version);
@@ -657,10 +664,20 @@ static inline void *wasp_receive_buffer(size_t size) {
     return wasp_rx_buf_;
 }
 
+/* Handles the message at ptr, then (with the default receive buffer) the
+ * ones queued behind it, in the same call: next_message ends each with its
+ * handler's result, so every message counts as if it had a call of its own. */
 static inline int32_t wasp_dispatch_(wasp_handler_fn fn, int32_t ptr, int32_t len) {
     char *msg = (char *)(uintptr_t)ptr;
     if (msg && msg == wasp_rx_buf_ && (size_t)len < wasp_rx_cap_) msg[len] = 0;
-    return (int32_t)fn(msg, (size_t)len);
+    int32_t r = (int32_t)fn(msg, (size_t)len);
+#ifndef WASP_COMPONENT
+    while (wasp_rx_cap_ > 1 && (len = wasp_raw_next_message(r, wasp_rx_buf_, (int32_t)(wasp_rx_cap_ - 1))) >= 0) {
+        wasp_rx_buf_[len] = 0;
+        r = (int32_t)fn(wasp_rx_buf_, (size_t)len);
+    }
+#endif
+    return r;
 }
 
 #if !defined(__wasi__)

@@ -139,6 +139,13 @@ int wasp__cactor_started(wasp_ctx *ctx);
 int wasp__cactor_handle(wasp_ctx *ctx, const wasp_msg *msg);
 void wasp__cactor_stopped(wasp_ctx *ctx, int reason);
 int wasp__cactor_health(wasp_ctx *ctx);
+/* `next_message(result, buf, cap)` from handle-message (docs/ABI.md): ends
+ * the message in hand with handle-message's result `result` and copies the
+ * next queued one, if it may be taken now and fits cap, to buf (cap bytes of
+ * guest memory, checked by the caller); its length, or -1 with nothing
+ * changed. cx is the import's context (the call's budgets start again). */
+int32_t wasp__cactor_next(struct wasp_cinst *ci, wasmtime_context_t *cx, int32_t result, uint8_t *buf,
+                          uint32_t cap);
 
 /* An incarnation of module m for slot sl: instance, exports looked up, no
  * export run yet. On failure why says what went wrong; *out, if set, must

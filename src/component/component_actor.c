@@ -7,7 +7,8 @@
  *            (or health probe), so an idle actor holds no store
  *   handle   one message = `wasp_alloc(len)`, copy, `handle-message(ptr,len)`
  *            (a message that fits the guest's registered inbox skips
- *            `wasp_alloc`)
+ *            `wasp_alloc`; a guest that calls `next_message` handles the
+ *            messages queued behind it in the same call)
  *            (a component: `handle-message(list<u8>)`, the shim copies),
  *            each an async call polled one time slice per run step: an
  *            unfinished slice returns WASP_YIELD (back of the run queue), a
@@ -308,6 +309,14 @@ static int deliver(struct wasp_cinst *ci, const wasp_msg *msg) {
     return deliver_at(ci, msg, ptr, "wasp_alloc");
 }
 
+/* handle-message's result r for the message in hand: 0, or a handler
+ * error (logged and counted; the actor goes on). */
+static int handler_result(struct wasp_cinst *ci, int32_t r) {
+    if (r == 0) return 0;
+    wasp_log(ci->sys, WASP_LOG_WARN, ci->slot->name, "`handle-message` returned error %d", r);
+    return WASP_EHANDLER;
+}
+
 /* A call finished with result rc (WASP_OK or an error) in phase ci->phase. */
 static int finished(struct wasp_cinst *ci, const wasp_msg *msg, int rc, const struct wasp_error *err) {
     enum wasp_cphase phase = ci->phase;
@@ -320,10 +329,18 @@ static int finished(struct wasp_cinst *ci, const wasp_msg *msg, int rc, const st
     if (phase == CPHASE_ALLOC) return deliver(ci, msg);
     ci->phase = CPHASE_IDLE;
     note_memory(ci);
-    int32_t r = ci->res[0].of.i32;
-    if (r == 0) return 0;
-    wasp_log(ci->sys, WASP_LOG_WARN, ci->slot->name, "`handle-message` returned error %d", r);
-    return WASP_EHANDLER;
+    return handler_result(ci, ci->res[0].of.i32);
+}
+
+int32_t wasp__cactor_next(struct wasp_cinst *ci, wasmtime_context_t *cx, int32_t result, uint8_t *buf,
+                          uint32_t cap) {
+    if (ci->is_cm || ci->in_export || ci->phase != CPHASE_HANDLE || !ci->msg) return -1;
+    uint64_t max = ci->slot->comp->spec.limits.max_message; /* a larger one is a dead letter, as always */
+    if (!wasp__ctx_next(wasp_ctx_current(), result ? WASP_EHANDLER : 0, cap < max ? cap : (size_t)max)) return -1;
+    (void)handler_result(ci, result);
+    if (ci->msg->len) memcpy(buf, ci->msg->data, ci->msg->len);
+    wasp__instance_call_rearm(ci->inst, cx);
+    return (int32_t)ci->msg->len;
 }
 
 /* The end of the time budget wakes an actor parked in WASI. */

@@ -1,6 +1,6 @@
 /* host_imports.c - the synchronous imports of module `wasp` (docs/ABI.md):
  * send, publish, subscribe, unsubscribe, reply, sender, topic, self,
- * send_after, log, now_ms, inbox, and the codec tags (codec and the *_tagged
+ * send_after, log, now_ms, inbox, next_message, and the codec tags (codec and the *_tagged
  * twins). `call` and `call_tagged` are asynchronous: host_call.c; storage
  * (kv_*) is host_kv.c.
  *
@@ -185,6 +185,17 @@ static wasm_trap_t *host_inbox(void *env, wasmtime_caller_t *caller, wasmtime_va
     return RET(0);
 }
 
+/* next_message(result, buf, cap): the next queued message into
+ * [buf, buf+cap) within the same handle-message call (docs/ABI.md). */
+static wasm_trap_t *host_next_message(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav;
+    wasm_trap_t *trap = NULL;
+    uint8_t *buf = wasp__guest_range(caller, ARG(1), ARG(2), "next_message", &trap);
+    if (!buf) return trap;
+    return RET(wasp__cactor_next(wasp__cinst_from_caller(caller), wasmtime_caller_context(caller), ARG(0), buf,
+                                 (uint32_t)ARG(2)));
+}
+
 static wasm_trap_t *host_now_ms(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
     (void)nav, (void)caller;
     av[0].i64 = (int64_t)wasp__op_now_ms(env);
@@ -199,6 +210,7 @@ static const struct {
     {"unsubscribe", host_unsubscribe}, {"reply", host_reply}, {"sender", host_sender},
     {"topic", host_topic}, {"self", host_self},       {"send_after", host_send_after},
     {"log", host_log},     {"now_ms", host_now_ms},       {"inbox", host_inbox},
+    {"next_message", host_next_message},
     {"codec", host_codec}, {"send_tagged", host_send_tagged}, {"publish_tagged", host_publish_tagged},
     {"send_after_tagged", host_send_after_tagged}, {"reply_tagged", host_reply_tagged},
 };

@@ -15,8 +15,8 @@ const struct wasp_abi_func wasp__abi_imports[] = {
     /* storage (V2): kv_get/kv_put/kv_delete are the contract's; the rest ours */
     {"kv_get", "iiii:i"},    {"kv_put", "iiii:i"},  {"kv_delete", "ii:i"},     {"kv_get_versioned", "iiiii:i"},
     {"kv_cas", "iiiiI:I"},   {"kv_next", "iiiiii:i"},
-    /* the receive buffer (ours): one guest call per message */
-    {"inbox", "ii:i"},
+    /* the receive buffer (ours): one guest call per message, or for several */
+    {"inbox", "ii:i"},       {"next_message", "iii:i"},
 };
 const size_t wasp__abi_nimports = sizeof(wasp__abi_imports) / sizeof(wasp__abi_imports[0]);
 

@@ -197,6 +197,10 @@ uint8_t *wasp__instance_memory_in(struct wasp_instance *inst, wasmtime_context_t
 uint64_t wasp__instance_held_bytes(const struct wasp_instance *inst);
 
 /* Changes the time budget of later calls (e.g. _cleanup's stop_timeout). */
+/* The running call goes on to another message (`next_message`, from an
+ * import whose context is cx): its fuel and time budget start again, as for
+ * a new call; the time slice goes on. */
+void wasp__instance_call_rearm(struct wasp_instance *inst, wasmtime_context_t *cx);
 void wasp__instance_set_max_call(struct wasp_instance *inst, uint64_t max_call_ns);
 uint64_t wasp__instance_max_call(const struct wasp_instance *inst);
 /* What is left of the current call's time budget (UINT64_MAX: unbounded).

@@ -94,11 +94,16 @@ static wasmtime_error_t *on_deadline(wasmtime_context_t *ctx, void *data, uint64
     return NULL;
 }
 
-static void refuel(struct wasp_instance *inst) {
+static void refuel(struct wasp_instance *inst, wasmtime_context_t *cx) {
     if (!inst->engine->cfg.fuel) return;
     uint64_t fuel = inst->lim.fuel ? inst->lim.fuel : UINT64_MAX;
-    wasmtime_error_t *we = wasmtime_context_set_fuel(inst->ctx, fuel);
+    wasmtime_error_t *we = wasmtime_context_set_fuel(cx, fuel);
     if (we) wasmtime_error_delete(we); /* cannot fail with fuel enabled */
+}
+
+void wasp__instance_call_rearm(struct wasp_instance *inst, wasmtime_context_t *cx) {
+    inst->call_started_ns = wasp_clock_ns();
+    refuel(inst, cx);
 }
 
 /* Arms the per-call budgets: fuel, first slice deadline, start time. */
@@ -108,7 +113,7 @@ static void arm(struct wasp_instance *inst, const char *name) {
     inst->trap = NULL;
     inst->error = NULL;
     inst->call_started_ns = wasp_clock_ns();
-    refuel(inst);
+    refuel(inst, inst->ctx);
     wasmtime_context_set_epoch_deadline(inst->ctx, inst->slice_ticks);
 }
 

@@ -28,7 +28,7 @@ static int run_started(struct wasp_actor *a) {
     atomic_store(&a->parkw, WASP_PW_RUN);
     int rc = 0;
     if (a->started) {
-        struct wasp_ctx ctx = {a->sys, a, NULL};
+        struct wasp_ctx ctx = {.sys = a->sys, .a = a};
         struct wasp_ctx *prev = wasp__tls_ctx;
         wasp__tls_ctx = &ctx;
         rc = a->started(&ctx);
@@ -44,7 +44,7 @@ static void run_stopped(struct wasp_actor *a, int reason) {
     if (!a->alive) return;
     a->alive = false;
     if (!a->stopped) return;
-    struct wasp_ctx ctx = {a->sys, a, NULL};
+    struct wasp_ctx ctx = {.sys = a->sys, .a = a};
     struct wasp_ctx *prev = wasp__tls_ctx;
     wasp__tls_ctx = &ctx;
     a->stopped(&ctx, reason);

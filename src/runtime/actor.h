@@ -120,6 +120,10 @@ struct wasp_ctx {
     wasp_system *sys;
     struct wasp_actor *a;
     const wasp_msg *msg;
+    /* In a run step's handler call only: the message in hand (== msg), which
+     * wasp__ctx_next replaces, and how many envelopes the step has taken. */
+    wasp_msg *inhand;
+    int *taken;
 };
 
 #endif

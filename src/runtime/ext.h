@@ -6,6 +6,9 @@
 #ifndef WASP_RUNTIME_EXT_H
 #define WASP_RUNTIME_EXT_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "wasp.h"
 
 struct wasp_completion;
@@ -30,6 +33,17 @@ uint64_t wasp__system_timer(wasp_system *sys, uint64_t delay_ns, void (*fire)(vo
  * WASP_ESTOPPED, WASP_ENOMEM: then neither runs. */
 int wasp__actor_exec(wasp_system *sys, wasp_aid to, int (*fn)(wasp_ctx *ctx, void *arg), void (*drop)(void *arg),
                      void *arg);
+
+/* From inside a handler call (ctx is the handler's): ends the message in
+ * hand as if the handler had returned `result` (0 or a handler error) and
+ * makes the next queued message the one in hand - ctx's message, the one
+ * the handler was given, now describes it - provided one is waiting with a
+ * payload of at most max_len bytes and the run loop would take it now (no
+ * stop, kill or retire request, no runtime event waiting, the step's batch
+ * not used up while other actors wait). Returns true; false with nothing
+ * changed otherwise. How a handler serves several messages in one call
+ * with exactly the outcome of one call each (component/component_actor.c). */
+bool wasp__ctx_next(wasp_ctx *ctx, int result, size_t max_len);
 
 /* wasp_ask_cb answered through the caller's completion c (completion.h),
  * which the caller keeps a reference to: on failure c is abandoned (its fn

@@ -131,11 +131,13 @@ int wasp__mailbox_push(struct wasp_mailbox *mb, struct wasp_env *e, struct wasp_
     return WASP_OK;
 }
 
-struct wasp_env *wasp__mailbox_pop(struct wasp_mailbox *mb) {
+struct wasp_env *wasp__mailbox_pop(struct wasp_mailbox *mb) { return wasp__mailbox_pop_fit(mb, SIZE_MAX); }
+
+struct wasp_env *wasp__mailbox_pop_fit(struct wasp_mailbox *mb, size_t max_len) {
     if (!atomic_load_explicit(&mb->qlen, memory_order_relaxed)) return NULL;
     wasp_spin_lock(&mb->lock);
-    struct wasp_env *e = ring_pop(&mb->hi);
-    if (!e) e = ring_pop(&mb->lo);
+    struct wasp_ring *r = mb->hi.len ? &mb->hi : &mb->lo;
+    struct wasp_env *e = r->len && r->buf[r->head]->len <= max_len ? ring_pop(r) : NULL;
     if (e) {
         mb->count--;
         atomic_store_explicit(&mb->qlen, mb->count, memory_order_relaxed);

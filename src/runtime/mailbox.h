@@ -63,6 +63,8 @@ void wasp__mailbox_ledger(struct wasp_mailbox *mb, uint64_t *received, uint32_t 
 bool wasp__mailbox_refuses(struct wasp_mailbox *mb);
 /* Next message (high priority first), or NULL. */
 struct wasp_env *wasp__mailbox_pop(struct wasp_mailbox *mb);
+/* The same, but only if its payload is at most max_len bytes (else it stays). */
+struct wasp_env *wasp__mailbox_pop_fit(struct wasp_mailbox *mb, size_t max_len);
 /* Runtime events: WASP_OK, WASP_ESTOPPED (closed) or WASP_ENOMEM. */
 int wasp__mailbox_push_event(struct wasp_mailbox *mb, struct wasp_env *e);
 struct wasp_env *wasp__mailbox_pop_event(struct wasp_mailbox *mb);

@@ -24,6 +24,11 @@ struct host {
     int sends, replies;
     int32_t inbox_ptr, inbox_cap; /* the registered receive buffer (cap 0: none) */
     int inboxes, allocs;          /* registrations; wasp_alloc calls */
+    /* Messages queued behind the one delivered, handed out by next_message,
+     * and the result each call of it ended the message in hand with. */
+    const char *queued[4];
+    int nqueued, taken, nexts;
+    int32_t ended_with[4];
 };
 
 static struct host H;
@@ -121,6 +126,20 @@ STUB(stub_inbox) {
     return RET_I32(0);
 }
 
+STUB(stub_next_message) {
+    UNUSED_ARGS;
+    size_t size;
+    uint8_t *mem = memory_of(caller, &size);
+    uint32_t buf = (uint32_t)a[1].of.i32, cap = (uint32_t)a[2].of.i32;
+    if (!mem || (size_t)buf + cap > size) return wasmtime_trap_new("out of bounds", 13);
+    H.nexts++;
+    if (H.taken == H.nqueued || strlen(H.queued[H.taken]) > cap) return RET_I32(-1);
+    H.ended_with[H.taken] = a[0].of.i32;
+    const char *m = H.queued[H.taken++];
+    memcpy(mem + buf, m, strlen(m));
+    return RET_I32((int32_t)strlen(m));
+}
+
 static const struct {
     const char *name;
     wasmtime_func_callback_t fn;
@@ -129,7 +148,7 @@ static const struct {
     {"unsubscribe", stub_unsubscribe}, {"call", stub_call}, {"reply", stub_reply},
     {"sender", stub_sender}, {"topic", stub_topic},         {"self", stub_self},
     {"send_after", stub_send_after}, {"log", stub_log},     {"now_ms", stub_now_ms},
-    {"inbox", stub_inbox},
+    {"inbox", stub_inbox},   {"next_message", stub_next_message},
 };
 
 struct guest {
@@ -295,6 +314,22 @@ static void probe(bool wasi) {
 
     assert_int_equal(deliver_str(&g, "malloc"), 0);
     assert_true(logged("2 malloc ok"));
+
+    /* Messages queued behind one are handled in the same call, each ended
+     * with its own handler's result; the last one's is handle-message's. */
+    H.queued[0] = "unknown";
+    H.queued[1] = "nul";
+    H.nqueued = 2;
+    H.taken = H.nexts = 0;
+    H.nlog = 0;
+    assert_int_equal(deliver_str(&g, "parse"), 0);
+    assert_int_equal(H.taken, 2);
+    assert_int_equal(H.nexts, 3); /* the third found nothing */
+    assert_int_equal(H.ended_with[0], 0); /* "parse" */
+    assert_int_equal(H.ended_with[1], 7); /* "unknown": a handler error */
+    assert_true(logged("2 parse 123/3 -77/3 0/0 WASP_ETIMEDOUT"));
+    assert_true(logged("2 nul ok")); /* NUL-terminated in the buffer, like the first */
+    H.nqueued = H.taken = 0;
 
     assert_int_equal(deliver_str(&g, "unknown"), 7); /* a handler error */
     assert_int_equal(deliver(&g, "", 0), 7);          /* an empty message */
