@@ -26,6 +26,13 @@ struct wasp_instance {
     wasmtime_memory_t memory;
     bool has_memory;
     const wasp_store_held *held; /* bytes of every memory and table in the store */
+    /* The memory's base and size as of held bytes mem_held: a memory moves
+     * or changes size only by growing, which changes held bytes, so these
+     * stay valid until then (spares the store's lookups at every message). */
+    uint8_t *mem_base;
+    size_t mem_size;
+    uint64_t mem_held;
+    bool mem_known;
     const wasp_waker *waker;
     bool waiting;                /* the last poll ended waiting outside the guest */
     void *user;
@@ -302,8 +309,15 @@ uint8_t *wasp__instance_memory_in(struct wasp_instance *inst, wasmtime_context_t
         *len = 0;
         return NULL;
     }
-    *len = wasmtime_memory_data_size(ctx, &inst->memory);
-    return wasmtime_memory_data(ctx, &inst->memory);
+    uint64_t held = wasp_store_held_bytes(inst->held);
+    if (!inst->mem_known || held != inst->mem_held) {
+        inst->mem_size = wasmtime_memory_data_size(ctx, &inst->memory);
+        inst->mem_base = wasmtime_memory_data(ctx, &inst->memory);
+        inst->mem_held = held;
+        inst->mem_known = true;
+    }
+    *len = inst->mem_size;
+    return inst->mem_base;
 }
 
 void wasp__instance_set_max_call(struct wasp_instance *inst, uint64_t max_call_ns) {

@@ -159,9 +159,15 @@ static void test_memory_limit_holds(void **state) {
     struct wasp_instance_limits lim = {.memory_bytes = 4 * 65536};
     struct wasp_instance *inst = wt_instance(basic, &lim);
     struct wasp_error err = {0};
+    size_t len;
+    assert_non_null(wasp__instance_memory(inst, &len));
+    assert_int_equal(len, 65536); /* looked at before the growth: the view follows it below */
     int32_t pages = 3, r = 0;
     assert_int_equal(wt_call_i32(inst, "grow", "i:i", &pages, 1, &r, &err), WASP_OK);
     assert_int_equal(r, 1); /* old size: 1 page -> now 4 pages, at the cap */
+    uint8_t *mem = wasp__instance_memory(inst, &len);
+    assert_int_equal(len, 4 * 65536);
+    mem[len - 1] = 1; /* the whole view is the memory's */
     pages = 1;
     assert_int_equal(wt_call_i32(inst, "grow", "i:i", &pages, 1, &r, &err), WASP_OK);
     assert_int_equal(r, -1); /* refused, no trap */
@@ -170,7 +176,6 @@ static void test_memory_limit_holds(void **state) {
     assert_int_equal(r, -1);
     assert_int_equal(wt_call_i32(inst, "pages", ":i", NULL, 0, &r, &err), WASP_OK);
     assert_int_equal(r, 4);
-    size_t len;
     wasp__instance_memory(inst, &len);
     assert_int_equal(len, 4 * 65536);
     wasp__instance_free(inst);
