@@ -298,12 +298,13 @@ static char *wasp_output(const char *args) {
     return out;
 }
 
-/* The output of `wasp ARGS` once it shows every node's actors: a node asked
- * for its report answers within 500 ms or is left out of that view, which
- * can happen on a starved machine, so it asks again (10 times at most). */
+/* The output of `wasp ARGS` once it shows every node: a node asked for its
+ * report answers within 500 ms or is left out of that view, which can happen
+ * on a starved machine (an ASan build beside other builds), so it asks again,
+ * 40 times at most (about 25 s). */
 static char *wasp_output_all_nodes(const char *args, const char *n2, const char *n3) {
     char *out = NULL;
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 40; i++) {
         out = wasp_output(args);
         if (strstr(out, n2) && strstr(out, n3)) break;
         tu_sleep_ms(100);
@@ -316,7 +317,7 @@ static char *wasp_output_all_nodes(const char *args, const char *n2, const char 
  * by node, stats tags each with its node). */
 static void test_ps_and_top(void **state) {
     (void)state;
-    char *ps = wasp_output("ps");
+    char *ps = wasp_output_all_nodes("ps", "distt node=n2", "distt node=n3");
     char *line = strstr(ps, "distt node=n1");
     assert_non_null(line);
     assert_non_null(strstr(ps, "distt node=n2"));
