@@ -196,6 +196,17 @@ uint8_t *wasp__instance_memory_in(struct wasp_instance *inst, wasmtime_context_t
  * the store limiter at 1/8 of memory_bytes in total. */
 uint64_t wasp__instance_held_bytes(const struct wasp_instance *inst);
 
+/* Notes, at the end of a call, where the next one will read first: the
+ * instance's call fields, the typed handles, the store's first lines, the
+ * limiter's count, the waker, the fiber stack's lines under the last host
+ * import (wasp__instance_from_caller notes its frame), and up to 4 of the
+ * caller's own (its inbox, ...). wasp__instance_prefetch asks for all of
+ * them at once: on a cold instance (a ring of 100,000) each would
+ * otherwise wait for the one before. A prefetch never faults, so an
+ * address gone stale (a memory that grew and moved) costs nothing. */
+void wasp__instance_note_hot(struct wasp_instance *inst, const void *const *extra, size_t nextra);
+void wasp__instance_prefetch(const struct wasp_instance *inst);
+
 /* Changes the time budget of later calls (e.g. _cleanup's stop_timeout). */
 /* The running call goes on to another message (`next_message`, from an
  * import whose context is cx): its fuel and time budget start again, as for

@@ -15,7 +15,15 @@
 #define MAX_VALS 8
 #define TYPED_MAX 6 /* exports with a typed handle per instance */
 
+#define HOT_MAX 12        /* wasp__instance_note_hot's own addresses */
+#define HOT_EXTRA 4       /* and the caller's */
+#define STACK_BELOW_HINT 1024 /* fiber stack a send uses below the import's frame */
+
 struct wasp_instance {
+    /* First, so that one miss brings them: what the next call reads first. */
+    const void *hot[HOT_MAX + HOT_EXTRA];
+    uint8_t nhot;
+    const void *stack_hint; /* the last host import's frame, on the store's fiber stack */
     struct wasp_module *module;
     struct wasp_engine *engine;
     wasmtime_store_t *store;
@@ -169,6 +177,30 @@ static int finish(struct wasp_instance *inst, unsigned *polls, struct wasp_error
 
 uint64_t wasp__instance_held_bytes(const struct wasp_instance *inst) { return wasp_store_held_bytes(inst->held); }
 
+void wasp__instance_note_hot(struct wasp_instance *inst, const void *const *extra, size_t nextra) {
+    const struct typed_export *t = inst->typed;
+    const char *store = (const char *)inst->ctx; /* the store's first lines: its state, its limits */
+    const void *hot[HOT_MAX + HOT_EXTRA] = {
+        &inst->future, &inst->args[0], &inst->results[0], t, inst->ntyped > 0 ? t[0].typed : NULL,
+        inst->ntyped > 1 ? t[1].typed : NULL, store, store + 64, store + 128, store + 192, inst->held, inst->waker};
+    size_t n = HOT_MAX;
+    for (size_t i = 0; i < nextra && i < HOT_EXTRA; i++) hot[n++] = extra[i];
+    inst->nhot = 0;
+    for (size_t i = 0; i < n; i++)
+        if (hot[i]) inst->hot[inst->nhot++] = hot[i];
+}
+
+void wasp__instance_prefetch(const struct wasp_instance *inst) {
+    for (unsigned i = 0; i < inst->nhot; i++) __builtin_prefetch(inst->hot[i], 1);
+    if (!inst->stack_hint) return;
+    /* From below the import's frame (where the host side of a send goes
+     * on) to the top of the stack: the page boundary above it, since a
+     * hop's frames fit in one page. */
+    uintptr_t line = ((uintptr_t)inst->stack_hint & ~(uintptr_t)63) - STACK_BELOW_HINT;
+    uintptr_t top = ((uintptr_t)inst->stack_hint + 4095) & ~(uintptr_t)4095;
+    for (; line < top; line += 64) __builtin_prefetch((const void *)line, 1);
+}
+
 static void ignore_wake(void *sys, uint64_t aid) { (void)sys, (void)aid; }
 
 int wasp__instance_new(struct wasp_module *m, const struct wasp_instance_limits *lim, wasi_config_t *wasi,
@@ -267,7 +299,9 @@ void wasp__instance_free(struct wasp_instance *inst) {
 void *wasp__instance_user(const struct wasp_instance *inst) { return inst->user; }
 
 struct wasp_instance *wasp__instance_from_caller(wasmtime_caller_t *caller) {
-    return wasmtime_context_get_data(wasmtime_caller_context(caller));
+    struct wasp_instance *inst = wasmtime_context_get_data(wasmtime_caller_context(caller));
+    inst->stack_hint = __builtin_frame_address(0); /* on the store's fiber stack (wasp__instance_note_hot) */
+    return inst;
 }
 
 wasmtime_context_t *wasp__instance_context(struct wasp_instance *inst) { return inst->ctx; }
