@@ -216,7 +216,7 @@ void wasp__instance_set_max_call(struct wasp_instance *inst, uint64_t max_call_n
 uint64_t wasp__instance_max_call(const struct wasp_instance *inst);
 /* What is left of the current call's time budget (UINT64_MAX: unbounded).
  * A host function that waits may wait this long at most. */
-uint64_t wasp__instance_budget_left(const struct wasp_instance *inst);
+uint64_t wasp__instance_budget_left(struct wasp_instance *inst);
 /* The current call is over its budget: the trap or error a host function
  * returns now ends it as WASP_EINTERRUPT, like running past the budget. */
 void wasp__instance_mark_interrupted(struct wasp_instance *inst);

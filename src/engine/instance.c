@@ -59,7 +59,8 @@ struct wasp_instance {
     size_t nresults;
     int32_t cm_result, *cm_out; /* a component call's result and where it goes */
     const char *call_name;
-    uint64_t call_started_ns;
+    uint64_t call_started_ns;    /* valid once call_stamped (call_start) */
+    bool call_stamped;
     bool interrupted;
 
     /* Typed handles of the exports called so far, made on first use (a
@@ -94,13 +95,28 @@ static wasp_core_typed *typed_for(struct wasp_instance *inst, const wasmtime_fun
     return t->typed;
 }
 
+/* The call's start for its time budget, read from the clock the first time
+ * a budget is checked: a call (or a message taken with next_message) that
+ * ends within its first time slice - nearly all - never reads the clock.
+ * The first check comes at the latest when that slice ends (or at the first
+ * wait), so the start is at most about a slice late: the budget may end that
+ * much later, never earlier. */
+static uint64_t call_start(struct wasp_instance *inst) {
+    if (!inst->call_stamped) {
+        inst->call_started_ns = wasp_clock_ns();
+        inst->call_stamped = true;
+    }
+    return inst->call_started_ns;
+}
+
 /* Called by Wasmtime when the epoch passes the deadline: yield to the poller
  * for another slice, or end a call that has used up its time budget. */
 static wasmtime_error_t *on_deadline(wasmtime_context_t *ctx, void *data, uint64_t *delta,
                                      wasmtime_update_deadline_kind_t *kind) {
     (void)ctx;
     struct wasp_instance *inst = data;
-    if (inst->lim.max_call_ns && wasp_clock_ns() - inst->call_started_ns > inst->lim.max_call_ns) {
+    uint64_t start = inst->lim.max_call_ns ? call_start(inst) : 0; /* before the clock read below */
+    if (inst->lim.max_call_ns && wasp_clock_ns() - start > inst->lim.max_call_ns) {
         inst->interrupted = true;
         return wasmtime_error_new("time budget exceeded");
     }
@@ -117,7 +133,7 @@ static void refuel(struct wasp_instance *inst, wasmtime_context_t *cx) {
 }
 
 void wasp__instance_call_rearm(struct wasp_instance *inst, wasmtime_context_t *cx) {
-    inst->call_started_ns = wasp_clock_ns();
+    inst->call_stamped = false;
     refuel(inst, cx);
 }
 
@@ -127,7 +143,7 @@ static void arm(struct wasp_instance *inst, const char *name) {
     inst->interrupted = false;
     inst->trap = NULL;
     inst->error = NULL;
-    inst->call_started_ns = wasp_clock_ns();
+    inst->call_stamped = false;
     refuel(inst, inst->ctx);
     wasmtime_context_set_epoch_deadline(inst->ctx, inst->slice_ticks);
 }
@@ -360,9 +376,10 @@ void wasp__instance_set_max_call(struct wasp_instance *inst, uint64_t max_call_n
 
 uint64_t wasp__instance_max_call(const struct wasp_instance *inst) { return inst->lim.max_call_ns; }
 
-uint64_t wasp__instance_budget_left(const struct wasp_instance *inst) {
+uint64_t wasp__instance_budget_left(struct wasp_instance *inst) {
     if (!inst->lim.max_call_ns) return UINT64_MAX;
-    uint64_t used = wasp_clock_ns() - inst->call_started_ns;
+    uint64_t start = call_start(inst);
+    uint64_t used = wasp_clock_ns() - start;
     return used >= inst->lim.max_call_ns ? 0 : inst->lim.max_call_ns - used;
 }
 

@@ -47,6 +47,8 @@ static void expect(int i, const char *payload, int32_t entry) {
 
 static const char *const perms[] = {"probe", "gate"};
 
+static uint64_t g_max_handle_ns; /* the next start's limits.max_handle_time (0: default) */
+
 static struct world start(bool supervised, wasp_aid *id, wasp_supervisor **sup) {
     struct world w = world_new(2);
     probe_spawn(w.sys);
@@ -57,6 +59,7 @@ static struct world start(bool supervised, wasp_aid *id, wasp_supervisor **sup) 
     wasp_component_spec s = comp_spec("next", "comp_next.wasm");
     s.permissions.send = perms;
     s.permissions.nsend = 2;
+    s.limits.max_handle_ns = g_max_handle_ns;
     if (supervised) {
         *sup = comp_supervise(&w, &s);
         assert_int_equal(wasp_lookup(w.sys, "next", id), WASP_OK);
@@ -155,6 +158,33 @@ static void buffer_outside_memory_is_a_crash(void **state) {
     wasp_supervisor_destroy(sup);
 }
 
+/* A message taken with next_message has its own max_handle_time: the
+ * budget starts again, and one that runs past it is the crash's message. */
+static void each_message_has_its_own_time_budget(void **state) {
+    (void)state;
+    tu_signals_restore();
+    wasp_aid id;
+    wasp_supervisor *sup = NULL;
+    g_max_handle_ns = 3000000000ull; /* also bounds "p"'s wait at the gate */
+    struct world w = start(true, &id, &sup);
+    g_max_handle_ns = 0;
+    static const char *const rest[] = {"k1", "l2", "k3"};
+    queue_behind_gate(&w, id, rest, 3);
+    expect(1, "k1", 1);
+    expect(2, "l2", 1); /* reported, then loops until its own budget ends */
+    expect(3, "k3", 1); /* the new instance */
+    assert_true(TU_WAIT_UNTIL(comp_accounted(&w, id) && comp_stats(&w, id).mailbox_len == 0, 10000));
+    wasp_actor_stats st = comp_stats(&w, id);
+    assert_int_equal(st.restarts, 1);
+    assert_int_equal(st.handled, 3);
+    assert_int_equal(st.dead_letters, 1);
+    wasp_component_info info;
+    assert_int_equal(wasp_component_info_get(w.wasm, id, &info), WASP_OK);
+    if (!strstr(info.last_error, "time budget")) fail_msg("reason \"%s\"", info.last_error);
+    world_free(&w);
+    wasp_supervisor_destroy(sup);
+}
+
 static void too_big_waits_for_its_own_call(void **state) {
     (void)state;
     wasp_aid id;
@@ -179,6 +209,7 @@ int main(void) {
         cmocka_unit_test(results_count_per_message),
         cmocka_unit_test(crash_mid_batch_keeps_the_rest),
         cmocka_unit_test(buffer_outside_memory_is_a_crash),
+        cmocka_unit_test(each_message_has_its_own_time_budget),
         cmocka_unit_test(too_big_waits_for_its_own_call),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
