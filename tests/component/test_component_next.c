@@ -113,6 +113,21 @@ static void results_count_per_message(void **state) {
     world_free(&w);
 }
 
+/* After one crash mid-batch: everything accounted for, the mailbox empty,
+ * one restart, `handled` messages handled and the crash's one dead letter;
+ * the component's last error names `reason` (NULL: not checked). */
+static void expect_one_crash(struct world *w, wasp_aid id, uint64_t handled, const char *reason, unsigned wait_ms) {
+    assert_true(TU_WAIT_UNTIL(comp_accounted(w, id) && comp_stats(w, id).mailbox_len == 0, wait_ms));
+    wasp_actor_stats st = comp_stats(w, id);
+    assert_int_equal(st.restarts, 1);
+    assert_int_equal(st.handled, handled);
+    assert_int_equal(st.dead_letters, 1);
+    if (!reason) return;
+    wasp_component_info info;
+    assert_int_equal(wasp_component_info_get(w->wasm, id, &info), WASP_OK);
+    if (!strstr(info.last_error, reason)) fail_msg("reason \"%s\"", info.last_error);
+}
+
 static void crash_mid_batch_keeps_the_rest(void **state) {
     (void)state;
     tu_signals_restore();
@@ -126,11 +141,7 @@ static void crash_mid_batch_keeps_the_rest(void **state) {
     /* t2 crashed the first instance; the second handles k3 and k4, once each */
     expect(2, "k3", 1);
     expect(3, "k4", 1);
-    assert_true(TU_WAIT_UNTIL(comp_accounted(&w, id) && comp_stats(&w, id).mailbox_len == 0, 5000));
-    wasp_actor_stats st = comp_stats(&w, id);
-    assert_int_equal(st.restarts, 1);
-    assert_int_equal(st.handled, 4);       /* p, k1, k3, k4 */
-    assert_int_equal(st.dead_letters, 1); /* t2, the message of the crash */
+    expect_one_crash(&w, id, 4, NULL, 5000); /* p, k1, k3, k4 handled; t2, the crash's, dead */
     assert_int_equal(atomic_load(&g_probe.n), 4);
     world_free(&w);
     wasp_supervisor_destroy(sup);
@@ -146,14 +157,7 @@ static void buffer_outside_memory_is_a_crash(void **state) {
     queue_behind_gate(&w, id, rest, 2);
     expect(1, "b1", 1); /* reported, then its next_message traps: b1 is the crash's */
     expect(2, "k2", 1); /* the new instance */
-    assert_true(TU_WAIT_UNTIL(comp_accounted(&w, id) && comp_stats(&w, id).mailbox_len == 0, 5000));
-    wasp_actor_stats st = comp_stats(&w, id);
-    assert_int_equal(st.restarts, 1);
-    assert_int_equal(st.handled, 2);
-    assert_int_equal(st.dead_letters, 1);
-    wasp_component_info info;
-    assert_int_equal(wasp_component_info_get(w.wasm, id, &info), WASP_OK);
-    if (!strstr(info.last_error, "`next_message`: range")) fail_msg("reason \"%s\"", info.last_error);
+    expect_one_crash(&w, id, 2, "`next_message`: range", 5000);
     world_free(&w);
     wasp_supervisor_destroy(sup);
 }
@@ -173,14 +177,7 @@ static void each_message_has_its_own_time_budget(void **state) {
     expect(1, "k1", 1);
     expect(2, "l2", 1); /* reported, then loops until its own budget ends */
     expect(3, "k3", 1); /* the new instance */
-    assert_true(TU_WAIT_UNTIL(comp_accounted(&w, id) && comp_stats(&w, id).mailbox_len == 0, 10000));
-    wasp_actor_stats st = comp_stats(&w, id);
-    assert_int_equal(st.restarts, 1);
-    assert_int_equal(st.handled, 3);
-    assert_int_equal(st.dead_letters, 1);
-    wasp_component_info info;
-    assert_int_equal(wasp_component_info_get(w.wasm, id, &info), WASP_OK);
-    if (!strstr(info.last_error, "time budget")) fail_msg("reason \"%s\"", info.last_error);
+    expect_one_crash(&w, id, 3, "time budget", 10000);
     world_free(&w);
     wasp_supervisor_destroy(sup);
 }
