@@ -412,7 +412,7 @@ int wasp_actor_restart(wasp_system *sys, wasp_aid id, const wasp_actor_spec *spe
         a->health = spec->health;
         a->spec_state = spec->state;
     }
-    a->state = a->spec_state;
+    __atomic_store_n(&a->state, a->spec_state, __ATOMIC_RELAXED); /* a sender may prefetch it (send.c) */
     WASP_BUMP(a->restarts);
     int rc = WASP_OK;
     if (run_started(a)) {
@@ -537,7 +537,7 @@ wasp_aid wasp_ctx_self(const wasp_ctx *ctx) { return ctx ? wasp_actor_id(ctx->a)
 const char *wasp_ctx_name(const wasp_ctx *ctx) { return ctx ? ctx->a->name : NULL; }
 void *wasp_ctx_state(const wasp_ctx *ctx) { return ctx ? ctx->a->state : NULL; }
 void wasp_ctx_set_state(wasp_ctx *ctx, void *state) {
-    if (ctx) ctx->a->state = state;
+    if (ctx) __atomic_store_n(&ctx->a->state, state, __ATOMIC_RELAXED); /* a sender may prefetch it (send.c) */
 }
 const wasp_msg *wasp_ctx_msg(const wasp_ctx *ctx) { return ctx ? ctx->msg : NULL; }
 wasp_ctx *wasp_ctx_current(void) { return wasp__tls_ctx; }

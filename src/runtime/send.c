@@ -21,7 +21,10 @@
  * the other, so nothing queued is ever stranded. */
 void wasp__schedule_if_idle(struct wasp_actor *a, struct wasp_batch *b) {
     if (!atomic_load(&a->sched) && !atomic_exchange(&a->sched, 1)) {
-        __builtin_prefetch(a->state, 1); /* it runs next, here (the LIFO slot): start its miss now */
+        /* It runs next, here (the LIFO slot): start its miss now. Its owner
+         * may be replacing the state meanwhile, hence the atomic read; a
+         * stale address only costs a useless prefetch. */
+        __builtin_prefetch(__atomic_load_n(&a->state, __ATOMIC_RELAXED), 1);
         if (b) wasp__batch_add(b, &a->rq);
         else wasp__actor_schedule(a, false);
     }
