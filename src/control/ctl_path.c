@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "control/control.h"
+#include "core/str.h"
 
 /* A directory we may put sockets in: ours, a real directory (not a symlink),
  * closed to everyone else. */
@@ -67,11 +68,6 @@ int wasp__ctl_socket_path(const char *dir, const char *name, long pid, char *out
     return WASP_OK;
 }
 
-static bool ends_with(const char *s, const char *suffix) {
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && !strcmp(s + a - b, suffix);
-}
-
 /* Asks one socket who it is; a socket nobody listens on is removed. */
 static json_t *probe(const char *path) {
     int fd = wasp__ctl_connect(path);
@@ -102,7 +98,7 @@ int wasp__ctl_systems(const char *name, wasp__ctl_system **out) {
     int n = 0, cap = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (e->d_name[0] == '.' || !ends_with(e->d_name, ".sock")) continue;
+        if (e->d_name[0] == '.' || !wasp__ends_with(e->d_name, ".sock")) continue;
         char path[512];
         if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(v->path))
             continue;

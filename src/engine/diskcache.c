@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 
 #include "core/file.h"
+#include "core/str.h"
 #include "wasp.h"
 
 #define MAGIC "WASPMOD\x02"
@@ -202,11 +203,6 @@ struct entry {
     char name[128];
 };
 
-static bool has_suffix(const char *s, const char *suffix) {
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 static int older_first(const void *a, const void *b) {
     const struct timespec *x = &((const struct entry *)a)->used, *y = &((const struct entry *)b)->used;
     if (x->tv_sec != y->tv_sec) return x->tv_sec < y->tv_sec ? -1 : 1;
@@ -224,9 +220,9 @@ static struct entry *list_entries(const struct wasp_diskcache *c, size_t *count,
     time_t now = time(NULL);
     char path[4400];
     for (struct dirent *de; ok && (de = readdir(d));) {
-        bool tmp = has_suffix(de->d_name, ".tmp");
+        bool tmp = wasp__ends_with(de->d_name, ".tmp");
         size_t len = strlen(de->d_name);
-        if ((!tmp && !has_suffix(de->d_name, ".cwasm")) || len >= sizeof(v->name)) continue;
+        if ((!tmp && !wasp__ends_with(de->d_name, ".cwasm")) || len >= sizeof(v->name)) continue;
         struct stat st;
         snprintf(path, sizeof(path), "%s/%s", c->dir, de->d_name);
         if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
