@@ -128,6 +128,9 @@ struct wasp_cinst {
      * (nearly all) does not write the slot's cache line. */
     uint64_t noted_bytes;
     bool noted;
+    /* Where this incarnation's sends by name led (runtime/name_cache.h):
+     * made at its first such send. */
+    struct wasp_name_cache *names;
 };
 
 /* ---- wasm.c ---- */

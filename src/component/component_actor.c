@@ -26,6 +26,7 @@
 
 #include "component/component.h"
 #include "runtime/ext.h"
+#include "runtime/name_cache.h"
 
 /* Every memory and table of the store; host_quota.c's timer bytes are
  * added on read. */
@@ -83,6 +84,7 @@ void wasp__cinst_free(struct wasp_cinst *ci) {
     }
     if (ci->pool_reserved) wasp__engine_pool_release(wasp__module_engine(ci->module));
     if (ci->module) wasp__module_release(ci->module);
+    free(ci->names);
     free(ci);
 }
 
@@ -320,8 +322,8 @@ static int handler_result(struct wasp_cinst *ci, int32_t r) {
 /* Notes where the next message's hop reads first (wasp__instance_note_hot),
  * this component's lines included, while it is all at hand. */
 static void note_hot(struct wasp_cinst *ci) {
-    const void *mine[3] = {ci->slot};
-    size_t n = 1, size = 0;
+    const void *mine[4] = {ci->slot, ci->names ? ci->names->last : NULL};
+    size_t n = 2, size = 0;
     uint8_t *mem = ci->inbox_cap ? wasp__instance_memory(ci->inst, &size) : NULL;
     if (mem) {
         mine[n++] = mem + ci->inbox_ptr;

@@ -12,6 +12,7 @@
 #include "wasp.h"
 
 struct wasp_completion;
+struct wasp_name_cache;
 
 /* Claims the slot: WASP_OK, or WASP_EEXIST if it holds something already. */
 int wasp__system_ext_claim(wasp_system *sys, void *ext);
@@ -50,5 +51,10 @@ bool wasp__ctx_next(wasp_ctx *ctx, int result, size_t max_len);
  * never runs). How a layer above embeds the answer of an ask in its own
  * wait (component/host_wait.c) instead of allocating a second object. */
 int wasp__ask(wasp_system *sys, const wasp_send_opts *o, uint64_t timeout_ns, struct wasp_completion *c);
+
+/* wasp_send_ex for a sender that keeps a name cache (name_cache.h; cache
+ * may be NULL): a name it sent to before resolves without the registry as
+ * long as the registry has not changed since. The outcome is wasp_send_ex's. */
+int wasp__send_cached(wasp_system *sys, const wasp_send_opts *o, struct wasp_name_cache *cache);
 
 #endif

@@ -28,6 +28,9 @@ struct wasp_reg_entry {
     char name[];
 };
 
+/* A name now denotes something else (under the write lock): name caches drop what they hold. */
+static void names_changed(wasp_system *sys) { atomic_fetch_add(&sys->reg.gen, 1); }
+
 static struct wasp_reg_entry *entry_new(const char *name, size_t len) {
     struct wasp_reg_entry *e = calloc(1, sizeof(*e) + len + 1);
     if (!e) return NULL;
@@ -51,6 +54,7 @@ static struct wasp_reg_entry *pool_forget(wasp_system *sys, struct wasp_reg_entr
             *p = e->next_pool;
             break;
         }
+    names_changed(sys);
     return wasp__hashmap_del(&sys->reg.map, e->name, e->len);
 }
 
@@ -69,7 +73,7 @@ int wasp__registry_add_actor(wasp_system *sys, const char *name, wasp_aid id) {
     int rc;
     pthread_rwlock_wrlock(&sys->reg.lk);
     if (wasp__hashmap_get(&sys->reg.map, name, len)) rc = WASP_EEXIST;
-    else rc = wasp__hashmap_put(&sys->reg.map, e->name, len, e, NULL);
+    else if (!(rc = wasp__hashmap_put(&sys->reg.map, e->name, len, e, NULL))) names_changed(sys);
     pthread_rwlock_unlock(&sys->reg.lk);
     if (rc) free(e);
     return rc;
@@ -95,7 +99,10 @@ void wasp__registry_remove_actor(wasp_system *sys, struct wasp_actor *a) {
     pthread_rwlock_wrlock(&sys->reg.lk);
     if (a->name) {
         struct wasp_reg_entry *e = wasp__hashmap_get(&sys->reg.map, a->name, strlen(a->name));
-        if (e && !e->pool && e->id == id) gone = wasp__hashmap_del(&sys->reg.map, a->name, e->len);
+        if (e && !e->pool && e->id == id) {
+            gone = wasp__hashmap_del(&sys->reg.map, a->name, e->len);
+            names_changed(sys);
+        }
     }
     if (in_pool) {
         struct wasp_reg_entry *next;
@@ -111,11 +118,19 @@ void wasp__registry_remove_actor(wasp_system *sys, struct wasp_actor *a) {
 int wasp__registry_lookup(wasp_system *sys, const char *name, wasp_aid *out) {
     size_t len;
     if (wasp__name_check(name, &len)) return WASP_EINVAL;
+    uint64_t gen;
+    return wasp__registry_lookup_gen(sys, name, len, out, &gen);
+}
+
+int wasp__registry_lookup_gen(wasp_system *sys, const char *name, size_t len, wasp_aid *out,
+                              uint64_t *single_gen) {
     int rc = WASP_ENOENT;
+    *single_gen = 0;
     pthread_rwlock_rdlock(&sys->reg.lk);
     struct wasp_reg_entry *e = wasp__hashmap_get(&sys->reg.map, name, len);
     if (e && !e->pool) {
         *out = e->id;
+        *single_gen = atomic_load(&sys->reg.gen); /* stable while we read-lock */
         rc = WASP_OK;
     } else if (e && e->n) {
         size_t k = atomic_fetch_add_explicit(&e->rr, 1, memory_order_relaxed);
@@ -175,6 +190,7 @@ int wasp_pool_add(wasp_system *sys, const char *pool, wasp_aid member) {
         if (!rc && fresh) {
             rc = wasp__hashmap_put(&sys->reg.map, e->name, len, e, NULL);
             if (!rc) {
+                names_changed(sys);
                 e->next_pool = sys->reg.pools;
                 sys->reg.pools = e;
             }

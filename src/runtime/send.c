@@ -9,6 +9,7 @@
 #include "runtime/dead_letters.h"
 #include "runtime/delivery.h"
 #include "runtime/ext.h"
+#include "runtime/name_cache.h"
 #include "runtime/registry.h"
 #include "runtime/remote.h"
 #include "runtime/system.h"
@@ -56,18 +57,37 @@ static int check_opts(wasp_system *sys, const wasp_send_opts *o) {
     return WASP_OK;
 }
 
-static struct wasp_actor *resolve(wasp_system *sys, const wasp_send_opts *o, int *rc) {
-    *rc = WASP_ENOENT;
-    if (o->to) return wasp__actor_get(sys, o->to);
-    /* a pool may hand out a member that just terminated: try a few */
-    for (int i = 0; i < 8; i++) {
-        wasp_aid id;
-        if ((*rc = wasp__registry_lookup(sys, o->to_name, &id))) return NULL;
+/* The actor o->to_name denotes, through the sender's cache when it has one
+ * (name_cache.h): a hit skips the registry and its read lock. */
+static struct wasp_actor *resolve_name(wasp_system *sys, const wasp_send_opts *o, struct wasp_name_cache *cache,
+                                       int *rc) {
+    size_t len = strlen(o->to_name); /* checked by check_opts */
+    struct wasp_name_memo *m = cache ? wasp__name_cache_way(cache, o->to_name, len) : NULL;
+    if (cache) cache->last = m;
+    wasp_aid id;
+    if (m && wasp__name_cache_get(m, atomic_load(&sys->reg.gen), o->to_name, len, &id)) {
         struct wasp_actor *a = wasp__actor_get(sys, id);
         if (a) return a;
+    }
+    /* a pool may hand out a member that just terminated: try a few */
+    for (int i = 0; i < 8; i++) {
+        uint64_t gen;
+        if ((*rc = wasp__registry_lookup_gen(sys, o->to_name, len, &id, &gen))) return NULL;
+        struct wasp_actor *a = wasp__actor_get(sys, id);
+        if (a) {
+            if (m && gen) wasp__name_cache_put(m, gen, o->to_name, len, id);
+            return a;
+        }
         *rc = WASP_ENOENT;
     }
     return NULL;
+}
+
+static struct wasp_actor *resolve(wasp_system *sys, const wasp_send_opts *o, struct wasp_name_cache *cache,
+                                  int *rc) {
+    *rc = WASP_ENOENT;
+    if (o->to) return wasp__actor_get(sys, o->to);
+    return resolve_name(sys, o, cache, rc);
 }
 
 static struct wasp_env *env_from_opts(wasp_system *sys, const wasp_send_opts *o, uint64_t delay) {
@@ -102,10 +122,10 @@ static bool goes_remote(wasp_system *sys, const wasp_send_opts *o, int rc) {
     return rc == WASP_ENOENT && !o->to && wasp_remote_on(sys);
 }
 
-int wasp_send_ex(wasp_system *sys, const wasp_send_opts *o) {
+int wasp__send_cached(wasp_system *sys, const wasp_send_opts *o, struct wasp_name_cache *cache) {
     int rc = check_opts(sys, o);
     if (rc) return rc;
-    struct wasp_actor *a = resolve(sys, o, &rc);
+    struct wasp_actor *a = resolve(sys, o, cache, &rc);
     if (!a && goes_remote(sys, o, rc))
         return wasp__remote_route(sys, o, wasp_current_sender(sys), 0, NULL, NULL);
     if (!a) return rc;
@@ -116,6 +136,8 @@ int wasp_send_ex(wasp_system *sys, const wasp_send_opts *o) {
     wasp__actor_unref(a);
     return rc;
 }
+
+int wasp_send_ex(wasp_system *sys, const wasp_send_opts *o) { return wasp__send_cached(sys, o, NULL); }
 
 int wasp_send(wasp_system *sys, wasp_aid to, const void *data, size_t len) {
     if (!to) return WASP_EINVAL;
@@ -140,7 +162,7 @@ static int ask_internal(wasp_system *sys, const wasp_send_opts *o, uint64_t time
     struct wasp_actor *a = NULL;
     if (rc == WASP_OK) {
         c->reply_codec = o->reply_codec;
-        a = resolve(sys, o, &rc);
+        a = resolve(sys, o, NULL, &rc);
     }
     if (!a && goes_remote(sys, o, rc)) {
         rc = wasp__remote_ask(sys, o, wasp_current_sender(sys), c, timeout_ns);
@@ -283,7 +305,7 @@ int wasp_ctx_ask(wasp_ctx *ctx, const wasp_send_opts *o, uint64_t timeout_ns, ui
         rc = ctx_ask_forwarded(ctx, o, timeout_ns, c);
     } else { /* direct: no completion object, the replier sends to us */
         if ((rc = check_opts(sys, o))) return rc;
-        struct wasp_actor *a = resolve(sys, o, &rc);
+        struct wasp_actor *a = resolve(sys, o, NULL, &rc);
         if (!a && goes_remote(sys, o, rc)) /* a remote reply needs a completion */
             return ctx_ask_remote(ctx, o, c, corr);
         if (!a) return rc;
@@ -452,7 +474,7 @@ static void delayed_fire(void *arg) {
         a = d->pin;
     }
     if (a) wasp__actor_ref(a);
-    else a = resolve(d->sys, &d->o, &rc);
+    else a = resolve(d->sys, &d->o, NULL, &rc);
     if (a && (rc = wasp__deliver(a, d->e)) == WASP_OK) d->e = NULL;
     else if (!a && goes_remote(d->sys, &d->o, rc)) rc = delayed_remote(d);
     if (d->e) delayed_dead(d, a, rc);

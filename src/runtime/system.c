@@ -32,6 +32,7 @@ int wasp_system_create(const wasp_system_config *cfg, wasp_system **out) {
     sys->publish_notice = wasp__broker_publish;
     pthread_rwlock_init(&sys->reg.lk, NULL);
     wasp__hashmap_init(&sys->reg.map);
+    atomic_init(&sys->reg.gen, 1);
     pthread_rwlock_init(&sys->broker.lk, NULL);
     pthread_mutex_init(&sys->term_mu, NULL);
     pthread_cond_init(&sys->term_cv, NULL);
