@@ -125,8 +125,8 @@ static void test_pool_not_cached(void **state) {
 }
 
 /* Senders with caches of their own while the name changes hands (TSan):
- * every message reaches the actor that held the name when it was sent,
- * or is refused; none reaches a stopped actor after its stop returned. */
+ * no actor handles a message after its stop returned, and no more
+ * messages are handled than were accepted. */
 struct churn {
     wasp_system *sys;
     atomic_bool done;
