@@ -161,6 +161,15 @@ const char bench_wat_echo[] =
 const char bench_wat_crasher[] =
     "(module"
     BENCH_WAT_INBOX_IMPORT
+    " (import \"wasp\" \"crash\" (func $crash (param i32 i32)))"
+    " (memory (export \"memory\") 1)"
+    BENCH_WAT_ALLOC
+    " (func (export \"handle-message\") (param i32 i32) (result i32)"
+    "   (call $crash (local.get 0) (local.get 1)) (i32.const 0)))";
+
+const char bench_wat_trapper[] =
+    "(module"
+    BENCH_WAT_INBOX_IMPORT
     " (memory (export \"memory\") 1)"
     BENCH_WAT_ALLOC
     " (func (export \"handle-message\") (param i32 i32) (result i32) unreachable))";

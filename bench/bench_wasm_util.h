@@ -84,7 +84,8 @@ extern const char bench_wat_sink[];   /* handles and forgets */
 extern const char bench_wat_echo[];   /* replies with the payload */
 extern const char bench_wat_ring[];   /* token [hops, N]: forwards to ring.(k+1)%N, at 0 to "done" */
 extern const char bench_wat_pinger[]; /* [count]: count x `call` "pong", then send "done" a tick */
-extern const char bench_wat_crasher[];/* traps on every message */
+extern const char bench_wat_crasher[];/* crashes on every message, through `crash` (reason: the message) */
+extern const char bench_wat_trapper[];/* traps (`unreachable`) on every message */
 extern const char bench_wat_spinner[];/* loops forever on any message */
 
 #endif

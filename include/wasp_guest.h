@@ -13,6 +13,9 @@
  *     and messages queued behind it are handled in that same call;
  *   - WASP_HANDLER(fn) to export `handle-message`, and WASP_START(fn),
  *     WASP_CLEANUP(fn), WASP_HEALTH(fn) for the optional exports;
+ *   - wasp_crash(reason), wasp_crashf and WASP_ASSERT: crash on purpose
+ *     with a reason (the import `crash`), which abort() and, with
+ *     wasi-libc, a failed assert() do too;
  *   - without WASI, the few libc pieces a component needs: wasp_malloc/free,
  *     memcpy/memset/memcmp/memmove, wasp_format (a small snprintf).
  *
@@ -152,6 +155,9 @@ WASP_IMPORT_("inbox") int32_t wasp_raw_inbox(void *buf, int32_t cap);
  * WASP_HANDLER does this with the receive buffer: one guest call serves
  * every message queued at the time. */
 WASP_IMPORT_("next_message") int32_t wasp_raw_next_message(int32_t result, void *buf, int32_t cap);
+/* Crashes this actor on purpose with the reason (UTF-8 text) at
+ * [reason, reason+len); never returns. Use wasp_crash. */
+WASP_IMPORT_("crash") __attribute__((noreturn)) void wasp_raw_crash(const char *reason, int32_t len);
 WASP_IMPORT_("kv_get") int32_t wasp_raw_kv_get(const void *key, int32_t key_len, void *out, int32_t out_cap);
 WASP_IMPORT_("kv_get_versioned") int32_t wasp_raw_kv_get_versioned(const void *key, int32_t key_len, void *out,
                                                                    int32_t out_cap, int64_t *version);
@@ -492,6 +498,50 @@ static inline void wasp_logf(int level, const char *fmt, ...) {
 }
 
 /* ------------------------------------------------------------------------ */
+/* Crashing on purpose                                                       */
+
+/* Ends this actor as a crash with a reason, like a trap but saying why:
+ * the supervisor restarts it with a fresh instance, the message in hand
+ * becomes a dead letter (a request in hand gets WASP_ENOREPLY), and the
+ * reason is in the crash's log line and the actor's last_error (control
+ * characters and invalid UTF-8 escaped, up to 252 bytes of that kept).
+ * It uses the import `crash`, a software exception that costs the host
+ * far less than a trap instruction. A Component Model build,
+ * whose world has no `crash`, logs the reason at error level and traps.
+ * abort() and, with wasi-libc, a failed assert() come here too (below). */
+__attribute__((noreturn)) static inline void wasp_crash_n(const char *reason, size_t len) {
+#ifdef WASP_COMPONENT
+    wasp_log(WASP_LOG_ERROR, reason, len);
+#else
+    wasp_raw_crash(reason, (int32_t)len);
+#endif
+    __builtin_trap(); /* not reached: the host does not return from `crash` */
+}
+
+__attribute__((noreturn)) static inline void wasp_crash(const char *reason) {
+    wasp_crash_n(reason, wasp_strlen(reason));
+}
+
+/* wasp_crash with a reason formatted by wasp_format (up to 255 bytes). */
+__attribute__((noreturn, format(printf, 1, 2))) static inline void wasp_crashf(const char *fmt, ...) {
+    char reason[256];
+    va_list ap;
+    va_start(ap, fmt);
+    size_t n = wasp_vformat(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+    wasp_crash_n(reason, n);
+}
+
+/* An assertion that holds in every build (NDEBUG does not remove it):
+ * crashes with "assertion failed: COND (FILE:LINE, FUNCTION)" when cond is false. */
+#define WASP_ASSERT(cond) ((cond) ? (void)0 : wasp_assert_failed_(#cond, __FILE__, __LINE__, __func__))
+
+__attribute__((noreturn)) static inline void wasp_assert_failed_(const char *cond, const char *file, int line,
+                                                                 const char *func) {
+    wasp_crashf("assertion failed: %s (%s:%d, %s)", cond, file, line, func);
+}
+
+/* ------------------------------------------------------------------------ */
 /* HTTP (docs/HTTP.md)                                                       */
 
 /* A request of the manifest's `http` ingress, as its route's component
@@ -679,6 +729,18 @@ static inline int32_t wasp_dispatch_(wasp_handler_fn fn, int32_t ptr, int32_t le
 #endif
     return r;
 }
+
+/* abort() crashes through wasp_crash, with a reason, instead of with the
+ * trap instruction of libc's abort; with wasi-libc a failed assert() does
+ * too, naming the assertion. Weak, so that a component may define its own;
+ * defined here, libc's are not linked in. */
+WASP_WEAK_ __attribute__((noreturn)) void abort(void) { wasp_crash("abort()"); }
+#if defined(__wasi__)
+WASP_WEAK_ __attribute__((noreturn)) void __assert_fail(const char *expr, const char *file, int line,
+                                                       const char *func) {
+    wasp_assert_failed_(expr, file, line, func);
+}
+#endif
 
 #if !defined(__wasi__)
 

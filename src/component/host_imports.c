@@ -1,7 +1,7 @@
 /* host_imports.c - the synchronous imports of module `wasp` (docs/ABI.md):
  * send, publish, subscribe, unsubscribe, reply, sender, topic, self,
- * send_after, log, now_ms, inbox, next_message, and the codec tags (codec and the *_tagged
- * twins). `call` and `call_tagged` are asynchronous: host_call.c; storage
+ * send_after, log, now_ms, inbox, next_message, crash, and the codec tags (codec and the
+ * *_tagged twins). `call` and `call_tagged` are asynchronous: host_call.c; storage
  * (kv_*) is host_kv.c.
  *
  * Every import validates its ranges first (out of bounds traps the caller:
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "component/host_ops.h"
+#include "core/utf8.h"
 
 /* Imports are defined "unchecked": arguments and results share one array of
  * raw values, which spares Wasmtime a type check per call (its hot path). */
@@ -196,6 +197,26 @@ static wasm_trap_t *host_next_message(void *env, wasmtime_caller_t *caller, wasm
                                  (uint32_t)ARG(2)));
 }
 
+/* crash(ptr, len): the guest ends itself on purpose. The returned trap is
+ * unwound by Wasmtime like any host error, without a hardware fault, and
+ * crashes the actor exactly as a trap would; its message carries the
+ * guest's reason, escaped to one line of at most CRASH_REASON_MAX bytes,
+ * quoted so that nothing the guest writes can pass for the host's words. */
+#define CRASH_REASON_MAX 256
+
+static wasm_trap_t *host_crash(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
+    (void)env, (void)nav, (void)av;
+    wasm_trap_t *trap = NULL;
+    const uint8_t *p = wasp__guest_range(caller, ARG(0), ARG(1), "crash", &trap);
+    if (!p) return trap;
+    char msg[CRASH_REASON_MAX + 16] = "`crash`: \"";
+    size_t head = strlen(msg), len = (uint32_t)ARG(1), used = 0;
+    size_t n = head + wasp__utf8_escape(p, len, msg + head, CRASH_REASON_MAX - 3, &used);
+    if (used < len) memcpy(msg + n, "...", 3), n += 3;
+    msg[n++] = '"';
+    return wasmtime_trap_new(msg, n);
+}
+
 static wasm_trap_t *host_now_ms(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *av, size_t nav) {
     (void)nav, (void)caller;
     av[0].i64 = (int64_t)wasp__op_now_ms(env);
@@ -210,7 +231,7 @@ static const struct {
     {"unsubscribe", host_unsubscribe}, {"reply", host_reply}, {"sender", host_sender},
     {"topic", host_topic}, {"self", host_self},       {"send_after", host_send_after},
     {"log", host_log},     {"now_ms", host_now_ms},       {"inbox", host_inbox},
-    {"next_message", host_next_message},
+    {"next_message", host_next_message}, {"crash", host_crash},
     {"codec", host_codec}, {"send_tagged", host_send_tagged}, {"publish_tagged", host_publish_tagged},
     {"send_after_tagged", host_send_after_tagged}, {"reply_tagged", host_reply_tagged},
 };

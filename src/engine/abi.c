@@ -17,6 +17,8 @@ const struct wasp_abi_func wasp__abi_imports[] = {
     {"kv_cas", "iiiiI:I"},   {"kv_next", "iiiiii:i"},
     /* the receive buffer (ours): one guest call per message, or for several */
     {"inbox", "ii:i"},       {"next_message", "iii:i"},
+    /* a crash on purpose, with a reason (ours): a software exception, no trap instruction */
+    {"crash", "ii:"},
 };
 const size_t wasp__abi_nimports = sizeof(wasp__abi_imports) / sizeof(wasp__abi_imports[0]);
 

@@ -34,37 +34,9 @@ void wasp_system_set_log(wasp_system *sys, int min_level, wasp_log_fn fn, void *
 
 bool wasp_log_enabled(const wasp_system *sys, int level) { return sys && level >= sys->log_level; }
 
-/* Length of the valid UTF-8 sequence at s (not a C1 control), or 0. s is
- * NUL-terminated, so a cut sequence stops at the NUL and is invalid. */
-static size_t utf8_len(const unsigned char *s) {
-    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 0;
-    if (n == 0 || wasp__utf8_invalid_at(s, n) != n) return 0;
-    return n == 2 && s[0] == 0xC2 && s[1] < 0xA0 ? 0 : n; /* U+0080..U+009F: C1 controls */
-}
-
 size_t wasp_log_escape(const char *text, char *out, size_t cap) {
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *s = (const unsigned char *)(text ? text : "");
-    size_t o = 0;
-    if (!out || !cap) return 0;
-    while (*s) {
-        size_t n = *s >= 0x80 ? utf8_len(s) : (*s < 0x20 && *s != '\t') || *s == 0x7f ? 0 : 1;
-        if (n) {
-            if (o + n >= cap) break;
-            memcpy(out + o, s, n);
-            o += n;
-            s += n;
-            continue;
-        }
-        if (o + 4 >= cap) break;
-        out[o++] = '\\';
-        out[o++] = 'x';
-        out[o++] = hex[*s >> 4];
-        out[o++] = hex[*s & 15];
-        s++;
-    }
-    out[o] = 0;
-    return o;
+    text = text ? text : "";
+    return wasp__utf8_escape((const uint8_t *)text, strlen(text), out, cap, NULL);
 }
 
 void wasp_log(wasp_system *sys, int level, const char *actor, const char *fmt, ...) {

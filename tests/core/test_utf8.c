@@ -39,10 +39,28 @@ static void test_invalid(void **state) {
     assert_false(wasp__utf8_valid("\xC3", 1));
 }
 
+/* Escaping counted bytes: NUL and a cut sequence at the end are escaped,
+ * and *used says where a full output stopped (never mid-escape or mid-character). */
+static void test_escape_counted(void **state) {
+    (void)state;
+    char out[64];
+    size_t used = 0;
+    static const uint8_t in[] = {'a', 0, 'b', '\n', 0xc3, 0xa9, 0xe2, 0x82};
+    assert_int_equal(wasp__utf8_escape(in, sizeof(in), out, sizeof(out), &used), 20);
+    assert_string_equal(out, "a\\x00b\\x0a\xc3\xa9\\xe2\\x82");
+    assert_int_equal(used, sizeof(in));
+    assert_int_equal(wasp__utf8_escape(in, sizeof(in), out, 5, &used), 1); /* "a" and no room for \x00 */
+    assert_int_equal(used, 1);
+    assert_int_equal(wasp__utf8_escape(in + 4, 2, out, 3, &used), 2); /* é whole */
+    assert_int_equal(wasp__utf8_escape(in + 4, 2, out, 2, &used), 0); /* no half é */
+    assert_int_equal(used, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid),
         cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_escape_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

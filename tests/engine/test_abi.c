@@ -86,6 +86,15 @@ static void test_storage_imports(void **state) {
                     NULL);
 }
 
+/* The optional `crash` import is checked like every other; a module using
+ * it loads (tests/component/test_component_crash.c runs one). */
+static void test_crash_import(void **state) {
+    (void)state;
+    tu_signals_restore();
+    wasp__module_release(wt_module(engine, "comp_crash.wasm"));
+    expect_rejected("abi_crash_bad_sig.wasm", WASP_EABI, "import wasp.crash has signature ii:i, expected ii:", NULL);
+}
+
 static void test_not_wasm(void **state) {
     (void)state;
     tu_signals_restore();
@@ -179,6 +188,7 @@ int main(void) {
         cmocka_unit_test(test_abi_imports_link_only_when_defined),
         cmocka_unit_test(test_signature_strings),
         cmocka_unit_test(test_storage_imports),
+        cmocka_unit_test(test_crash_import),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -29,6 +29,8 @@ struct host {
     const char *queued[4];
     int nqueued, taken, nexts;
     int32_t ended_with[4];
+    char crash_reason[300]; /* what `crash` was given */
+    int crashes;
 };
 
 static struct host H;
@@ -140,6 +142,14 @@ STUB(stub_next_message) {
     return RET_I32((int32_t)strlen(m));
 }
 
+/* As the host: the guest ends itself, through a trap raised by the host. */
+STUB(stub_crash) {
+    UNUSED_ARGS;
+    wasm_trap_t *t = guest_str(caller, a[0].of.i32, a[1].of.i32, H.crash_reason, sizeof H.crash_reason);
+    H.crashes++;
+    return t ? t : wasmtime_trap_new("crashed", 7);
+}
+
 static const struct {
     const char *name;
     wasmtime_func_callback_t fn;
@@ -148,7 +158,7 @@ static const struct {
     {"unsubscribe", stub_unsubscribe}, {"call", stub_call}, {"reply", stub_reply},
     {"sender", stub_sender}, {"topic", stub_topic},         {"self", stub_self},
     {"send_after", stub_send_after}, {"log", stub_log},     {"now_ms", stub_now_ms},
-    {"inbox", stub_inbox},   {"next_message", stub_next_message},
+    {"inbox", stub_inbox},   {"next_message", stub_next_message}, {"crash", stub_crash},
 };
 
 struct guest {
@@ -186,6 +196,10 @@ static int32_t call(struct guest *g, const char *name, const int32_t *args, size
     size_t nres = wasm_functype_results(ft)->size;
     wasm_functype_delete(ft);
     wasmtime_error_t *e = wasmtime_func_call(g->cx, &f, in, nargs, out, nres, &trap);
+    if (e && H.crashes) { /* the trap of stub_crash, a host function's, comes back as an error */
+        wasmtime_error_delete(e);
+        return -1000;
+    }
     check_error(e, name);
     if (trap) {
         wasm_trap_delete(trap);
@@ -353,7 +367,39 @@ static void probe(bool wasi) {
     call(&g, "_cleanup", NULL, 0);
     assert_true(logged("2 cleanup"));
     assert_int_equal(deliver_str(&g, "trap"), -1000);
+    assert_int_equal(H.crashes, 0); /* a trap instruction, not the import */
     guest_close(&g);
+}
+
+/* wasp_crash, wasp_crashf, abort() and a failed assertion (WASP_ASSERT, or
+ * with wasi-libc its assert()) end the guest through the import `crash`,
+ * with their reason. Each ends its instance: a fresh one per case. */
+static void probe_crash(bool wasi, const char *msg, const char *reason) {
+    tu_signals_restore();
+    struct guest g;
+    guest_open(&g, wasi ? "wasi_sdk_probe.wasm" : "sdk_probe.wasm", wasi);
+    int32_t rc = deliver_str(&g, msg);
+    if (rc != -1000 || H.crashes != 1) fail_msg("%s: result %d, %d crashes", msg, rc, H.crashes);
+    if (!strstr(H.crash_reason, reason)) fail_msg("%s: reason \"%s\" lacks \"%s\"", msg, H.crash_reason, reason);
+    guest_close(&g);
+}
+
+static void probe_crashes(bool wasi) {
+    probe_crash(wasi, "crash", "out of widgets");
+    probe_crash(wasi, "crashf", "3 widgets short");
+    probe_crash(wasi, "abort", "abort()");
+    probe_crash(wasi, "assert", "len == 3");
+    probe_crash(wasi, "assert", "sdk_probe.c:");
+}
+
+static void sdk_crash_freestanding(void **state) {
+    (void)state;
+    probe_crashes(false);
+}
+
+static void sdk_crash_wasi(void **state) {
+    (void)state;
+    probe_crashes(true);
 }
 
 static void sdk_freestanding(void **state) {
@@ -438,6 +484,8 @@ int main(void) {
         cmocka_unit_test(sdk_freestanding),
         cmocka_unit_test(sdk_wasi),
         cmocka_unit_test(sdk_wasi_hello),
+        cmocka_unit_test(sdk_crash_freestanding),
+        cmocka_unit_test(sdk_crash_wasi),
         cmocka_unit_test(sdk_components_pass_abi_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,7 @@
-/* crasher - traps on "crash", reports a handler error on "error", and
- * otherwise handles the message (answering "ok" to a request). */
+/* crasher - traps on "crash", crashes on purpose through the SDK on
+ * "reason" (wasp_crash), "abort" (abort()) and "assert" (WASP_ASSERT),
+ * reports a handler error on "error", and otherwise handles the message
+ * (answering "ok" to a request). */
 #include <wasp_guest.h>
 
 static int on_message(const char *msg, size_t len) {
@@ -7,6 +9,9 @@ static int on_message(const char *msg, size_t len) {
         wasp_log_warn("crashing on purpose");
         __builtin_trap();
     }
+    if (wasp_msg_is(msg, len, "reason")) wasp_crashf("out of %s", "widgets");
+    if (wasp_msg_is(msg, len, "abort")) abort();
+    if (wasp_msg_starts_with(msg, len, "assert")) WASP_ASSERT(len == 6);
     if (wasp_msg_is(msg, len, "error")) return 1;
     wasp_reply_str("ok");
     return 0;

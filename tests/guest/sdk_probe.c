@@ -3,6 +3,13 @@
  * reported through wasp_log so the test can compare them. */
 #include <wasp_guest.h>
 
+#if defined(__wasi__)
+#include <assert.h> /* wasi-libc's: a failed assert() crashes through the SDK's __assert_fail */
+#define PROBE_ASSERT(cond) assert(cond)
+#else
+#define PROBE_ASSERT(cond) WASP_ASSERT(cond)
+#endif
+
 static void log_rc(const char *what, int rc) { wasp_logf(WASP_LOG_INFO, "%s=%d", what, rc); }
 
 /* Allocates, fills, checks and frees blocks of many sizes; "malloc ok". */
@@ -81,6 +88,11 @@ static int on_message(const char *msg, size_t len) {
         return 0;
     }
     if (wasp_msg_is(msg, len, "trap")) __builtin_trap();
+    /* Crashing on purpose: each through the import `crash`, with a reason. */
+    if (wasp_msg_is(msg, len, "crash")) wasp_crash("out of widgets");
+    if (wasp_msg_is(msg, len, "crashf")) wasp_crashf("%d widgets short", 3);
+    if (wasp_msg_is(msg, len, "abort")) abort();
+    if (wasp_msg_is(msg, len, "assert")) PROBE_ASSERT(len == 3);
     return 7;
 }
 
