@@ -133,6 +133,10 @@ struct wasp_cinst {
     struct wasp_name_cache *names;
 };
 
+/* ci's name cache, made at its first use; NULL without memory (its sends
+ * then go to the registry). */
+struct wasp_name_cache *wasp__cinst_names(struct wasp_cinst *ci);
+
 /* ---- wasm.c ---- */
 /* Adds the `wasp` host functions to a linker (engine define_imports hook). */
 wasmtime_error_t *wasp__host_define(wasmtime_linker_t *linker, bool with_wasi, void *arg);

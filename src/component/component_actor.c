@@ -75,6 +75,11 @@ int wasp__cinst_run_export(struct wasp_cinst *ci, const char *name, struct wasp_
     return rc;
 }
 
+struct wasp_name_cache *wasp__cinst_names(struct wasp_cinst *ci) {
+    if (!ci->names) ci->names = calloc(1, sizeof(*ci->names));
+    return ci->names;
+}
+
 void wasp__cinst_free(struct wasp_cinst *ci) {
     if (!ci) return;
     if (ci->inst) {

@@ -68,7 +68,7 @@ struct wasp_call_wait *wasp__op_call(struct wasp_cinst *ci, const char *to, cons
     }
     wasp_send_opts o = {.to_name = to, .data = msg, .len = len, .codec = (uint64_t)codec,
                         .reply_codec = &w->base.reply_codec};
-    *rc = wasp__ask(ci->sys, &o, timeout, &w->base.c);
+    *rc = wasp__ask(ci->sys, &o, timeout, &w->base.c, wasp__cinst_names(ci));
     if (*rc != WASP_OK) {
         *rc = wasp__abi_code(*rc, WASP_EFULL);
         wasp__host_wait_finalize(w);

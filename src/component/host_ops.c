@@ -1,14 +1,12 @@
 /* host_ops.c - the meaning of every host import, for both guest ABIs
  * (host_ops.h): names (EINVAL), permissions (EPERM) and sizes (E2BIG) are
  * checked here, in this order, and only then is the runtime touched. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "core/utf8.h"
 #include "component/host_ops.h"
 #include "runtime/ext.h"
-#include "runtime/name_cache.h"
 
 /* A denial is silent to the guest (a return code it may ignore), so the
  * host says it: one warn line naming the actor, the target and the grant
@@ -59,8 +57,7 @@ int wasp__op_send(struct wasp_cinst *ci, const char *to, const uint8_t *msg, siz
     if (bad_codec(codec)) return WASP_EINVAL;
     if (!wasp__perm_send(ci->slot->comp, to)) return denied(ci, "send", to, "send");
     wasp_send_opts o = {.to_name = to, .data = msg, .len = len, .codec = (uint64_t)codec};
-    if (!ci->names) ci->names = calloc(1, sizeof(*ci->names)); /* without one, sends go to the registry */
-    return wasp__abi_code(wasp__send_cached(ci->sys, &o, ci->names), WASP_EFULL);
+    return wasp__abi_code(wasp__send_cached(ci->sys, &o, wasp__cinst_names(ci)), WASP_EFULL);
 }
 
 int wasp__op_send_after(struct wasp_cinst *ci, const char *to, const uint8_t *msg, size_t len, int64_t delay_ms,

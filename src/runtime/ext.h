@@ -47,10 +47,13 @@ int wasp__actor_exec(wasp_system *sys, wasp_aid to, int (*fn)(wasp_ctx *ctx, voi
 bool wasp__ctx_next(wasp_ctx *ctx, int result, size_t max_len);
 
 /* wasp_ask_cb answered through the caller's completion c (completion.h),
+ * the target's name resolved through the sender's cache (if not NULL; see
+ * wasp__send_cached below),
  * which the caller keeps a reference to: on failure c is abandoned (its fn
  * never runs). How a layer above embeds the answer of an ask in its own
  * wait (component/host_wait.c) instead of allocating a second object. */
-int wasp__ask(wasp_system *sys, const wasp_send_opts *o, uint64_t timeout_ns, struct wasp_completion *c);
+int wasp__ask(wasp_system *sys, const wasp_send_opts *o, uint64_t timeout_ns, struct wasp_completion *c,
+              struct wasp_name_cache *cache);
 
 /* wasp_send_ex for a sender that keeps a name cache (name_cache.h; cache
  * may be NULL): a name it sent to before resolves without the registry as

@@ -157,12 +157,12 @@ int wasp_send_name(wasp_system *sys, const char *to, const void *data, size_t le
  * c, never dropped here; the envelope, the router and the timeout take
  * their own). On failure c is abandoned: its fn never runs. */
 static int ask_internal(wasp_system *sys, const wasp_send_opts *o, uint64_t timeout_ns,
-                        struct wasp_completion *c, uint64_t corr) {
+                        struct wasp_completion *c, uint64_t corr, struct wasp_name_cache *cache) {
     int rc = check_opts(sys, o);
     struct wasp_actor *a = NULL;
     if (rc == WASP_OK) {
         c->reply_codec = o->reply_codec;
-        a = resolve(sys, o, NULL, &rc);
+        a = resolve(sys, o, cache, &rc);
     }
     if (!a && goes_remote(sys, o, rc)) {
         rc = wasp__remote_ask(sys, o, wasp_current_sender(sys), c, timeout_ns);
@@ -190,12 +190,13 @@ static int ask_internal(wasp_system *sys, const wasp_send_opts *o, uint64_t time
     return WASP_OK;
 }
 
-int wasp__ask(wasp_system *sys, const wasp_send_opts *o, uint64_t timeout_ns, struct wasp_completion *c) {
+int wasp__ask(wasp_system *sys, const wasp_send_opts *o, uint64_t timeout_ns, struct wasp_completion *c,
+              struct wasp_name_cache *cache) {
     if (!sys) {
         wasp__completion_abandon(c);
         return WASP_EINVAL;
     }
-    return ask_internal(sys, o, timeout_ns, c, atomic_fetch_add(&sys->corr, 1) + 1);
+    return ask_internal(sys, o, timeout_ns, c, atomic_fetch_add(&sys->corr, 1) + 1, cache);
 }
 
 int wasp_ask_cb(wasp_system *sys, const wasp_send_opts *opts, uint64_t timeout_ns,
@@ -203,7 +204,7 @@ int wasp_ask_cb(wasp_system *sys, const wasp_send_opts *opts, uint64_t timeout_n
     if (!sys || !fn) return WASP_EINVAL;
     struct wasp_completion *c = wasp__completion_new(sys, fn, arg);
     if (!c) return WASP_ENOMEM;
-    int rc = wasp__ask(sys, opts, timeout_ns, c);
+    int rc = wasp__ask(sys, opts, timeout_ns, c, NULL);
     wasp__completion_unref(c); /* ours */
     return rc;
 }
@@ -214,7 +215,7 @@ static int ask_blocking(wasp_system *sys, const wasp_send_opts *o, uint64_t time
     if (wasp__tls_ctx || wasp__on_worker(sys)) return WASP_ESTATE;
     struct wasp_wait *w = wasp__wait_new(sys, true);
     if (!w) return WASP_ENOMEM;
-    int rc = wasp__ask(sys, o, timeout_ns, &w->c);
+    int rc = wasp__ask(sys, o, timeout_ns, &w->c, NULL);
     if (rc == WASP_OK && (rc = wasp__wait_for(w)) == WASP_OK) {
         *reply = w->data;
         *reply_len = w->len;
@@ -284,7 +285,7 @@ static int ctx_ask_forwarded(wasp_ctx *ctx, const wasp_send_opts *o, uint64_t ti
     f->codec = 0;
     wasp_send_opts fo = *o;
     fo.reply_codec = &f->codec;
-    int rc = ask_internal(ctx->sys, &fo, timeout_ns, &f->c, c);
+    int rc = ask_internal(ctx->sys, &fo, timeout_ns, &f->c, c, NULL);
     wasp__completion_unref(&f->c); /* ours */
     return rc;
 }

@@ -1,6 +1,7 @@
 /* test_name_cache.c - a sender's name cache (runtime/name_cache.h): sends
  * through it reach exactly the actor the registry names at the time. */
 #include "rt_helpers.h"
+#include "runtime/completion.h"
 #include "runtime/ext.h"
 #include "runtime/name_cache.h"
 
@@ -87,6 +88,45 @@ static void test_other_names_change(void **state) {
     assert_int_equal(atomic_load(&a->n), 2);
     wasp_system_destroy(sys);
     rec_free(a);
+}
+
+/* Replies with its own name: who answered. */
+static int answer_name(wasp_ctx *ctx, const wasp_msg *m) {
+    (void)m;
+    const char *who = wasp_ctx_state(ctx);
+    return wasp_reply(ctx, who, strlen(who));
+}
+
+/* An ask through the cache: the answer comes from whoever holds the name. */
+static void ask_via(wasp_system *sys, struct wasp_name_cache *c, const char *to, const char *expect) {
+    struct wasp_wait *w = wasp__wait_new(sys, true);
+    assert_non_null(w);
+    wasp_send_opts o = {.to_name = to, .data = "q", .len = 1};
+    assert_int_equal(wasp__ask(sys, &o, IDLE_BOUND, &w->c, c), WASP_OK);
+    assert_int_equal(wasp__wait_for(w), WASP_OK);
+    assert_int_equal(w->len, strlen(expect));
+    assert_memory_equal(w->data, expect, w->len);
+    free(w->data);
+    w->data = NULL;
+    wasp__wait_free(w);
+}
+
+static void test_ask_follows_the_name(void **state) {
+    (void)state;
+    wasp_system *sys = sys_new(2);
+    assert_int_equal(wasp_system_start(sys), WASP_OK);
+    struct wasp_name_cache c = {0};
+    wasp_actor_spec first = {.name = "svc", .handle = answer_name, .state = "first"};
+    wasp_actor_spec second = {.name = "svc", .handle = answer_name, .state = "second"};
+    wasp_aid id;
+    assert_int_equal(wasp_spawn(sys, &first, &id), WASP_OK);
+    ask_via(sys, &c, "svc", "first");
+    ask_via(sys, &c, "svc", "first"); /* from the memo */
+    assert_int_equal(memo_of(&c, "svc")->id, id);
+    assert_int_equal(wasp_actor_stop(sys, id), WASP_OK);
+    assert_int_equal(wasp_spawn(sys, &second, NULL), WASP_OK);
+    ask_via(sys, &c, "svc", "second");
+    wasp_system_destroy(sys);
 }
 
 /* Pools are never memoised: each send takes the next member. */
@@ -178,6 +218,7 @@ int main(void) {
         cmocka_unit_test(test_memo_lines),
         cmocka_unit_test(test_hit_and_reregistered_name),
         cmocka_unit_test(test_other_names_change),
+        cmocka_unit_test(test_ask_follows_the_name),
         cmocka_unit_test(test_pool_not_cached),
         cmocka_unit_test(test_concurrent_rename),
     };
