@@ -43,6 +43,8 @@ void wasp__alloc_fail_after(long n, int sticky) {
     atomic_store(&countdown, n > 0 ? n : 0);
 }
 
+int wasp__alloc_injecting(void) { return atomic_load_explicit(&countdown, memory_order_relaxed) > 0; }
+
 long wasp__alloc_failures(void) { return atomic_load(&failures); }
 
 void *wasp__malloc(size_t size) { return should_fail() ? NULL : malloc(size); }

@@ -28,6 +28,10 @@ char *wasp__strndup(const char *s, size_t n);
  * off. Counts allocations from every thread. */
 void wasp__alloc_fail_after(long n, int sticky);
 
+/* Whether a failure is armed (a cache in front of malloc, such as the
+ * envelope pool, then goes to malloc so the countdown sees every allocation). */
+int wasp__alloc_injecting(void);
+
 /* How many allocations failed on purpose since the last wasp__alloc_fail_after. */
 long wasp__alloc_failures(void);
 

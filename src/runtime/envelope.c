@@ -1,19 +1,20 @@
 /* envelope.c - message envelopes and shared publish payloads.
  *
- * A copied payload lives inline after the envelope header: one malloc per
- * message. A publish allocates its payload once (a refcounted blob) and each
+ * A copied payload lives inline after the envelope header: one block per
+ * message, recycled through the sending thread's pool (env_pool.h) when small. A publish allocates its payload once (a refcounted blob) and each
  * subscriber's envelope points at it; it is never written after creation. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/env_pool.h"
 #include "runtime/envelope.h"
 
 static const uint8_t empty_payload[1];
 
 static struct wasp_env *env_alloc(size_t extra) {
-    struct wasp_env *e = malloc(sizeof(*e) + extra);
+    struct wasp_env *e = wasp__env_pool_take(extra);
     if (!e) return NULL;
-    memset(e, 0, sizeof(*e));
+    memset((char *)e + sizeof(e->pool), 0, sizeof(*e) - sizeof(e->pool));
     return e;
 }
 
@@ -60,7 +61,7 @@ void wasp__env_free(struct wasp_env *e) {
     if (e->blob) wasp__blob_unref(e->blob);
     if (e->free_fn) e->free_fn((void *)e->data);
     free(e->sender_name);
-    free(e);
+    wasp__env_pool_give(e);
 }
 
 struct wasp_blob *wasp__blob_new(const char *topic, size_t tlen, const void *data, size_t len) {

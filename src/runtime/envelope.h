@@ -21,7 +21,18 @@ struct wasp_blob {
     uint8_t bytes[];
 };
 
+/* The envelope pool's bookkeeping (env_pool.h): the home a block returns to
+ * and, while the block is free, its links. */
+struct wasp_env_home;
+struct wasp_env_link {
+    struct wasp_env_home *home; /* NULL: a plain malloc block */
+    struct wasp_env *next;      /* free list / returned batch */
+    struct wasp_env *tail;      /* a returned batch's first block: its last */
+    uint32_t count;             /* ... and how many blocks it has */
+};
+
 struct wasp_env {
+    struct wasp_env_link pool;   /* first: the rest is poisoned while free (ASan) */
     wasp_aid sender;
     wasp_aid reply_to;           /* direct reply target (ctx ask without timeout) */
     uint64_t corr;

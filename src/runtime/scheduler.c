@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "runtime/env_pool.h"
 #include "runtime/scheduler.h"
 #include "runtime/spin.h"
 #include "runtime/system.h"
@@ -132,6 +133,8 @@ static struct wasp_runnable *next_runnable(struct wasp_worker *w) {
         wasp_cpu_relax();
     }
     atomic_fetch_sub_explicit(&s->spinning, 1, memory_order_seq_cst);
+    /* Likely to sleep: what this worker freed goes back to its senders now. */
+    if (!atomic_load_explicit(&s->len, memory_order_relaxed)) wasp__env_pool_flush();
     pthread_mutex_lock(&s->mu);
     struct wasp_runnable *a;
     while (!(a = rq_pop_locked(s)) && !s->stop) {
