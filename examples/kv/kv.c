@@ -7,7 +7,7 @@
  *   incr KEY        add 1 to a decimal counter, safe against concurrent
  *                   writers (compare-and-swap)      -> the new count
  *   list PREFIX     the keys starting with PREFIX, in order, ","-joined
- *   crash           trap (the supervisor restarts it: the data stays)
+ *   crash           crash (the supervisor restarts it: the data stays)
  *
  * Its state is only in storage (the manifest's `storage` grant), so a crash,
  * a restart of the host (even kill -9) and an upgrade of its code all find
@@ -71,7 +71,7 @@ static int on_message(const char *msg, size_t len) {
     while (at < len && msg[at] == ' ') at++;
     val = msg + at;
     size_t vl = len - at;
-    if (wasp_msg_is(cmd, cl, "crash")) __builtin_trap();
+    if (wasp_msg_is(cmd, cl, "crash")) wasp_crash("asked to crash");
     if (wasp_msg_is(cmd, cl, "list")) return list(key, kl);
     if (kl == 0) return answer_with(wasp_format(answer, sizeof answer, "usage: put|get|del|incr KEY ..."));
     if (wasp_msg_is(cmd, cl, "put")) {

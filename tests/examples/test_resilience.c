@@ -17,6 +17,10 @@ static void resilience_keeps_serving(void **state) {
     assert_true(ex_actor_num(s, "fragile", "restarts") >= 2);
     assert_true(ex_actor_num(s, "fragile", "handler_errors") >= 3);
     assert_true(ex_actor_num(s, "fragile", "handled") > 100);
+    /* it crashes through wasp_crashf: its reason is the crash's */
+    const ex_json *why = ex_get(ex_find(s, "actors", "fragile"), "last_error");
+    if (!why || why->type != EX_JSTR || !strstr(why->str, "`crash`: \"asked to crash after "))
+        fail_msg("fragile's last_error: %s", why && why->type == EX_JSTR ? why->str : "(none)");
 
     /* spinner: killed by max_handle_time (200ms) and restarted */
     assert_true(ex_actor_num(s, "spinner", "crashes") >= 2);
