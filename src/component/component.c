@@ -9,6 +9,7 @@
 #include "component/component.h"
 #include "core/limits.h"
 #include "core/name.h"
+#include "core/str.h"
 
 static int fail(char *err, size_t cap, int rc, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -366,11 +367,13 @@ void wasp__cslot_fail(struct wasp_cslot *slot, int level, const char *fmt, ...) 
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     pthread_mutex_lock(&slot->err_lock);
-    snprintf(slot->last_error, sizeof(slot->last_error), "%s", text);
+    wasp__str_copy(slot->last_error, sizeof(slot->last_error), text);
     pthread_mutex_unlock(&slot->err_lock);
     struct wasp_component *c = slot->comp;
     pthread_mutex_lock(&c->err_lock);
-    snprintf(c->last_error, sizeof(c->last_error), "%s: %s", slot->name, text);
+    size_t n = wasp__str_copy(c->last_error, sizeof(c->last_error), slot->name);
+    n += wasp__str_copy(c->last_error + n, sizeof(c->last_error) - n, ": ");
+    wasp__str_copy(c->last_error + n, sizeof(c->last_error) - n, text);
     pthread_mutex_unlock(&c->err_lock);
     wasp_log(c->wasm->sys, level, slot->name, "%s", text);
 }

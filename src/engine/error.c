@@ -29,6 +29,25 @@ static bool backtrace_line(const char *q, size_t n) {
            (n >= 3 && memcmp(q, "at ", 3) == 0) || (n >= 5 && memcmp(q, "note:", 5) == 0);
 }
 
+/* Appends n bytes of text to err->msg at used, as many as fit; the new length. */
+static size_t append(struct wasp_error *err, size_t used, const char *text, size_t n) {
+    size_t room = sizeof(err->msg) - 1 - used;
+    if (n > room) n = room;
+    memcpy(err->msg + used, text, n);
+    err->msg[used + n] = 0;
+    return used + n;
+}
+
+/* err = "`name`", the export a failed call ran. Without printf: the path
+ * of every crash. */
+static void set_export(struct wasp_error *err, int code, const char *name) {
+    err->code = code;
+    err->msg[0] = 0;
+    size_t used = append(err, 0, "`", 1);
+    used = append(err, used, name, strlen(name));
+    append(err, used, "`", 1);
+}
+
 /* Appends Wasmtime's message as one line: "context: what: cause: cause".
  * Its text is "what\n\nCaused by:\n    0: cause\n    1: cause", where a
  * "what" raised in a host function is a backtrace ("error while executing
@@ -49,12 +68,18 @@ static void append_message(struct wasp_error *err, const char *text, size_t len)
         size_t n = (size_t)(line_end - q);
         bool skip = n == 0 || (n == 10 && memcmp(q, "Caused by:", 10) == 0) || backtrace_line(q, n);
         if (!skip) {
-            int w = snprintf(err->msg + used, sizeof(err->msg) - used, "%s%.*s", used ? ": " : "", (int)n, q);
-            used += w > 0 ? (size_t)w : 0;
-            if (used >= sizeof(err->msg)) used = sizeof(err->msg) - 1;
+            if (used) used = append(err, used, ": ", 2);
+            used = append(err, used, q, n);
         }
         p = nl ? nl + 1 : end;
     }
+}
+
+static void append_error(struct wasp_error *err, const wasmtime_error_t *e) {
+    wasm_name_t m;
+    wasmtime_error_message(e, &m);
+    append_message(err, m.data, m.size);
+    wasm_byte_vec_delete(&m);
 }
 
 int wasp__error_from_wasmtime(struct wasp_error *err, int code, wasmtime_error_t *e, const char *fmt, ...) {
@@ -63,10 +88,16 @@ int wasp__error_from_wasmtime(struct wasp_error *err, int code, wasmtime_error_t
         va_start(ap, fmt);
         vformat(err, code, fmt, ap);
         va_end(ap);
-        wasm_name_t m;
-        wasmtime_error_message(e, &m);
-        append_message(err, m.data, m.size);
-        wasm_byte_vec_delete(&m);
+        append_error(err, e);
+    }
+    wasmtime_error_delete(e);
+    return code;
+}
+
+int wasp__error_from_call(struct wasp_error *err, int code, wasmtime_error_t *e, const char *name) {
+    if (err) {
+        set_export(err, code, name);
+        append_error(err, e);
     }
     wasmtime_error_delete(e);
     return code;
@@ -92,20 +123,18 @@ const char *wasp__trap_code_name(wasmtime_trap_code_t code) {
     }
 }
 
-int wasp__error_from_trap(struct wasp_error *err, wasm_trap_t *trap, const char *fmt, ...) {
+int wasp__error_from_trap(struct wasp_error *err, wasm_trap_t *trap, const char *name) {
     wasmtime_trap_code_t code;
     bool has_code = wasmtime_trap_code(trap, &code);
     int rc = has_code && (code == WASMTIME_TRAP_CODE_OUT_OF_FUEL || code == WASMTIME_TRAP_CODE_INTERRUPT)
                  ? WASP_EINTERRUPT
                  : WASP_ETRAP;
     if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vformat(err, rc, fmt, ap);
-        va_end(ap);
+        set_export(err, rc, name);
         size_t used = strlen(err->msg);
         if (has_code) {
-            snprintf(err->msg + used, sizeof(err->msg) - used, "%s%s", used ? ": " : "", wasp__trap_code_name(code));
+            const char *what = wasp__trap_code_name(code);
+            append(err, append(err, used, ": ", 2), what, strlen(what));
         } else {
             /* A trap raised by a host function: its message is the reason. */
             wasm_message_t m;

@@ -20,10 +20,15 @@ int wasp__error_set(struct wasp_error *err, int code, const char *fmt, ...)
 int wasp__error_from_wasmtime(struct wasp_error *err, int code, wasmtime_error_t *e, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Takes ownership of a trap: "context: <trap kind>: message", frees it.
- * Returns WASP_EINTERRUPT for fuel exhaustion, WASP_ETRAP otherwise. */
-int wasp__error_from_trap(struct wasp_error *err, wasm_trap_t *trap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Takes ownership of the trap that ended a call of export `name`:
+ * "`name`: <trap kind>", or for a trap raised by a host function "`name`:
+ * its message"; frees it. Returns WASP_EINTERRUPT for fuel exhaustion,
+ * WASP_ETRAP otherwise. */
+int wasp__error_from_trap(struct wasp_error *err, wasm_trap_t *trap, const char *name);
+
+/* Takes ownership of the error that ended a call of export `name` (a host
+ * function's trap arrives so): "`name`: message", frees it; returns code. */
+int wasp__error_from_call(struct wasp_error *err, int code, wasmtime_error_t *e, const char *name);
 
 /* Short stable name of a Wasmtime trap code ("unreachable", "out of fuel"...). */
 const char *wasp__trap_code_name(wasmtime_trap_code_t code);

@@ -164,11 +164,11 @@ static int outcome(struct wasp_instance *inst, struct wasp_error *err) {
         rc = wasp__error_set(err, WASP_EINTERRUPT, "`%s`: ran past its time budget of %llu ms", name,
                             (unsigned long long)(inst->lim.max_call_ns / 1000000));
     } else if (inst->trap) {
-        rc = wasp__error_from_trap(err, inst->trap, "`%s`", name);
+        rc = wasp__error_from_trap(err, inst->trap, name);
         inst->trap = NULL;
     } else if (inst->error) {
         /* Host-function traps and other runtime failures arrive as errors. */
-        rc = wasp__error_from_wasmtime(err, WASP_ETRAP, inst->error, "`%s`", name);
+        rc = wasp__error_from_call(err, WASP_ETRAP, inst->error, name);
         inst->error = NULL;
     } else if (inst->results_out) {
         memcpy(inst->results_out, inst->results, inst->nresults * sizeof(wasmtime_val_t));

@@ -27,6 +27,7 @@
  */
 #include <stdarg.h>
 
+#include "core/str.h"
 #include "supervisor/supervisor_internal.h"
 
 /* ---- published state ------------------------------------------------------------ */
@@ -45,7 +46,7 @@ static void history_add(struct wasp_supervisor *s, const char *child, int reason
     if (s->hist_len == WASP_SUP_HISTORY) s->hist_head = (s->hist_head + 1) % WASP_SUP_HISTORY;
     else s->hist_len++;
     wasp_restart_record *r = &s->hist[i];
-    snprintf(r->child, sizeof(r->child), "%s", child);
+    wasp__str_copy(r->child, sizeof(r->child), child);
     r->reason = reason;
     r->time_ns = now;
     r->delay_ns = delay;
