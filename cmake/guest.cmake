@@ -136,6 +136,15 @@ function(wasp_add_guest name)
         set(mode --target=wasm32 -ffreestanding -nostdlib -Wl,--no-entry)
     endif()
     set(out ${G_OUTPUT_DIR}/${name}.wasm)
+    # A single source's headers and #included files, as clang saw them, so that a guest is
+    # rebuilt when a file it includes changes (not only the SDK header).
+    set(depflags)
+    set(depfile)
+    list(LENGTH srcs nsrcs)
+    if(nsrcs EQUAL 1)
+        set(depflags -MD -MF ${out}.d -MT ${out})
+        set(depfile DEPFILE ${out}.d)
+    endif()
     if(G_COMPONENT)
         set(core ${CMAKE_CURRENT_BINARY_DIR}/cm_core/${name}.core.wasm) # the module inside, before wrapping
         set(adapt)
@@ -157,19 +166,21 @@ function(wasp_add_guest name)
             COMMAND ${CMAKE_COMMAND} -E make_directory ${G_OUTPUT_DIR} ${CMAKE_CURRENT_BINARY_DIR}/cm_core
             ${prepare}
             COMMAND ${WASP_GUEST_CLANG} ${mode} -fuse-ld=lld ${WASP_GUEST_CFLAGS} -DWASP_COMPONENT ${G_FLAGS}
-                    -Wl,--strip-debug -o ${core} ${srcs} ${generated}
+                    ${depflags} -Wl,--strip-debug -o ${core} ${srcs} ${generated}
             ${embed}
             COMMAND ${WASP_WASM_TOOLS} component new ${core} ${adapt} -o ${out}
             DEPENDS ${srcs} ${WASP_GUEST_SDK_HEADER} ${PROJECT_SOURCE_DIR}/include/wasp_guest_component.h
                     ${WASP_WIT_DIR}/actor.wit
+            ${depfile}
             COMMENT "component ${name}.wasm"
             VERBATIM)
     else()
     add_custom_command(OUTPUT ${out}
         COMMAND ${CMAKE_COMMAND} -E make_directory ${G_OUTPUT_DIR}
         COMMAND ${WASP_GUEST_CLANG} ${mode} -fuse-ld=lld ${WASP_GUEST_CFLAGS} ${G_FLAGS}
-                -Wl,--strip-debug -o ${out} ${srcs}
+                ${depflags} -Wl,--strip-debug -o ${out} ${srcs}
         DEPENDS ${srcs} ${WASP_GUEST_SDK_HEADER}
+        ${depfile}
         COMMENT "wasm32 guest ${name}.wasm"
         VERBATIM)
     endif()
