@@ -137,7 +137,11 @@ int wasp__send_cached(wasp_system *sys, const wasp_send_opts *o, struct wasp_nam
     return rc;
 }
 
-int wasp_send_ex(wasp_system *sys, const wasp_send_opts *o) { return wasp__send_cached(sys, o, NULL); }
+/* A thread sending through the public API (an outside feeder, a native
+ * actor) memoises its names here: one sender per thread, no lock. */
+static _Thread_local struct wasp_name_cache tls_names;
+
+int wasp_send_ex(wasp_system *sys, const wasp_send_opts *o) { return wasp__send_cached(sys, o, &tls_names); }
 
 int wasp_send(wasp_system *sys, wasp_aid to, const void *data, size_t len) {
     if (!to) return WASP_EINVAL;

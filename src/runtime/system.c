@@ -32,7 +32,10 @@ int wasp_system_create(const wasp_system_config *cfg, wasp_system **out) {
     sys->publish_notice = wasp__broker_publish;
     pthread_rwlock_init(&sys->reg.lk, NULL);
     wasp__hashmap_init(&sys->reg.map);
-    atomic_init(&sys->reg.gen, 1);
+    /* Each system's generations start in a range of their own, so a thread's
+     * name memos (send.c) never match a later system at the same address. */
+    static _Atomic uint64_t gen_base;
+    atomic_init(&sys->reg.gen, atomic_fetch_add(&gen_base, UINT64_C(1) << 32) + 1);
     pthread_rwlock_init(&sys->broker.lk, NULL);
     pthread_mutex_init(&sys->term_mu, NULL);
     pthread_cond_init(&sys->term_cv, NULL);
