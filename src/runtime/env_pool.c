@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "core/alloc.h" /* wasp__alloc_injecting (also force-included by the main build, not by the fuzz build) */
 #include "runtime/env_pool.h"
 
 #if defined(__SANITIZE_ADDRESS__)
