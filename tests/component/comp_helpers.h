@@ -135,15 +135,25 @@ static inline wasp_aid comp_spawn(struct world *w, const wasp_component_spec *s)
     return id;
 }
 
+/* Starts supervisor "sup" (one_for_one, `intensity` restarts in 10 s) over
+ * every instance of c (up to 64); returns the start's result, *out the
+ * supervisor (to destroy even when the start failed). */
+static inline int comp_supervise_all(struct world *w, wasp_component *c, uint32_t intensity,
+                                     wasp_supervisor **out) {
+    wasp_child_spec kids[64];
+    uint32_t n = wasp_component_instances(c);
+    assert_true(n >= 1 && n <= 64);
+    wasp_component_child_specs(c, kids);
+    wasp_supervisor_spec sup = {.name = "sup", .strategy = WASP_SUP_ONE_FOR_ONE, .intensity = intensity,
+                                .period_ns = 10000000000ull, .children = kids, .nchildren = n};
+    *out = NULL;
+    return wasp_supervisor_start(w->sys, &sup, out);
+}
+
 /* One supervised single-instance component (one_for_one); returns the supervisor. */
 static inline wasp_supervisor *comp_supervise(struct world *w, wasp_component_spec *s) {
-    wasp_component *c = comp_load(w, s);
-    wasp_child_spec child;
-    wasp_component_child_specs(c, &child);
-    wasp_supervisor_spec sup = {.name = "sup", .strategy = WASP_SUP_ONE_FOR_ONE, .intensity = 100,
-                                .period_ns = 10000000000ull, .children = &child, .nchildren = 1};
-    wasp_supervisor *out = NULL;
-    assert_int_equal(wasp_supervisor_start(w->sys, &sup, &out), WASP_OK);
+    wasp_supervisor *out;
+    assert_int_equal(comp_supervise_all(w, comp_load(w, s), 100, &out), WASP_OK);
     return out;
 }
 

@@ -167,13 +167,8 @@ static void health_probes(const char *fixture, bool instantiates) {
     wasp_component_spec s = comp_spec("probed", fixture);
     s.instances = 2;
     s.health.interval_ns = 5000000ull;
-    wasp_component *c = comp_load(&w, &s);
-    wasp_child_spec kids[2];
-    wasp_component_child_specs(c, kids);
-    wasp_supervisor_spec sup = {.name = "sup", .intensity = 10, .period_ns = 10000000000ull,
-                                .children = kids, .nchildren = 2};
-    wasp_supervisor *sv = NULL;
-    assert_int_equal(wasp_supervisor_start(w.sys, &sup, &sv), WASP_OK);
+    wasp_supervisor *sv;
+    assert_int_equal(comp_supervise_all(&w, comp_load(&w, &s), 10, &sv), WASP_OK);
     int health = -5;
     assert_true(TU_WAIT_UNTIL(wasp_supervisor_child_health(sv, "probed.1", &health, NULL) == WASP_OK &&
                                   health == WASP_HEALTH_HEALTHY, 3000));
@@ -255,13 +250,8 @@ static void instantiation_trap_fails_the_spawn(void **state) {
     assert_int_equal(wasp_lookup(w.sys, "bad.1", &(wasp_aid){0}), WASP_ENOENT); /* never spawned */
     /* Under a supervisor: the start fails, the supervisor gives up, no loop. */
     wasp_component_spec one = comp_spec("bad1", "lazy_bad_data.wasm");
-    c = comp_load(&w, &one);
-    wasp_child_spec child;
-    wasp_component_child_specs(c, &child);
-    wasp_supervisor_spec sup = {.name = "sup", .intensity = 3, .period_ns = 10000000000ull,
-                                .children = &child, .nchildren = 1};
-    wasp_supervisor *sv = NULL;
-    assert_int_not_equal(wasp_supervisor_start(w.sys, &sup, &sv), WASP_OK);
+    wasp_supervisor *sv;
+    assert_int_not_equal(comp_supervise_all(&w, comp_load(&w, &one), 3, &sv), WASP_OK);
     wasp_supervisor_destroy(sv);
     world_free(&w);
 }
@@ -300,13 +290,8 @@ static void pool_slots_come_back(void **state) {
     wasp_component_spec s = comp_spec("many", "lazy_sink.wasm");
     s.limits.memory = 1u << 20;
     s.instances = 40;
-    wasp_component *c = comp_load(&w, &s);
-    wasp_child_spec kids[40];
-    wasp_component_child_specs(c, kids);
-    wasp_supervisor_spec sup = {.name = "sup", .intensity = 1000, .period_ns = 10000000000ull,
-                                .children = kids, .nchildren = 40};
-    wasp_supervisor *sv = NULL;
-    assert_int_equal(wasp_supervisor_start(w.sys, &sup, &sv), WASP_OK);
+    wasp_supervisor *sv;
+    assert_int_equal(comp_supervise_all(&w, comp_load(&w, &s), 1000, &sv), WASP_OK);
     struct wasp_engine *e = w.wasm->engine;
     assert_int_equal(wasp__engine_pool_used(e), 40);
     char name[32];
