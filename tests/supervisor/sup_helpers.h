@@ -111,24 +111,26 @@ static inline int kid_started(wasp_ctx *ctx) {
         return -1;
     }
     atomic_store(&k->last_start_ns, now_ns());
-    atomic_fetch_add(&k->started, 1);
     if (k->log) {
         char b[40];
         snprintf(b, sizeof(b), "+%s", k->name);
         tl_add(b);
     }
+    /* Counted last: a test that waits for the count then reads the log finds the line. */
+    atomic_fetch_add(&k->started, 1);
     return 0;
 }
 
 static inline void kid_stopped(wasp_ctx *ctx, int reason) {
     struct kid *k = wasp_ctx_state(ctx);
-    if (reason == WASP_EXIT_CRASH) atomic_fetch_add(&k->crashes_seen, 1);
-    atomic_fetch_add(&k->stopped, 1);
     if (k->log) {
         char b[40];
         snprintf(b, sizeof(b), "-%s", k->name);
         tl_add(b);
     }
+    /* Counted last, as in kid_started. */
+    if (reason == WASP_EXIT_CRASH) atomic_fetch_add(&k->crashes_seen, 1);
+    atomic_fetch_add(&k->stopped, 1);
 }
 
 static inline wasp_actor_spec kid_spec(struct kid *k) {
