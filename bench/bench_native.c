@@ -105,8 +105,8 @@ static int ring_handle(wasp_ctx *ctx, const wasp_msg *m) {
     return wasp_send(wasp_ctx_system(ctx), r->next, &left, sizeof(left));
 }
 
-static int bench_ring(const struct bench_config *cfg, struct bench_result *out) {
-    const int size = cfg->smoke ? 100 : 1000;
+static int ring_run(const struct bench_config *cfg, struct bench_result *out, int full_size) {
+    const int size = cfg->smoke ? full_size / 10 : full_size;
     const uint64_t total = cfg->smoke ? 20000 : 2000000;
     const int reps = cfg->repetitions > 0 ? cfg->repetitions : 10;
     const uint64_t per_rep = total / (uint64_t)reps;
@@ -116,6 +116,7 @@ static int bench_ring(const struct bench_config *cfg, struct bench_result *out) 
     latch_init(&done);
     struct ring_node *nodes = calloc((size_t)size, sizeof(*nodes));
     wasp_aid *ids = calloc((size_t)size, sizeof(*ids));
+    if (!nodes || !ids) return 1;
     for (int i = 0; i < size; i++) {
         nodes[i].done = &done;
         wasp_actor_spec spec = {.handle = ring_handle, .state = &nodes[i]};
@@ -138,6 +139,14 @@ static int bench_ring(const struct bench_config *cfg, struct bench_result *out) 
     free(nodes);
     free(ids);
     return 0;
+}
+
+static int bench_ring(const struct bench_config *cfg, struct bench_result *out) { return ring_run(cfg, out, 1000); }
+
+/* The same ring, 100 times longer: the runtime's own cost of a cold actor
+ * (ring-wasm-100k's counterpart without the sandbox). */
+static int bench_ring_100k(const struct bench_config *cfg, struct bench_result *out) {
+    return ring_run(cfg, out, 100000);
 }
 
 /* ---- pingpong-native -------------------------------------------------------------- */
@@ -248,6 +257,8 @@ BENCH_SCENARIO(spawn_native, "spawn-native", "spawn one native actor (100,000 al
                bench_spawn)
 BENCH_SCENARIO(ring_native, "ring-native", "one hop of a token around a ring of 1,000 native actors",
                bench_ring)
+BENCH_SCENARIO(ring_native_100k, "ring-native-100k",
+               "one hop of a token around a ring of 100,000 native actors", bench_ring_100k)
 BENCH_SCENARIO(pingpong_native, "pingpong-native",
                "one request/reply round trip between two native actors", bench_pingpong)
 BENCH_SCENARIO(pubsub_fanout_native, "pubsub-fanout-native",

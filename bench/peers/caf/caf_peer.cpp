@@ -14,6 +14,7 @@
 //                         of the resident set (/proc/self/statm) over the warm-up round / 100,000;
 //                         variants "default" (sys.spawn) and "lazy_init" (sys.spawn<lazy_init>)
 //   ring-native           one hop of a uint64_t token around a ring of 1,000 event-based actors
+//   ring-native-100k      the same around a ring of 100,000
 //                         (2,000,000 hops in 10 repetitions); each hop is send(next, left - 1)
 //   pingpong-native       one request/reply round trip between two event-based actors:
 //                         request(pong, infinite, ping).then(...), pong answers by returning
@@ -175,8 +176,8 @@ behavior ring_node(stateful_actor<ring_state>* self, actor done) {
   };
 }
 
-result bench_ring_one(actor_system& sys, const options& o) {
-  const int size = o.smoke ? 100 : 1000;
+result bench_ring_one(actor_system& sys, const options& o, int full_size) {
+  const int size = o.smoke ? full_size / 10 : full_size;
   const uint64_t total = o.smoke ? 20000 : 2000000;
   const int reps = o.reps > 0 ? o.reps : 10;
   const uint64_t per_rep = total / static_cast<uint64_t>(reps);
@@ -291,7 +292,10 @@ result bench_fanout_one(actor_system& sys, const options& o) {
 }
 
 std::vector<result> bench_ring(actor_system& sys, const options& o) {
-  return {bench_ring_one(sys, o)};
+  return {bench_ring_one(sys, o, 1000)};
+}
+std::vector<result> bench_ring_100k(actor_system& sys, const options& o) {
+  return {bench_ring_one(sys, o, 100000)};
 }
 std::vector<result> bench_pingpong(actor_system& sys, const options& o) {
   return {bench_pingpong_one(sys, o)};
@@ -308,6 +312,7 @@ struct scenario {
 const scenario scenarios[] = {
   {"spawn-native", bench_spawn},
   {"ring-native", bench_ring},
+  {"ring-native-100k", bench_ring_100k},
   {"pingpong-native", bench_pingpong},
   {"pubsub-fanout-native", bench_fanout},
 };

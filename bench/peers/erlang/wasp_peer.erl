@@ -14,6 +14,7 @@
 %%                         rss_kib_per_actor = growth of the OS process's resident set
 %%                         (/proc/self/statm) over the warm-up round / 100,000
 %%   ring-native           one hop of an integer token around a ring of 1,000 processes
+%%   ring-native-100k      the same around a ring of 100,000 processes
 %%                         (2,000,000 hops in 10 repetitions); each hop is `Next ! Left - 1`
 %%   pingpong-native       one round trip between two processes: variant gen_server:call
 %%                         (a gen_server replying with the request), variant plain (Pid !
@@ -27,7 +28,7 @@
 
 -export([main/0, main/1]).
 
--define(SCENARIOS, ["spawn-native", "ring-native", "pingpong-native",
+-define(SCENARIOS, ["spawn-native", "ring-native", "ring-native-100k", "pingpong-native",
                     "pubsub-fanout-native", "restart-native"]).
 
 %% ---- entry -------------------------------------------------------------------------
@@ -68,7 +69,8 @@ parse(["--" ++ _ = Opt | _], _, _) ->
 parse([S | T], Cfg, Acc) -> parse(T, Cfg, [S | Acc]).
 
 run("spawn-native", Cfg) -> spawn_native(Cfg);
-run("ring-native", Cfg) -> ring_native(Cfg);
+run("ring-native", Cfg) -> ring_native(size(Cfg, 100, 1000), Cfg);
+run("ring-native-100k", Cfg) -> ring_native(size(Cfg, 1000, 100000), Cfg);
 run("pingpong-native", Cfg) -> [pingpong(call, Cfg), pingpong(plain, Cfg)];
 run("pubsub-fanout-native", Cfg) -> fanout(Cfg);
 run("restart-native", Cfg) -> restart(Cfg).
@@ -181,8 +183,7 @@ ring_loop(Next, Parent) ->
     end,
     ring_loop(Next, Parent).
 
-ring_native(Cfg) ->
-    Size = size(Cfg, 100, 1000),
+ring_native(Size, Cfg) ->
     Total = size(Cfg, 20000, 2000000),
     Reps = reps(Cfg, 10),
     PerRep = Total div Reps,
