@@ -196,9 +196,11 @@ bool wasp__host_wait_done(const struct wasp_host_wait *w);
 bool wasp__host_waiting(const struct wasp_cinst *ci);
 
 /* ---- host_call.c: the asynchronous `call` import ---- */
-void wasp__host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
-                    wasmtime_val_t *results, size_t nresults, wasm_trap_t **trap,
-                    wasmtime_async_continuation_t *cont);
+/* `call` and `call_tagged` (engine/core_shim.h's wasp_async_import_fn:
+ * args widened to i64, *result written by the time the continuation
+ * reports done). */
+void wasp__host_call(void *env, wasmtime_caller_t *caller, const int64_t *args, size_t nargs, int32_t *result,
+                    wasm_trap_t **trap, wasmtime_async_continuation_t *cont);
 /* An async import's result available at once (results[0] = v as i32). */
 void wasp__async_done_now(wasmtime_val_t *results, int32_t v, wasmtime_async_continuation_t *cont);
 

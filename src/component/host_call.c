@@ -26,7 +26,7 @@ struct wasp_call_wait {
     uint8_t *out;
     uint32_t out_cap;
     uint8_t *codec_out; /* call_tagged: where the reply's tag goes (8 bytes) */
-    wasmtime_val_t *result;
+    int32_t *result;    /* in the import's future, which outlives the wait's continuation */
 };
 
 bool wasp__call_wait_done(struct wasp_call_wait *w, int *status, const uint8_t **reply, size_t *len,
@@ -94,8 +94,7 @@ static bool wait_ready(void *arg) {
     }
     if (w->codec_out)
         for (int i = 0; i < 8; i++) w->codec_out[i] = (uint8_t)(codec >> (8 * i));
-    w->result->kind = WASMTIME_I32;
-    w->result->of.i32 = r;
+    *w->result = r;
     return true;
 }
 
@@ -112,33 +111,35 @@ void wasp__async_done_now(wasmtime_val_t *results, int32_t v, wasmtime_async_con
     cont->finalizer = NULL;
 }
 
-/* `call` (7 arguments) and `call_tagged` (9: + codec: i64, codec_out_ptr). */
-void wasp__host_call(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
-                    wasmtime_val_t *results, size_t nresults, wasm_trap_t **trap,
-                    wasmtime_async_continuation_t *cont) {
-    (void)env, (void)nresults;
+/* `call` (7 arguments) and `call_tagged` (9: + codec: i64, codec_out_ptr),
+ * each i32 argument widened to i64 by the shim. */
+void wasp__host_call(void *env, wasmtime_caller_t *caller, const int64_t *args, size_t nargs, int32_t *result,
+                    wasm_trap_t **trap, wasmtime_async_continuation_t *cont) {
+    (void)env;
     bool tagged = nargs == 9;
     const char *import = tagged ? "call_tagged" : "call";
-    wasp__async_done_now(results, WASP_OK, cont);
+    int32_t a[7];
+    for (int i = 0; i < 7; i++) a[i] = (int32_t)args[i];
+    *result = WASP_OK; /* the continuation the shim made reports done at once */
     /* (to_ptr, to_len, msg_ptr, msg_len, out_ptr, out_cap, timeout_ms[, codec, codec_out_ptr]) */
-    const uint8_t *msg = wasp__guest_range(caller, args[2].of.i32, args[3].of.i32, import, trap);
-    uint8_t *out = msg ? wasp__guest_range(caller, args[4].of.i32, args[5].of.i32, import, trap) : NULL;
-    uint8_t *codec_out = out && tagged ? wasp__guest_range(caller, args[8].of.i32, 8, import, trap) : NULL;
+    const uint8_t *msg = wasp__guest_range(caller, a[2], a[3], import, trap);
+    uint8_t *out = msg ? wasp__guest_range(caller, a[4], a[5], import, trap) : NULL;
+    uint8_t *codec_out = out && tagged ? wasp__guest_range(caller, (int32_t)args[8], 8, import, trap) : NULL;
     if (!out || (tagged && !codec_out)) return;
     char to[256];
-    int rc = wasp__guest_name(caller, args[0].of.i32, args[1].of.i32, import, to, trap);
+    int rc = wasp__guest_name(caller, a[0], a[1], import, to, trap);
     if (rc == 1) return;
     struct wasp_call_wait *w = NULL;
-    if (rc == WASP_OK) w = wasp__op_call(wasp__cinst_from_caller(caller), to, msg, (uint32_t)args[3].of.i32,
-                                        args[6].of.i32, tagged ? args[7].of.i64 : 0, &rc);
+    if (rc == WASP_OK) w = wasp__op_call(wasp__cinst_from_caller(caller), to, msg, (uint32_t)a[3], a[6],
+                                        tagged ? args[7] : 0, &rc);
     if (!w) {
-        results[0].of.i32 = rc;
+        *result = rc;
         return;
     }
     w->out = out;
-    w->out_cap = (uint32_t)args[5].of.i32;
+    w->out_cap = (uint32_t)a[5];
     w->codec_out = codec_out;
-    w->result = &results[0];
+    w->result = result;
     cont->callback = wait_ready;
     cont->env = w;
     cont->finalizer = wasp__host_wait_finalize;

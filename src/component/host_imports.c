@@ -11,6 +11,7 @@
 
 #include "component/host_ops.h"
 #include "core/utf8.h"
+#include "engine/core_shim.h"
 
 /* Imports are defined "unchecked": arguments and results share one array of
  * raw values, which spares Wasmtime a type check per call (its hot path). */
@@ -252,12 +253,9 @@ wasmtime_error_t *wasp__host_define(wasmtime_linker_t *linker, bool with_wasi, v
         wasm_functype_delete(ft);
     }
     static const char *const calls[] = {"call", "call_tagged"};
-    for (size_t i = 0; i < 2 && !we; i++) {
-        wasm_functype_t *ft = wasp__abi_functype_new(abi_sig(calls[i]));
-        we = wasmtime_linker_define_async_func(linker, mod, strlen(mod), calls[i], strlen(calls[i]), ft,
-                                               wasp__host_call, arg, NULL);
-        wasm_functype_delete(ft);
-    }
+    for (size_t i = 0; i < 2 && !we; i++)
+        we = wasp_linker_define_call(linker, mod, strlen(mod), calls[i], strlen(calls[i]), i == 1, wasp__host_call,
+                                     arg);
     if (!we) we = wasp__host_kv_define(linker, abi_sig, arg);
     if (!we && with_wasi) we = wasp__host_define_wasi(linker, arg);
     return we;

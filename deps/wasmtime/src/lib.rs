@@ -5,6 +5,7 @@
 //! holds (limits.rs), engine settings the C API lacks (config.rs).
 pub use wasmtime_c_api::*;
 
+mod async_import;
 mod component;
 mod config;
 mod core_call;
