@@ -116,7 +116,13 @@ static int ring_run(const struct bench_config *cfg, struct bench_result *out, in
     latch_init(&done);
     struct ring_node *nodes = calloc((size_t)size, sizeof(*nodes));
     wasp_aid *ids = calloc((size_t)size, sizeof(*ids));
-    if (!nodes || !ids) return 1;
+    if (!nodes || !ids) {
+        free(nodes);
+        free(ids);
+        latch_destroy(&done);
+        wasp_system_destroy(sys);
+        return 1;
+    }
     for (int i = 0; i < size; i++) {
         nodes[i].done = &done;
         wasp_actor_spec spec = {.handle = ring_handle, .state = &nodes[i]};
